@@ -1,0 +1,102 @@
+"""Fixtures for the wsgate end-to-end tests.
+
+- `backend`: a recording HTTP backend on 127.0.0.1:0 (helpers/backend.py).
+- `wsgate`: a factory; `wsgate("--backend", url)` or `wsgate(config={...})` starts the real binary on
+  a free loopback port and returns a helpers.server.WsgateServer. Every server started by a test is
+  stopped by PID at teardown; the test fails if the server crashed, hung on SIGTERM or its log shows
+  a sanitizer report. The server log is printed when a test fails.
+- `gate`: wsgate started with `--backend <backend>` (one handler for $connect/$disconnect/$default).
+- `open_client(server, backend, ...)`: open a WebSocket and wait for its $connect event; returns
+  (ws, connect_event). The client is closed at teardown if the test left it open.
+"""
+import json
+import socket
+import uuid
+
+import pytest
+
+from helpers.backend import RecordingBackend
+from helpers.server import WsgateServer
+from helpers import wsclient
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)
+
+
+@pytest.fixture
+def backend():
+    server = RecordingBackend()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def wsgate(request, tmp_path):
+    servers = []
+
+    def start(*args, config=None):
+        args = list(args)
+        if config is not None:
+            path = tmp_path / f"config-{len(servers)}.json"
+            path.write_text(json.dumps(config, indent=2))
+            args += ["--config", str(path)]
+        server = WsgateServer(args, tmp_path / f"wsgate-{len(servers)}.log")
+        servers.append(server)
+        return server.start()
+
+    yield start
+
+    problems = []
+    for server in servers:
+        for problem in server.stop():
+            problems.append((server, problem))
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed or problems:
+        for server in servers:
+            print(f"---- wsgate {' '.join(server.args)} log ({server.log_path}) ----")
+            print(server.log_text()[-20000:])
+    if problems:
+        pytest.fail("; ".join(p for _, p in problems))
+
+
+@pytest.fixture
+def unused_port():
+    """A loopback port nothing listens on (bound, then released): connecting to it is refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@pytest.fixture
+def gate(wsgate, backend):
+    return wsgate("--backend", backend.url("/events"))
+
+
+@pytest.fixture
+def open_client():
+    opened = []
+
+    def open_(server, backend, query="", headers=None, subprotocols=None, stage="local"):
+        tag = uuid.uuid4().hex
+        all_headers = [f"X-E2e-Client: {tag}"] + list(headers or [])
+        ws = wsclient.connect(server.ws_url(stage, query), headers=all_headers,
+                              subprotocols=subprotocols)
+        opened.append(ws)
+        event = backend.wait_for_event(
+            "$connect", predicate=lambda r: (r.event.get("headers") or {}).get("X-E2e-Client") == tag)
+        return ws, event
+
+    yield open_
+    for ws in opened:
+        try:
+            if ws.connected:
+                ws.close(timeout=1)
+        except Exception:
+            pass
+

@@ -1,0 +1,134 @@
+"""Start and stop the real wsgate binary.
+
+The server is started on `--port 0 --host 127.0.0.1`; the chosen port is parsed from the stderr line
+containing `listening on http://127.0.0.1:PORT` (DESIGN.md, CLI). stdout and stderr go to one log
+file so a failing test can show what the server said. Stopping is by PID only: SIGTERM, then SIGKILL
+after 5 s.
+"""
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
+# Signs of a sanitizer build finding a bug; any of these in the log fails the test.
+SANITIZER_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer")
+
+
+def wsgate_binary():
+    """The binary under test: env WSGATE_BIN, else build/wsgate under the repository root."""
+    path = os.environ.get("WSGATE_BIN")
+    return Path(path) if path else REPO_ROOT / "build" / "wsgate"
+
+
+class WsgateServer:
+    """One running wsgate process."""
+
+    def __init__(self, args, log_path):
+        self.args = list(args)
+        self.log_path = Path(log_path)
+        self.proc = None
+        self.port = None
+        self.stopped = False
+        self.problems = []  # filled by stop(): crash, hang or sanitizer report
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        binary = wsgate_binary()
+        if not binary.exists():
+            raise RuntimeError(f"wsgate binary not found at {binary} (set WSGATE_BIN)")
+        cmd = [str(binary), "--port", "0", "--host", "127.0.0.1"] + self.args
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=str(REPO_ROOT))
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            match = LISTEN_RE.search(self.log_text())
+            if match:
+                self.port = int(match.group(1))
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"wsgate exited with {self.proc.returncode} before listening:\n"
+                                   f"{self.log_text()}")
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"wsgate did not log 'listening on http://127.0.0.1:PORT' within "
+                           f"{START_TIMEOUT_S} s:\n{self.log_text()}")
+
+    def stop(self):
+        """Stop by PID; record crashes, hangs and sanitizer reports in self.problems."""
+        if self.stopped or self.proc is None:
+            return self.problems
+        self.stopped = True
+        code = self.proc.poll()
+        if code is not None:
+            self.problems.append(f"wsgate exited on its own during the test (status {code})")
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout=STOP_TIMEOUT_S)
+                if code not in (0, -signal.SIGTERM):
+                    self.problems.append(f"wsgate exited with status {code} after SIGTERM")
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
+                self.problems.append(f"wsgate did not exit within {STOP_TIMEOUT_S} s of SIGTERM")
+        self._log.close()
+        text = self.log_text()
+        for marker in SANITIZER_MARKERS:
+            if marker in text:
+                self.problems.append(f"log contains {marker!r}")
+        return self.problems
+
+    # ---- accessors -------------------------------------------------------------------------
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    @property
+    def host(self):
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def http_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def get_json(self, path, timeout=5.0):
+        """GET http://127.0.0.1:PORT{path}; returns (status, parsed JSON body or None, headers)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            try:
+                parsed = json.loads(body) if body else None
+            except ValueError:
+                parsed = None
+            return resp.status, parsed, resp.headers
+        finally:
+            conn.close()
+
+    def connections(self):
+        """Open connection ids from GET /_wsgate/connections."""
+        status, body, _ = self.get_json("/_wsgate/connections")
+        assert status == 200, f"/_wsgate/connections answered {status}"
+        return body["connections"]
+
+    def ws_url(self, stage="local", query=""):
+        url = f"ws://127.0.0.1:{self.port}/{stage}"
+        return url + ("?" + query if query else "")
+
+
+def run_cli(args, timeout=10.0):
+    """Run wsgate with `args` expecting it to exit by itself (CLI errors). Returns CompletedProcess."""
+    return subprocess.run([str(wsgate_binary())] + list(args), capture_output=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout, cwd=str(REPO_ROOT))
