@@ -1,0 +1,263 @@
+/*
+ * test_replay.c: the Lambda proxy result validator of `wsgate replay` and the fixture file
+ * format of `wsgate --record` (replay.h, recorder.h). No sockets; the recorder writes into a
+ * mkdtemp directory that each test removes.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recorder.h"
+#include "replay.h"
+
+static wg_proxy_result_kind_t classify(const char *body, int *code, char *why)
+{
+    return wg_replay_check_proxy_result(body, strlen(body), code, why, 160);
+}
+
+START_TEST(test_proxy_valid)
+{
+    int code = 0;
+    char why[160] = "";
+    ck_assert_int_eq(classify("{\"statusCode\":200}", &code, why), WG_PROXY_RESULT_VALID);
+    ck_assert_int_eq(code, 200);
+    ck_assert_int_eq(classify("{\"statusCode\":403,\"body\":\"no\",\"headers\":{\"A\":\"b\"},"
+                              "\"multiValueHeaders\":{\"A\":[\"b\",\"c\"]},\"isBase64Encoded\":false,"
+                              "\"extra\":[1]}",
+                              &code, why),
+                     WG_PROXY_RESULT_VALID);
+    ck_assert_int_eq(code, 403);
+    /* null members are how many Lambda runtimes serialise unset fields */
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"body\":null,\"headers\":null}", &code, why),
+                     WG_PROXY_RESULT_VALID);
+}
+END_TEST
+
+START_TEST(test_proxy_invalid)
+{
+    char why[160];
+    ck_assert_int_eq(classify("{\"statusCode\":\"200\"}", NULL, why), WG_PROXY_RESULT_INVALID);
+    ck_assert_ptr_nonnull(strstr(why, "statusCode"));
+    ck_assert_int_eq(classify("{\"statusCode\":42}", NULL, why), WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200.5}", NULL, why), WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"body\":{\"a\":1}}", NULL, why),
+                     WG_PROXY_RESULT_INVALID);
+    ck_assert_ptr_nonnull(strstr(why, "\"body\""));
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"headers\":{\"A\":1}}", NULL, why),
+                     WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"headers\":[]}", NULL, why),
+                     WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"multiValueHeaders\":{\"A\":\"b\"}}", NULL, why),
+                     WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"multiValueHeaders\":{\"A\":[1]}}", NULL, why),
+                     WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"isBase64Encoded\":\"false\"}", NULL, why),
+                     WG_PROXY_RESULT_INVALID);
+}
+END_TEST
+
+START_TEST(test_proxy_none)
+{
+    ck_assert_int_eq(classify("", NULL, NULL), WG_PROXY_RESULT_NONE);
+    ck_assert_int_eq(classify("hello", NULL, NULL), WG_PROXY_RESULT_NONE);
+    ck_assert_int_eq(classify("[1,2]", NULL, NULL), WG_PROXY_RESULT_NONE);
+    ck_assert_int_eq(classify("{\"message\":\"hi\"}", NULL, NULL), WG_PROXY_RESULT_NONE);
+    /* not NUL-terminated: only len bytes count */
+    ck_assert_int_eq(wg_replay_check_proxy_result("{\"statusCode\":200}xyz", 18, NULL, NULL, 0),
+                     WG_PROXY_RESULT_VALID);
+}
+END_TEST
+
+START_TEST(test_judge)
+{
+    char s[256];
+    ck_assert_int_eq(wg_replay_judge(200, "", 0, s, sizeof(s)), 1);
+    ck_assert_ptr_nonnull(strstr(s, "plain"));
+    ck_assert_int_eq(wg_replay_judge(204, NULL, 0, s, sizeof(s)), 1);
+    ck_assert_int_eq(wg_replay_judge(200, "{\"statusCode\":200}", 18, s, sizeof(s)), 1);
+    ck_assert_str_eq(s, "Lambda proxy result, statusCode 200");
+    ck_assert_int_eq(wg_replay_judge(200, "{\"statusCode\":401}", 18, s, sizeof(s)), 0);
+    ck_assert_int_eq(wg_replay_judge(500, "{\"statusCode\":200}", 18, s, sizeof(s)), 0);
+    ck_assert_str_eq(s, "HTTP status 500 is not 2xx");
+    ck_assert_int_eq(wg_replay_judge(0, NULL, 0, s, sizeof(s)), 0);
+    ck_assert_int_eq(wg_replay_judge(200, "{\"statusCode\":\"200\"}", 20, s, sizeof(s)), 0);
+    ck_assert_ptr_nonnull(strstr(s, "invalid Lambda proxy result"));
+}
+END_TEST
+
+START_TEST(test_file_name)
+{
+    char name[96];
+    wg_recorder_file_name(1, "$connect", name, sizeof(name));
+    ck_assert_str_eq(name, "0001-connect.json");
+    wg_recorder_file_name(12, "$default", name, sizeof(name));
+    ck_assert_str_eq(name, "0012-default.json");
+    wg_recorder_file_name(3, "chat/join now", name, sizeof(name));
+    ck_assert_str_eq(name, "0003-chat_join_now.json");
+    wg_recorder_file_name(10000, "", name, sizeof(name));
+    ck_assert_str_eq(name, "10000-_.json");
+    wg_recorder_file_name(4, "$", name, sizeof(name));
+    ck_assert_str_eq(name, "0004-_.json");
+}
+END_TEST
+
+/* ---- recorder files ---- */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/wg-test-replay-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    char path[512];
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+        unlink(path);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(tmpdir);
+}
+
+static json_t *load(const char *name)
+{
+    char path[512];
+    json_error_t err;
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    json_t *doc = json_load_file(path, 0, &err);
+    ck_assert_msg(doc != NULL, "cannot load %s: %s", path, err.text);
+    return doc;
+}
+
+/* The keys of an object, joined by ',', in the file's order. */
+static void keys_of(json_t *obj, char *out, size_t out_size)
+{
+    const char *key;
+    json_t *v;
+    out[0] = '\0';
+    json_object_foreach(obj, key, v) {
+        if (out[0] != '\0')
+            strncat(out, ",", out_size - strlen(out) - 1);
+        strncat(out, key, out_size - strlen(out) - 1);
+    }
+}
+
+START_TEST(test_recorder_format)
+{
+    char err[256] = "", keys[512];
+    make_tmpdir();
+    wg_recorder_t *rec = wg_recorder_open(tmpdir, err, sizeof(err));
+    ck_assert_msg(rec != NULL, "%s", err);
+
+    /* keys deliberately not in alphabetical order: the file must keep the event's order */
+    const char *event = "{\"requestContext\":{\"routeKey\":\"chat\",\"messageId\":\"BFaVtfGSIAMCKug=\","
+                        "\"eventType\":\"MESSAGE\",\"connectedAt\":1731332735513},"
+                        "\"body\":\"{\\\"action\\\": \\\"chat\\\"}\",\"isBase64Encoded\":false}";
+    wg_recorder_event(rec, "$connect", "BFaT_fALIAMCKug=", "{\"headers\":{}}", 14, 200, NULL, 0);
+    wg_recorder_event(rec, "chat", "BFaT_fALIAMCKug=", event, strlen(event), 200,
+                      "{\"statusCode\":200}", 18);
+    wg_recorder_event(rec, "$default", "BFaT_fALIAMCKug=", "not json", 8, 0, "\xff\xfe", 2);
+    wg_recorder_close(rec);
+
+    json_t *doc = load("0002-chat.json");
+    keys_of(doc, keys, sizeof(keys));
+    ck_assert_str_eq(keys, "routeKey,connectionId,event,response");
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "routeKey")), "chat");
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "connectionId")), "BFaT_fALIAMCKug=");
+    json_t *ev = json_object_get(doc, "event");
+    keys_of(ev, keys, sizeof(keys));
+    ck_assert_str_eq(keys, "requestContext,body,isBase64Encoded");
+    keys_of(json_object_get(ev, "requestContext"), keys, sizeof(keys));
+    ck_assert_str_eq(keys, "routeKey,messageId,eventType,connectedAt");
+    ck_assert(json_is_integer(json_object_get(json_object_get(ev, "requestContext"), "connectedAt")));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "requestContext"),
+                                                        "connectedAt")),
+                     1731332735513LL);
+    ck_assert_str_eq(json_string_value(json_object_get(ev, "body")), "{\"action\": \"chat\"}");
+    json_t *resp = json_object_get(doc, "response");
+    ck_assert_int_eq(json_integer_value(json_object_get(resp, "status")), 200);
+    ck_assert_str_eq(json_string_value(json_object_get(resp, "body")), "{\"statusCode\":200}");
+    /* the compact re-serialisation is the event as sent */
+    char *again = json_dumps(ev, JSON_COMPACT);
+    ck_assert_str_eq(again, event);
+    free(again);
+    json_decref(doc);
+
+    doc = load("0001-connect.json");
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "routeKey")), "$connect");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "response"), "body")), "");
+    json_decref(doc);
+
+    doc = load("0003-default.json");
+    ck_assert_ptr_null(json_object_get(doc, "event"));
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "eventText")), "not json");
+    resp = json_object_get(doc, "response");
+    ck_assert_int_eq(json_integer_value(json_object_get(resp, "status")), 0);
+    ck_assert_ptr_null(json_object_get(resp, "body"));
+    ck_assert_str_eq(json_string_value(json_object_get(resp, "bodyBase64")), "//4=");
+    json_decref(doc);
+
+    /* reopening continues the numbering; no .tmp files are left */
+    rec = wg_recorder_open(tmpdir, err, sizeof(err));
+    ck_assert_ptr_nonnull(rec);
+    wg_recorder_event(rec, "$disconnect", "BFaT_fALIAMCKug=", "{}", 2, 200, "", 0);
+    wg_recorder_close(rec);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/0004-disconnect.json", tmpdir);
+    ck_assert_int_eq(access(path, R_OK), 0);
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        files++;
+        ck_assert_ptr_null(strstr(e->d_name, ".tmp"));
+    }
+    closedir(d);
+    ck_assert_int_eq(files, 4);
+    remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_recorder_open_errors)
+{
+    char err[256] = "";
+    ck_assert_ptr_null(wg_recorder_open("", err, sizeof(err)));
+    ck_assert_str_ne(err, "");
+    err[0] = '\0';
+    ck_assert_ptr_null(wg_recorder_open("/nonexistent-parent-wg/x", err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "--record"));
+    wg_recorder_close(NULL);
+    wg_recorder_event(NULL, "$connect", "x", "{}", 2, 200, NULL, 0); /* no-op, no crash */
+}
+END_TEST
+
+Suite *wg_test_suite_replay(void)
+{
+    Suite *s = suite_create("replay");
+    TCase *tc = tcase_create("proxy_result");
+    tcase_add_test(tc, test_proxy_valid);
+    tcase_add_test(tc, test_proxy_invalid);
+    tcase_add_test(tc, test_proxy_none);
+    tcase_add_test(tc, test_judge);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("recorder");
+    tcase_add_test(tc, test_file_name);
+    tcase_add_test(tc, test_recorder_format);
+    tcase_add_test(tc, test_recorder_open_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
