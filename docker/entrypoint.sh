@@ -1,0 +1,124 @@
+#!/bin/sh
+# wsgate container entrypoint: turns WSGATE_* environment variables into wsgate command-line flags,
+# then execs wsgate (so it is PID 1 or tini's child and receives SIGTERM directly).
+#
+# Flags given on the command line (`docker run IMAGE --port 4000`) win over the environment:
+# a variable is only used when its flag is absent. Forms `--flag VALUE` and `--flag=VALUE` are both
+# recognised. The image sets WSGATE_HOST=0.0.0.0 and WSGATE_PORT=3001 as defaults.
+#
+#   WSGATE_BACKEND              --backend URL
+#   WSGATE_STAGE                --stage NAME
+#   WSGATE_PORT                 --port N
+#   WSGATE_HOST                 --host ADDR
+#   WSGATE_CONFIG               --config FILE
+#   WSGATE_AUTH                 --auth none|sigv4|strict
+#   WSGATE_CREDENTIALS          --credentials AKID:SECRET, repeated; separate several pairs with
+#                               commas or spaces ("AKID1:SECRET1,AKID2:SECRET2")
+#   WSGATE_REGION               --region NAME
+#   WSGATE_API_ID               --api-id ID
+#   WSGATE_IDLE_TIMEOUT         --idle-timeout SECONDS
+#   WSGATE_HARD_TIMEOUT         --hard-timeout SECONDS
+#   WSGATE_INTEGRATION_TIMEOUT  --integration-timeout MS
+#   WSGATE_ROUTE_SELECTION_EXPRESSION  --route-selection-expression EXPR
+#   WSGATE_VERBOSE              --verbose          (when 1, true, yes or on)
+#   WSGATE_TEST_CONTROL         --test-control     (when 1, true, yes or on)
+#   WSGATE_CUSTOM_DOMAIN        --custom-domain    (when 1, true, yes or on)
+#
+# `IMAGE --help`, `IMAGE --version` and `IMAGE replay ...` go to wsgate unchanged. Any other first
+# argument that is not a flag is run as a command (`IMAGE sh`) for debugging.
+set -eu
+
+WSGATE_BIN=${WSGATE_BIN:-/usr/local/bin/wsgate}
+
+case "${1:-}" in
+    wsgate|"$WSGATE_BIN") shift ;;
+esac
+
+case "${1:-}" in
+    replay|--help|-h|--version)
+        exec "$WSGATE_BIN" "$@" ;;
+    ''|-*)
+        ;;
+    *)
+        exec "$@" ;;
+esac
+
+# has_flag NAME ARGS...: true when --NAME or --NAME=... is among ARGS.
+has_flag() {
+    _name=$1
+    shift
+    for _a in "$@"; do
+        case "$_a" in
+            "--$_name"|"--$_name="*) return 0 ;;
+        esac
+    done
+    return 1
+}
+
+is_true() {
+    case "$1" in
+        1|[Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|[Oo][Nn]) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# Valued flags: append --FLAG VALUE unless VALUE is empty or --FLAG is already given.
+for _pair in \
+    "backend:${WSGATE_BACKEND:-}" \
+    "stage:${WSGATE_STAGE:-}" \
+    "port:${WSGATE_PORT:-}" \
+    "host:${WSGATE_HOST:-}" \
+    "config:${WSGATE_CONFIG:-}" \
+    "auth:${WSGATE_AUTH:-}" \
+    "region:${WSGATE_REGION:-}" \
+    "api-id:${WSGATE_API_ID:-}" \
+    "idle-timeout:${WSGATE_IDLE_TIMEOUT:-}" \
+    "hard-timeout:${WSGATE_HARD_TIMEOUT:-}" \
+    "integration-timeout:${WSGATE_INTEGRATION_TIMEOUT:-}" \
+    "route-selection-expression:${WSGATE_ROUTE_SELECTION_EXPRESSION:-}"
+do
+    _flag=${_pair%%:*}
+    _value=${_pair#*:}
+    [ -n "$_value" ] || continue
+    has_flag "$_flag" "$@" && continue
+    set -- "$@" "--$_flag" "$_value"
+done
+
+if [ -n "${WSGATE_CREDENTIALS:-}" ] && ! has_flag credentials "$@"; then
+    # Split on commas and whitespace without globbing (secrets may contain '*' or '?').
+    set -f
+    _old_ifs=$IFS
+    IFS=', 	
+'
+    for _cred in $WSGATE_CREDENTIALS; do
+        [ -n "$_cred" ] && set -- "$@" --credentials "$_cred"
+    done
+    IFS=$_old_ifs
+    set +f
+fi
+
+for _pair in \
+    "verbose:${WSGATE_VERBOSE:-}" \
+    "test-control:${WSGATE_TEST_CONTROL:-}" \
+    "custom-domain:${WSGATE_CUSTOM_DOMAIN:-}"
+do
+    _flag=${_pair%%:*}
+    _value=${_pair#*:}
+    is_true "$_value" || continue
+    has_flag "$_flag" "$@" && continue
+    set -- "$@" "--$_flag"
+done
+
+# Tell the HEALTHCHECK which port is in use (the last --port wins, as in wsgate's parser).
+_port=3001
+_prev=
+for _a in "$@"; do
+    case "$_a" in
+        --port=*) _port=${_a#--port=} ;;
+    esac
+    [ "$_prev" = "--port" ] && _port=$_a
+    _prev=$_a
+done
+( printf '%s\n' "$_port" > "${TMPDIR:-/tmp}/wsgate.port" ) 2>/dev/null || true
+
+exec "$WSGATE_BIN" "$@"
