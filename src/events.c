@@ -36,7 +36,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ids.h"
 #include "urlcodec.h"
@@ -446,16 +445,23 @@ static void frame_put(frame_writer_t *w, const char *s, size_t n)
     w->len += n;
 }
 
-/* Writes `s` as JSON string content: '"' and '\' and control characters escaped (IDs and the
- * three messages never need it; this only keeps a bad input from breaking the JSON). */
+/* Writes `s` as JSON string content, escaped like the events (see the top of this file). IDs and
+ * the three messages never need it; this only keeps a bad input from breaking the JSON. */
 static void frame_put_escaped(frame_writer_t *w, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; s != NULL && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            frame_put(w, esc, 2);
+        const char *short_escape = c == '"'    ? "\\\""
+                                   : c == '\\' ? "\\\\"
+                                   : c == '\b'  ? "\\b"
+                                   : c == '\f'  ? "\\f"
+                                   : c == '\n'  ? "\\n"
+                                   : c == '\r'  ? "\\r"
+                                   : c == '\t'  ? "\\t"
+                                                 : NULL;
+        if (short_escape != NULL) {
+            frame_put(w, short_escape, 2);
         } else if (c < 0x20) {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
             frame_put(w, esc, 6);

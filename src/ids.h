@@ -79,6 +79,8 @@ int wg_ids_region_cell(const char *region, uint8_t *cell_hi, uint8_t *cell_lo);
  *   wg_ids_request:    5 bytes: random14, top bit, then bytes 9-10 verbatim
  *   wg_ids_api_id:     1 byte per character, bytes >= 252 rejected (unbiased % 36)
  *   wg_ids_trace_id:   12 bytes (the 24 hex digits)
+ * A generator may be shared by threads (its connection counter is atomic; the default source,
+ * RAND_bytes, is thread-safe); an injected source must then be thread-safe itself.
  */
 
 #endif
