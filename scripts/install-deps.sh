@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the build and the core tests need, idempotently: Debian packages (apt) and a
+# Python virtualenv (.venv) with the pinned test packages. Safe to run again; installs only what is
+# missing. Run as root (CI and the dev machines are root) or with sudo available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+    build-essential cmake pkg-config
+    libh2o-evloop-dev libwslay-dev libcurl4-openssl-dev libjansson-dev uuid-dev libssl-dev
+    libyaml-dev check
+    clang libclang-rt-14-dev valgrind
+    python3 python3-venv curl ca-certificates
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Python test environment. The interpreter is whatever python3 is first on PATH (>= 3.9).
+if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/.requirements 2>/dev/null; then
+    echo "install-deps: preparing .venv"
+    python3 -m venv .venv
+    timeout 600 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt \
+        || { echo "install-deps: pip install failed (is the PyPI registry reachable?)" >&2; exit 1; }
+    cp tests/requirements.txt .venv/.requirements
+fi
+echo "install-deps: ok"

@@ -1,0 +1,601 @@
+/*
+ * conns.c: the connection registry and lifecycle (see conns.h).
+ *
+ * AWS behaviour reproduced here, with the spec section:
+ * - $connect waits for its integration before the 101; a non-2xx status rejects the handshake with
+ *   that status and no socket; a failing integration gives 502, a timed-out one 504 (4; 504 is our
+ *   choice, AWS's status is not documented). Without a $connect route every handshake is accepted.
+ * - Messages are routed by the route selection expression, falling back to $default; with no
+ *   $default the client gets the Forbidden error frame and stays connected (5).
+ * - $disconnect is sent after the socket has closed, with AWS's code and reason (1.9): the client's
+ *   own code and reason; 1005 "Client-side close frame status not set" for a close without code;
+ *   1000 "Connection Closed Normally" after DeleteConnection; 1001 "Going away" on the idle timeout.
+ *   Not documented by AWS, chosen here: 1006 "" after a TCP loss, 1001 "Going away" at the maximum
+ *   connection duration, and for 1003/1007/1009 closes the code and reason we sent.
+ * - Only client data frames reset the idle timer and lastActiveAt (AWS's rule for pings and for
+ *   PostToConnection is not documented).
+ */
+#include "conns.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "headers.h"
+#include "integration.h"
+#include "limits.h"
+#include "log.h"
+#include "routes.h"
+#include "ws.h"
+
+typedef enum conn_state {
+    CONN_CONNECTING, /* $connect in progress: invisible to the management API */
+    CONN_OPEN,
+    CONN_CLOSED,
+} conn_state_t;
+
+struct wg_conn {
+    wg_conns_t *conns;
+    wg_conn_t *hash_next;
+    char id[WG_ID_LEN + 1];
+    conn_state_t state;
+    unsigned refs;
+    wg_ws_t *ws;
+    h2o_req_t *handshake_req;  /* while CONNECTING; cleared when h2o frees the request */
+    wg_conn_t **handshake_slot; /* the request-pool slot that points back at us */
+    char client_key[25];
+    uint64_t connected_at;
+    uint64_t last_active_at;
+    char source_ip[64];
+    char *user_agent;
+    char *host;
+    h2o_timeout_entry_t idle_timer;
+    h2o_timeout_entry_t hard_timer;
+    /* set when we close: what $disconnect reports */
+    int has_close_override;
+    int close_code;
+    char close_reason[64];
+};
+
+struct wg_conns {
+    wg_server_t *server;
+    wg_conn_t **buckets;
+    size_t num_buckets;
+    size_t num_registered; /* CONNECTING + OPEN */
+    size_t num_open;
+    size_t num_alive;      /* allocated, any state */
+    h2o_timeout_t idle_timeout;
+    h2o_timeout_t hard_timeout;
+};
+
+/* ---- registry ------------------------------------------------------------------------------- */
+
+static size_t hash_id(const char *id)
+{
+    size_t h = 14695981039346656037ULL;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+    return h;
+}
+
+static wg_conn_t *registry_find(wg_conns_t *conns, const char *id)
+{
+    for (wg_conn_t *c = conns->buckets[hash_id(id) & (conns->num_buckets - 1)]; c != NULL; c = c->hash_next)
+        if (strcmp(c->id, id) == 0)
+            return c;
+    return NULL;
+}
+
+static void registry_grow(wg_conns_t *conns)
+{
+    size_t n = conns->num_buckets * 2;
+    wg_conn_t **buckets = calloc(n, sizeof(*buckets));
+    if (buckets == NULL)
+        abort();
+    for (size_t i = 0; i < conns->num_buckets; i++) {
+        wg_conn_t *c = conns->buckets[i];
+        while (c != NULL) {
+            wg_conn_t *next = c->hash_next;
+            size_t b = hash_id(c->id) & (n - 1);
+            c->hash_next = buckets[b];
+            buckets[b] = c;
+            c = next;
+        }
+    }
+    free(conns->buckets);
+    conns->buckets = buckets;
+    conns->num_buckets = n;
+}
+
+static void registry_add(wg_conns_t *conns, wg_conn_t *conn)
+{
+    if (conns->num_registered + 1 > conns->num_buckets)
+        registry_grow(conns);
+    size_t b = hash_id(conn->id) & (conns->num_buckets - 1);
+    conn->hash_next = conns->buckets[b];
+    conns->buckets[b] = conn;
+    conns->num_registered++;
+}
+
+static void registry_remove(wg_conns_t *conns, wg_conn_t *conn)
+{
+    wg_conn_t **p = &conns->buckets[hash_id(conn->id) & (conns->num_buckets - 1)];
+    for (; *p != NULL; p = &(*p)->hash_next) {
+        if (*p == conn) {
+            *p = conn->hash_next;
+            conn->hash_next = NULL;
+            conns->num_registered--;
+            return;
+        }
+    }
+}
+
+/* ---- lifetime ------------------------------------------------------------------------------- */
+
+static void conn_retain(wg_conn_t *conn)
+{
+    conn->refs++;
+}
+
+static void conn_release(wg_conn_t *conn)
+{
+    if (--conn->refs > 0)
+        return;
+    conn->conns->num_alive--;
+    free(conn->user_agent);
+    free(conn->host);
+    free(conn);
+}
+
+/* Leaves OPEN/CONNECTING for good: unregistered, timers stopped. */
+static void conn_detach(wg_conn_t *conn)
+{
+    if (conn->state == CONN_CLOSED)
+        return;
+    if (conn->state == CONN_OPEN)
+        conn->conns->num_open--;
+    conn->state = CONN_CLOSED;
+    registry_remove(conn->conns, conn);
+    if (h2o_timeout_is_linked(&conn->idle_timer))
+        h2o_timeout_unlink(&conn->idle_timer);
+    if (h2o_timeout_is_linked(&conn->hard_timer))
+        h2o_timeout_unlink(&conn->hard_timer);
+}
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+static void fill_context(wg_conn_t *conn, wg_event_context_t *ctx, const char *route_key, const char *request_id,
+                         uint64_t now)
+{
+    wg_server_t *s = conn->conns->server;
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->route_key = route_key;
+    ctx->connection_id = conn->id;
+    ctx->request_id = request_id;
+    ctx->stage = s->config->stage;
+    ctx->domain_name = conn->host;
+    ctx->api_id = s->api_id;
+    ctx->connected_at = conn->connected_at;
+    ctx->request_time_ms = now;
+    ctx->source_ip = conn->source_ip;
+    ctx->user_agent = conn->user_agent;
+}
+
+typedef struct conn_call {
+    wg_conn_t *conn;
+    const wg_route_config_t *route;
+    char request_id[WG_ID_LEN + 1];
+} conn_call_t;
+
+static conn_call_t *new_call(wg_conn_t *conn, const wg_route_config_t *route, const char *request_id)
+{
+    conn_call_t *call = malloc(sizeof(*call));
+    if (call == NULL)
+        abort();
+    conn_retain(conn);
+    call->conn = conn;
+    call->route = route;
+    memcpy(call->request_id, request_id, sizeof(call->request_id));
+    return call;
+}
+
+static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event, size_t event_len, conn_call_t *call,
+                   wg_integration_done_cb done)
+{
+    wg_integration_call_t ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.route = route;
+    ic.event_json = event;
+    ic.event_len = event_len;
+    memcpy(ic.connection_id, conn->id, sizeof(ic.connection_id));
+    if (wg_log_is_verbose())
+        wg_log_debug("event %s %s: %.*s", route->key, conn->id, (int)(event_len > 2000 ? 2000 : event_len), event);
+    wg_integration_invoke(conn->conns->server, &ic, done, call);
+    free(ic.event_json); /* NULL when the integration took it */
+}
+
+static void send_error_frame(wg_conn_t *conn, const char *message, const char *request_id)
+{
+    char frame[256];
+    size_t n = wg_error_frame(message, conn->id, request_id, frame, sizeof(frame));
+    if (conn->ws != NULL)
+        wg_ws_send_text(conn->ws, frame, n);
+}
+
+/* ---- $disconnect ---------------------------------------------------------------------------- */
+
+static void on_disconnect_done(void *data, const wg_integration_result_t *result)
+{
+    conn_call_t *call = data;
+    if (result->outcome != WG_OUTCOME_OK)
+        wg_log_warn("$disconnect %s: integration %s (%s)", call->conn->id,
+                    result->outcome == WG_OUTCOME_TIMEOUT ? "timed out" : "failed", result->error ? result->error : "");
+    conn_release(call->conn);
+    free(call);
+}
+
+static void send_disconnect(wg_conn_t *conn, int code, const char *reason)
+{
+    wg_server_t *s = conn->conns->server;
+    const wg_route_config_t *route = wg_config_route(s->config, "$disconnect");
+    if (route == NULL)
+        return;
+    uint64_t now = wg_now_ms();
+    char request_id[WG_ID_LEN + 1];
+    wg_ids_request(s->ids, now, request_id);
+    wg_event_context_t ctx;
+    fill_context(conn, &ctx, "$disconnect", request_id, now);
+    ctx.disconnect_status_code = code;
+    ctx.disconnect_reason = reason;
+    size_t len;
+    char *event = wg_event_disconnect(&ctx, conn->host, &len);
+    invoke(conn, route, event, len, new_call(conn, route, request_id), on_disconnect_done);
+}
+
+static void on_ws_closed(void *data, const wg_ws_close_info_t *info)
+{
+    wg_conn_t *conn = data;
+    conn->ws = NULL;
+    conn_detach(conn);
+    int code;
+    char reason[160];
+    if (conn->has_close_override) {
+        code = conn->close_code;
+        snprintf(reason, sizeof(reason), "%s", conn->close_reason);
+    } else if (info->is_abnormal) {
+        code = 1006;
+        reason[0] = '\0';
+    } else if (!info->is_server_initiated && info->code == 1005) {
+        code = 1005;
+        snprintf(reason, sizeof(reason), "Client-side close frame status not set");
+    } else {
+        code = info->code;
+        snprintf(reason, sizeof(reason), "%.*s", (int)info->reason_len, info->reason);
+    }
+    wg_log_info("disconnect %s code=%d reason=\"%s\"", conn->id, code, reason);
+    send_disconnect(conn, code, reason);
+    conn_release(conn); /* the socket's reference */
+}
+
+/* ---- messages ------------------------------------------------------------------------------- */
+
+static void on_message_done(void *data, const wg_integration_result_t *result)
+{
+    conn_call_t *call = data;
+    wg_conn_t *conn = call->conn;
+    if (conn->state == CONN_OPEN && conn->ws != NULL) {
+        if (result->outcome == WG_OUTCOME_ERROR) {
+            wg_log_warn("route %s %s: integration failed (%s)", call->route->key, conn->id, result->error ? result->error : "");
+            send_error_frame(conn, WG_FRAME_INTERNAL_ERROR, call->request_id);
+        } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
+            wg_log_warn("route %s %s: integration timed out", call->route->key, conn->id);
+            send_error_frame(conn, WG_FRAME_TIMED_OUT, call->request_id);
+        } else if (call->route->is_two_way && result->body != NULL && result->body_len > 0) {
+            wg_ws_send_text(conn->ws, result->body, result->body_len);
+        }
+    }
+    conn_release(conn);
+    free(call);
+}
+
+static void on_ws_text(void *data, const uint8_t *msg, size_t len)
+{
+    wg_conn_t *conn = data;
+    if (conn->state != CONN_OPEN)
+        return;
+    wg_conns_t *conns = conn->conns;
+    wg_server_t *s = conns->server;
+    uint64_t now = wg_now_ms();
+    conn->last_active_at = now;
+    h2o_timeout_unlink(&conn->idle_timer);
+    h2o_timeout_link(s->loop, &conns->idle_timeout, &conn->idle_timer);
+
+    char *key = wg_route_selector_eval(s->selector, (const char *)msg, len);
+    const wg_route_config_t *route = NULL;
+    if (key != NULL && strcmp(key, "$connect") != 0 && strcmp(key, "$disconnect") != 0)
+        route = wg_config_route(s->config, key);
+    if (route == NULL)
+        route = wg_config_route(s->config, "$default");
+    char request_id[WG_ID_LEN + 1];
+    wg_ids_request(s->ids, now, request_id);
+    if (route == NULL) {
+        if (wg_log_is_verbose())
+            wg_log_debug("message %s: no route for '%s' and no $default: Forbidden", conn->id, key ? key : "");
+        free(key);
+        send_error_frame(conn, WG_FRAME_FORBIDDEN, request_id);
+        return;
+    }
+    free(key);
+    char message_id[WG_ID_LEN + 1];
+    wg_ids_message(s->ids, now, conn->id, message_id);
+    wg_event_context_t ctx;
+    fill_context(conn, &ctx, route->key, request_id, now);
+    ctx.message_id = message_id;
+    size_t event_len;
+    char *event = wg_event_message(&ctx, (const char *)msg, len, &event_len);
+    invoke(conn, route, event, event_len, new_call(conn, route, request_id), on_message_done);
+}
+
+/* ---- timers and server-side closes ---------------------------------------------------------- */
+
+static void server_close(wg_conn_t *conn, int ws_code, const char *ws_reason, int disconnect_code,
+                         const char *disconnect_reason)
+{
+    if (conn->state != CONN_OPEN || conn->ws == NULL || conn->has_close_override)
+        return;
+    conn->has_close_override = 1;
+    conn->close_code = disconnect_code;
+    snprintf(conn->close_reason, sizeof(conn->close_reason), "%s", disconnect_reason);
+    wg_ws_close(conn->ws, ws_code, ws_reason);
+}
+
+static void on_idle_timeout(h2o_timeout_entry_t *entry)
+{
+    wg_conn_t *conn = H2O_STRUCT_FROM_MEMBER(wg_conn_t, idle_timer, entry);
+    wg_log_info("idle timeout %s", conn->id);
+    server_close(conn, 1001, "Going away", 1001, "Going away");
+}
+
+static void on_hard_timeout(h2o_timeout_entry_t *entry)
+{
+    wg_conn_t *conn = H2O_STRUCT_FROM_MEMBER(wg_conn_t, hard_timer, entry);
+    wg_log_info("maximum connection duration reached %s", conn->id);
+    server_close(conn, 1001, "Going away", 1001, "Going away");
+}
+
+/* ---- handshake ------------------------------------------------------------------------------ */
+
+static const wg_ws_callbacks_t ws_callbacks = {on_ws_text, on_ws_closed};
+
+static void on_handshake_req_dispose(void *p)
+{
+    wg_conn_t **slot = p;
+    if (*slot != NULL)
+        (*slot)->handshake_req = NULL;
+}
+
+static void release_handshake(wg_conn_t *conn)
+{
+    if (conn->handshake_slot != NULL)
+        *conn->handshake_slot = NULL;
+    conn->handshake_slot = NULL;
+    conn->handshake_req = NULL;
+}
+
+static void accept_connection(wg_conn_t *conn, const char *subprotocol, size_t subprotocol_len)
+{
+    wg_conns_t *conns = conn->conns;
+    wg_server_t *s = conns->server;
+    h2o_req_t *req = conn->handshake_req;
+    if (subprotocol != NULL && subprotocol_len > 0)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-protocol"), 0, NULL,
+                              h2o_strdup(&req->pool, subprotocol, subprotocol_len).base, subprotocol_len);
+    release_handshake(conn);
+    wg_ws_limits_t limits = {WG_LIMIT_FRAME_BYTES, WG_LIMIT_MESSAGE_BYTES, WG_LIMIT_SEND_QUEUE_BYTES};
+    conn->state = CONN_OPEN;
+    conns->num_open++;
+    conn->last_active_at = conn->connected_at;
+    h2o_timeout_link(s->loop, &conns->idle_timeout, &conn->idle_timer);
+    h2o_timeout_link(s->loop, &conns->hard_timeout, &conn->hard_timer);
+    conn->ws = wg_ws_upgrade(req, conn->client_key, &s->ctx, &s->close_timeout, &limits, &ws_callbacks, conn);
+    wg_log_info("connect %s from %s", conn->id, conn->source_ip);
+}
+
+static void reject_connection(wg_conn_t *conn, int status, const char *why)
+{
+    h2o_req_t *req = conn->handshake_req;
+    release_handshake(conn);
+    wg_log_info("connect %s from %s rejected: %d (%s)", conn->id, conn->source_ip, status, why);
+    conn_detach(conn);
+    /* AWS's body on a rejected handshake is not documented; we send none. */
+    wg_server_respond(req, status, NULL, NULL, 0);
+    conn_release(conn); /* the handshake's reference */
+}
+
+static void on_connect_done(void *data, const wg_integration_result_t *result)
+{
+    conn_call_t *call = data;
+    wg_conn_t *conn = call->conn;
+    if (conn->handshake_req == NULL) {
+        /* h2o dropped the request (server shutting down): nothing to answer */
+        conn_detach(conn);
+        conn_release(conn); /* the handshake's reference */
+    } else if (conn->conns->server->is_shutting_down) {
+        reject_connection(conn, 503, "shutting down");
+    } else if (result->outcome == WG_OUTCOME_ERROR) {
+        reject_connection(conn, 502, result->error ? result->error : "integration failed");
+    } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
+        reject_connection(conn, 504, "integration timed out");
+    } else if (result->status >= 200 && result->status < 300) {
+        accept_connection(conn, result->subprotocol, result->subprotocol_len);
+    } else {
+        reject_connection(conn, result->status, "$connect answered non-2xx");
+    }
+    conn_release(conn);
+    free(call);
+}
+
+void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_key)
+{
+    wg_server_t *s = conns->server;
+    wg_conn_t *conn = calloc(1, sizeof(*conn));
+    if (conn == NULL)
+        abort();
+    conn->conns = conns;
+    conn->refs = 1; /* the handshake's, then the socket's */
+    conns->num_alive++;
+    conn->state = CONN_CONNECTING;
+    conn->idle_timer.cb = on_idle_timeout;
+    conn->hard_timer.cb = on_hard_timeout;
+    memcpy(conn->client_key, client_key, 24);
+    uint64_t now = wg_now_ms();
+    conn->connected_at = now;
+    do {
+        wg_ids_connection(s->ids, now, conn->id);
+    } while (registry_find(conns, conn->id) != NULL);
+    registry_add(conns, conn);
+    wg_ws_peer_ip(req, conn->source_ip, sizeof(conn->source_ip));
+    conn->host = h2o_strdup(NULL, req->authority.base, req->authority.len).base;
+
+    /* the client's headers, in its spelling, plus Host (h2o keeps it apart) */
+    size_t num_headers = req->headers.size + 1;
+    wg_header_t *headers = malloc(num_headers * sizeof(*headers));
+    if (headers == NULL)
+        abort();
+    headers[0] = (wg_header_t){"Host", 4, req->authority.base, req->authority.len};
+    for (size_t i = 0; i < req->headers.size; i++) {
+        const h2o_header_t *h = &req->headers.entries[i];
+        headers[i + 1] = (wg_header_t){h->orig_name ? h->orig_name : h->name->base, h->name->len, h->value.base, h->value.len};
+    }
+    const wg_header_t *ua = wg_headers_find(headers, num_headers, "user-agent");
+    if (ua != NULL)
+        conn->user_agent = h2o_strdup(NULL, ua->value, ua->value_len).base;
+
+    conn->handshake_req = req;
+    conn->handshake_slot = h2o_mem_alloc_shared(&req->pool, sizeof(wg_conn_t *), on_handshake_req_dispose);
+    *conn->handshake_slot = conn;
+
+    const wg_route_config_t *route = wg_config_route(s->config, "$connect");
+    if (route == NULL) {
+        free(headers);
+        accept_connection(conn, NULL, 0);
+        return;
+    }
+    char request_id[WG_ID_LEN + 1], trace_id[WG_TRACE_ID_LEN + 1];
+    wg_ids_request(s->ids, now, request_id);
+    wg_ids_trace_id(s->ids, now, trace_id);
+    wg_event_context_t ctx;
+    fill_context(conn, &ctx, "$connect", request_id, now);
+    wg_event_forwarding_t fwd = {trace_id, "443", "https"};
+    int has_query = req->query_at != SIZE_MAX;
+    const char *query = has_query ? req->path.base + req->query_at + 1 : NULL;
+    size_t query_len = has_query ? req->path.len - req->query_at - 1 : 0;
+    size_t event_len;
+    char *event = wg_event_connect(&ctx, headers, num_headers, has_query, query, query_len, &fwd, &event_len);
+    free(headers);
+    invoke(conn, route, event, event_len, new_call(conn, route, request_id), on_connect_done);
+}
+
+/* ---- public --------------------------------------------------------------------------------- */
+
+wg_conns_t *wg_conns_new(wg_server_t *server)
+{
+    wg_conns_t *conns = calloc(1, sizeof(*conns));
+    if (conns == NULL)
+        abort();
+    conns->server = server;
+    conns->num_buckets = 1024;
+    conns->buckets = calloc(conns->num_buckets, sizeof(*conns->buckets));
+    if (conns->buckets == NULL)
+        abort();
+    h2o_timeout_init(server->loop, &conns->idle_timeout, server->config->idle_timeout_ms);
+    h2o_timeout_init(server->loop, &conns->hard_timeout, server->config->hard_timeout_ms);
+    return conns;
+}
+
+void wg_conns_free(wg_conns_t *conns)
+{
+    h2o_timeout_dispose(conns->server->loop, &conns->idle_timeout);
+    h2o_timeout_dispose(conns->server->loop, &conns->hard_timeout);
+    free(conns->buckets);
+    free(conns);
+}
+
+wg_conn_t *wg_conns_find_open(wg_conns_t *conns, const char *id)
+{
+    wg_conn_t *c = registry_find(conns, id);
+    return c != NULL && c->state == CONN_OPEN && c->ws != NULL ? c : NULL;
+}
+
+size_t wg_conns_count_open(const wg_conns_t *conns)
+{
+    return conns->num_open;
+}
+
+size_t wg_conns_count_alive(const wg_conns_t *conns)
+{
+    return conns->num_alive;
+}
+
+void wg_conns_foreach_open(wg_conns_t *conns, void (*fn)(wg_conn_t *conn, void *arg), void *arg)
+{
+    for (size_t i = 0; i < conns->num_buckets; i++)
+        for (wg_conn_t *c = conns->buckets[i]; c != NULL; c = c->hash_next)
+            if (c->state == CONN_OPEN && c->ws != NULL)
+                fn(c, arg);
+}
+
+void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason)
+{
+    for (size_t i = 0; i < conns->num_buckets; i++) {
+        wg_conn_t *c = conns->buckets[i];
+        while (c != NULL) {
+            wg_conn_t *next = c->hash_next;
+            server_close(c, code, reason, code, reason);
+            c = next;
+        }
+    }
+}
+
+int wg_conn_post(wg_conn_t *conn, const void *data, size_t len)
+{
+    if (conn->state != CONN_OPEN || conn->ws == NULL)
+        return WG_POST_GONE;
+    int rv = wg_ws_send_text(conn->ws, data, len);
+    if (rv == WG_WS_QUEUE_FULL)
+        return WG_POST_LIMIT;
+    if (rv != WG_WS_SENT)
+        return WG_POST_GONE;
+    return WG_POST_OK;
+}
+
+void wg_conn_delete(wg_conn_t *conn)
+{
+    server_close(conn, 1000, "", 1000, "Connection Closed Normally");
+}
+
+const char *wg_conn_id(const wg_conn_t *conn)
+{
+    return conn->id;
+}
+
+uint64_t wg_conn_connected_at(const wg_conn_t *conn)
+{
+    return conn->connected_at;
+}
+
+uint64_t wg_conn_last_active_at(const wg_conn_t *conn)
+{
+    return conn->last_active_at;
+}
+
+const char *wg_conn_source_ip(const wg_conn_t *conn)
+{
+    return conn->source_ip;
+}
+
+const char *wg_conn_user_agent(const wg_conn_t *conn)
+{
+    return conn->user_agent;
+}

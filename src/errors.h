@@ -1,0 +1,57 @@
+/*
+ * errors.h: the one table of AWS errors wsgate answers with (libuv's X-macro idea).
+ *
+ * Each row: our code, the AWS shape name sent in `x-amzn-ErrorType` (the one thing every SDK reads to
+ * raise its typed exception, spec 7.4), the HTTP status, and the body. A NULL default message means
+ * the body is empty (GoneException, spec 7.4); otherwise the body is {"message":"..."} compact JSON.
+ * Messages that carry request details (IncompleteSignature, InvalidSignature, expired) are passed in
+ * by the caller; the table holds the default.
+ */
+#ifndef WG_ERRORS_H
+#define WG_ERRORS_H
+
+#include <stddef.h>
+
+/* X(code, shape name, HTTP status, default message or NULL for an empty body) */
+#define WG_AWS_ERRORS(X)                                                                           \
+    X(FORBIDDEN, "ForbiddenException", 403, "Forbidden")                                           \
+    X(GONE, "GoneException", 410, NULL)                                                            \
+    X(PAYLOAD_TOO_LARGE, "PayloadTooLargeException", 413, "Request Too Long")                      \
+    X(LIMIT_EXCEEDED, "LimitExceededException", 429, "Too Many Requests")                          \
+    X(MISSING_AUTH_TOKEN, "MissingAuthenticationTokenException", 403, "Missing Authentication Token") \
+    X(INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 403, "Incomplete signature")           \
+    X(INVALID_SIGNATURE, "InvalidSignatureException", 403,                                         \
+      "The request signature we calculated does not match the signature you provided. Check your " \
+      "AWS Secret Access Key and signing method. Consult the service documentation for details.")  \
+    X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 403,                                     \
+      "The security token included in the request is invalid.")                                    \
+    X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")                                      \
+    X(NOT_FOUND, "NotFoundException", 404, "Not Found")                                            \
+    X(METHOD_NOT_ALLOWED, "MethodNotAllowedException", 405, "Method Not Allowed")                  \
+    X(INTERNAL, "InternalServerErrorException", 500, "Internal server error")
+
+typedef enum wg_aws_error {
+#define WG_ERR_ENUM(code, shape, status, message) WG_AWS_ERR_##code,
+    WG_AWS_ERRORS(WG_ERR_ENUM)
+#undef WG_ERR_ENUM
+        WG_AWS_ERR__COUNT
+} wg_aws_error_t;
+
+/** The `x-amzn-ErrorType` shape name of an error. Static string. */
+const char *wg_aws_error_shape(wg_aws_error_t err);
+/** The HTTP status of an error. */
+int wg_aws_error_status(wg_aws_error_t err);
+/** The table's default message, or NULL when the body is empty. Static string. */
+const char *wg_aws_error_default_message(wg_aws_error_t err);
+/** The HTTP reason phrase for a status (e.g. 410 → "Gone"). Static string. */
+const char *wg_http_reason(int status);
+
+/**
+ * The response body for an error: {"message":"<message>"} as compact JSON with proper escaping, or
+ * an empty string when `message` is NULL and the table's default is NULL. `message` NULL means the
+ * table's default. Returns a new malloc'd string (never NULL; aborts on out of memory); *len_out
+ * gets its length.
+ */
+char *wg_aws_error_body(wg_aws_error_t err, const char *message, size_t *len_out);
+
+#endif

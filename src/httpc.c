@@ -1,0 +1,309 @@
+/*
+ * httpc.c: libcurl multi on a worker thread (see httpc.h).
+ *
+ * The worker touches only curl and its own jobs; all h2o and connection state stays on the loop
+ * thread. CURLMOPT_MAXCONNECTS keeps finished connections for reuse (without it curl churns TCP
+ * connections, toolchain notes 3) and CURLMOPT_MAX_HOST_CONNECTIONS bounds the pool per backend so
+ * a burst (19,000 clients leaving at once) queues inside curl instead of opening 19,000 sockets.
+ */
+#include "httpc.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "limits.h"
+#include "log.h"
+
+typedef struct httpc_job {
+    h2o_multithread_message_t super; /* completion message to the loop thread */
+    struct httpc_job *next;          /* worker's incoming queue */
+    wg_httpc_request_t req;
+    CURL *easy;
+    struct curl_slist *header_list;
+    char *body;   /* response */
+    size_t body_len, body_cap;
+    char *headers;
+    size_t headers_len, headers_cap;
+    int is_over_cap;
+    CURLcode result;
+    long status;
+    char error[CURL_ERROR_SIZE];
+} httpc_job_t;
+
+struct wg_httpc {
+    CURLM *multi;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    httpc_job_t *incoming_head, *incoming_tail; /* guarded by lock */
+    int is_stopping;                            /* guarded by lock */
+    h2o_multithread_receiver_t receiver;
+    h2o_multithread_queue_t *queue;
+    size_t in_flight; /* loop thread only */
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL)
+        abort();
+    return q;
+}
+
+static int append_capped(char **buf, size_t *len, size_t *cap, const char *data, size_t n, size_t limit)
+{
+    if (*len + n > limit)
+        return -1;
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 1024;
+        while (c < *len + n + 1)
+            c *= 2;
+        *buf = xrealloc(*buf, c);
+        *cap = c;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    httpc_job_t *job = userp;
+    size_t n = size * nmemb;
+    if (append_capped(&job->body, &job->body_len, &job->body_cap, data, n, WG_LIMIT_BACKEND_RESPONSE_BYTES) != 0) {
+        job->is_over_cap = 1;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    httpc_job_t *job = userp;
+    size_t n = size * nmemb;
+    /* A new status line (e.g. after a 100 Continue) starts a new header block. */
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
+        job->headers_len = 0;
+    if (append_capped(&job->headers, &job->headers_len, &job->headers_cap, data, n, WG_LIMIT_BACKEND_HEADER_BYTES) != 0) {
+        job->is_over_cap = 1;
+        return 0;
+    }
+    return n;
+}
+
+static void start_job(wg_httpc_t *client, httpc_job_t *job)
+{
+    CURL *e = curl_easy_init();
+    if (e == NULL)
+        abort();
+    job->easy = e;
+    curl_easy_setopt(e, CURLOPT_URL, job->req.url);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)job->req.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)job->req.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, job);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->error);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, job);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    job->header_list = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; i < job->req.num_headers; i++)
+        job->header_list = curl_slist_append(job->header_list, job->req.headers[i]);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, job->header_list);
+    if (strcmp(job->req.method, "POST") == 0 || job->req.body != NULL) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->req.body ? job->req.body : "");
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->req.body_len);
+    }
+    if (strcmp(job->req.method, "POST") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, job->req.method);
+    if (strcmp(job->req.method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    curl_multi_add_handle(client->multi, e);
+}
+
+static void finish_job(wg_httpc_t *client, httpc_job_t *job, CURLcode result)
+{
+    job->result = result;
+    curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &job->status);
+    curl_multi_remove_handle(client->multi, job->easy);
+    curl_easy_cleanup(job->easy);
+    job->easy = NULL;
+    curl_slist_free_all(job->header_list);
+    job->header_list = NULL;
+    h2o_multithread_send_message(&client->receiver, &job->super);
+}
+
+static void *worker_main(void *arg)
+{
+    wg_httpc_t *client = arg;
+    for (;;) {
+        pthread_mutex_lock(&client->lock);
+        httpc_job_t *jobs = client->incoming_head;
+        client->incoming_head = client->incoming_tail = NULL;
+        int is_stopping = client->is_stopping;
+        pthread_mutex_unlock(&client->lock);
+        while (jobs != NULL) {
+            httpc_job_t *next = jobs->next;
+            start_job(client, jobs);
+            jobs = next;
+        }
+        int running = 0;
+        curl_multi_perform(client->multi, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(client->multi, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            httpc_job_t *job;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+            finish_job(client, job, msg->data.result);
+        }
+        if (is_stopping && running == 0)
+            break;
+        int numfds;
+        curl_multi_poll(client->multi, NULL, 0, 1000, &numfds);
+    }
+    return NULL;
+}
+
+static void deliver(wg_httpc_t *client, httpc_job_t *job)
+{
+    wg_httpc_response_t res;
+    memset(&res, 0, sizeof(res));
+    res.status = (int)job->status;
+    res.body = job->body ? job->body : "";
+    res.body_len = job->body_len;
+    res.headers = job->headers ? job->headers : "";
+    res.headers_len = job->headers_len;
+    if (job->result == CURLE_OPERATION_TIMEDOUT) {
+        res.is_timeout = 1;
+        res.error = "timed out";
+    } else if (job->result != CURLE_OK) {
+        res.is_transport_error = 1;
+        res.error = job->is_over_cap ? "response larger than the cap" : (job->error[0] ? job->error : curl_easy_strerror(job->result));
+        res.status = 0;
+    }
+    client->in_flight--;
+    job->req.on_done(job->req.data, &res);
+    free(job->req.url);
+    free(job->req.body);
+    for (size_t i = 0; i < job->req.num_headers; i++)
+        free(job->req.headers[i]);
+    free(job->body);
+    free(job->headers);
+    free(job);
+}
+
+static void on_completions(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    wg_httpc_t *client = H2O_STRUCT_FROM_MEMBER(wg_httpc_t, receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        httpc_job_t *job = H2O_STRUCT_FROM_MEMBER(httpc_job_t, super.link, messages->next);
+        h2o_linklist_unlink(&job->super.link);
+        deliver(client, job);
+    }
+}
+
+static void init_curl_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+wg_httpc_t *wg_httpc_new(h2o_multithread_queue_t *queue)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_curl_once);
+    wg_httpc_t *client = calloc(1, sizeof(*client));
+    if (client == NULL)
+        abort();
+    client->multi = curl_multi_init();
+    curl_multi_setopt(client->multi, CURLMOPT_MAXCONNECTS, (long)WG_LIMIT_BACKEND_POOL_CONNECTIONS);
+    curl_multi_setopt(client->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)WG_LIMIT_BACKEND_POOL_CONNECTIONS);
+    pthread_mutex_init(&client->lock, NULL);
+    client->queue = queue;
+    h2o_multithread_register_receiver(queue, &client->receiver, on_completions);
+    if (pthread_create(&client->thread, NULL, worker_main, client) != 0)
+        abort();
+    return client;
+}
+
+void wg_httpc_free(wg_httpc_t *client)
+{
+    pthread_mutex_lock(&client->lock);
+    client->is_stopping = 1;
+    pthread_mutex_unlock(&client->lock);
+    curl_multi_wakeup(client->multi);
+    pthread_join(client->thread, NULL);
+    h2o_multithread_unregister_receiver(client->queue, &client->receiver);
+    curl_multi_cleanup(client->multi);
+    pthread_mutex_destroy(&client->lock);
+    free(client);
+}
+
+int wg_httpc_add_header(wg_httpc_request_t *req, const char *name, const char *value, size_t value_len)
+{
+    if (req->num_headers >= WG_HTTPC_MAX_HEADERS)
+        return -1;
+    size_t name_len = strlen(name);
+    char *line = malloc(name_len + 2 + value_len + 1);
+    if (line == NULL)
+        abort();
+    memcpy(line, name, name_len);
+    memcpy(line + name_len, ": ", 2);
+    memcpy(line + name_len + 2, value, value_len);
+    line[name_len + 2 + value_len] = '\0';
+    req->headers[req->num_headers++] = line;
+    return 0;
+}
+
+void wg_httpc_submit(wg_httpc_t *client, wg_httpc_request_t *req)
+{
+    httpc_job_t *job = calloc(1, sizeof(*job));
+    if (job == NULL)
+        abort();
+    job->req = *req;
+    memset(req, 0, sizeof(*req));
+    client->in_flight++;
+    pthread_mutex_lock(&client->lock);
+    if (client->incoming_tail)
+        client->incoming_tail->next = job;
+    else
+        client->incoming_head = job;
+    client->incoming_tail = job;
+    pthread_mutex_unlock(&client->lock);
+    curl_multi_wakeup(client->multi);
+}
+
+size_t wg_httpc_in_flight(const wg_httpc_t *client)
+{
+    return client->in_flight;
+}
+
+const char *wg_httpc_response_header(const wg_httpc_response_t *res, const char *name, size_t *len)
+{
+    size_t name_len = strlen(name);
+    const char *p = res->headers, *end = res->headers + res->headers_len;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            eol = end;
+        if ((size_t)(eol - p) > name_len && p[name_len] == ':' && strncasecmp(p, name, name_len) == 0) {
+            const char *v = p + name_len + 1, *ve = eol;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            *len = (size_t)(ve - v);
+            return v;
+        }
+        p = eol + 1;
+    }
+    return NULL;
+}

@@ -1,0 +1,66 @@
+/*
+ * httpc.h: outgoing HTTP calls (backend integrations, authorizers, the demo backend) that never
+ * block the event loop.
+ *
+ * One worker thread runs a libcurl multi handle with a bounded, reused connection pool
+ * (toolchain notes section 3, design A). The loop thread hands it requests through a locked queue
+ * and gets completions back through h2o's multithread queue, so the completion callback always runs
+ * on the loop thread. Callbacks must look connections up by id: the client may have gone.
+ */
+#ifndef WG_HTTPC_H
+#define WG_HTTPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+typedef struct wg_httpc wg_httpc_t;
+
+typedef struct wg_httpc_response {
+    int is_transport_error; /* could not connect, reset, malformed reply, body over the cap */
+    int is_timeout;         /* no complete answer within the timeout */
+    const char *error;      /* curl's text for a transport error or timeout, else NULL */
+    int status;             /* HTTP status, 0 on a transport error */
+    const char *body;       /* response body (not NUL-terminated); valid during the callback */
+    size_t body_len;
+    const char *headers;    /* raw response header block, "Name: value\r\n" lines */
+    size_t headers_len;
+} wg_httpc_response_t;
+
+typedef void (*wg_httpc_done_cb)(void *data, const wg_httpc_response_t *res);
+
+/** Up to this many extra request headers per call. */
+#define WG_HTTPC_MAX_HEADERS 24
+
+typedef struct wg_httpc_request {
+    const char *method; /* static string: "POST", "GET"... */
+    char *url;          /* taken */
+    char *body;         /* taken (may be NULL) */
+    size_t body_len;
+    char *headers[WG_HTTPC_MAX_HEADERS]; /* taken; "Name: value" lines */
+    size_t num_headers;
+    uint32_t timeout_ms;
+    wg_httpc_done_cb on_done;
+    void *data;
+} wg_httpc_request_t;
+
+/** Starts the worker. Completions are delivered through `queue` (the h2o context's). */
+wg_httpc_t *wg_httpc_new(h2o_multithread_queue_t *queue);
+/** Stops the worker; pending calls complete with a transport error first. */
+void wg_httpc_free(wg_httpc_t *client);
+
+/** Adds a header line to `req` (copied). Returns -1 when the request already has the maximum. */
+int wg_httpc_add_header(wg_httpc_request_t *req, const char *name, const char *value, size_t value_len);
+
+/** Submits `req`; takes everything it owns. The callback runs later on the loop thread. */
+void wg_httpc_submit(wg_httpc_t *client, wg_httpc_request_t *req);
+
+/** Calls submitted and not yet completed. */
+size_t wg_httpc_in_flight(const wg_httpc_t *client);
+
+/** Finds a response header (case-insensitive); returns its value (trimmed) and length, or NULL. */
+const char *wg_httpc_response_header(const wg_httpc_response_t *res, const char *name, size_t *len);
+
+#endif

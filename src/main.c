@@ -1,0 +1,62 @@
+/*
+ * main.c: arguments, then the server. Nothing else lives here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+static void announce(const wg_server_t *server, const wg_config_t *cfg)
+{
+    const char *base = cfg->is_custom_domain ? "" : "/";
+    const char *stage = cfg->is_custom_domain ? "" : cfg->stage;
+    wg_log_info("wsgate %s listening on http://%s:%d (apiId %s, region %s)", WSGATE_VERSION, cfg->host, server->port,
+                server->api_id, cfg->region);
+    wg_log_info("WebSocket API:  ws://%s:%d%s%s", cfg->host, server->port, base, stage);
+    wg_log_info("management API: http://%s:%d%s%s/@connections/{connectionId} (auth: %s)", cfg->host, server->port, base,
+                stage, wg_auth_mode_name(cfg->auth));
+    int is_loopback = strcmp(cfg->host, "127.0.0.1") == 0 || strcmp(cfg->host, "localhost") == 0 || strcmp(cfg->host, "::1") == 0;
+    if (!is_loopback && cfg->auth == WG_AUTH_NONE)
+        wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients", cfg->host);
+    if (!is_loopback && cfg->has_test_control)
+        wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients", cfg->host);
+    for (size_t i = 0; i < cfg->num_routes; i++) {
+        const wg_route_config_t *r = &cfg->routes[i];
+        if (r->type == WG_INTEGRATION_DEMO) {
+            wg_log_info("no backend configured: using the built-in demo backend (echo). Try:");
+            wg_log_info("  npx wscat -c ws://%s:%d%s%s   then send {\"action\":\"echo\",\"message\":\"hi\"}", cfg->host,
+                        server->port, base, stage);
+            break;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    wg_config_t cfg;
+    char err[512] = "";
+    int rc = wg_config_load(&cfg, argc, argv, err, sizeof(err));
+    if (rc == WG_CONFIG_EXIT) {
+        wg_config_free(&cfg);
+        return 0;
+    }
+    if (rc != WG_CONFIG_OK) {
+        fprintf(stderr, "wsgate: %s\n", err);
+        wg_config_free(&cfg);
+        return 2;
+    }
+    wg_log_set_verbose(cfg.is_verbose);
+    wg_server_t server;
+    if (wg_server_init(&server, &cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "wsgate: %s\n", err);
+        wg_config_free(&cfg);
+        return 2;
+    }
+    announce(&server, &cfg);
+    int status = wg_server_run(&server);
+    wg_server_dispose(&server);
+    wg_config_free(&cfg);
+    return status;
+}

@@ -1,0 +1,23 @@
+/*
+ * mgmt_api.h: the ApiGatewayManagementApi (`@connections`): PostToConnection, GetConnection,
+ * DeleteConnection, with SigV4 verification and AWS's exact errors (spec 7).
+ */
+#ifndef WG_MGMT_API_H
+#define WG_MGMT_API_H
+
+#include <stddef.h>
+
+#include "errors.h"
+#include "server.h"
+
+/**
+ * Handles a request on `/{stage}/@connections/{id}` (or `%40connections`). `raw_id` points into
+ * req->path: the connection id as sent, still percent-encoded. Always answers the request.
+ */
+void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, size_t raw_id_len);
+
+/** Answers with an AWS error: x-amzn-ErrorType, x-amzn-RequestId, Content-Type and the body
+ * ({"message":...}, or empty for GoneException). `message` NULL means the table's default. */
+void wg_mgmt_send_error(h2o_req_t *req, wg_aws_error_t err, const char *message);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * server.c: the listener, the HTTP path table and the event loop (see server.h).
+ *
+ * Path table (one port, like execute-api, spec 7.2):
+ *   GET /health                              wsgate's health (not AWS)
+ *   GET /_wsgate/connections                 open connection ids, for tests (not AWS)
+ *   /{stage}  (WebSocket handshake)          the WebSocket API; query kept for $connect
+ *   /{stage}/@connections/{id}               the management API (also %40connections)
+ *   anything else                            403 {"message":"Forbidden"} (ForbiddenException)
+ * With --custom-domain the stage segment is omitted, as with an empty base path mapping.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conns.h"
+#include "errors.h"
+#include "httpc.h"
+#include "limits.h"
+#include "log.h"
+#include "mgmt_api.h"
+#include "routes.h"
+#include "urlcodec.h"
+
+#include <h2o/websocket.h>
+
+typedef struct server_handler {
+    h2o_handler_t super;
+    wg_server_t *server;
+} server_handler_t;
+
+void wg_server_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t body_len)
+{
+    req->res.status = status;
+    req->res.reason = wg_http_reason(status);
+    req->res.content_length = body_len;
+    if (content_type != NULL)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    h2o_send_inline(req, body != NULL ? body : "", body_len);
+}
+
+static void send_forbidden(h2o_req_t *req)
+{
+    wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+}
+
+static void send_json(h2o_req_t *req, int status, json_t *doc)
+{
+    char *body = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (body == NULL)
+        abort();
+    wg_server_respond(req, status, "application/json", body, strlen(body));
+    free(body);
+}
+
+static void handle_health(wg_server_t *server, h2o_req_t *req)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "status", json_string(server->is_shutting_down ? "stopping" : "ok"));
+    json_object_set_new(doc, "connections", json_integer((json_int_t)wg_conns_count_open(server->conns)));
+    json_object_set_new(doc, "uptime", json_integer((json_int_t)((wg_now_ms() - server->started_at_ms) / 1000)));
+    send_json(req, 200, doc);
+}
+
+static void list_one(wg_conn_t *conn, void *arg)
+{
+    json_array_append_new(arg, json_string(wg_conn_id(conn)));
+}
+
+static void handle_list(wg_server_t *server, h2o_req_t *req)
+{
+    json_t *ids = json_array();
+    wg_conns_foreach_open(server->conns, list_one, ids);
+    json_t *doc = json_object();
+    json_object_set_new(doc, "connections", ids);
+    send_json(req, 200, doc);
+}
+
+static int path_is(const char *path, size_t len, const char *lit)
+{
+    return len == strlen(lit) && memcmp(path, lit, len) == 0;
+}
+
+/* If `rest` starts with "/@connections/" or "/%40connections/", returns the length of that prefix. */
+static size_t connections_prefix(const char *rest, size_t len)
+{
+    static const char at[] = "/@connections/", pct[] = "/%40connections/";
+    if (len >= sizeof(at) - 1 && memcmp(rest, at, sizeof(at) - 1) == 0)
+        return sizeof(at) - 1;
+    if (len >= sizeof(pct) - 1 && strncasecmp(rest, pct, sizeof(pct) - 1) == 0)
+        return sizeof(pct) - 1;
+    return 0;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    wg_server_t *server = ((server_handler_t *)self)->server;
+    const char *path = req->path.base;
+    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+
+    if (path_is(path, path_len, "/health"))
+        return handle_health(server, req), 0;
+    if (path_is(path, path_len, "/_wsgate/connections"))
+        return handle_list(server, req), 0;
+
+    /* strip the stage: the first segment, percent-decoded (SDKs may encode '$', spec 7.2) */
+    const char *rest = path;
+    size_t rest_len = path_len;
+    if (!server->config->is_custom_domain) {
+        if (path_len < 2 || path[0] != '/')
+            return send_forbidden(req), 0;
+        const char *seg_end = memchr(path + 1, '/', path_len - 1);
+        size_t seg_len = seg_end ? (size_t)(seg_end - path - 1) : path_len - 1;
+        char stage[256];
+        size_t stage_len;
+        if (seg_len >= sizeof(stage) || wg_url_decode(path + 1, seg_len, stage, &stage_len, 0) != 0 ||
+            strcmp(stage, server->config->stage) != 0)
+            return send_forbidden(req), 0;
+        rest = path + 1 + seg_len;
+        rest_len = path_len - 1 - seg_len;
+    }
+
+    if (rest_len == 0 || (rest_len == 1 && rest[0] == '/')) {
+        const char *client_key = NULL;
+        int rv = h2o_is_websocket_handshake(req, &client_key);
+        if (rv != 0) {
+            wg_server_respond(req, 400, "application/json", H2O_STRLIT("{\"message\":\"Bad Request\"}"));
+            return 0;
+        }
+        if (client_key == NULL)
+            return send_forbidden(req), 0; /* a plain HTTP request on the WebSocket URL */
+        if (req->path.len + req->authority.len + 8 > WG_LIMIT_URL_CHARS) {
+            wg_log_info("handshake refused: URL longer than %d characters", WG_LIMIT_URL_CHARS);
+            wg_server_respond(req, 414, NULL, NULL, 0);
+            return 0;
+        }
+        if (server->is_shutting_down) {
+            wg_server_respond(req, 503, NULL, NULL, 0);
+            return 0;
+        }
+        wg_conns_handshake(server->conns, req, client_key);
+        return 0;
+    }
+    size_t prefix = connections_prefix(rest, rest_len);
+    if (prefix > 0 && rest_len > prefix && memchr(rest + prefix, '/', rest_len - prefix) == NULL) {
+        wg_mgmt_handle(server, req, rest + prefix, rest_len - prefix);
+        return 0;
+    }
+    send_forbidden(req);
+    return 0;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    wg_server_t *server = listener->data;
+    if (err != NULL)
+        return;
+    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+    if (sock != NULL)
+        h2o_accept(&server->accept_ctx, sock);
+}
+
+static void on_signal(h2o_socket_t *sock, const char *err)
+{
+    wg_server_t *server = sock->data;
+    struct signalfd_siginfo info;
+    int fd = h2o_socket_get_fd(sock);
+    while (read(fd, &info, sizeof(info)) == sizeof(info)) {
+        if (!server->is_shutting_down)
+            wg_log_info("signal %u: shutting down", info.ssi_signo);
+        server->is_shutting_down = 1;
+    }
+}
+
+static int open_listener(wg_server_t *server, char *err, size_t err_size)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", server->config->port);
+    int gai = getaddrinfo(server->config->host, port, &hints, &res);
+    if (gai != 0) {
+        snprintf(err, err_size, "cannot resolve --host '%s': %s", server->config->host, gai_strerror(gai));
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+        snprintf(err, err_size, "cannot listen on %s:%s: %s", server->config->host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t ss_len = sizeof(ss);
+    getsockname(fd, (struct sockaddr *)&ss, &ss_len);
+    server->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    server->listener = h2o_evloop_socket_create(server->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    server->listener->data = server;
+    h2o_socket_read_start(server->listener, on_accept);
+    return 0;
+}
+
+static int open_signals(wg_server_t *server)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    server->signal_sock = h2o_evloop_socket_create(server->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    server->signal_sock->data = server;
+    h2o_socket_read_start(server->signal_sock, on_signal);
+    return 0;
+}
+
+int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t err_size)
+{
+    memset(server, 0, sizeof(*server));
+    server->config = config;
+    server->started_at_ms = wg_now_ms();
+    /* SIGTERM/SIGINT arrive through a signalfd; block them before any thread starts. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    server->ids = wg_ids_new(config->region, NULL, NULL);
+    if (server->ids == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (config->api_id != NULL)
+        snprintf(server->api_id, sizeof(server->api_id), "%s", config->api_id);
+    else
+        wg_ids_api_id(server->ids, server->api_id);
+    char why[256] = "";
+    server->selector = wg_route_selector_parse(config->route_selection_expression, why, sizeof(why));
+    if (server->selector == NULL) {
+        snprintf(err, err_size, "route selection expression '%s': %s", config->route_selection_expression, why);
+        return -1;
+    }
+
+    h2o_config_init(&server->globalconf);
+    server->globalconf.server_name = h2o_iovec_init(H2O_STRLIT(""));
+    server->globalconf.max_request_entity_size = WG_LIMIT_REQUEST_BODY_BYTES;
+    h2o_hostconf_t *host = h2o_config_register_host(&server->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *pathconf = h2o_config_register_path(host, "/", 0);
+    server_handler_t *handler = (server_handler_t *)h2o_create_handler(pathconf, sizeof(*handler));
+    handler->super.on_req = on_req;
+    handler->server = server;
+
+    server->loop = h2o_evloop_create();
+    h2o_context_init(&server->ctx, server->loop, &server->globalconf);
+    server->accept_ctx.ctx = &server->ctx;
+    server->accept_ctx.hosts = server->globalconf.hosts;
+    h2o_timeout_init(server->loop, &server->close_timeout, WG_LIMIT_CLOSE_HANDSHAKE_MS);
+    server->httpc = wg_httpc_new(server->ctx.queue);
+    server->conns = wg_conns_new(server);
+    if (open_signals(server) != 0) {
+        snprintf(err, err_size, "cannot set up signal handling: %s", strerror(errno));
+        return -1;
+    }
+    return open_listener(server, err, err_size);
+}
+
+int wg_server_run(wg_server_t *server)
+{
+    while (!server->is_shutting_down)
+        h2o_evloop_run(server->loop, INT32_MAX);
+
+    /* Graceful shutdown: stop accepting, close every client with 1001, deliver every $disconnect,
+     * wait (bounded) for backend calls in flight. */
+    if (server->listener != NULL) {
+        h2o_socket_read_stop(server->listener);
+        h2o_socket_close(server->listener);
+        server->listener = NULL;
+    }
+    wg_conns_close_all(server->conns, 1001, "Going away");
+    uint64_t deadline = wg_now_ms() + WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS;
+    while ((wg_conns_count_alive(server->conns) > 0 || wg_httpc_in_flight(server->httpc) > 0) && wg_now_ms() < deadline)
+        h2o_evloop_run(server->loop, 100);
+    size_t left = wg_conns_count_alive(server->conns);
+    if (left > 0 || wg_httpc_in_flight(server->httpc) > 0)
+        wg_log_warn("shutdown: gave up waiting for %zu connections and %zu backend calls", left,
+                    wg_httpc_in_flight(server->httpc));
+    wg_log_info("stopped");
+    return 0;
+}
+
+void wg_server_dispose(wg_server_t *server)
+{
+    /* The worker thread stops first, so no completion arrives after this point. The h2o context is
+     * not torn down: keep-alive HTTP connections may still hold its timers, and the process is
+     * about to exit. */
+    if (server->httpc != NULL && wg_httpc_in_flight(server->httpc) == 0) {
+        wg_httpc_free(server->httpc);
+        server->httpc = NULL;
+    }
+    wg_route_selector_free(server->selector);
+    server->selector = NULL;
+}

@@ -1,0 +1,489 @@
+/*
+ * ws.c: WebSocket connections on h2o sockets, framed by wslay (see ws.h).
+ *
+ * Data flow: h2o reads into sock->input; on_read hands it to wslay_event_recv through
+ * recv_callback; complete messages arrive in on_msg_recv. Outgoing frames go through wslay's queue;
+ * send_callback gathers them into `out`, written with one h2o_socket_write at a time. Nothing here
+ * frees the connection inside a callback: finish() closes the socket and defers on_closed to the
+ * loop's zero timeout (Redis's deferred free).
+ */
+#include "ws.h"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wslay/wslay.h>
+
+#include <h2o/http1.h>
+
+#include "limits.h"
+#include "log.h"
+
+/* Frames we flush per write; wslay's own output chunk is 4 KB. */
+#define WS_OUT_HIGH_WATER (64 * 1024)
+
+struct wg_ws {
+    h2o_socket_t *sock;
+    h2o_context_t *ctx;
+    wslay_event_context_ptr wslay;
+    wg_ws_callbacks_t callbacks;
+    void *data;
+    wg_ws_limits_t limits;
+    h2o_timeout_t *close_timeout;
+    h2o_timeout_entry_t close_timer;  /* server close waiting for the client's reply */
+    h2o_timeout_entry_t deferred;     /* runs on_closed from the loop */
+    /* outgoing bytes gathered from wslay, and the ones being written */
+    char *out;
+    size_t out_len, out_cap;
+    char *writing;
+    size_t writing_len;
+    size_t fragmented_pending; /* bytes of queued fragmented messages not yet framed */
+    int is_in_recv;
+    int is_finished;
+    /* a limit broken while parsing: close with this code after wslay_event_recv returns */
+    int fail_code;
+    const char *fail_reason;
+    int current_opcode; /* opcode of the message being received (for continuation frames) */
+    /* the close that ends the connection */
+    int close_code;
+    char close_reason[124];
+    size_t close_reason_len;
+    int is_server_initiated;
+    int is_abnormal;
+};
+
+static void flush(wg_ws_t *ws);
+static void finish(wg_ws_t *ws, int is_abnormal);
+
+/* ---- wslay callbacks ------------------------------------------------------------------------ */
+
+static ssize_t recv_callback(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *user_data)
+{
+    wg_ws_t *ws = user_data;
+    h2o_buffer_t *input = ws->sock->input;
+    if (input->size == 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    size_t n = input->size < len ? input->size : len;
+    memcpy(buf, input->bytes, n);
+    h2o_buffer_consume(&ws->sock->input, n);
+    return (ssize_t)n;
+}
+
+static ssize_t send_callback(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *user_data)
+{
+    wg_ws_t *ws = user_data;
+    if (ws->out_len >= WS_OUT_HIGH_WATER) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    if (ws->out_len + len > ws->out_cap) {
+        size_t cap = ws->out_cap ? ws->out_cap : 4096;
+        while (cap < ws->out_len + len)
+            cap *= 2;
+        ws->out = realloc(ws->out, cap);
+        if (ws->out == NULL)
+            abort();
+        ws->out_cap = cap;
+    }
+    memcpy(ws->out + ws->out_len, data, len);
+    ws->out_len += len;
+    return (ssize_t)len;
+}
+
+static int genmask_callback(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user_data)
+{
+    memset(buf, 0, len); /* servers never mask */
+    return 0;
+}
+
+static void set_failure(wg_ws_t *ws, int code, const char *reason)
+{
+    if (ws->fail_code == 0) {
+        ws->fail_code = code;
+        ws->fail_reason = reason;
+    }
+}
+
+static void on_frame_recv_start(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_start_arg *arg,
+                                void *user_data)
+{
+    wg_ws_t *ws = user_data;
+    if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME)
+        ws->current_opcode = arg->opcode;
+    int is_data = arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME ||
+                  arg->opcode == WSLAY_CONTINUATION_FRAME;
+    if (!is_data)
+        return;
+    /* AWS does not route binary frames: it closes with 1003 (spec 1.10). */
+    if (ws->current_opcode == WSLAY_BINARY_FRAME)
+        set_failure(ws, 1003, "Binary frames are not supported");
+    /* AWS's frame limit is 32 KB; a larger frame closes with 1009 (spec 6). */
+    if (arg->payload_length > ws->limits.max_frame_bytes)
+        set_failure(ws, 1009, "Frame size exceeds the 32 KB limit");
+}
+
+/* RFC 3629 UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+static int is_valid_utf8(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp;
+        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+        else return 0;
+        if (i + n >= len)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg, void *user_data)
+{
+    wg_ws_t *ws = user_data;
+    if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
+        /* The client's close: keep its code and reason for $disconnect (wslay echoes the close). */
+        if (!ws->is_server_initiated) {
+            ws->close_code = arg->status_code == 0 ? 1005 : arg->status_code;
+            size_t n = arg->msg_length > 2 ? arg->msg_length - 2 : 0;
+            if (n > sizeof(ws->close_reason))
+                n = sizeof(ws->close_reason);
+            memcpy(ws->close_reason, arg->msg + 2, n);
+            ws->close_reason_len = n;
+        }
+        return;
+    }
+    if (wslay_is_ctrl_frame(arg->opcode))
+        return; /* wslay answers pings itself */
+    if (ws->fail_code != 0 || ws->is_server_initiated)
+        return;
+    if (arg->opcode != WSLAY_TEXT_FRAME) {
+        set_failure(ws, 1003, "Binary frames are not supported");
+        return;
+    }
+    if (!is_valid_utf8(arg->msg, arg->msg_length)) {
+        set_failure(ws, 1007, "Invalid UTF-8 in text frame");
+        return;
+    }
+    ws->callbacks.on_text(ws->data, arg->msg, arg->msg_length);
+}
+
+/* ---- I/O ------------------------------------------------------------------------------------ */
+
+static void on_write_complete(h2o_socket_t *sock, const char *err)
+{
+    wg_ws_t *ws = sock->data;
+    free(ws->writing);
+    ws->writing = NULL;
+    ws->writing_len = 0;
+    if (err != NULL) {
+        finish(ws, 1);
+        return;
+    }
+    flush(ws);
+}
+
+/* Moves frames from wslay to the socket; finishes when both closes have been exchanged. */
+static void flush(wg_ws_t *ws)
+{
+    if (ws->is_finished || ws->sock == NULL)
+        return;
+    if (ws->writing == NULL) {
+        if (wslay_event_want_write(ws->wslay)) {
+            int rv = wslay_event_send(ws->wslay);
+            if (rv != 0 && rv != WSLAY_ERR_WOULDBLOCK) {
+                finish(ws, 1);
+                return;
+            }
+        }
+        if (ws->out_len > 0) {
+            ws->writing = ws->out;
+            ws->writing_len = ws->out_len;
+            ws->out = NULL;
+            ws->out_len = ws->out_cap = 0;
+            h2o_iovec_t buf = h2o_iovec_init(ws->writing, ws->writing_len);
+            h2o_socket_write(ws->sock, &buf, 1, on_write_complete);
+            return;
+        }
+    }
+    if (ws->writing == NULL && !wslay_event_want_read(ws->wslay) && !wslay_event_want_write(ws->wslay))
+        finish(ws, 0);
+}
+
+static void after_recv(wg_ws_t *ws)
+{
+    if (ws->fail_code != 0 && !ws->is_server_initiated)
+        wg_ws_close(ws, ws->fail_code, ws->fail_reason);
+    else
+        flush(ws);
+}
+
+static void on_read(h2o_socket_t *sock, const char *err)
+{
+    wg_ws_t *ws = sock->data;
+    if (err != NULL) {
+        finish(ws, 1);
+        return;
+    }
+    ws->is_in_recv = 1;
+    int rv = wslay_event_recv(ws->wslay);
+    ws->is_in_recv = 0;
+    if (rv != 0) {
+        finish(ws, 1);
+        return;
+    }
+    after_recv(ws);
+}
+
+static void on_close_timeout(h2o_timeout_entry_t *entry)
+{
+    wg_ws_t *ws = H2O_STRUCT_FROM_MEMBER(wg_ws_t, close_timer, entry);
+    finish(ws, 1);
+}
+
+static void on_deferred(h2o_timeout_entry_t *entry)
+{
+    wg_ws_t *ws = H2O_STRUCT_FROM_MEMBER(wg_ws_t, deferred, entry);
+    wg_ws_close_info_t info;
+    info.code = ws->close_code;
+    info.reason = ws->close_reason;
+    info.reason_len = ws->close_reason_len;
+    info.is_server_initiated = ws->is_server_initiated;
+    info.is_abnormal = ws->is_abnormal;
+    ws->callbacks.on_closed(ws->data, &info);
+    if (ws->wslay != NULL)
+        wslay_event_context_free(ws->wslay);
+    free(ws->out);
+    free(ws->writing);
+    free(ws);
+}
+
+static void finish(wg_ws_t *ws, int is_abnormal)
+{
+    if (ws->is_finished)
+        return;
+    ws->is_finished = 1;
+    if (is_abnormal && !ws->is_server_initiated && ws->close_code == 0) {
+        ws->is_abnormal = 1;
+        ws->close_code = 1006;
+        ws->close_reason_len = 0;
+    }
+    if (ws->close_code == 0 && ws->wslay != NULL && wslay_event_get_close_sent(ws->wslay)) {
+        /* wslay failed the connection itself (protocol error: 1002, 1007, 1009...) */
+        ws->close_code = wslay_event_get_status_code_sent(ws->wslay);
+        ws->is_server_initiated = 1;
+    }
+    if (ws->close_code == 0)
+        ws->close_code = 1005;
+    if (h2o_timeout_is_linked(&ws->close_timer))
+        h2o_timeout_unlink(&ws->close_timer);
+    if (ws->sock != NULL) {
+        h2o_socket_close(ws->sock);
+        ws->sock = NULL;
+    }
+    h2o_timeout_link(ws->ctx->loop, &ws->ctx->zero_timeout, &ws->deferred);
+}
+
+static void on_upgrade_complete(void *user_data, h2o_socket_t *sock, size_t reqsize)
+{
+    wg_ws_t *ws = user_data;
+    if (sock == NULL) {
+        /* The 101 could not be written: the client left while $connect was pending. */
+        finish(ws, 1);
+        return;
+    }
+    ws->sock = sock;
+    sock->data = ws;
+    h2o_buffer_consume(&sock->input, reqsize);
+    h2o_socket_read_start(sock, on_read);
+    if (sock->input->size > 0)
+        on_read(sock, NULL);
+    else
+        flush(ws);
+}
+
+/* ---- public --------------------------------------------------------------------------------- */
+
+static void make_accept_key(const char *client_key, char out[29])
+{
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    char input[128];
+    size_t key_len = 24; /* h2o_is_websocket_handshake accepts only 24-byte keys; not NUL-terminated */
+    memcpy(input, client_key, key_len);
+    memcpy(input + key_len, guid, sizeof(guid) - 1);
+    SHA1((const unsigned char *)input, key_len + sizeof(guid) - 1, digest);
+    EVP_EncodeBlock((unsigned char *)out, digest, SHA_DIGEST_LENGTH);
+}
+
+wg_ws_t *wg_ws_upgrade(h2o_req_t *req, const char *client_key, h2o_context_t *ctx, h2o_timeout_t *close_timeout,
+                       const wg_ws_limits_t *limits, const wg_ws_callbacks_t *callbacks, void *data)
+{
+    wg_ws_t *ws = calloc(1, sizeof(*ws));
+    if (ws == NULL)
+        abort();
+    ws->ctx = ctx;
+    ws->close_timeout = close_timeout;
+    ws->limits = *limits;
+    ws->callbacks = *callbacks;
+    ws->data = data;
+    ws->close_timer.cb = on_close_timeout;
+    ws->deferred.cb = on_deferred;
+
+    struct wslay_event_callbacks wslay_callbacks = {
+        recv_callback, send_callback, genmask_callback, on_frame_recv_start, NULL, NULL, on_msg_recv,
+    };
+    if (wslay_event_context_server_init(&ws->wslay, &wslay_callbacks, ws) != 0)
+        abort();
+    wslay_event_config_set_max_recv_msg_length(ws->wslay, limits->max_message_bytes);
+
+    char accept_key[29];
+    make_accept_key(client_key, accept_key);
+    req->res.status = 101;
+    req->res.reason = "Switching Protocols";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_UPGRADE, NULL, H2O_STRLIT("websocket"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-accept"), 0, NULL, accept_key,
+                          strlen(accept_key));
+    h2o_http1_upgrade(req, NULL, 0, on_upgrade_complete, ws);
+    return ws;
+}
+
+typedef struct fragmented_source {
+    wg_ws_t *ws;
+    uint8_t *data;
+    size_t len, offset;
+} fragmented_source_t;
+
+static ssize_t read_fragment(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, const union wslay_event_msg_source *source,
+                             int *eof, void *user_data)
+{
+    fragmented_source_t *src = source->data;
+    size_t n = src->len - src->offset;
+    if (n > len)
+        n = len;
+    memcpy(buf, src->data + src->offset, n);
+    src->offset += n;
+    src->ws->fragmented_pending -= n;
+    if (src->offset == src->len) {
+        *eof = 1;
+        free(src->data);
+        free(src);
+    }
+    return (ssize_t)n;
+}
+
+int wg_ws_send_text(wg_ws_t *ws, const void *msg, size_t len)
+{
+    if (ws->is_finished || ws->is_server_initiated || ws->fail_code != 0 ||
+        (ws->wslay != NULL && wslay_event_get_close_sent(ws->wslay)))
+        return WG_WS_CLOSING;
+    if (wg_ws_queued_bytes(ws) + len > ws->limits.max_queued_bytes)
+        return WG_WS_QUEUE_FULL;
+    int rv;
+    if (len <= ws->limits.max_frame_bytes) {
+        struct wslay_event_msg m = {WSLAY_TEXT_FRAME, msg, len};
+        rv = wslay_event_queue_msg(ws->wslay, &m);
+    } else {
+        /* AWS sends messages over 32 KB as several frames (spec 7.1). */
+        fragmented_source_t *src = malloc(sizeof(*src));
+        if (src == NULL || (src->data = malloc(len)) == NULL)
+            abort();
+        memcpy(src->data, msg, len);
+        src->ws = ws;
+        src->len = len;
+        src->offset = 0;
+        struct wslay_event_fragmented_msg m;
+        m.opcode = WSLAY_TEXT_FRAME;
+        m.source.data = src;
+        m.read_callback = read_fragment;
+        rv = wslay_event_queue_fragmented_msg(ws->wslay, &m);
+        if (rv == 0)
+            ws->fragmented_pending += len;
+        else {
+            free(src->data);
+            free(src);
+        }
+    }
+    if (rv != 0)
+        return WG_WS_CLOSING;
+    if (!ws->is_in_recv)
+        flush(ws);
+    return WG_WS_SENT;
+}
+
+void wg_ws_close(wg_ws_t *ws, int code, const char *reason)
+{
+    if (ws->is_finished || ws->is_server_initiated)
+        return;
+    if (wslay_event_get_close_received(ws->wslay)) {
+        /* the client already closed; its code stands */
+        if (!ws->is_in_recv)
+            flush(ws);
+        return;
+    }
+    ws->is_server_initiated = 1;
+    ws->close_code = code;
+    size_t n = strlen(reason);
+    if (n > sizeof(ws->close_reason))
+        n = sizeof(ws->close_reason);
+    memcpy(ws->close_reason, reason, n);
+    ws->close_reason_len = n;
+    wslay_event_queue_close(ws->wslay, (uint16_t)code, (const uint8_t *)reason, n);
+    h2o_timeout_link(ws->ctx->loop, ws->close_timeout, &ws->close_timer);
+    if (!ws->is_in_recv)
+        flush(ws);
+}
+
+void wg_ws_abort(wg_ws_t *ws)
+{
+    if (ws->is_finished)
+        return;
+    if (ws->sock != NULL) {
+        /* linger 0: the peer sees a reset, as on a network loss */
+        int fd = h2o_socket_get_fd(ws->sock);
+        if (fd >= 0) {
+            struct linger lin = {1, 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+        }
+    }
+    finish(ws, 1);
+}
+
+size_t wg_ws_queued_bytes(const wg_ws_t *ws)
+{
+    size_t n = ws->out_len + ws->writing_len + ws->fragmented_pending;
+    if (ws->wslay != NULL)
+        n += wslay_event_get_queued_msg_length(ws->wslay);
+    return n;
+}
+
+void wg_ws_peer_ip(h2o_req_t *req, char *out, size_t out_size)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    char buf[NI_MAXHOST];
+    size_t n = len > 0 ? h2o_socket_getnumerichost((struct sockaddr *)&ss, len, buf) : SIZE_MAX;
+    if (n == SIZE_MAX) {
+        snprintf(out, out_size, "127.0.0.1");
+        return;
+    }
+    snprintf(out, out_size, "%.*s", (int)n, buf);
+}
