@@ -183,6 +183,41 @@ START_TEST(test_stringify_too_deep)
     body[n++] = '}';
     body[n] = '\0';
     ASSERT_KEY("$request.body.v", body, "[[[[[[[[[[]]]]]]]]]]");
+
+    /* The same for objects. */
+    n = (size_t)snprintf(body, sizeof(body), "{\"v\":");
+    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 10; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"a\":");
+    n += (size_t)snprintf(body + n, sizeof(body) - n, "1");
+    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 11; i++)
+        body[n++] = '}';
+    body[n] = '\0';
+    ASSERT_NO_KEY("$request.body.v", body);
+}
+END_TEST
+
+START_TEST(test_key_size_cap)
+{
+    /* A result longer than WG_ROUTES_MAX_KEY_BYTES is refused rather than grown without bound. */
+    size_t items = WG_ROUTES_MAX_KEY_BYTES / 3 + 16; /* "x, " per item */
+    char *body = malloc(items * 5 + 16);
+    ck_assert_ptr_nonnull(body);
+    size_t n = (size_t)sprintf(body, "{\"v\":[");
+    for (size_t i = 0; i < items; i++)
+        n += (size_t)sprintf(body + n, "%s\"x\"", i ? "," : "");
+    strcpy(body + n, "]}");
+    ASSERT_NO_KEY("$request.body.v", body);
+    free(body);
+    /* A long literal part is kept whole. */
+    char expr[600];
+    memset(expr, 'L', 500);
+    strcpy(expr + 500, "-${request.body.a}");
+    char *key = eval(expr, "{\"a\":\"z\"}");
+    ck_assert_ptr_nonnull(key);
+    ck_assert_uint_eq(strlen(key), 502);
+    ck_assert_int_eq(key[0], 'L');
+    ck_assert_str_eq(key + 500, "-z");
+    free(key);
 }
 END_TEST
 
@@ -337,6 +372,7 @@ Suite *wg_test_suite_routes(void)
     tcase_add_test(tc, test_stringify_arrays);
     tcase_add_test(tc, test_stringify_objects);
     tcase_add_test(tc, test_stringify_too_deep);
+    tcase_add_test(tc, test_key_size_cap);
     tcase_add_test(tc, test_non_json_bodies);
     tcase_add_test(tc, test_body_length_and_nul);
     tcase_add_test(tc, test_duplicate_keys_last_wins);
