@@ -426,7 +426,7 @@ static int qparam_cmp(const void *a, const void *b)
 /* Splits a raw query into its non-empty '&' pieces; calls fn(name, name_len, value, value_len, ctx)
  * with the raw (still encoded) name and value. */
 typedef void (*query_piece_fn)(const char *name, size_t name_len, const char *value,
-                               size_t value_len, int has_equal, void *ctx);
+                               size_t value_len, void *ctx);
 
 static void query_each(const char *q, size_t len, query_piece_fn fn, void *ctx)
 {
@@ -440,9 +440,9 @@ static void query_each(const char *q, size_t len, query_piece_fn fn, void *ctx)
             while (e < j && q[e] != '=')
                 e++;
             if (e < j)
-                fn(q + i, e - i, q + e + 1, j - e - 1, 1, ctx);
+                fn(q + i, e - i, q + e + 1, j - e - 1, ctx);
             else
-                fn(q + i, j - i, q + j, 0, 0, ctx);
+                fn(q + i, j - i, q + j, 0, ctx); /* `flag` is `flag=` */
         }
         i = j + 1;
     }
@@ -456,7 +456,7 @@ typedef struct qcollect {
 } qcollect_t;
 
 static void collect_piece(const char *name, size_t name_len, const char *value, size_t value_len,
-                          int has_equal, void *ctx)
+                          void *ctx)
 {
     qcollect_t *c = ctx;
     buf_t dn = {0}, dv = {0}, t = {0};
@@ -484,7 +484,6 @@ static void collect_piece(const char *name, size_t name_len, const char *value, 
     p->len = t.len;
     p->name_len = enc_name_len;
     p->text = buf_take(&t);
-    (void)has_equal;
 }
 
 static void canonical_query(buf_t *out, const char *q, size_t len, int exclude_signature)
@@ -755,7 +754,7 @@ typedef struct qfind {
 enum { Q_ALGORITHM, Q_CREDENTIAL, Q_SIGNATURE, Q_SIGNED_HEADERS, Q_DATE, Q_EXPIRES, Q_TOKEN };
 
 static void find_piece(const char *name, size_t name_len, const char *value, size_t value_len,
-                       int has_equal, void *ctx)
+                       void *ctx)
 {
     qfind_t *f = ctx;
     buf_t dn = {0};
@@ -771,7 +770,6 @@ static void find_piece(const char *name, size_t name_len, const char *value, siz
         }
     }
     free(dn.data);
-    (void)has_equal;
 }
 
 /*

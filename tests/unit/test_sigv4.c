@@ -33,9 +33,11 @@ static const char *source_dir(void)
 /* Reads a whole file; NULL when missing. *len_out gets the length. */
 static char *read_file(const char *rel, size_t *len_out)
 {
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", source_dir(), rel);
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", source_dir(), rel) < 0)
+        return NULL;
     FILE *f = fopen(path, "rb");
+    free(path);
     if (f == NULL)
         return NULL;
     size_t cap = 4096, len = 0;
@@ -296,19 +298,24 @@ static int is_normalize_only(const char *name)
     return 0;
 }
 
+/* Reads tests/data/sigv4-testsuite/<dir>/<name>.<ext>; NULL when missing. */
+static char *read_vector_file(const char *dir, const char *name, const char *ext)
+{
+    char *rel = NULL;
+    ck_assert_int_ge(asprintf(&rel, "tests/data/sigv4-testsuite/%s/%s.%s", dir, name, ext), 0);
+    char *text = read_file(rel, NULL);
+    free(rel);
+    return text;
+}
+
 static int check_vector(const char *dir, const char *name)
 {
-    char rel[512];
-    snprintf(rel, sizeof(rel), "tests/data/sigv4-testsuite/%s/%s.sreq", dir, name);
-    char *sreq = read_file(rel, NULL);
+    char *sreq = read_vector_file(dir, name, "sreq");
     if (sreq == NULL)
         return 0;
-    snprintf(rel, sizeof(rel), "tests/data/sigv4-testsuite/%s/%s.creq", dir, name);
-    char *want_creq = read_file(rel, NULL);
-    snprintf(rel, sizeof(rel), "tests/data/sigv4-testsuite/%s/%s.sts", dir, name);
-    char *want_sts = read_file(rel, NULL);
-    snprintf(rel, sizeof(rel), "tests/data/sigv4-testsuite/%s/%s.authz", dir, name);
-    char *want_authz = read_file(rel, NULL);
+    char *want_creq = read_vector_file(dir, name, "creq");
+    char *want_sts = read_vector_file(dir, name, "sts");
+    char *want_authz = read_vector_file(dir, name, "authz");
     ck_assert_ptr_nonnull(want_creq);
     ck_assert_ptr_nonnull(want_sts);
     ck_assert_ptr_nonnull(want_authz);
@@ -384,9 +391,10 @@ static int check_vector(const char *dir, const char *name)
 
 static int check_vector_dir(const char *dir, int *count)
 {
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/tests/data/sigv4-testsuite/%s", source_dir(), dir);
+    char *path = NULL;
+    ck_assert_int_ge(asprintf(&path, "%s/tests/data/sigv4-testsuite/%s", source_dir(), dir), 0);
     DIR *d = opendir(path);
+    free(path);
     if (d == NULL)
         return 0;
     struct dirent *e;
@@ -399,12 +407,13 @@ static int check_vector_dir(const char *dir, int *count)
     }
     closedir(d);
     for (int i = 0; i < n; i++) {
-        char sub[512];
-        snprintf(sub, sizeof(sub), "%s%s%s", dir, dir[0] ? "/" : "", names[i]);
+        char *sub = NULL;
+        ck_assert_int_ge(asprintf(&sub, "%s%s%s", dir, dir[0] ? "/" : "", names[i]), 0);
         if (!check_vector(sub, names[i]))
             check_vector_dir(sub, count);
         else
             (*count)++;
+        free(sub);
     }
     return 1;
 }
