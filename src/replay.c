@@ -490,7 +490,7 @@ int wg_replay_main(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': opt.backend = optarg; break;
         case 's': opt.stage = optarg; break;
