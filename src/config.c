@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_document.h"
 #include "limits.h"
 
 static char *dup_or_die(const char *s)
@@ -217,13 +218,10 @@ static int load_route(wg_config_t *cfg, const char *path, const char *key, json_
 
 static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_size)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        if (jerr.line <= 0)
-            return FILE_FAIL("%s: %s", path, jerr.text);
-        return FILE_FAIL("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-    }
+    wg_config_document_t doc;
+    if (wg_config_document_load(path, &doc, err, err_size) != 0)
+        return WG_CONFIG_ERROR;
+    json_t *root = doc.root;
     int rc = WG_CONFIG_OK;
     if (!json_is_object(root)) {
         rc = FILE_FAIL("%s: the top level must be an object", path);
@@ -300,7 +298,7 @@ static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_s
         }
     }
 out:
-    json_decref(root);
+    wg_config_document_free(&doc);
     return rc;
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorizer.h"
 #include "events.h"
 #include "headers.h"
 #include "integration.h"
@@ -45,6 +46,12 @@ struct wg_conn {
     h2o_req_t *handshake_req;  /* while CONNECTING; cleared when h2o frees the request */
     wg_conn_t **handshake_slot; /* the request-pool slot that points back at us */
     char client_key[25];
+    wg_header_t *handshake_headers; /* point into handshake_req: valid while it is */
+    size_t num_handshake_headers;
+    char handshake_request_id[WG_ID_LEN + 1];
+    uint64_t handshake_time;
+    char *authorizer_json; /* requestContext.authorizer for every event, from the authorizer */
+    char *identity_json;   /* extra identity members (IAM), from the authorizer */
     uint64_t connected_at;
     uint64_t last_active_at;
     char source_ip[64];
@@ -145,6 +152,9 @@ static void conn_release(wg_conn_t *conn)
     conn->conns->num_alive--;
     free(conn->user_agent);
     free(conn->host);
+    free(conn->authorizer_json);
+    free(conn->identity_json);
+    free(conn->handshake_headers);
     free(conn);
 }
 
@@ -180,6 +190,7 @@ static void fill_context(wg_conn_t *conn, wg_event_context_t *ctx, const char *r
     ctx->request_time_ms = now;
     ctx->source_ip = conn->source_ip;
     ctx->user_agent = conn->user_agent;
+    ctx->authorizer_json = conn->authorizer_json;
 }
 
 typedef struct conn_call {
@@ -200,11 +211,11 @@ static conn_call_t *new_call(wg_conn_t *conn, const wg_route_config_t *route, co
     return call;
 }
 
+/* `ic` carries the event-type specifics (context, message or handshake); invoke fills the rest. */
 static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event, size_t event_len, conn_call_t *call,
-                   wg_integration_done_cb done)
+                   wg_integration_done_cb done, wg_integration_call_t *ic_in)
 {
-    wg_integration_call_t ic;
-    memset(&ic, 0, sizeof(ic));
+    wg_integration_call_t ic = *ic_in;
     ic.route = route;
     ic.event_json = event;
     ic.event_len = event_len;
@@ -250,7 +261,8 @@ static void send_disconnect(wg_conn_t *conn, int code, const char *reason)
     ctx.disconnect_reason = reason;
     size_t len;
     char *event = wg_event_disconnect(&ctx, conn->host, &len);
-    invoke(conn, route, event, len, new_call(conn, route, request_id), on_disconnect_done);
+    wg_integration_call_t ic = {.context = &ctx};
+    invoke(conn, route, event, len, new_call(conn, route, request_id), on_disconnect_done, &ic);
 }
 
 static void on_ws_closed(void *data, const wg_ws_close_info_t *info)
@@ -334,7 +346,8 @@ static void on_ws_text(void *data, const uint8_t *msg, size_t len)
     ctx.message_id = message_id;
     size_t event_len;
     char *event = wg_event_message(&ctx, (const char *)msg, len, &event_len);
-    invoke(conn, route, event, event_len, new_call(conn, route, request_id), on_message_done);
+    wg_integration_call_t ic = {.context = &ctx, .message = (const char *)msg, .message_len = len};
+    invoke(conn, route, event, event_len, new_call(conn, route, request_id), on_message_done, &ic);
 }
 
 /* ---- timers and server-side closes ---------------------------------------------------------- */
@@ -377,6 +390,9 @@ static void on_handshake_req_dispose(void *p)
 
 static void release_handshake(wg_conn_t *conn)
 {
+    free(conn->handshake_headers);
+    conn->handshake_headers = NULL;
+    conn->num_handshake_headers = 0;
     if (conn->handshake_slot != NULL)
         *conn->handshake_slot = NULL;
     conn->handshake_slot = NULL;
@@ -417,6 +433,8 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
 {
     conn_call_t *call = data;
     wg_conn_t *conn = call->conn;
+    free(call);
+    conn->refs--; /* the call's reference: the handshake still holds one, so this never frees */
     if (conn->handshake_req == NULL) {
         /* h2o dropped the request (server shutting down): nothing to answer */
         conn_detach(conn);
@@ -432,8 +450,63 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
     } else {
         reject_connection(conn, result->status, "$connect answered non-2xx");
     }
-    conn_release(conn);
-    free(call);
+}
+
+static void handshake_query(const wg_conn_t *conn, int *has_query, const char **query, size_t *query_len)
+{
+    h2o_req_t *req = conn->handshake_req;
+    *has_query = req->query_at != SIZE_MAX;
+    *query = *has_query ? req->path.base + req->query_at + 1 : NULL;
+    *query_len = *has_query ? req->path.len - req->query_at - 1 : 0;
+}
+
+/* Authorization passed: run the $connect integration (or accept at once without one). */
+static void start_connect(wg_conn_t *conn)
+{
+    wg_server_t *s = conn->conns->server;
+    const wg_route_config_t *route = wg_config_route(s->config, "$connect");
+    if (route == NULL) {
+        accept_connection(conn, NULL, 0);
+        return;
+    }
+    char trace_id[WG_TRACE_ID_LEN + 1];
+    wg_ids_trace_id(s->ids, conn->handshake_time, trace_id);
+    wg_event_context_t ctx;
+    fill_context(conn, &ctx, "$connect", conn->handshake_request_id, conn->handshake_time);
+    wg_event_forwarding_t fwd = {trace_id, "443", "https"};
+    int has_query;
+    const char *query;
+    size_t query_len;
+    handshake_query(conn, &has_query, &query, &query_len);
+    size_t event_len;
+    char *event = wg_event_connect(&ctx, conn->handshake_headers, conn->num_handshake_headers, has_query, query, query_len,
+                                   &fwd, &event_len);
+    wg_integration_call_t ic = {.context = &ctx, .headers = conn->handshake_headers,
+                                .num_headers = conn->num_handshake_headers, .has_query = has_query,
+                                .raw_query = query, .raw_query_len = query_len};
+    invoke(conn, route, event, event_len, new_call(conn, route, conn->handshake_request_id), on_connect_done, &ic);
+}
+
+static void on_authorized(void *data, wg_auth_decision_t *decision)
+{
+    wg_conn_t *conn = data;
+    conn->refs--; /* the authorization's reference: the handshake still holds one */
+    if (conn->handshake_req == NULL) {
+        free(decision->authorizer_json);
+        free(decision->identity_json);
+        conn_detach(conn);
+        conn_release(conn);
+        return;
+    }
+    if (decision->status != 0) {
+        free(decision->authorizer_json);
+        free(decision->identity_json);
+        reject_connection(conn, decision->status, decision->why ? decision->why : "not authorized");
+        return;
+    }
+    conn->authorizer_json = decision->authorizer_json;
+    conn->identity_json = decision->identity_json;
+    start_connect(conn);
 }
 
 void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_key)
@@ -451,10 +524,13 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     memcpy(conn->client_key, client_key, 24);
     uint64_t now = wg_now_ms();
     conn->connected_at = now;
+    conn->handshake_time = now;
     do {
         wg_ids_connection(s->ids, now, conn->id);
     } while (registry_find(conns, conn->id) != NULL);
     registry_add(conns, conn);
+    /* The authorizer and the $connect integration see the same request, so the same requestId. */
+    wg_ids_request(s->ids, now, conn->handshake_request_id);
     wg_ws_peer_ip(req, conn->source_ip, sizeof(conn->source_ip));
     conn->host = h2o_strdup(NULL, req->authority.base, req->authority.len).base;
 
@@ -468,6 +544,8 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
         const h2o_header_t *h = &req->headers.entries[i];
         headers[i + 1] = (wg_header_t){h->orig_name ? h->orig_name : h->name->base, h->name->len, h->value.base, h->value.len};
     }
+    conn->handshake_headers = headers;
+    conn->num_handshake_headers = num_headers;
     const wg_header_t *ua = wg_headers_find(headers, num_headers, "user-agent");
     if (ua != NULL)
         conn->user_agent = h2o_strdup(NULL, ua->value, ua->value_len).base;
@@ -476,25 +554,20 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     conn->handshake_slot = h2o_mem_alloc_shared(&req->pool, sizeof(wg_conn_t *), on_handshake_req_dispose);
     *conn->handshake_slot = conn;
 
-    const wg_route_config_t *route = wg_config_route(s->config, "$connect");
-    if (route == NULL) {
-        free(headers);
-        accept_connection(conn, NULL, 0);
-        return;
-    }
-    char request_id[WG_ID_LEN + 1], trace_id[WG_TRACE_ID_LEN + 1];
-    wg_ids_request(s->ids, now, request_id);
-    wg_ids_trace_id(s->ids, now, trace_id);
     wg_event_context_t ctx;
-    fill_context(conn, &ctx, "$connect", request_id, now);
-    wg_event_forwarding_t fwd = {trace_id, "443", "https"};
-    int has_query = req->query_at != SIZE_MAX;
-    const char *query = has_query ? req->path.base + req->query_at + 1 : NULL;
-    size_t query_len = has_query ? req->path.len - req->query_at - 1 : 0;
-    size_t event_len;
-    char *event = wg_event_connect(&ctx, headers, num_headers, has_query, query, query_len, &fwd, &event_len);
-    free(headers);
-    invoke(conn, route, event, event_len, new_call(conn, route, request_id), on_connect_done);
+    fill_context(conn, &ctx, "$connect", conn->handshake_request_id, now);
+    wg_connect_request_t creq;
+    memset(&creq, 0, sizeof(creq));
+    creq.context = &ctx;
+    creq.headers = headers;
+    creq.num_headers = num_headers;
+    handshake_query(conn, &creq.has_query, &creq.raw_query, &creq.raw_query_len);
+    creq.raw_path = req->path.base;
+    creq.raw_path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    creq.method = req->method.base;
+    creq.method_len = req->method.len;
+    conn_retain(conn); /* for the authorization */
+    wg_authorize_connect(s, &creq, on_authorized, conn);
 }
 
 /* ---- public --------------------------------------------------------------------------------- */

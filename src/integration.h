@@ -12,6 +12,8 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "events.h"
+#include "headers.h"
 #include "server.h"
 
 typedef enum wg_outcome {
@@ -42,6 +44,16 @@ typedef struct wg_integration_call {
     size_t event_len;
     char connection_id[WG_ID_LEN + 1];
     uint32_t timeout_ms;
+    /* What non-proxy integrations (HTTP_PROXY request parameters, MOCK) read. All borrowed for the
+     * duration of wg_integration_invoke only: copy what must outlive it. */
+    const wg_event_context_t *context; /* this event's requestContext values */
+    const char *message;               /* MESSAGE: the raw text frame; NULL otherwise */
+    size_t message_len;
+    const wg_header_t *headers;        /* CONNECT: the client's handshake headers; NULL otherwise */
+    size_t num_headers;
+    int has_query;                     /* CONNECT: the handshake query */
+    const char *raw_query;
+    size_t raw_query_len;
 } wg_integration_call_t;
 
 /** Invokes the route's integration; `done` runs later on the loop thread exactly once. */
