@@ -310,11 +310,11 @@ static const char usage_text[] =
     "\n"
     "A local, SigV4-faithful emulator of AWS API Gateway WebSocket APIs.\n"
     "\n"
-    "  --port N                     listen port (default 3001; 0 picks a free one)\n"
+    "  -p, --port N                 listen port (default 3001; 0 picks a free one)\n"
     "  --host ADDR                  listen address (default 127.0.0.1; 0.0.0.0 in containers)\n"
-    "  --stage NAME                 stage name: ws://HOST:PORT/NAME (default local)\n"
+    "  -s, --stage NAME               stage name: ws://HOST:PORT/NAME (default local)\n"
     "  --backend URL                send $connect, $disconnect and $default events to URL\n"
-    "  --config FILE                JSON config file (routes, integrations, limits...)\n"
+    "  -c, --config FILE              JSON config file (routes, integrations, limits...)\n"
     "  --region NAME                region for IDs and SigV4 (default us-east-1)\n"
     "  --api-id ID                  10-character apiId (default: random)\n"
     "  --custom-domain              serve the API at the root, like a custom domain\n"
@@ -326,8 +326,8 @@ static const char usage_text[] =
     "  --integration-timeout MS     backend timeout, 50..29000 on AWS (default 29000)\n"
     "  --test-control               enable the /_wsgate/test API (not part of AWS)\n"
     "  --record DIR                 write every event and backend answer as fixture files\n"
-    "  --verbose                    log every frame and backend call\n"
-    "  --help, --version\n";
+    "  -v, --verbose                  log every frame and backend call\n"
+    "  -h, --help, --version\n";
 
 enum {
     OPT_PORT = 256, OPT_HOST, OPT_STAGE, OPT_BACKEND, OPT_CONFIG, OPT_REGION, OPT_API_ID,
@@ -358,6 +358,21 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+/* The short flags of aws-apigw-ws-emulator, so switching from it is one command. */
+#define SHORT_OPTIONS ":p:s:c:vh"
+
+static int short_to_long(int opt)
+{
+    switch (opt) {
+    case 'p': return OPT_PORT;
+    case 's': return OPT_STAGE;
+    case 'c': return OPT_CONFIG;
+    case 'v': return OPT_VERBOSE;
+    case 'h': return OPT_HELP;
+    default: return opt;
+    }
+}
 
 static void set_defaults(wg_config_t *cfg)
 {
@@ -411,7 +426,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
+        opt = short_to_long(opt);
         if (opt == OPT_HELP) {
             fputs(usage_text, stdout);
             return WG_CONFIG_EXIT;
@@ -434,8 +450,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
 
     optind = 1;
     long long n;
-    while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
-        switch (opt) {
+    while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
+        switch (short_to_long(opt)) {
         case OPT_PORT:
             if (parse_number(optarg, 0, 65535, &n) != 0)
                 return fail(err, err_size, "--port expects a number from 0 to 65535, got '%s'", optarg);

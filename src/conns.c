@@ -27,6 +27,7 @@
 #include "integration.h"
 #include "limits.h"
 #include "log.h"
+#include "recorder.h"
 #include "routes.h"
 #include "ws.h"
 
@@ -197,6 +198,9 @@ typedef struct conn_call {
     wg_conn_t *conn;
     const wg_route_config_t *route;
     char request_id[WG_ID_LEN + 1];
+    char *recorded_event; /* a copy of the event, only with --record */
+    size_t recorded_event_len;
+    unsigned recorded_seq;
 } conn_call_t;
 
 static conn_call_t *new_call(wg_conn_t *conn, const wg_route_config_t *route, const char *request_id)
@@ -208,7 +212,21 @@ static conn_call_t *new_call(wg_conn_t *conn, const wg_route_config_t *route, co
     call->conn = conn;
     call->route = route;
     memcpy(call->request_id, request_id, sizeof(call->request_id));
+    call->recorded_event = NULL;
+    call->recorded_event_len = 0;
     return call;
+}
+
+/* --record: the event and the backend's answer, as a fixture file `wsgate replay` accepts. */
+static void record_call(conn_call_t *call, const wg_integration_result_t *result)
+{
+    wg_recorder_t *rec = call->conn->conns->server->recorder;
+    if (rec != NULL && call->recorded_event != NULL)
+        wg_recorder_event_at(rec, call->recorded_seq, call->route->key, call->conn->id, call->recorded_event, call->recorded_event_len,
+                          result->outcome == WG_OUTCOME_OK ? result->http_status : 0, result->raw_body,
+                          result->raw_body ? result->raw_body_len : 0);
+    free(call->recorded_event);
+    call->recorded_event = NULL;
 }
 
 /* `ic` carries the event-type specifics (context, message or handshake); invoke fills the rest. */
@@ -216,6 +234,11 @@ static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event,
                    wg_integration_done_cb done, wg_integration_call_t *ic_in)
 {
     wg_integration_call_t ic = *ic_in;
+    if (conn->conns->server->recorder != NULL) {
+        call->recorded_event = h2o_strdup(NULL, event, event_len).base;
+        call->recorded_event_len = event_len;
+        call->recorded_seq = wg_recorder_reserve(conn->conns->server->recorder);
+    }
     ic.route = route;
     ic.event_json = event;
     ic.event_len = event_len;
@@ -239,6 +262,7 @@ static void send_error_frame(wg_conn_t *conn, const char *message, const char *r
 static void on_disconnect_done(void *data, const wg_integration_result_t *result)
 {
     conn_call_t *call = data;
+    record_call(call, result);
     if (result->outcome != WG_OUTCOME_OK)
         wg_log_warn("$disconnect %s: integration %s (%s)", call->conn->id,
                     result->outcome == WG_OUTCOME_TIMEOUT ? "timed out" : "failed", result->error ? result->error : "");
@@ -296,6 +320,7 @@ static void on_message_done(void *data, const wg_integration_result_t *result)
 {
     conn_call_t *call = data;
     wg_conn_t *conn = call->conn;
+    record_call(call, result);
     if (conn->state == CONN_OPEN && conn->ws != NULL) {
         if (result->outcome == WG_OUTCOME_ERROR) {
             wg_log_warn("route %s %s: integration failed (%s)", call->route->key, conn->id, result->error ? result->error : "");
@@ -433,6 +458,7 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
 {
     conn_call_t *call = data;
     wg_conn_t *conn = call->conn;
+    record_call(call, result);
     free(call);
     conn->refs--; /* the call's reference: the handshake still holds one, so this never frees */
     if (conn->handshake_req == NULL) {

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "replay.h"
 #include "server.h"
 
 static void announce(const wg_server_t *server, const wg_config_t *cfg)
@@ -35,6 +36,8 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "replay") == 0)
+        return wg_replay_main(argc - 1, argv + 1);
     wg_config_t cfg;
     char err[512] = "";
     int rc = wg_config_load(&cfg, argc, argv, err, sizeof(err));

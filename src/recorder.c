@@ -148,9 +148,27 @@ static json_t *build_document(const char *route_key, const char *connection_id,
     return doc;
 }
 
+unsigned wg_recorder_reserve(wg_recorder_t *rec)
+{
+    pthread_mutex_lock(&rec->lock);
+    unsigned seq = rec->next_seq++;
+    pthread_mutex_unlock(&rec->lock);
+    return seq;
+}
+
 void wg_recorder_event(wg_recorder_t *rec, const char *route_key, const char *connection_id,
                        const char *event_json, size_t len, int status, const char *response_body,
                        size_t response_len)
+{
+    if (rec == NULL)
+        return;
+    wg_recorder_event_at(rec, wg_recorder_reserve(rec), route_key, connection_id, event_json, len, status,
+                         response_body, response_len);
+}
+
+void wg_recorder_event_at(wg_recorder_t *rec, unsigned seq, const char *route_key, const char *connection_id,
+                          const char *event_json, size_t len, int status, const char *response_body,
+                          size_t response_len)
 {
     if (rec == NULL)
         return;
@@ -159,7 +177,7 @@ void wg_recorder_event(wg_recorder_t *rec, const char *route_key, const char *co
     char name[96], path[4096], tmp[4112];
 
     pthread_mutex_lock(&rec->lock);
-    wg_recorder_file_name(rec->next_seq++, route_key, name, sizeof(name));
+    wg_recorder_file_name(seq, route_key, name, sizeof(name));
     snprintf(path, sizeof(path), "%s/%s", rec->dir, name);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     char *text = json_dumps(doc, JSON_INDENT(2));

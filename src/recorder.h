@@ -40,6 +40,14 @@ void wg_recorder_event(wg_recorder_t *rec, const char *route_key, const char *co
                        const char *event_json, size_t len, int status, const char *response_body,
                        size_t response_len);
 
+/** Reserves the next file number, so that files are numbered in the order events were sent even
+ * when backend answers arrive in another order. */
+unsigned wg_recorder_reserve(wg_recorder_t *rec);
+/** Like wg_recorder_event, with a number from wg_recorder_reserve. */
+void wg_recorder_event_at(wg_recorder_t *rec, unsigned seq, const char *route_key, const char *connection_id,
+                          const char *event_json, size_t len, int status, const char *response_body,
+                          size_t response_len);
+
 /** Frees the recorder (NULL is fine). Files already written stay. */
 void wg_recorder_close(wg_recorder_t *rec);
 

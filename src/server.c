@@ -29,6 +29,7 @@
 #include "limits.h"
 #include "log.h"
 #include "mgmt_api.h"
+#include "recorder.h"
 #include "routes.h"
 #include "urlcodec.h"
 
@@ -246,6 +247,14 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (config->record_dir != NULL) {
+        char why_rec[256] = "";
+        server->recorder = wg_recorder_open(config->record_dir, why_rec, sizeof(why_rec));
+        if (server->recorder == NULL) {
+            snprintf(err, err_size, "--record %s: %s", config->record_dir, why_rec);
+            return -1;
+        }
+    }
     server->ids = wg_ids_new(config->region, NULL, NULL);
     if (server->ids == NULL) {
         snprintf(err, err_size, "out of memory");
@@ -320,4 +329,6 @@ void wg_server_dispose(wg_server_t *server)
     }
     wg_route_selector_free(server->selector);
     server->selector = NULL;
+    wg_recorder_close(server->recorder);
+    server->recorder = NULL;
 }
