@@ -6,6 +6,7 @@ given (the connection id percent-encoded once, `=` -> `%3D`, as every SDK does; 
 """
 import http.client
 import urllib.parse
+from unittest import mock
 from dataclasses import dataclass
 
 import boto3
@@ -39,8 +40,10 @@ def connection_path(connection_id, stage="local", at="@"):
     return f"{prefix}/{at}connections/{urllib.parse.quote(connection_id, safe='')}"
 
 
-def raw_request(port, method, path, body=b"", headers=None, sign=True, timeout=10.0):
-    """Send one HTTP request to wsgate on 127.0.0.1:port; sign it with SigV4 unless sign=False."""
+def raw_request(port, method, path, body=b"", headers=None, sign=True, timeout=10.0,
+                credentials=(ACCESS_KEY, SECRET_KEY), signed_at=None):
+    """Send one HTTP request to wsgate on 127.0.0.1:port; sign it with SigV4 unless sign=False.
+    `signed_at` (an aware datetime) signs as if the clock showed that time."""
     if isinstance(body, str):
         body = body.encode("utf-8")
     host = f"127.0.0.1:{port}"
@@ -48,7 +51,12 @@ def raw_request(port, method, path, body=b"", headers=None, sign=True, timeout=1
     all_headers.update(headers or {})
     if sign:
         request = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=all_headers)
-        SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "execute-api", REGION).add_auth(request)
+        signer = SigV4Auth(Credentials(*credentials), "execute-api", REGION)
+        if signed_at is None:
+            signer.add_auth(request)
+        else:
+            with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+                signer.add_auth(request)
         all_headers = dict(request.headers.items())
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:

@@ -84,7 +84,9 @@ class WsgateServer:
         text = self.log_text()
         for marker in SANITIZER_MARKERS:
             if marker in text:
-                self.problems.append(f"log contains {marker!r}")
+                summary = [line.strip() for line in text.splitlines()
+                           if marker in line and ("ERROR" in line or "SUMMARY" in line)][:2]
+                self.problems.append(f"log contains {marker!r}: {' | '.join(summary)}")
         return self.problems
 
     # ---- accessors -------------------------------------------------------------------------
