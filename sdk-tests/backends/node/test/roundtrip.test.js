@@ -1,0 +1,88 @@
+// A real WebSocket client -> wsgate -> this backend (HTTP POST of the Lambda-proxy event)
+// -> PostToConnection -> wsgate -> the same client. Starts its own wsgate (WSGATE_BIN) with --backend.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const auth = process.env.WSGATE_AUTH || 'sigv4';
+const key = process.env.WSGATE_ACCESS_KEY_ID || 'AKIDWSGATE';
+const secret = process.env.WSGATE_SECRET_ACCESS_KEY || 'wsgate-secret';
+const procs = [];
+const logs = {}; // process name -> its stdout+stderr so far, shown when the test fails
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+    s.on('error', rej);
+  });
+}
+
+// Spawns a process and resolves with the first match of `re` on its stdout/stderr.
+function startAndWait(cmd, args, opts, re, what) {
+  return new Promise((res, rej) => {
+    const p = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(p);
+    let out = '';
+    logs[what] = () => out;
+    const timer = setTimeout(() => rej(new Error(`${what} did not start within 15 s:\n${out}`)), 15000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(re);
+      if (m) { clearTimeout(timer); res(m[1]); }
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.on('exit', (code) => { clearTimeout(timer); rej(new Error(`${what} exited with ${code}:\n${out}`)); });
+    p.on('error', (e) => { clearTimeout(timer); rej(e); });
+  });
+}
+
+let wsUrl;
+before(async () => {
+  const bin = process.env.WSGATE_BIN;
+  assert.ok(bin, 'WSGATE_BIN is not set (path to build/wsgate)');
+  const backendPort = await freePort();
+  const args = ['--port', '0', '--backend', `http://127.0.0.1:${backendPort}/`, '--auth', auth];
+  if (auth === 'strict') args.push('--credentials', `${key}:${secret}`);
+  const gateUrl = await startAndWait(bin, args, {}, /listening on (http:\/\/[0-9.]+:[0-9]+)/, 'wsgate');
+  wsUrl = `${gateUrl.replace('http:', 'ws:')}/local`;
+  await startAndWait(process.execPath, [path.join(here, '..', 'server.js')], {
+    env: {
+      ...process.env,
+      PORT: String(backendPort),
+      WSGATE_ENDPOINT: `${gateUrl}/local`,
+      AWS_ACCESS_KEY_ID: key,
+      AWS_SECRET_ACCESS_KEY: secret,
+      AWS_REGION: 'us-east-1',
+    },
+  }, /(backend listening on http)/, 'backend');
+});
+
+after(() => { for (const p of procs) p.kill('SIGTERM'); });
+
+test('a message round-trips through wsgate -> node backend -> PostToConnection', async () => {
+  const ws = new WebSocket(wsUrl);
+  const received = [];
+  let wake = () => {};
+  ws.on('message', (data, isBinary) => { received.push({ text: data.toString('utf8'), isBinary }); wake(); });
+  await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
+  const messages = ['hello backend', '{"action":"anything","n":1}', 'h\u00e9llo \u65e5\u672c\u8a9e \u{1F389}'];
+  try {
+    for (const m of messages) ws.send(m);
+    const deadline = Date.now() + 10000;
+    while (received.length < messages.length && Date.now() < deadline) {
+      await new Promise((res) => { wake = res; setTimeout(res, 200); });
+    }
+    // events are POSTed concurrently, so the echoes may arrive in any order (as on AWS)
+    const key = (m) => `${m.isBinary}:${m.text}`;
+    assert.deepEqual(received.map(key).sort(), messages.map((text) => key({ text, isBinary: false })).sort(),
+      `echoes differ; backend output:\n${logs.backend().slice(-4000)}\nwsgate output (tail):\n${logs.wsgate().slice(-3000)}`);
+  } finally {
+    ws.close(1000);
+  }
+});
