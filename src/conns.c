@@ -60,6 +60,9 @@ struct wg_conn {
     char *host;
     h2o_timeout_entry_t idle_timer;
     h2o_timeout_entry_t hard_timer;
+    /* --test-control: what was sent to the client, oldest first, capped */
+    wg_conn_sent_t *sent_head, *sent_tail;
+    size_t sent_count, sent_bytes;
     /* set when we close: what $disconnect reports */
     int has_close_override;
     int close_code;
@@ -156,6 +159,11 @@ static void conn_release(wg_conn_t *conn)
     free(conn->authorizer_json);
     free(conn->identity_json);
     free(conn->handshake_headers);
+    while (conn->sent_head != NULL) {
+        wg_conn_sent_t *next = conn->sent_head->next;
+        free(conn->sent_head);
+        conn->sent_head = next;
+    }
     free(conn);
 }
 
@@ -249,12 +257,51 @@ static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event,
     free(ic.event_json); /* NULL when the integration took it */
 }
 
+/* Keeps a copy of what was sent, for the test-control API (bounded: oldest dropped first). */
+static void remember_sent(wg_conn_t *conn, const char *source, const void *data, size_t len)
+{
+    if (!conn->conns->server->config->has_test_control)
+        return;
+    wg_conn_sent_t *m = malloc(sizeof(*m) + len);
+    if (m == NULL)
+        abort();
+    m->next = NULL;
+    m->at_ms = wg_now_ms();
+    m->source = source;
+    m->len = len;
+    memcpy(m->data, data, len);
+    if (conn->sent_tail != NULL)
+        conn->sent_tail->next = m;
+    else
+        conn->sent_head = m;
+    conn->sent_tail = m;
+    conn->sent_count++;
+    conn->sent_bytes += len;
+    while (conn->sent_head != NULL && conn->sent_head != m &&
+           (conn->sent_count > WG_LIMIT_TEST_HISTORY_MESSAGES || conn->sent_bytes > WG_LIMIT_TEST_HISTORY_BYTES)) {
+        wg_conn_sent_t *old = conn->sent_head;
+        conn->sent_head = old->next;
+        conn->sent_count--;
+        conn->sent_bytes -= old->len;
+        free(old);
+    }
+}
+
+static int send_text(wg_conn_t *conn, const char *source, const void *data, size_t len)
+{
+    if (conn->ws == NULL)
+        return WG_WS_CLOSING;
+    int rv = wg_ws_send_text(conn->ws, data, len);
+    if (rv == WG_WS_SENT)
+        remember_sent(conn, source, data, len);
+    return rv;
+}
+
 static void send_error_frame(wg_conn_t *conn, const char *message, const char *request_id)
 {
     char frame[256];
     size_t n = wg_error_frame(message, conn->id, request_id, frame, sizeof(frame));
-    if (conn->ws != NULL)
-        wg_ws_send_text(conn->ws, frame, n);
+    send_text(conn, "errorFrame", frame, n);
 }
 
 /* ---- $disconnect ---------------------------------------------------------------------------- */
@@ -329,7 +376,7 @@ static void on_message_done(void *data, const wg_integration_result_t *result)
             wg_log_warn("route %s %s: integration timed out", call->route->key, conn->id);
             send_error_frame(conn, WG_FRAME_TIMED_OUT, call->request_id);
         } else if (call->route->is_two_way && result->body != NULL && result->body_len > 0) {
-            wg_ws_send_text(conn->ws, result->body, result->body_len);
+            send_text(conn, "routeResponse", result->body, result->body_len);
         }
     }
     conn_release(conn);
@@ -661,7 +708,7 @@ int wg_conn_post(wg_conn_t *conn, const void *data, size_t len)
 {
     if (conn->state != CONN_OPEN || conn->ws == NULL)
         return WG_POST_GONE;
-    int rv = wg_ws_send_text(conn->ws, data, len);
+    int rv = send_text(conn, "postToConnection", data, len);
     if (rv == WG_WS_QUEUE_FULL)
         return WG_POST_LIMIT;
     if (rv != WG_WS_SENT)
@@ -672,6 +719,45 @@ int wg_conn_post(wg_conn_t *conn, const void *data, size_t len)
 void wg_conn_delete(wg_conn_t *conn)
 {
     server_close(conn, 1000, "", 1000, "Connection Closed Normally");
+}
+
+void wg_conn_force_close(wg_conn_t *conn, int code, const char *reason)
+{
+    server_close(conn, code, reason, code, reason);
+}
+
+void wg_conn_drop(wg_conn_t *conn)
+{
+    if (conn->state == CONN_OPEN && conn->ws != NULL)
+        wg_ws_abort(conn->ws);
+}
+
+/* Re-files a timer entry as if it had been armed `ms` earlier. h2o's timeout queues are sorted by
+ * registration time and fire from the front, so the entry is moved to keep that order. */
+static void advance_entry(h2o_timeout_t *timeout, h2o_timeout_entry_t *entry, uint64_t ms)
+{
+    if (!h2o_timeout_is_linked(entry))
+        return;
+    uint64_t at = entry->registered_at > ms ? entry->registered_at - ms : 0;
+    h2o_timeout_unlink(entry);
+    entry->registered_at = at;
+    h2o_linklist_t *pos = timeout->_entries.next;
+    while (pos != &timeout->_entries && H2O_STRUCT_FROM_MEMBER(h2o_timeout_entry_t, _link, pos)->registered_at <= at)
+        pos = pos->next;
+    h2o_linklist_insert(pos, &entry->_link);
+}
+
+void wg_conn_advance_timers(wg_conn_t *conn, uint64_t ms)
+{
+    if (conn->state != CONN_OPEN)
+        return;
+    advance_entry(&conn->conns->idle_timeout, &conn->idle_timer, ms);
+    advance_entry(&conn->conns->hard_timeout, &conn->hard_timer, ms);
+}
+
+const wg_conn_sent_t *wg_conn_sent_messages(const wg_conn_t *conn)
+{
+    return conn->sent_head;
 }
 
 const char *wg_conn_id(const wg_conn_t *conn)

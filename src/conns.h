@@ -48,6 +48,25 @@ int wg_conn_post(wg_conn_t *conn, const void *data, size_t len);
 /** DeleteConnection: close 1000; $disconnect gets 1000 "Connection Closed Normally" (spec 1.9). */
 void wg_conn_delete(wg_conn_t *conn);
 
+/* Test control (not part of AWS; only with --test-control). */
+/** Closes with `code` and `reason`; $disconnect reports the same code and reason. */
+void wg_conn_force_close(wg_conn_t *conn, int code, const char *reason);
+/** Drops the TCP connection without a close frame (a network loss): $disconnect gets 1006. */
+void wg_conn_drop(wg_conn_t *conn);
+/** Moves the idle and maximum-duration timers `ms` closer to firing (fires them when due). */
+void wg_conn_advance_timers(wg_conn_t *conn, uint64_t ms);
+
+/** What was sent to a connection, kept only with --test-control (newest last). */
+typedef struct wg_conn_sent {
+    struct wg_conn_sent *next;
+    uint64_t at_ms;
+    const char *source; /* "postToConnection", "routeResponse" or "errorFrame" (static) */
+    size_t len;
+    char data[]; /* len bytes */
+} wg_conn_sent_t;
+/** The oldest kept message, or NULL. */
+const wg_conn_sent_t *wg_conn_sent_messages(const wg_conn_t *conn);
+
 const char *wg_conn_id(const wg_conn_t *conn);
 uint64_t wg_conn_connected_at(const wg_conn_t *conn);
 uint64_t wg_conn_last_active_at(const wg_conn_t *conn);

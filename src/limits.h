@@ -45,6 +45,9 @@
 #define WG_LIMIT_BACKEND_POOL_CONNECTIONS 64
 /* Internal: how long graceful shutdown waits for in-flight backend calls. */
 #define WG_LIMIT_SHUTDOWN_WAIT_MS 5000
+/* Internal (test control): how many sent messages, and bytes, are kept per connection. */
+#define WG_LIMIT_TEST_HISTORY_MESSAGES 1000
+#define WG_LIMIT_TEST_HISTORY_BYTES (4 * 1024 * 1024)
 /* Internal: the longest config file we read. */
 #define WG_LIMIT_CONFIG_BYTES (4 * 1024 * 1024)
 

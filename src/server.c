@@ -31,6 +31,7 @@
 #include "mgmt_api.h"
 #include "recorder.h"
 #include "routes.h"
+#include "test_control.h"
 #include "urlcodec.h"
 
 #include <h2o/websocket.h>
@@ -104,6 +105,30 @@ static size_t connections_prefix(const char *rest, size_t len)
     return 0;
 }
 
+/* Token bucket for --connect-rate-limit: `rate` tokens a second, at most `rate` saved up. */
+static int take_connect_token(wg_server_t *server)
+{
+    uint32_t rate = server->config->connect_rate_per_second;
+    if (rate == 0)
+        return 1;
+    uint64_t now = h2o_now(server->loop);
+    if (server->connect_tokens_at == 0) {
+        server->connect_tokens = rate;
+        server->connect_tokens_at = now;
+    }
+    double refill = (double)(now - server->connect_tokens_at) * rate / 1000.0;
+    if (refill > 0) {
+        server->connect_tokens += refill;
+        if (server->connect_tokens > rate)
+            server->connect_tokens = rate;
+        server->connect_tokens_at = now;
+    }
+    if (server->connect_tokens < 1.0)
+        return 0;
+    server->connect_tokens -= 1.0;
+    return 1;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wg_server_t *server = ((server_handler_t *)self)->server;
@@ -114,6 +139,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return handle_health(server, req), 0;
     if (path_is(path, path_len, "/_wsgate/connections"))
         return handle_list(server, req), 0;
+    static const char test_prefix[] = "/_wsgate/test/";
+    if (path_len >= sizeof(test_prefix) - 1 && memcmp(path, test_prefix, sizeof(test_prefix) - 1) == 0) {
+        wg_test_control_handle(server, req, path + sizeof(test_prefix) - 1, path_len - (sizeof(test_prefix) - 1));
+        return 0;
+    }
 
     /* strip the stage: the first segment, percent-decoded (SDKs may encode '$', spec 7.2) */
     const char *rest = path;
@@ -148,6 +178,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         if (server->is_shutting_down) {
             wg_server_respond(req, 503, NULL, NULL, 0);
+            return 0;
+        }
+        if (!take_connect_token(server)) {
+            /* AWS: 500 new connections per second per account and region; the status AWS answers
+             * when it is exceeded is not documented: 429, as for its other throttles. */
+            wg_log_info("handshake refused: over --connect-rate-limit %u/s", server->config->connect_rate_per_second);
+            wg_server_respond(req, 429, "application/json", H2O_STRLIT("{\"message\":\"Too Many Requests\"}"));
             return 0;
         }
         wg_conns_handshake(server->conns, req, client_key);

@@ -41,6 +41,8 @@ typedef struct wg_server {
     h2o_timeout_t close_timeout;
     int is_shutting_down;
     h2o_socket_t *signal_sock; /* signalfd for SIGTERM/SIGINT */
+    double connect_tokens;     /* --connect-rate-limit token bucket */
+    uint64_t connect_tokens_at;
 } wg_server_t;
 
 /** Sets everything up and binds the listener. Returns 0, or -1 with a one-line reason in err. */

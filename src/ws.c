@@ -41,6 +41,7 @@ struct wg_ws {
     size_t fragmented_pending; /* bytes of queued fragmented messages not yet framed */
     int is_in_recv;
     int is_finished;
+    int is_draining; /* wslay failed the connection: discard input until the client closes */
     /* a limit broken while parsing: close with this code after wslay_event_recv returns */
     int fail_code;
     const char *fail_reason;
@@ -224,8 +225,21 @@ static void flush(wg_ws_t *ws)
             return;
         }
     }
-    if (ws->writing == NULL && !wslay_event_want_read(ws->wslay) && !wslay_event_want_write(ws->wslay))
+    if (ws->writing == NULL && !wslay_event_want_read(ws->wslay) && !wslay_event_want_write(ws->wslay)) {
+        if (wslay_event_get_close_sent(ws->wslay) && !wslay_event_get_close_received(ws->wslay)) {
+            /* wslay failed the connection (protocol error, 1007, 1009) and stopped reading. Closing
+             * the socket now would reset it under data the client is still sending, and the client
+             * could lose our close frame: drain its input until it closes, bounded by the close
+             * timeout. */
+            if (!ws->is_draining) {
+                ws->is_draining = 1;
+                if (!h2o_timeout_is_linked(&ws->close_timer))
+                    h2o_timeout_link(ws->ctx->loop, ws->close_timeout, &ws->close_timer);
+            }
+            return;
+        }
         finish(ws, 0);
+    }
 }
 
 static void after_recv(wg_ws_t *ws)
@@ -241,6 +255,10 @@ static void on_read(h2o_socket_t *sock, const char *err)
     wg_ws_t *ws = sock->data;
     if (err != NULL) {
         finish(ws, 1);
+        return;
+    }
+    if (ws->is_draining) {
+        h2o_buffer_consume(&sock->input, sock->input->size);
         return;
     }
     ws->is_in_recv = 1;
@@ -281,15 +299,15 @@ static void finish(wg_ws_t *ws, int is_abnormal)
     if (ws->is_finished)
         return;
     ws->is_finished = 1;
-    if (is_abnormal && !ws->is_server_initiated && ws->close_code == 0) {
-        ws->is_abnormal = 1;
-        ws->close_code = 1006;
-        ws->close_reason_len = 0;
-    }
     if (ws->close_code == 0 && ws->wslay != NULL && wslay_event_get_close_sent(ws->wslay)) {
         /* wslay failed the connection itself (protocol error: 1002, 1007, 1009...) */
         ws->close_code = wslay_event_get_status_code_sent(ws->wslay);
         ws->is_server_initiated = 1;
+    }
+    if (is_abnormal && !ws->is_server_initiated && ws->close_code == 0) {
+        ws->is_abnormal = 1;
+        ws->close_code = 1006;
+        ws->close_reason_len = 0;
     }
     if (ws->close_code == 0)
         ws->close_code = 1005;
@@ -439,6 +457,8 @@ void wg_ws_close(wg_ws_t *ws, int code, const char *reason)
             flush(ws);
         return;
     }
+    if (wslay_event_get_close_sent(ws->wslay))
+        return; /* wslay already failed the connection with its own code: we are draining */
     ws->is_server_initiated = 1;
     ws->close_code = code;
     size_t n = strlen(reason);
@@ -447,7 +467,8 @@ void wg_ws_close(wg_ws_t *ws, int code, const char *reason)
     memcpy(ws->close_reason, reason, n);
     ws->close_reason_len = n;
     wslay_event_queue_close(ws->wslay, (uint16_t)code, (const uint8_t *)reason, n);
-    h2o_timeout_link(ws->ctx->loop, ws->close_timeout, &ws->close_timer);
+    if (!h2o_timeout_is_linked(&ws->close_timer))
+        h2o_timeout_link(ws->ctx->loop, ws->close_timeout, &ws->close_timer);
     if (!ws->is_in_recv)
         flush(ws);
 }
