@@ -3,8 +3,8 @@
 # then execs wsgate (so it is PID 1 or tini's child and receives SIGTERM directly).
 #
 # Flags given on the command line (`docker run IMAGE --port 4000`) win over the environment:
-# a variable is only used when its flag is absent. Forms `--flag VALUE` and `--flag=VALUE` are both
-# recognised. The image sets WSGATE_HOST=0.0.0.0 and WSGATE_PORT=3001 as defaults.
+# a variable is only used when its flag is absent. Forms `--flag VALUE`, `--flag=VALUE` and wsgate's
+# short aliases (-p PORT, -s STAGE, -c FILE, -v; also -pPORT) are recognised. The image sets WSGATE_HOST=0.0.0.0 and WSGATE_PORT=3001 as defaults.
 #
 #   WSGATE_BACKEND              --backend URL
 #   WSGATE_STAGE                --stage NAME
@@ -43,14 +43,21 @@ case "${1:-}" in
         exec "$@" ;;
 esac
 
-# has_flag NAME ARGS...: true when --NAME or --NAME=... is among ARGS.
+# has_flag NAME SHORT ARGS...: true when --NAME, --NAME=..., or (if SHORT is not empty) -SHORT or
+# -SHORTvalue is among ARGS.
 has_flag() {
     _name=$1
-    shift
+    _short=$2
+    shift 2
     for _a in "$@"; do
         case "$_a" in
             "--$_name"|"--$_name="*) return 0 ;;
         esac
+        if [ -n "$_short" ]; then
+            case "$_a" in
+                "-$_short"*) return 0 ;;
+            esac
+        fi
     done
     return 1
 }
@@ -63,28 +70,31 @@ is_true() {
 }
 
 # Valued flags: append --FLAG VALUE unless VALUE is empty or --FLAG is already given.
+# Each entry is NAME:SHORT:VALUE (VALUE may itself contain colons).
 for _pair in \
-    "backend:${WSGATE_BACKEND:-}" \
-    "stage:${WSGATE_STAGE:-}" \
-    "port:${WSGATE_PORT:-}" \
-    "host:${WSGATE_HOST:-}" \
-    "config:${WSGATE_CONFIG:-}" \
-    "auth:${WSGATE_AUTH:-}" \
-    "region:${WSGATE_REGION:-}" \
-    "api-id:${WSGATE_API_ID:-}" \
-    "idle-timeout:${WSGATE_IDLE_TIMEOUT:-}" \
-    "hard-timeout:${WSGATE_HARD_TIMEOUT:-}" \
-    "integration-timeout:${WSGATE_INTEGRATION_TIMEOUT:-}" \
-    "route-selection-expression:${WSGATE_ROUTE_SELECTION_EXPRESSION:-}"
+    "backend::${WSGATE_BACKEND:-}" \
+    "stage:s:${WSGATE_STAGE:-}" \
+    "port:p:${WSGATE_PORT:-}" \
+    "host::${WSGATE_HOST:-}" \
+    "config:c:${WSGATE_CONFIG:-}" \
+    "auth::${WSGATE_AUTH:-}" \
+    "region::${WSGATE_REGION:-}" \
+    "api-id::${WSGATE_API_ID:-}" \
+    "idle-timeout::${WSGATE_IDLE_TIMEOUT:-}" \
+    "hard-timeout::${WSGATE_HARD_TIMEOUT:-}" \
+    "integration-timeout::${WSGATE_INTEGRATION_TIMEOUT:-}" \
+    "route-selection-expression::${WSGATE_ROUTE_SELECTION_EXPRESSION:-}"
 do
     _flag=${_pair%%:*}
-    _value=${_pair#*:}
+    _rest=${_pair#*:}
+    _short=${_rest%%:*}
+    _value=${_rest#*:}
     [ -n "$_value" ] || continue
-    has_flag "$_flag" "$@" && continue
+    has_flag "$_flag" "$_short" "$@" && continue
     set -- "$@" "--$_flag" "$_value"
 done
 
-if [ -n "${WSGATE_CREDENTIALS:-}" ] && ! has_flag credentials "$@"; then
+if [ -n "${WSGATE_CREDENTIALS:-}" ] && ! has_flag credentials "" "$@"; then
     # Split on commas and whitespace without globbing (secrets may contain '*' or '?').
     set -f
     _old_ifs=$IFS
@@ -98,14 +108,16 @@ if [ -n "${WSGATE_CREDENTIALS:-}" ] && ! has_flag credentials "$@"; then
 fi
 
 for _pair in \
-    "verbose:${WSGATE_VERBOSE:-}" \
-    "test-control:${WSGATE_TEST_CONTROL:-}" \
-    "custom-domain:${WSGATE_CUSTOM_DOMAIN:-}"
+    "verbose:v:${WSGATE_VERBOSE:-}" \
+    "test-control::${WSGATE_TEST_CONTROL:-}" \
+    "custom-domain::${WSGATE_CUSTOM_DOMAIN:-}"
 do
     _flag=${_pair%%:*}
-    _value=${_pair#*:}
+    _rest=${_pair#*:}
+    _short=${_rest%%:*}
+    _value=${_rest#*:}
     is_true "$_value" || continue
-    has_flag "$_flag" "$@" && continue
+    has_flag "$_flag" "$_short" "$@" && continue
     set -- "$@" "--$_flag"
 done
 
@@ -115,8 +127,11 @@ _prev=
 for _a in "$@"; do
     case "$_a" in
         --port=*) _port=${_a#--port=} ;;
+        -p?*) _port=${_a#-p} ;;
     esac
-    [ "$_prev" = "--port" ] && _port=$_a
+    case "$_prev" in
+        --port|-p) _port=$_a ;;
+    esac
     _prev=$_a
 done
 ( printf '%s\n' "$_port" > "${TMPDIR:-/tmp}/wsgate.port" ) 2>/dev/null || true
