@@ -1,9 +1,12 @@
 /*
  * config_document.h: reads a config file of any supported format into wsgate's canonical JSON
- * document (the keys of the README's config reference), so config.c applies one shape.
+ * document (the keys of DESIGN.md's "Config file" and "Canonical config keys"), so config.c
+ * applies one shape, and remembers the line of every node so its messages can say "file:line".
  *
- * Formats: wsgate JSON. (YAML, CloudFormation/SAM/CDK templates, serverless.yml and the
- * aws-apigw-ws-emulator gateway.config.yaml are converted here as they are added.)
+ * Formats (docs/config-formats.md): wsgate JSON and YAML (the same keys), CloudFormation / SAM /
+ * CDK templates (JSON or YAML with short tags; config_cloudformation.c), serverless.yml
+ * (config_serverless.c) and aws-apigw-ws-emulator's gateway.config.yaml (config_emulator.c).
+ * The format is chosen by extension (.json, .yaml, .yml) or content, then by the document's keys.
  */
 #ifndef WG_CONFIG_DOCUMENT_H
 #define WG_CONFIG_DOCUMENT_H
@@ -11,17 +14,41 @@
 #include <jansson.h>
 #include <stddef.h>
 
+typedef enum wg_config_format {
+    WG_CONFIG_FORMAT_WSGATE,         /* wsgate's own keys, JSON or YAML */
+    WG_CONFIG_FORMAT_CLOUDFORMATION, /* CloudFormation / SAM / CDK template */
+    WG_CONFIG_FORMAT_SERVERLESS,     /* serverless.yml */
+    WG_CONFIG_FORMAT_EMULATOR,       /* aws-apigw-ws-emulator gateway.config.yaml */
+} wg_config_format_t;
+
 typedef struct wg_config_document {
-    json_t *root;     /* the canonical document (owned) */
-    char *path;       /* the file it came from (owned) */
-    void *line_index; /* where each node came from, when the format knows (owned; may be NULL) */
+    json_t *root;              /* the canonical document (owned) */
+    char *path;                /* the file it came from (owned) */
+    void *line_index;          /* a wg_config_lines_t (config_lines.h): where each node came from (owned) */
+    wg_config_format_t format; /* what the file was read as */
+    int is_yaml;               /* the file was YAML (else JSON) */
 } wg_config_document_t;
 
-/** Loads `path`. Returns 0, or -1 with a one-line message naming the file (and line) in err. */
+/**
+ * Loads `path` (at most WG_LIMIT_CONFIG_BYTES). Returns 0, or -1 with a one-line message naming
+ * the file (and "file:line:col" for syntax errors, "file:line" for conversion errors) in err.
+ * On -1 `doc` holds nothing to free (freeing it is still safe).
+ */
 int wg_config_document_load(const char *path, wg_config_document_t *doc, char *err, size_t err_size);
 void wg_config_document_free(wg_config_document_t *doc);
 
-/** "file:line" (or just "file") for a node of doc->root, for error messages. Writes into out. */
+/**
+ * "file:line" (or just "file") for a node of doc->root, for error messages. Writes into out and
+ * returns it. Exact for objects, arrays, strings and numbers; true/false/null are shared by
+ * jansson, so for them prefer wg_config_document_where_key.
+ */
 const char *wg_config_document_where(const wg_config_document_t *doc, const json_t *node, char *out, size_t out_size);
+
+/** "file:line" of key `key` of `object` (a node of doc->root); falls back to the object's line. */
+const char *wg_config_document_where_key(const wg_config_document_t *doc, const json_t *object, const char *key,
+                                         char *out, size_t out_size);
+
+/** "wsgate", "CloudFormation template", "serverless.yml" or "aws-apigw-ws-emulator config". */
+const char *wg_config_format_name(wg_config_format_t format);
 
 #endif

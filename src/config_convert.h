@@ -1,0 +1,33 @@
+/*
+ * config_convert.h: the converters from other tools' files to wsgate's canonical document
+ * (config_cloudformation.c, config_serverless.c, config_emulator.c), called by
+ * config_document.c once a file is parsed.
+ *
+ * Each takes the parsed source tree (borrowed) and its line index, and returns a new canonical
+ * tree whose nodes carry the lines of the source nodes they came from, or NULL with
+ * "file:line: problem" in err.
+ */
+#ifndef WG_CONFIG_CONVERT_H
+#define WG_CONFIG_CONVERT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "config_lines.h"
+
+/** Recognises a CloudFormation / SAM / CDK template by its top-level keys. */
+int wg_config_is_cloudformation(const json_t *root);
+json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
+                                      size_t err_size);
+
+/** Recognises a serverless.yml (top-level "service" with "provider" or "functions"). */
+int wg_config_is_serverless(const json_t *root);
+json_t *wg_config_from_serverless(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
+                                  size_t err_size);
+
+/** Recognises an aws-apigw-ws-emulator config (its file name, or keys only it has). */
+int wg_config_is_emulator(const char *path, const json_t *root);
+json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
+                                size_t err_size);
+
+#endif
