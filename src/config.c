@@ -130,6 +130,7 @@ static wg_route_config_t *add_route(wg_config_t *cfg, const char *key)
     memset(r, 0, sizeof(*r));
     r->key = dup_or_die(key);
     r->type = WG_INTEGRATION_HTTP;
+    r->mock_status = 200;
     return r;
 }
 
@@ -138,6 +139,14 @@ const wg_route_config_t *wg_config_route(const wg_config_t *cfg, const char *key
     for (size_t i = 0; i < cfg->num_routes; i++)
         if (strcmp(cfg->routes[i].key, key) == 0)
             return &cfg->routes[i];
+    return NULL;
+}
+
+const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key)
+{
+    for (size_t i = 0; i < cfg->num_stage_variables; i++)
+        if (strcmp(cfg->stage_variables[i].key, key) == 0)
+            return cfg->stage_variables[i].value;
     return NULL;
 }
 
@@ -151,66 +160,510 @@ const char *wg_config_secret_for(const wg_config_t *cfg, const char *access_key_
 
 /* ---- config file ---------------------------------------------------------------------------- */
 
-#define FILE_FAIL(...) fail(err, err_size, __VA_ARGS__)
+/* Every error names the place (file, or file:line when the format knows) and the key. */
+#define WHERE(node) wg_config_document_where(doc, (node), where_buf, sizeof(where_buf))
+#define DOC_FAIL(node, ...) (WHERE(node), fail_at(err, err_size, where_buf, __VA_ARGS__))
 
-static int json_want_string(const char *path, const char *key, json_t *v, char *err, size_t err_size)
+static int fail_at(char *err, size_t err_size, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(char *err, size_t err_size, const char *where, const char *fmt, ...)
 {
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(err, err_size, "%s: %s", where, msg);
+    return WG_CONFIG_ERROR;
+}
+
+static int want_string(const wg_config_document_t *doc, const char *key, json_t *v, char *err, size_t err_size)
+{
+    char where_buf[512];
     if (!json_is_string(v))
-        return FILE_FAIL("%s: key '%s' must be a string", path, key);
+        return DOC_FAIL(v, "key '%s' must be a string", key);
     return WG_CONFIG_OK;
 }
 
-static int json_want_int(const char *path, const char *key, json_t *v, long long min, long long max,
-                         long long *out, char *err, size_t err_size)
+static int want_int(const wg_config_document_t *doc, const char *key, json_t *v, long long min, long long max,
+                    long long *out, char *err, size_t err_size)
 {
+    char where_buf[512];
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-        return FILE_FAIL("%s: key '%s' must be a whole number from %lld to %lld", path, key, min, max);
+        return DOC_FAIL(v, "key '%s' must be a whole number from %lld to %lld", key, min, max);
     *out = json_integer_value(v);
     return WG_CONFIG_OK;
 }
 
-static int json_want_bool(const char *path, const char *key, json_t *v, int *out, char *err,
-                          size_t err_size)
+static int want_bool(const wg_config_document_t *doc, const char *key, json_t *v, int *out, char *err,
+                     size_t err_size)
 {
+    char where_buf[512];
     if (!json_is_boolean(v))
-        return FILE_FAIL("%s: key '%s' must be true or false", path, key);
+        return DOC_FAIL(v, "key '%s' must be true or false", key);
     *out = json_is_true(v);
     return WG_CONFIG_OK;
 }
 
-static int load_route(wg_config_t *cfg, const char *path, const char *key, json_t *spec, char *err,
-                      size_t err_size)
+const char *wg_integration_type_name(wg_integration_type_t type)
 {
+    switch (type) {
+    case WG_INTEGRATION_HTTP: return "http";
+    case WG_INTEGRATION_DEMO: return "demo";
+    case WG_INTEGRATION_LAMBDA: return "lambda";
+    case WG_INTEGRATION_HTTP_PROXY: return "http_proxy";
+    case WG_INTEGRATION_MOCK: return "mock";
+    }
+    return "?";
+}
+
+/* The canonical lower-case names, and AWS's IntegrationType spellings for the same thing. */
+static int parse_integration_type(const char *s, wg_integration_type_t *out)
+{
+    if (strcmp(s, "http") == 0 || strcmp(s, "AWS_PROXY") == 0) *out = WG_INTEGRATION_HTTP;
+    else if (strcmp(s, "lambda") == 0) *out = WG_INTEGRATION_LAMBDA;
+    else if (strcmp(s, "http_proxy") == 0 || strcmp(s, "HTTP_PROXY") == 0) *out = WG_INTEGRATION_HTTP_PROXY;
+    else if (strcmp(s, "mock") == 0 || strcmp(s, "MOCK") == 0) *out = WG_INTEGRATION_MOCK;
+    else if (strcmp(s, "demo") == 0) *out = WG_INTEGRATION_DEMO;
+    else return -1;
+    return 0;
+}
+
+static int is_http_url(const char *s)
+{
+    return (strncmp(s, "http://", 7) == 0 && s[7] != '\0') || (strncmp(s, "https://", 8) == 0 && s[8] != '\0');
+}
+
+/* requestContext values a request parameter may read as context.<name> (the WebSocket mapping
+ * reference's $context variables that wsgate has); authorizer.<key> reads the authorizer's. */
+static const char *const context_names[] = {
+    "connectionId", "requestId", "extendedRequestId", "eventType", "routeKey", "stage", "apiId", "domainName",
+    "connectedAt", "requestTimeEpoch", "requestTime", "messageId", "messageDirection", "identity.sourceIp",
+    "identity.userAgent", "disconnectStatusCode", "disconnectReason", "authorizer.principalId", NULL,
+};
+
+static int is_known_context_name(const char *name)
+{
+    for (size_t i = 0; context_names[i] != NULL; i++)
+        if (strcmp(name, context_names[i]) == 0)
+            return 1;
+    return strncmp(name, "authorizer.", 11) == 0 && name[11] != '\0';
+}
+
+static int is_valid_header_name(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || strchr("!#$%&'*+-.^_`|~", *s) != NULL))
+            return 0;
+    return 1;
+}
+
+/* One "integration.request.<header|querystring>.<name>": "<source>" entry (spec 3). */
+static int load_request_parameter(const wg_config_document_t *doc, wg_route_config_t *r, const char *target,
+                                  json_t *v, char *err, size_t err_size)
+{
+    char where_buf[512];
+    const char *rk = r->key;
+    int is_header;
+    const char *name;
+    if (strncmp(target, "integration.request.header.", 27) == 0) {
+        is_header = 1;
+        name = target + 27;
+    } else if (strncmp(target, "integration.request.querystring.", 32) == 0) {
+        is_header = 0;
+        name = target + 32;
+    } else {
+        return DOC_FAIL(v, "routes.%s.requestParameters: '%s' must start with integration.request.header. or "
+                           "integration.request.querystring.", rk, target);
+    }
+    if (*name == '\0' || (is_header && !is_valid_header_name(name)))
+        return DOC_FAIL(v, "routes.%s.requestParameters: '%s' does not name a %s", rk, target,
+                        is_header ? "header" : "query parameter");
+    if (!json_is_string(v))
+        return DOC_FAIL(v, "routes.%s.requestParameters.%s must be a string such as \"context.connectionId\"", rk,
+                        target);
+    const char *src = json_string_value(v);
+    size_t src_len = strlen(src);
+    wg_param_source_kind_t kind;
+    const char *rest;
+    int is_connect = strcmp(rk, "$connect") == 0, is_message = !is_connect && strcmp(rk, "$disconnect") != 0;
+    if (src_len >= 2 && src[0] == '\'' && src[src_len - 1] == '\'') {
+        kind = WG_PARAM_STATIC;
+        rest = NULL;
+    } else if (strncmp(src, "context.", 8) == 0) {
+        kind = WG_PARAM_CONTEXT;
+        rest = src + 8;
+        if (!is_known_context_name(rest))
+            return DOC_FAIL(v, "routes.%s.requestParameters.%s: unknown context variable '%s' (known: connectionId, "
+                               "requestId, extendedRequestId, eventType, routeKey, stage, apiId, domainName, "
+                               "connectedAt, requestTimeEpoch, requestTime, messageId, messageDirection, "
+                               "identity.sourceIp, identity.userAgent, disconnectStatusCode, disconnectReason, "
+                               "authorizer.<key>)", rk, target, src);
+    } else if (strncmp(src, "stageVariables.", 15) == 0 && src[15] != '\0') {
+        kind = WG_PARAM_STAGE_VARIABLE;
+        rest = src + 15;
+    } else if (strncmp(src, "route.request.header.", 21) == 0 && src[21] != '\0') {
+        kind = WG_PARAM_HEADER;
+        rest = src + 21;
+    } else if (strncmp(src, "route.request.querystring.", 26) == 0 && src[26] != '\0') {
+        kind = WG_PARAM_QUERYSTRING;
+        rest = src + 26;
+    } else if (strncmp(src, "route.request.body.", 19) == 0 && src[19] != '\0') {
+        kind = WG_PARAM_BODY;
+        rest = src + 19;
+    } else {
+        return DOC_FAIL(v, "routes.%s.requestParameters.%s: '%s' must be 'static', context.*, stageVariables.*, "
+                           "route.request.header.*, route.request.querystring.* or route.request.body.*",
+                        rk, target, src);
+    }
+    /* Only $connect has an HTTP request; only messages have a body (websocket-api-data-mapping) [D]. */
+    if ((kind == WG_PARAM_HEADER || kind == WG_PARAM_QUERYSTRING) && !is_connect)
+        return DOC_FAIL(v, "routes.%s.requestParameters.%s: route.request.header/querystring exist only on $connect",
+                        rk, target);
+    if (kind == WG_PARAM_BODY && !is_message)
+        return DOC_FAIL(v, "routes.%s.requestParameters.%s: route.request.body exists only on message routes", rk,
+                        target);
+    r->params = realloc(r->params, (r->num_params + 1) * sizeof(*r->params));
+    if (r->params == NULL)
+        abort();
+    wg_request_parameter_t *p = &r->params[r->num_params++];
+    p->is_header = is_header;
+    p->name = dup_or_die(name);
+    p->kind = kind;
+    p->source = kind == WG_PARAM_STATIC ? strndup(src + 1, src_len - 2) : dup_or_die(rest);
+    if (p->source == NULL)
+        abort();
+    return WG_CONFIG_OK;
+}
+
+static int load_mock_response(const wg_config_document_t *doc, wg_route_config_t *r, json_t *spec, char *err,
+                              size_t err_size)
+{
+    char where_buf[512];
     if (!json_is_object(spec))
-        return FILE_FAIL("%s: routes.%s must be an object", path, key);
-    if (*key == '\0' || strlen(key) > 128)
-        return FILE_FAIL("%s: route keys must be 1 to 128 characters", path);
-    if (wg_config_route(cfg, key) != NULL)
-        return FILE_FAIL("%s: route '%s' is defined twice", path, key);
-    wg_route_config_t *r = add_route(cfg, key);
+        return DOC_FAIL(spec, "routes.%s.response must be an object {\"statusCode\": 200, \"body\": \"...\"}", r->key);
     const char *name;
     json_t *v;
     json_object_foreach(spec, name, v) {
-        char where[200];
-        snprintf(where, sizeof(where), "routes.%s.%s", key, name);
+        if (strcmp(name, "statusCode") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 100 || json_integer_value(v) > 599)
+                return DOC_FAIL(v, "routes.%s.response.statusCode must be an HTTP status from 100 to 599", r->key);
+            r->mock_status = (int)json_integer_value(v);
+        } else if (strcmp(name, "body") == 0) {
+            free(r->mock_body);
+            if (json_is_string(v)) {
+                r->mock_body = dup_or_die(json_string_value(v));
+            } else {
+                /* A JSON value is sent as its compact text: what a template would produce. */
+                r->mock_body = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                if (r->mock_body == NULL)
+                    abort();
+            }
+        } else {
+            return DOC_FAIL(v, "unknown key 'routes.%s.response.%s' (expected statusCode, body)", r->key, name);
+        }
+    }
+    return WG_CONFIG_OK;
+}
+
+static int parse_authorization_type(const char *s, wg_authorization_type_t *out)
+{
+    if (strcmp(s, "NONE") == 0) *out = WG_AUTHORIZATION_NONE;
+    else if (strcmp(s, "AWS_IAM") == 0) *out = WG_AUTHORIZATION_AWS_IAM;
+    else if (strcmp(s, "CUSTOM") == 0) *out = WG_AUTHORIZATION_CUSTOM;
+    else return -1;
+    return 0;
+}
+
+static int load_route(wg_config_t *cfg, const wg_config_document_t *doc, const char *key, json_t *spec, char *err,
+                      size_t err_size)
+{
+    char where_buf[512];
+    if (!json_is_object(spec))
+        return DOC_FAIL(spec, "routes.%s must be an object", key);
+    if (*key == '\0' || strlen(key) > 128)
+        return DOC_FAIL(spec, "route keys must be 1 to 128 characters");
+    if (wg_config_route(cfg, key) != NULL)
+        return DOC_FAIL(spec, "route '%s' is defined twice", key);
+    wg_route_config_t *r = add_route(cfg, key);
+    int has_method = 0, has_response = 0;
+    int is_connect = strcmp(key, "$connect") == 0;
+    const char *name;
+    json_t *v;
+    json_object_foreach(spec, name, v) {
+        char what[200];
+        snprintf(what, sizeof(what), "routes.%s.%s", key, name);
         if (strcmp(name, "uri") == 0) {
-            if (json_want_string(path, where, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
             set_string(&r->uri, json_string_value(v));
         } else if (strcmp(name, "integration") == 0 || strcmp(name, "type") == 0) {
-            if (json_want_string(path, where, v, err, err_size)) return WG_CONFIG_ERROR;
-            const char *t = json_string_value(v);
-            if (strcmp(t, "http") == 0 || strcmp(t, "AWS_PROXY") == 0) r->type = WG_INTEGRATION_HTTP;
-            else if (strcmp(t, "demo") == 0) r->type = WG_INTEGRATION_DEMO;
-            else return FILE_FAIL("%s: %s: unknown integration '%s' (expected http or demo)", path, where, t);
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (parse_integration_type(json_string_value(v), &r->type) != 0)
+                return DOC_FAIL(v, "%s: unknown integration '%s' (expected http, lambda, http_proxy, mock or demo)",
+                                what, json_string_value(v));
+        } else if (strcmp(name, "function") == 0) {
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (json_string_length(v) == 0)
+                return DOC_FAIL(v, "%s must not be empty", what);
+            set_string(&r->function, json_string_value(v));
+        } else if (strcmp(name, "method") == 0) {
+            static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", NULL};
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            size_t i;
+            for (i = 0; methods[i] != NULL && strcmp(methods[i], json_string_value(v)) != 0; i++)
+                ;
+            if (methods[i] == NULL)
+                return DOC_FAIL(v, "%s must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS", what);
+            set_string(&r->method, methods[i]);
+            has_method = 1;
+        } else if (strcmp(name, "requestParameters") == 0) {
+            if (!json_is_object(v))
+                return DOC_FAIL(v, "%s must be an object of \"integration.request.header.X\": \"source\"", what);
+            const char *target;
+            json_t *src;
+            json_object_foreach(v, target, src) {
+                if (load_request_parameter(doc, r, target, src, err, err_size)) return WG_CONFIG_ERROR;
+            }
+        } else if (strcmp(name, "response") == 0) {
+            if (load_mock_response(doc, r, v, err, err_size)) return WG_CONFIG_ERROR;
+            has_response = 1;
         } else if (strcmp(name, "twoWay") == 0) {
-            if (json_want_bool(path, where, v, &r->is_two_way, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_bool(doc, what, v, &r->is_two_way, err, err_size)) return WG_CONFIG_ERROR;
         } else if (strcmp(name, "timeout") == 0) {
             long long ms;
-            if (json_want_int(path, where, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &ms, err, err_size))
+            if (want_int(doc, what, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &ms, err, err_size))
                 return WG_CONFIG_ERROR;
             r->timeout_ms = (uint32_t)ms;
+        } else if (strcmp(name, "authorizationType") == 0) {
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (!is_connect)
+                return DOC_FAIL(v, "%s: only $connect can have authorization (spec 8)", what);
+            if (parse_authorization_type(json_string_value(v), &r->authorization) != 0)
+                return DOC_FAIL(v, "%s must be NONE, AWS_IAM or CUSTOM", what);
+            r->has_authorization_type = 1;
+        } else if (strcmp(name, "apiKeyRequired") == 0) {
+            if (!is_connect)
+                return DOC_FAIL(v, "%s: only $connect can require an API key (messages carry no headers)", what);
+            if (want_bool(doc, what, v, &r->is_api_key_required, err, err_size)) return WG_CONFIG_ERROR;
         } else {
-            return FILE_FAIL("%s: unknown key '%s'", path, where);
+            return DOC_FAIL(v, "unknown key '%s'", what);
+        }
+    }
+    if (r->num_params > 0 && r->type != WG_INTEGRATION_HTTP_PROXY)
+        return DOC_FAIL(spec, "routes.%s.requestParameters needs \"integration\": \"http_proxy\"", key);
+    if (has_method && r->type != WG_INTEGRATION_HTTP_PROXY)
+        return DOC_FAIL(spec, "routes.%s.method needs \"integration\": \"http_proxy\"", key);
+    if (has_response && r->type != WG_INTEGRATION_MOCK)
+        return DOC_FAIL(spec, "routes.%s.response needs \"integration\": \"mock\"", key);
+    return WG_CONFIG_OK;
+}
+
+/* ---- functions ------------------------------------------------------------------------------ */
+
+static wg_function_target_t *find_function(const wg_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->num_functions; i++)
+        if (strcmp(cfg->functions[i].name, name) == 0)
+            return &cfg->functions[i];
+    return NULL;
+}
+
+static void free_function(wg_function_target_t *f)
+{
+    free(f->name);
+    free(f->uri);
+    free(f->function);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Adds or replaces `name` (later definitions win: --function over the file). Takes uri/function. */
+static void put_function(wg_config_t *cfg, const char *name, wg_integration_type_t type, char *uri, char *function)
+{
+    wg_function_target_t *f = find_function(cfg, name);
+    if (f == NULL) {
+        cfg->functions = realloc(cfg->functions, (cfg->num_functions + 1) * sizeof(*cfg->functions));
+        if (cfg->functions == NULL)
+            abort();
+        f = &cfg->functions[cfg->num_functions++];
+        memset(f, 0, sizeof(*f));
+    } else {
+        free_function(f);
+    }
+    f->name = dup_or_die(name);
+    f->type = type;
+    f->uri = uri;
+    f->function = function != NULL ? function : (type == WG_INTEGRATION_LAMBDA ? dup_or_die(name) : NULL);
+}
+
+/* TARGET of --function / a "functions" string: an http(s) URL, or lambda:http://host:port[/name]. */
+static int parse_function_target(wg_config_t *cfg, const char *name, const char *target, char *why, size_t why_size)
+{
+    if (is_http_url(target)) {
+        put_function(cfg, name, WG_INTEGRATION_HTTP, dup_or_die(target), NULL);
+        return 0;
+    }
+    if (strncmp(target, "lambda:", 7) == 0 && is_http_url(target + 7)) {
+        const char *url = target + 7;
+        const char *authority = strstr(url, "://") + 3;
+        const char *slash = strchr(authority, '/');
+        char *function = NULL;
+        if (slash != NULL) {
+            const char *fn = slash + 1;
+            size_t fn_len = strlen(fn);
+            while (fn_len > 0 && fn[fn_len - 1] == '/')
+                fn_len--;
+            if (memchr(fn, '/', fn_len) != NULL || memchr(fn, '?', fn_len) != NULL) {
+                snprintf(why, why_size, "'%s': after lambda:http://host:port only one path segment (the function "
+                                        "name) may follow", target);
+                return -1;
+            }
+            if (fn_len > 0) {
+                function = strndup(fn, fn_len);
+                if (function == NULL)
+                    abort();
+            }
+        }
+        char *uri = strndup(url, slash != NULL ? (size_t)(slash - url) : strlen(url));
+        if (uri == NULL)
+            abort();
+        put_function(cfg, name, WG_INTEGRATION_LAMBDA, uri, function);
+        return 0;
+    }
+    snprintf(why, why_size, "'%s' must be an http(s):// URL (an HTTP handler receiving the Lambda proxy event) or "
+                            "lambda:http://HOST:PORT[/FUNCTION] (the Lambda Invoke API, e.g. aws-lambda-rie)", target);
+    return -1;
+}
+
+static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, json_t *v, char *err, size_t err_size)
+{
+    char where_buf[512];
+    if (!json_is_object(v))
+        return DOC_FAIL(v, "key 'functions' must be an object of function name -> target");
+    const char *name;
+    json_t *spec;
+    json_object_foreach(v, name, spec) {
+        if (*name == '\0')
+            return DOC_FAIL(spec, "functions: names must not be empty");
+        if (json_is_string(spec)) {
+            char why[512];
+            if (parse_function_target(cfg, name, json_string_value(spec), why, sizeof(why)) != 0)
+                return DOC_FAIL(spec, "functions.%s: %s", name, why);
+            continue;
+        }
+        if (!json_is_object(spec))
+            return DOC_FAIL(spec, "functions.%s must be a URL string or {\"integration\": \"lambda\", \"uri\": ..., "
+                                  "\"function\": ...}", name);
+        wg_integration_type_t type = WG_INTEGRATION_HTTP;
+        const char *uri = NULL, *function = NULL;
+        const char *k;
+        json_t *fv;
+        json_object_foreach(spec, k, fv) {
+            char what[200];
+            snprintf(what, sizeof(what), "functions.%s.%s", name, k);
+            if (strcmp(k, "integration") == 0) {
+                if (want_string(doc, what, fv, err, err_size)) return WG_CONFIG_ERROR;
+                if (parse_integration_type(json_string_value(fv), &type) != 0 ||
+                    (type != WG_INTEGRATION_HTTP && type != WG_INTEGRATION_LAMBDA))
+                    return DOC_FAIL(fv, "%s must be http or lambda", what);
+            } else if (strcmp(k, "uri") == 0) {
+                if (want_string(doc, what, fv, err, err_size)) return WG_CONFIG_ERROR;
+                uri = json_string_value(fv);
+            } else if (strcmp(k, "function") == 0) {
+                if (want_string(doc, what, fv, err, err_size)) return WG_CONFIG_ERROR;
+                function = json_string_value(fv);
+            } else {
+                return DOC_FAIL(fv, "unknown key '%s' (expected integration, uri, function)", what);
+            }
+        }
+        if (uri == NULL || !is_http_url(uri))
+            return DOC_FAIL(spec, "functions.%s needs a \"uri\" starting with http:// or https://", name);
+        if (function != NULL && type != WG_INTEGRATION_LAMBDA)
+            return DOC_FAIL(spec, "functions.%s.function needs \"integration\": \"lambda\"", name);
+        put_function(cfg, name, type, dup_or_die(uri), function != NULL && *function ? dup_or_die(function) : NULL);
+    }
+    return WG_CONFIG_OK;
+}
+
+static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, json_t *spec, char *err,
+                           size_t err_size)
+{
+    char where_buf[512];
+    wg_authorizer_config_t *a = &cfg->authorizer;
+    if (!json_is_object(spec))
+        return DOC_FAIL(spec, "key 'authorizer' must be an object {\"integration\", \"uri\", \"function\", "
+                              "\"identitySource\", \"accountId\"}");
+    a->is_configured = 1;
+    a->type = WG_INTEGRATION_HTTP;
+    const char *name;
+    json_t *v;
+    json_object_foreach(spec, name, v) {
+        char what[200];
+        snprintf(what, sizeof(what), "authorizer.%s", name);
+        if (strcmp(name, "integration") == 0 || strcmp(name, "type") == 0) {
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (parse_integration_type(json_string_value(v), &a->type) != 0 ||
+                (a->type != WG_INTEGRATION_HTTP && a->type != WG_INTEGRATION_LAMBDA))
+                return DOC_FAIL(v, "%s must be http (the authorizer event POSTed to uri) or lambda", what);
+        } else if (strcmp(name, "uri") == 0) {
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            set_string(&a->uri, json_string_value(v));
+        } else if (strcmp(name, "function") == 0) {
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (json_string_length(v) == 0)
+                return DOC_FAIL(v, "%s must not be empty", what);
+            set_string(&a->function, json_string_value(v));
+        } else if (strcmp(name, "identitySource") == 0) {
+            /* AWS's own form is one comma-separated string; a list is accepted too. */
+            json_t *list = json_is_string(v) ? NULL : v;
+            if (list != NULL && !json_is_array(list))
+                return DOC_FAIL(v, "%s must be a list such as [\"route.request.header.Authorization\"]", what);
+            size_t n = list ? json_array_size(list) : 1;
+            for (size_t i = 0; i < n; i++) {
+                json_t *item = list ? json_array_get(list, i) : v;
+                if (!json_is_string(item))
+                    return DOC_FAIL(item, "%s[%zu] must be a string", what, i);
+                char *copy = dup_or_die(json_string_value(item)), *save = NULL;
+                for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+                    while (*tok == ' ')
+                        tok++;
+                    size_t tl = strlen(tok);
+                    while (tl > 0 && tok[tl - 1] == ' ')
+                        tok[--tl] = '\0';
+                    if (tl == 0)
+                        continue;
+                    /* `$request.header.X` is the HTTP-API spelling of route.request.header.X */
+                    const char *prefixes[] = {"route.request.header.", "route.request.querystring.",
+                                              "stageVariables.", "context."};
+                    int ok = 0;
+                    for (size_t p = 0; p < 4; p++)
+                        if (strncmp(tok, prefixes[p], strlen(prefixes[p])) == 0 && tok[strlen(prefixes[p])] != '\0')
+                            ok = 1;
+                    if (!ok) {
+                        free(copy);
+                        return DOC_FAIL(item, "%s: '%s' must be route.request.header.X, route.request.querystring.x, "
+                                              "stageVariables.x or context.x", what, tok);
+                    }
+                    a->identity_sources = realloc(a->identity_sources,
+                                                  (a->num_identity_sources + 1) * sizeof(*a->identity_sources));
+                    if (a->identity_sources == NULL)
+                        abort();
+                    a->identity_sources[a->num_identity_sources++] = dup_or_die(tok);
+                }
+                free(copy);
+            }
+        } else if (strcmp(name, "accountId") == 0) {
+            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            set_string(&cfg->account_id, json_string_value(v));
+        } else if (strcmp(name, "timeout") == 0) {
+            long long ms;
+            if (want_int(doc, what, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &ms, err, err_size))
+                return WG_CONFIG_ERROR;
+            a->timeout_ms = (uint32_t)ms;
+        } else {
+            return DOC_FAIL(v, "unknown key '%s' (expected integration, uri, function, identitySource, accountId, "
+                               "timeout)", what);
         }
     }
     return WG_CONFIG_OK;
@@ -218,13 +671,15 @@ static int load_route(wg_config_t *cfg, const char *path, const char *key, json_
 
 static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_size)
 {
-    wg_config_document_t doc;
-    if (wg_config_document_load(path, &doc, err, err_size) != 0)
+    wg_config_document_t docv;
+    const wg_config_document_t *doc = &docv;
+    char where_buf[512];
+    if (wg_config_document_load(path, &docv, err, err_size) != 0)
         return WG_CONFIG_ERROR;
-    json_t *root = doc.root;
+    json_t *root = doc->root;
     int rc = WG_CONFIG_OK;
     if (!json_is_object(root)) {
-        rc = FILE_FAIL("%s: the top level must be an object", path);
+        rc = DOC_FAIL(root, "the top level must be an object");
         goto out;
     }
     const char *key;
@@ -232,13 +687,13 @@ static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_s
     long long n;
     json_object_foreach(root, key, v) {
         if (strcmp(key, "port") == 0) {
-            if ((rc = json_want_int(path, key, v, 0, 65535, &n, err, err_size))) goto out;
+            if ((rc = want_int(doc, key, v, 0, 65535, &n, err, err_size))) goto out;
             cfg->port = (int)n;
         } else if (strcmp(key, "host") == 0 || strcmp(key, "stage") == 0 || strcmp(key, "region") == 0 ||
                    strcmp(key, "apiId") == 0 || strcmp(key, "backend") == 0 ||
                    strcmp(key, "routeSelectionExpression") == 0 || strcmp(key, "record") == 0 ||
-                   strcmp(key, "auth") == 0) {
-            if ((rc = json_want_string(path, key, v, err, err_size))) goto out;
+                   strcmp(key, "auth") == 0 || strcmp(key, "accountId") == 0) {
+            if ((rc = want_string(doc, key, v, err, err_size))) goto out;
             const char *s = json_string_value(v);
             if (strcmp(key, "host") == 0) set_string(&cfg->host, s);
             else if (strcmp(key, "stage") == 0) set_string(&cfg->stage, s);
@@ -246,30 +701,31 @@ static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_s
             else if (strcmp(key, "apiId") == 0) set_string(&cfg->api_id, s);
             else if (strcmp(key, "backend") == 0) set_string(&cfg->backend, s);
             else if (strcmp(key, "record") == 0) set_string(&cfg->record_dir, s);
+            else if (strcmp(key, "accountId") == 0) set_string(&cfg->account_id, s);
             else if (strcmp(key, "routeSelectionExpression") == 0) set_string(&cfg->route_selection_expression, s);
             else if (parse_auth_mode(s, &cfg->auth) != 0) {
-                rc = FILE_FAIL("%s: key 'auth' must be none, sigv4 or strict", path);
+                rc = DOC_FAIL(v, "key 'auth' must be none, sigv4 or strict");
                 goto out;
             }
         } else if (strcmp(key, "customDomain") == 0) {
-            if ((rc = json_want_bool(path, key, v, &cfg->is_custom_domain, err, err_size))) goto out;
+            if ((rc = want_bool(doc, key, v, &cfg->is_custom_domain, err, err_size))) goto out;
         } else if (strcmp(key, "testControl") == 0) {
-            if ((rc = json_want_bool(path, key, v, &cfg->has_test_control, err, err_size))) goto out;
+            if ((rc = want_bool(doc, key, v, &cfg->has_test_control, err, err_size))) goto out;
         } else if (strcmp(key, "verbose") == 0) {
-            if ((rc = json_want_bool(path, key, v, &cfg->is_verbose, err, err_size))) goto out;
+            if ((rc = want_bool(doc, key, v, &cfg->is_verbose, err, err_size))) goto out;
         } else if (strcmp(key, "idleTimeout") == 0 || strcmp(key, "hardTimeout") == 0) {
-            if ((rc = json_want_int(path, key, v, 1, 365LL * 24 * 3600, &n, err, err_size))) goto out;
+            if ((rc = want_int(doc, key, v, 1, 365LL * 24 * 3600, &n, err, err_size))) goto out;
             if (strcmp(key, "idleTimeout") == 0) cfg->idle_timeout_ms = (uint64_t)n * 1000;
             else cfg->hard_timeout_ms = (uint64_t)n * 1000;
         } else if (strcmp(key, "integrationTimeout") == 0) {
-            if ((rc = json_want_int(path, key, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &n, err, err_size))) goto out;
+            if ((rc = want_int(doc, key, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &n, err, err_size))) goto out;
             cfg->integration_timeout_ms = (uint32_t)n;
         } else if (strcmp(key, "connectRateLimit") == 0) {
-            if ((rc = json_want_int(path, key, v, 0, 1000000, &n, err, err_size))) goto out;
+            if ((rc = want_int(doc, key, v, 0, 1000000, &n, err, err_size))) goto out;
             cfg->connect_rate_per_second = (uint32_t)n;
         } else if (strcmp(key, "credentials") == 0) {
             if (!json_is_array(v)) {
-                rc = FILE_FAIL("%s: key 'credentials' must be a list of {accessKeyId, secretAccessKey}", path);
+                rc = DOC_FAIL(v, "key 'credentials' must be a list of {accessKeyId, secretAccessKey}");
                 goto out;
             }
             size_t i;
@@ -277,28 +733,69 @@ static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_s
             json_array_foreach(v, i, c) {
                 json_t *a = json_object_get(c, "accessKeyId"), *s = json_object_get(c, "secretAccessKey");
                 if (!json_is_object(c) || !json_is_string(a) || !json_is_string(s) || json_object_size(c) != 2) {
-                    rc = FILE_FAIL("%s: credentials[%zu] must be {\"accessKeyId\": ..., \"secretAccessKey\": ...}", path, i);
+                    rc = DOC_FAIL(c, "credentials[%zu] must be {\"accessKeyId\": ..., \"secretAccessKey\": ...}", i);
                     goto out;
                 }
                 add_credential(cfg, json_string_value(a), json_string_value(s));
             }
         } else if (strcmp(key, "routes") == 0) {
             if (!json_is_object(v)) {
-                rc = FILE_FAIL("%s: key 'routes' must be an object of route key -> route", path);
+                rc = DOC_FAIL(v, "key 'routes' must be an object of route key -> route");
                 goto out;
             }
             const char *rk;
             json_t *spec;
             json_object_foreach(v, rk, spec) {
-                if ((rc = load_route(cfg, path, rk, spec, err, err_size))) goto out;
+                if ((rc = load_route(cfg, doc, rk, spec, err, err_size))) goto out;
+            }
+        } else if (strcmp(key, "authorizer") == 0) {
+            if ((rc = load_authorizer(cfg, doc, v, err, err_size))) goto out;
+        } else if (strcmp(key, "functions") == 0) {
+            if ((rc = load_functions(cfg, doc, v, err, err_size))) goto out;
+        } else if (strcmp(key, "apiKeys") == 0) {
+            if (!json_is_array(v)) {
+                rc = DOC_FAIL(v, "key 'apiKeys' must be a list of strings");
+                goto out;
+            }
+            size_t i;
+            json_t *k;
+            json_array_foreach(v, i, k) {
+                if (!json_is_string(k) || json_string_length(k) == 0) {
+                    rc = DOC_FAIL(k, "apiKeys[%zu] must be a non-empty string", i);
+                    goto out;
+                }
+                cfg->api_keys = realloc(cfg->api_keys, (cfg->num_api_keys + 1) * sizeof(*cfg->api_keys));
+                if (cfg->api_keys == NULL)
+                    abort();
+                cfg->api_keys[cfg->num_api_keys++] = dup_or_die(json_string_value(k));
+            }
+        } else if (strcmp(key, "stageVariables") == 0) {
+            if (!json_is_object(v)) {
+                rc = DOC_FAIL(v, "key 'stageVariables' must be an object of name -> string");
+                goto out;
+            }
+            const char *sk;
+            json_t *sv;
+            json_object_foreach(v, sk, sv) {
+                if (!json_is_string(sv)) {
+                    rc = DOC_FAIL(sv, "stageVariables.%s must be a string", sk);
+                    goto out;
+                }
+                cfg->stage_variables = realloc(cfg->stage_variables,
+                                               (cfg->num_stage_variables + 1) * sizeof(*cfg->stage_variables));
+                if (cfg->stage_variables == NULL)
+                    abort();
+                cfg->stage_variables[cfg->num_stage_variables].key = dup_or_die(sk);
+                cfg->stage_variables[cfg->num_stage_variables].value = dup_or_die(json_string_value(sv));
+                cfg->num_stage_variables++;
             }
         } else {
-            rc = FILE_FAIL("%s: unknown key '%s'", path, key);
+            rc = DOC_FAIL(v, "unknown key '%s'", key);
             goto out;
         }
     }
 out:
-    wg_config_document_free(&doc);
+    wg_config_document_free(&docv);
     return rc;
 }
 
@@ -321,6 +818,8 @@ static const char usage_text[] =
     "  --route-selection-expression EXPR   (default $request.body.action)\n"
     "  --auth none|sigv4|strict     management API authentication (default sigv4)\n"
     "  --credentials AKID:SECRET    a known key pair (repeatable; also AWS_ACCESS_KEY_ID/...)\n"
+    "  --function NAME=TARGET       run function NAME (a \"function\" in routes/authorizer) at TARGET:\n"
+    "                               http(s)://URL or lambda:http://HOST:PORT[/FUNCTION] (repeatable)\n"
     "  --idle-timeout SECONDS       idle connection timeout (default 600)\n"
     "  --hard-timeout SECONDS       maximum connection duration (default 7200)\n"
     "  --integration-timeout MS     backend timeout, 50..29000 on AWS (default 29000)\n"
@@ -332,7 +831,7 @@ static const char usage_text[] =
 enum {
     OPT_PORT = 256, OPT_HOST, OPT_STAGE, OPT_BACKEND, OPT_CONFIG, OPT_REGION, OPT_API_ID,
     OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
-    OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE,
+    OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
 };
 
 static const struct option long_options[] = {
@@ -347,6 +846,7 @@ static const struct option long_options[] = {
     {"route-selection-expression", required_argument, NULL, OPT_RSE},
     {"auth", required_argument, NULL, OPT_AUTH},
     {"credentials", required_argument, NULL, OPT_CREDENTIALS},
+    {"function", required_argument, NULL, OPT_FUNCTION},
     {"idle-timeout", required_argument, NULL, OPT_IDLE},
     {"hard-timeout", required_argument, NULL, OPT_HARD},
     {"integration-timeout", required_argument, NULL, OPT_INTEGRATION_TIMEOUT},
@@ -388,6 +888,45 @@ static void set_defaults(wg_config_t *cfg)
     cfg->integration_timeout_ms = WG_LIMIT_INTEGRATION_TIMEOUT_MS;
 }
 
+/* Unmapped "function" references, collected so that one error lists them all. */
+typedef struct unmapped {
+    char text[1024];
+    size_t count;
+} unmapped_t;
+
+static void note_unmapped(unmapped_t *u, const char *function, const char *where)
+{
+    size_t len = strlen(u->text);
+    snprintf(u->text + len, sizeof(u->text) - len, "%s%s (%s)", u->count ? ", " : "", function, where);
+    u->count++;
+}
+
+/* A route's or the authorizer's "function": its "functions" entry decides where it runs; without
+ * one it runs where the object itself says (a lambda integration with a "uri", or an http one
+ * with a "uri"), else it is unmapped. */
+static void resolve_function(const wg_config_t *cfg, wg_integration_type_t *type, char **uri, char **function,
+                             const char *where, unmapped_t *u)
+{
+    if (*function == NULL)
+        return;
+    const wg_function_target_t *f = find_function(cfg, *function);
+    if (f != NULL) {
+        *type = f->type;
+        set_string(uri, f->uri);
+        set_string(function, f->type == WG_INTEGRATION_LAMBDA ? f->function : NULL);
+        return;
+    }
+    if (*uri == NULL || (*type != WG_INTEGRATION_LAMBDA && *type != WG_INTEGRATION_HTTP))
+        note_unmapped(u, *function, where);
+}
+
+static int check_uri(const char *uri, const char *what, char *err, size_t err_size)
+{
+    if (uri != NULL && !is_http_url(uri))
+        return fail(err, err_size, "%s: uri '%s' must start with http:// or https://", what, uri);
+    return WG_CONFIG_OK;
+}
+
 /* After everything is read: fill in the routes and check what only makes sense as a whole. */
 static int resolve(wg_config_t *cfg, char *err, size_t err_size)
 {
@@ -395,6 +934,10 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
         return fail(err, err_size, "stage '%s' must be letters, digits, '-', '_' or '$'", cfg->stage);
     if (cfg->api_id != NULL && !is_valid_api_id(cfg->api_id))
         return fail(err, err_size, "apiId '%s' must be 10 characters of a-z and 0-9, as on AWS", cfg->api_id);
+    if (cfg->account_id == NULL)
+        cfg->account_id = dup_or_die("123456789012");
+    if (strlen(cfg->account_id) != 12 || strspn(cfg->account_id, "0123456789") != 12)
+        return fail(err, err_size, "accountId '%s' must be 12 digits, as on AWS", cfg->account_id);
     if (cfg->num_routes == 0) {
         const char *keys[] = {"$connect", "$disconnect", "$default"};
         for (size_t i = 0; i < 3; i++) {
@@ -406,16 +949,72 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
             }
         }
     }
+    unmapped_t unmapped = {{0}, 0};
     for (size_t i = 0; i < cfg->num_routes; i++) {
         wg_route_config_t *r = &cfg->routes[i];
-        if (r->type == WG_INTEGRATION_HTTP && r->uri == NULL) {
-            if (cfg->backend == NULL)
-                return fail(err, err_size, "route '%s' has no \"uri\" and no backend is configured", r->key);
-            r->uri = dup_or_die(cfg->backend);
-        }
-        if (r->uri != NULL && strncmp(r->uri, "http://", 7) != 0 && strncmp(r->uri, "https://", 8) != 0)
-            return fail(err, err_size, "route '%s': uri '%s' must start with http:// or https://", r->key, r->uri);
+        char where[160];
+        snprintf(where, sizeof(where), "routes.%s", r->key);
+        resolve_function(cfg, &r->type, &r->uri, &r->function, where, &unmapped);
     }
+    wg_authorizer_config_t *a = &cfg->authorizer;
+    if (a->is_configured)
+        resolve_function(cfg, &a->type, &a->uri, &a->function, "authorizer", &unmapped);
+    if (unmapped.count > 0)
+        return fail(err, err_size,
+                    "%zu function%s not mapped to a target: %s. Map each with --function NAME=http://127.0.0.1:PORT/PATH "
+                    "(an HTTP handler that receives the Lambda proxy event) or --function "
+                    "NAME=lambda:http://127.0.0.1:PORT[/FUNCTION] (the Lambda Invoke API, e.g. aws-lambda-rie), or "
+                    "with a \"functions\": {\"NAME\": ...} entry in the config file",
+                    unmapped.count, unmapped.count == 1 ? " is" : "s are", unmapped.text);
+    for (size_t i = 0; i < cfg->num_routes; i++) {
+        wg_route_config_t *r = &cfg->routes[i];
+        char what[160];
+        snprintf(what, sizeof(what), "route '%s'", r->key);
+        switch (r->type) {
+        case WG_INTEGRATION_HTTP:
+            if (r->uri == NULL) {
+                if (cfg->backend == NULL)
+                    return fail(err, err_size, "route '%s' has no \"uri\" and no backend is configured", r->key);
+                r->uri = dup_or_die(cfg->backend);
+            }
+            break;
+        case WG_INTEGRATION_LAMBDA:
+            if (r->uri == NULL || r->function == NULL)
+                return fail(err, err_size, "route '%s': a lambda integration needs \"uri\" (the Invoke API, e.g. "
+                                           "http://127.0.0.1:9000) and \"function\"", r->key);
+            break;
+        case WG_INTEGRATION_HTTP_PROXY:
+            if (r->uri == NULL)
+                return fail(err, err_size, "route '%s': an http_proxy integration needs \"uri\"", r->key);
+            if (r->method == NULL)
+                r->method = dup_or_die("POST");
+            break;
+        case WG_INTEGRATION_MOCK:
+        case WG_INTEGRATION_DEMO:
+            break;
+        }
+        if (check_uri(r->uri, what, err, err_size))
+            return WG_CONFIG_ERROR;
+    }
+    if (a->is_configured) {
+        if (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL))
+            return fail(err, err_size, "authorizer: needs \"uri\" (%s)%s", a->type == WG_INTEGRATION_LAMBDA
+                        ? "the Lambda Invoke API" : "receives the authorizer event as a JSON POST",
+                        a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
+        if (check_uri(a->uri, "authorizer", err, err_size))
+            return WG_CONFIG_ERROR;
+    }
+    /* $connect authorization: the route's; an "authorizer" alone means CUSTOM (our default). */
+    const wg_route_config_t *connect = wg_config_route(cfg, "$connect");
+    if (connect != NULL && connect->has_authorization_type)
+        cfg->connect_authorization = connect->authorization;
+    else
+        cfg->connect_authorization = a->is_configured ? WG_AUTHORIZATION_CUSTOM : WG_AUTHORIZATION_NONE;
+    if (cfg->connect_authorization == WG_AUTHORIZATION_CUSTOM && !a->is_configured)
+        return fail(err, err_size, "routes.$connect.authorizationType is CUSTOM but no \"authorizer\" is configured");
+    cfg->is_connect_api_key_required = connect != NULL && connect->is_api_key_required;
+    if (cfg->is_connect_api_key_required && cfg->num_api_keys == 0)
+        return fail(err, err_size, "routes.$connect.apiKeyRequired is true but \"apiKeys\" lists no key");
     return WG_CONFIG_OK;
 }
 
@@ -491,6 +1090,20 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
                 return fail(err, err_size, "--connect-rate-limit expects connections per second, got '%s'", optarg);
             cfg->connect_rate_per_second = (uint32_t)n;
             break;
+        case OPT_FUNCTION: {
+            const char *eq = strchr(optarg, '=');
+            if (eq == NULL || eq == optarg || eq[1] == '\0')
+                return fail(err, err_size, "--function expects NAME=TARGET, got '%s'", optarg);
+            char *name = strndup(optarg, (size_t)(eq - optarg));
+            if (name == NULL)
+                abort();
+            char why[512];
+            int bad = parse_function_target(cfg, name, eq + 1, why, sizeof(why));
+            free(name);
+            if (bad)
+                return fail(err, err_size, "--function %s", why);
+            break;
+        }
         case OPT_TEST_CONTROL: cfg->has_test_control = 1; break;
         case OPT_RECORD: set_string(&cfg->record_dir, optarg); break;
         case OPT_VERBOSE: cfg->is_verbose = 1; break;
@@ -524,9 +1137,35 @@ void wg_config_free(wg_config_t *cfg)
     }
     free(cfg->credentials);
     for (size_t i = 0; i < cfg->num_routes; i++) {
-        free(cfg->routes[i].key);
-        free(cfg->routes[i].uri);
+        wg_route_config_t *r = &cfg->routes[i];
+        free(r->key);
+        free(r->uri);
+        free(r->function);
+        free(r->method);
+        free(r->mock_body);
+        for (size_t j = 0; j < r->num_params; j++) {
+            free(r->params[j].name);
+            free(r->params[j].source);
+        }
+        free(r->params);
     }
     free(cfg->routes);
+    free(cfg->authorizer.uri);
+    free(cfg->authorizer.function);
+    for (size_t i = 0; i < cfg->authorizer.num_identity_sources; i++)
+        free(cfg->authorizer.identity_sources[i]);
+    free(cfg->authorizer.identity_sources);
+    free(cfg->account_id);
+    for (size_t i = 0; i < cfg->num_api_keys; i++)
+        free(cfg->api_keys[i]);
+    free(cfg->api_keys);
+    for (size_t i = 0; i < cfg->num_stage_variables; i++) {
+        free(cfg->stage_variables[i].key);
+        free(cfg->stage_variables[i].value);
+    }
+    free(cfg->stage_variables);
+    for (size_t i = 0; i < cfg->num_functions; i++)
+        free_function(&cfg->functions[i]);
+    free(cfg->functions);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -4,7 +4,9 @@
  * Owns every string it holds (free with wg_config_free). Routes are resolved here once: after
  * loading, every route has an integration type and, where it needs one, a URI; `--backend URL`
  * with no "routes" means one handler for $connect, $disconnect and $default (like one Lambda); no
- * backend and no routes means the built-in demo backend.
+ * backend and no routes means the built-in demo backend. A route's or the authorizer's "function"
+ * is resolved through "functions" (and --function NAME=TARGET); every function left unmapped is
+ * reported in one error. Keys: DESIGN.md, "Canonical config keys"; docs/integrations.md.
  */
 #ifndef WG_CONFIG_H
 #define WG_CONFIG_H
@@ -13,17 +15,78 @@
 #include <stdint.h>
 
 typedef enum wg_integration_type {
-    WG_INTEGRATION_HTTP, /* Lambda proxy event POSTed as JSON to `uri` (AWS_PROXY over HTTP) */
-    WG_INTEGRATION_DEMO, /* the built-in demo backend: echoes messages back via @connections */
+    WG_INTEGRATION_HTTP,       /* Lambda proxy event POSTed as JSON to `uri` (AWS_PROXY over HTTP) */
+    WG_INTEGRATION_DEMO,       /* the built-in demo backend: echoes messages back via @connections */
+    WG_INTEGRATION_LAMBDA,     /* AWS_PROXY through the Lambda Invoke API at `uri` (SigV4 "lambda") */
+    WG_INTEGRATION_HTTP_PROXY, /* HTTP_PROXY: the raw message forwarded with `method` (spec 3) */
+    WG_INTEGRATION_MOCK,       /* MOCK: a canned `response` */
 } wg_integration_type_t;
+
+/** Where a request parameter's value comes from (spec 3; websocket-api-data-mapping). */
+typedef enum wg_param_source_kind {
+    WG_PARAM_STATIC,         /* 'literal' */
+    WG_PARAM_CONTEXT,        /* context.<name> (name may be dotted: identity.sourceIp) */
+    WG_PARAM_STAGE_VARIABLE, /* stageVariables.<name> */
+    WG_PARAM_HEADER,         /* route.request.header.<name> ($connect only) */
+    WG_PARAM_QUERYSTRING,    /* route.request.querystring.<name> ($connect only) */
+    WG_PARAM_BODY,           /* route.request.body.<json.path> (message routes only) */
+} wg_param_source_kind_t;
+
+/** One "requestParameters" entry of an HTTP_PROXY route. */
+typedef struct wg_request_parameter {
+    int is_header;                /* integration.request.header.* (else .querystring.*) */
+    char *name;                   /* the header or query parameter sent to the backend */
+    wg_param_source_kind_t kind;
+    char *source;                 /* the literal (STATIC) or the name/path after the prefix */
+} wg_request_parameter_t;
+
+typedef enum wg_authorization_type {
+    WG_AUTHORIZATION_NONE,
+    WG_AUTHORIZATION_AWS_IAM, /* SigV4 on the handshake (spec 8.1) */
+    WG_AUTHORIZATION_CUSTOM,  /* the Lambda REQUEST authorizer of "authorizer" (spec 8.2) */
+} wg_authorization_type_t;
 
 typedef struct wg_route_config {
     char *key;                  /* "$connect", "$disconnect", "$default" or a custom route key */
     wg_integration_type_t type;
-    char *uri;                  /* NULL for DEMO */
+    char *uri;                  /* NULL for DEMO and MOCK; the Invoke API base URL for LAMBDA */
+    char *function;             /* LAMBDA: the function name in the Invoke path; else NULL */
+    char *method;               /* HTTP_PROXY: "POST" unless configured */
+    wg_request_parameter_t *params; /* HTTP_PROXY: requestParameters, in file order */
+    size_t num_params;
+    int mock_status;            /* MOCK: response.statusCode (default 200) */
+    char *mock_body;            /* MOCK: response.body, or NULL */
     int is_two_way;             /* the route has a $default route response (spec 3) */
     uint32_t timeout_ms;        /* integration timeout; 0 = the global one */
+    wg_authorization_type_t authorization; /* $connect only */
+    int has_authorization_type; /* "authorizationType" was given */
+    int is_api_key_required;    /* $connect only */
 } wg_route_config_t;
+
+/** The Lambda REQUEST authorizer ("authorizer"); `type` is HTTP (event POSTed to uri) or LAMBDA. */
+typedef struct wg_authorizer_config {
+    int is_configured;
+    wg_integration_type_t type;
+    char *uri;
+    char *function;
+    char **identity_sources;    /* "route.request.header.Authorization", ... */
+    size_t num_identity_sources;
+    uint32_t timeout_ms;        /* 0 = the global integration timeout */
+} wg_authorizer_config_t;
+
+/** A "functions" entry (or --function NAME=TARGET): where a function logical ID / name runs. */
+typedef struct wg_function_target {
+    char *name;
+    wg_integration_type_t type; /* HTTP (proxy event POSTed to uri) or LAMBDA (Invoke API) */
+    char *uri;
+    char *function;             /* LAMBDA: the name in the Invoke path (default: `name`) */
+} wg_function_target_t;
+
+/** A "key": "value" string pair (stage variables). */
+typedef struct wg_string_pair {
+    char *key;
+    char *value;
+} wg_string_pair_t;
 
 typedef enum wg_auth_mode {
     WG_AUTH_NONE,   /* unsigned management calls accepted (curl users) */
@@ -58,6 +121,18 @@ typedef struct wg_config {
     int is_verbose;
     wg_route_config_t *routes;
     size_t num_routes;
+    wg_authorizer_config_t authorizer;
+    char *account_id;           /* for methodArn and IAM identities; default 123456789012 */
+    char **api_keys;            /* "apiKeys": valid x-api-key values */
+    size_t num_api_keys;
+    wg_string_pair_t *stage_variables;
+    size_t num_stage_variables;
+    wg_function_target_t *functions; /* "functions" plus --function flags (flags win) */
+    size_t num_functions;
+    /* $connect's authorization, resolved: the $connect route's settings (CUSTOM by default when
+     * an "authorizer" is configured). */
+    wg_authorization_type_t connect_authorization;
+    int is_connect_api_key_required;
 } wg_config_t;
 
 /** Outcomes of wg_config_load. */
@@ -78,6 +153,12 @@ const wg_route_config_t *wg_config_route(const wg_config_t *cfg, const char *key
 
 /** The secret for an access key id among the configured credentials, or NULL. */
 const char *wg_config_secret_for(const wg_config_t *cfg, const char *access_key_id);
+
+/** The value of stage variable `key`, or NULL. */
+const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key);
+
+/** "http", "lambda", "http_proxy", "mock" or "demo". */
+const char *wg_integration_type_name(wg_integration_type_t type);
 
 /** "none", "sigv4" or "strict". */
 const char *wg_auth_mode_name(wg_auth_mode_t mode);

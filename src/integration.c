@@ -50,6 +50,7 @@ void wg_integration_interpret(int http_status, const char *body, size_t body_len
         const char *name;
         json_t *v;
         if (json_is_object(h)) {
+            result->response_headers = h;
             json_object_foreach(h, name, v) {
                 if (strcasecmp(name, "Sec-WebSocket-Protocol") == 0 && json_is_string(v)) {
                     result->subprotocol = json_string_value(v);
@@ -90,6 +91,15 @@ void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_
         return;
     case WG_INTEGRATION_DEMO:
         wg_integration_demo_invoke(server, call, done, data);
+        return;
+    case WG_INTEGRATION_LAMBDA:
+        wg_integration_lambda_invoke(server, call, done, data);
+        return;
+    case WG_INTEGRATION_HTTP_PROXY:
+        wg_integration_http_proxy_invoke(server, call, done, data);
+        return;
+    case WG_INTEGRATION_MOCK:
+        wg_integration_mock_invoke(server, call, done, data);
         return;
     }
     abort();

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "events.h"
 #include "headers.h"
+#include "httpc.h"
 #include "server.h"
 
 typedef enum wg_outcome {
@@ -30,6 +31,8 @@ typedef struct wg_integration_result {
     size_t body_len;
     const char *subprotocol;   /* Sec-WebSocket-Protocol from the answer's headers, or NULL */
     size_t subprotocol_len;
+    const struct json_t *response_headers; /* the proxy result's "headers" object (borrowed), or NULL:
+                                            * on $connect they go on the 101 (spec 4) */
     int http_status;           /* raw transport facts, for logs and --record */
     const char *raw_body;
     size_t raw_body_len;
@@ -73,6 +76,61 @@ void wg_integration_http_invoke(wg_server_t *server, wg_integration_call_t *call
                                 void *data);
 void wg_integration_demo_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
                                 void *data);
+void wg_integration_lambda_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
+                                  void *data);
+void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
+                                      void *data);
+void wg_integration_mock_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
+                                void *data);
+
+/* ---- Lambda Invoke API (integration_lambda.c; also used by the authorizer) ------------------ */
+
+/** The access key the Invoke calls are signed with when no credential is configured. */
+#define WG_LAMBDA_DUMMY_ACCESS_KEY "AKIDWSGATELOCAL00000"
+#define WG_LAMBDA_DUMMY_SECRET_KEY "wsgate-local-secret"
+
+/**
+ * Fills `req` (zeroed by the caller) for `POST {endpoint}/2015-03-31/functions/{function}/invocations`
+ * with `payload` (taken) as the body, SigV4-signed for service "lambda" in the configured region
+ * with the first configured credential (or the dummy key above). `req->on_done`/`data` are left
+ * to the caller. Returns 0, or -1 when `endpoint` is not an http(s) URL (payload freed).
+ */
+int wg_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *function, char *payload,
+                      size_t payload_len, uint32_t timeout_ms, uint64_t now_ms, wg_httpc_request_t *req);
+
+/**
+ * Whether an Invoke API answer is a function error: the X-Amz-Function-Error header (Lambda,
+ * aws-lambda-rie) or, for emulators that omit it, a body that is a JSON object with string
+ * "errorMessage" and "errorType" and no "statusCode". Non-2xx answers of the Invoke API itself
+ * (404 no such function, 5xx) are errors as well. Returns 1 or 0.
+ */
+int wg_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
+                                size_t body_len);
+
+/* ---- request parameters (integration_http_proxy.c) ------------------------------------------ */
+
+/**
+ * The value of context variable `name` (as in "context.<name>": connectionId, identity.sourceIp,
+ * authorizer.principalId, ...) for this event, as a new malloc'd string, or NULL when the event
+ * does not have it (messageId outside MESSAGE events, an authorizer key not returned...).
+ */
+char *wg_integration_context_value(const wg_event_context_t *ctx, const char *name);
+
+/** One resolved request parameter: the backend header or query parameter and its value. */
+typedef struct wg_mapped_parameter {
+    int is_header;
+    const char *name; /* borrowed from the route config */
+    char *value;      /* malloc'd */
+} wg_mapped_parameter_t;
+
+/**
+ * Resolves the route's requestParameters for `call` into `out` (room for route->num_params).
+ * Sources without a value here (a header the client did not send, a missing body field, an
+ * undefined stage variable) are left out, as API Gateway leaves out unresolvable mappings [I].
+ * Returns how many were filled; free each value.
+ */
+size_t wg_integration_map_parameters(const wg_config_t *cfg, const wg_integration_call_t *call,
+                                     wg_mapped_parameter_t *out);
 
 /** Completes a call on the next loop turn with `result` (copied shallowly; strings must stay valid
  * until then, so pass static strings). */
