@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
 
 #include "authorizer.h"
 #include "events.h"
@@ -471,7 +474,20 @@ static void release_handshake(wg_conn_t *conn)
     conn->handshake_req = NULL;
 }
 
-static void accept_connection(wg_conn_t *conn, const char *subprotocol, size_t subprotocol_len)
+/* Headers a $connect answer may not set on the 101: the handshake's own and hop-by-hop ones. */
+static int is_reserved_101_header(const char *name)
+{
+    static const char *const reserved[] = {"connection", "upgrade", "sec-websocket-accept", "sec-websocket-extensions",
+                                           "content-length", "transfer-encoding", "date", "sec-websocket-protocol"};
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcasecmp(name, reserved[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* `response_headers`: the $connect proxy result's headers, put on the 101 as AWS does (spec 4). */
+static void accept_connection(wg_conn_t *conn, const char *subprotocol, size_t subprotocol_len,
+                              const json_t *response_headers)
 {
     wg_conns_t *conns = conn->conns;
     wg_server_t *s = conns->server;
@@ -479,6 +495,18 @@ static void accept_connection(wg_conn_t *conn, const char *subprotocol, size_t s
     if (subprotocol != NULL && subprotocol_len > 0)
         h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-protocol"), 0, NULL,
                               h2o_strdup(&req->pool, subprotocol, subprotocol_len).base, subprotocol_len);
+    const char *name;
+    json_t *value;
+    json_object_foreach((json_t *)response_headers, name, value) {
+        size_t name_len = strlen(name);
+        if (!json_is_string(value) || is_reserved_101_header(name) || name_len == 0 ||
+            strpbrk(name, " :\r\n") != NULL || memchr(json_string_value(value), '\n', json_string_length(value)) != NULL ||
+            memchr(json_string_value(value), '\r', json_string_length(value)) != NULL)
+            continue;
+        h2o_add_header_by_str(&req->pool, &req->res.headers, h2o_strdup(&req->pool, name, name_len).base, name_len, 1, NULL,
+                              h2o_strdup(&req->pool, json_string_value(value), json_string_length(value)).base,
+                              json_string_length(value));
+    }
     release_handshake(conn);
     wg_ws_limits_t limits = {WG_LIMIT_FRAME_BYTES, WG_LIMIT_MESSAGE_BYTES, WG_LIMIT_SEND_QUEUE_BYTES};
     conn->state = CONN_OPEN;
@@ -519,7 +547,7 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
     } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
         reject_connection(conn, 504, "integration timed out");
     } else if (result->status >= 200 && result->status < 300) {
-        accept_connection(conn, result->subprotocol, result->subprotocol_len);
+        accept_connection(conn, result->subprotocol, result->subprotocol_len, result->response_headers);
     } else {
         reject_connection(conn, result->status, "$connect answered non-2xx");
     }
@@ -539,7 +567,7 @@ static void start_connect(wg_conn_t *conn)
     wg_server_t *s = conn->conns->server;
     const wg_route_config_t *route = wg_config_route(s->config, "$connect");
     if (route == NULL) {
-        accept_connection(conn, NULL, 0);
+        accept_connection(conn, NULL, 0, NULL);
         return;
     }
     char trace_id[WG_TRACE_ID_LEN + 1];

@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <wslay/wslay.h>
 
 #include <h2o/http1.h>
@@ -233,8 +234,11 @@ static void flush(wg_ws_t *ws)
              * timeout. */
             if (!ws->is_draining) {
                 ws->is_draining = 1;
-                if (!h2o_timeout_is_linked(&ws->close_timer))
-                    h2o_timeout_link(ws->ctx->loop, ws->close_timeout, &ws->close_timer);
+                /* our FIN tells the client we are done; it usually closes at once */
+                shutdown(h2o_socket_get_fd(ws->sock), SHUT_WR);
+                if (h2o_timeout_is_linked(&ws->close_timer))
+                    h2o_timeout_unlink(&ws->close_timer);
+                h2o_timeout_link(ws->ctx->loop, &ws->ctx->one_sec_timeout, &ws->close_timer);
             }
             return;
         }
