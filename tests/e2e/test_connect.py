@@ -12,6 +12,7 @@ def test_connect_event_headers_and_query(gate, backend, open_client):
                           headers=["X-Custom-Header: Hello World", "x-lower-spelling: yes"])
     event = rec.event
     assert rec.method == "POST"
+    assert (rec.header("Content-Type") or "").startswith("application/json")
     assert list(event) == ["headers", "multiValueHeaders", "queryStringParameters",
                            "multiValueQueryStringParameters", "requestContext", "isBase64Encoded"]
     headers = event["headers"]

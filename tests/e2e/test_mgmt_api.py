@@ -135,6 +135,7 @@ def test_boto3_gone_exception(gate, backend, open_client):
     ("POST", "/@connections/" + NEVER_SEEN_ID.replace("=", "%3D")),
     ("GET", "/"),
     ("GET", "/other"),
+    ("POST", "/prod/@connections/" + NEVER_SEEN_ID.replace("=", "%3D")),   # stage that does not exist
 ])
 def test_missing_stage_forbidden(gate, method, path):
     resp = mgmt.raw_request(gate.port, method, path, b"x" if method == "POST" else b"")
@@ -149,6 +150,18 @@ def test_percent_encoded_at_sign_accepted(gate, backend, open_client):
     resp = mgmt.raw_request(gate.port, "POST", path, b"via %40")
     assert resp.status == 200, (resp.status, resp.body)
     assert wsclient.recv_text(ws) == "via %40"
+
+
+def test_post_with_sdk_content_type_and_payload_hash(gate, backend, open_client):
+    # JS v3 sends Content-Type application/octet-stream and a signed x-amz-content-sha256 (spec 7.1).
+    import hashlib
+    ws, connect = open_client(gate, backend)
+    body = b"js-style"
+    resp = mgmt.post(gate.port, connect.context["connectionId"], body,
+                     headers={"Content-Type": "application/octet-stream",
+                              "x-amz-content-sha256": hashlib.sha256(body).hexdigest()})
+    assert resp.status == 200, (resp.status, resp.body)
+    assert wsclient.recv_text(ws) == "js-style"
 
 
 def test_unsigned_request_missing_authentication_token(gate, backend, open_client):
