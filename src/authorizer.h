@@ -39,7 +39,45 @@ typedef struct wg_auth_decision {
 
 typedef void (*wg_auth_done_cb)(void *data, wg_auth_decision_t *decision);
 
-/** Decides whether the handshake may proceed to $connect; `done` runs exactly once. */
+/**
+ * Decides whether the handshake may proceed to $connect; `done` runs exactly once. Order (AWS's
+ * is not documented for WebSocket APIs; REST APIs authorize before checking API keys) [I]:
+ * IAM or the Lambda authorizer first, then the API key.
+ */
 void wg_authorize_connect(wg_server_t *server, const wg_connect_request_t *request, wg_auth_done_cb done, void *data);
+
+/* ---- building blocks, exposed for the unit tests ------------------------------------------- */
+
+/** "arn:aws:execute-api:{region}:{accountId}:{apiId}/{stage}/$connect" (spec 8.2), malloc'd. */
+char *wg_authorizer_method_arn(const char *region, const char *account_id, const char *api_id, const char *stage);
+
+/**
+ * IAM-style wildcard match of a policy value against a value: '*' matches any run of characters
+ * (including '/' and ':'), '?' exactly one. Resources match case-sensitively, actions (pass
+ * `ignore_case`) case-insensitively. So ".../prod/" + "*" and ".../" + "*" cover
+ * ".../prod/$connect" while ".../prod/STAR/STAR" (a '/' more) does not (spec 8.2, powertools
+ * #5800). Returns 1 or 0.
+ */
+int wg_authorizer_glob_match(const char *pattern, const char *value, int ignore_case);
+
+/**
+ * Reads a Lambda authorizer's result document (spec 8.2): principalId, policyDocument (Statement
+ * object or list; Effect Allow/Deny; Action/NotAction and Resource/NotResource as a string or a
+ * list) and context. Deny covering `method_arn` for execute-api:Invoke wins; else an Allow must
+ * cover it. Returns 0 (allowed: *authorizer_json gets the requestContext.authorizer text,
+ * principalId first then the context values as strings, spec 1.7), 403 (denied or not covered)
+ * or 500 (not a valid result: missing principalId/policy, bad Effect, a context value that is an
+ * object or array, over 8 KB). *why gets a static reason for the log.
+ */
+int wg_authorizer_evaluate(const char *body, size_t body_len, const char *method_arn, char **authorizer_json,
+                           const char **why);
+
+/**
+ * Whether every identity source has a non-empty value for this handshake (spec 8.2: otherwise
+ * 401 without calling the authorizer). Sources: route.request.header.X (any case),
+ * route.request.querystring.x, stageVariables.x, context.x. Returns 1 or 0; *missing gets the
+ * first missing source (borrowed).
+ */
+int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing);
 
 #endif

@@ -203,6 +203,7 @@ static void fill_context(wg_conn_t *conn, wg_event_context_t *ctx, const char *r
     ctx->source_ip = conn->source_ip;
     ctx->user_agent = conn->user_agent;
     ctx->authorizer_json = conn->authorizer_json;
+    ctx->identity_json = conn->identity_json; /* IAM identity members (issue 7) */
 }
 
 typedef struct conn_call {

@@ -29,6 +29,14 @@
  *   `?&`) is treated like no query: both maps absent.
  * - An `authorizer_json` that does not parse as a JSON object is left out (and cannot happen:
  *   the authorizer code produces it).
+ * - IAM identity (spec 1.8, no capture exists): `identity` gets accessKey, accountId, caller, user
+ *   and userArn. Their order follows the same Java HashMap theory that reproduces every captured
+ *   requestContext order (spec 1.2): the modern identity puts userAgent before sourceIp, which a
+ *   32-bucket table gives (a 16-bucket one would not), and the same table orders the seven keys
+ *   userArn, userAgent, accountId, caller, sourceIp, accessKey, user.
+ * - Authorizer event (spec 8.2): `content-length: "0"` is added in lower case as captured, and
+ *   `Upgrade: websocket` / `Connection: upgrade` when the handshake list lacks them (h2o keeps
+ *   Upgrade out of the request's headers).
  */
 #include "events.h"
 
@@ -180,6 +188,39 @@ static void add_authorizer(json_t *rc, const wg_event_context_t *ctx)
     object_set(rc, "authorizer", auth);
 }
 
+/* `identity`: userAgent then sourceIp (spec 1.2); with IAM extras, the merged order from the top
+ * of this file; extra members we do not know go last in their own order. */
+static json_t *identity_object(const wg_event_context_t *ctx)
+{
+    json_t *identity = json_object();
+    json_t *extra = ctx->identity_json != NULL ? json_loads(ctx->identity_json, 0, NULL) : NULL;
+    if (extra != NULL && !json_is_object(extra)) {
+        json_decref(extra);
+        extra = NULL;
+    }
+    static const char *const order[] = {"userArn", "userAgent", "accountId", "caller", "sourceIp", "accessKey", "user"};
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (strcmp(order[i], "userAgent") == 0) {
+            if (ctx->user_agent != NULL)
+                object_set(identity, "userAgent", json_cstr(ctx->user_agent));
+        } else if (strcmp(order[i], "sourceIp") == 0) {
+            object_set(identity, "sourceIp", json_cstr(ctx->source_ip));
+        } else if (extra != NULL && json_object_get(extra, order[i]) != NULL) {
+            object_set(identity, order[i], json_incref(json_object_get(extra, order[i])));
+        }
+    }
+    const char *key;
+    json_t *value;
+    if (extra != NULL) {
+        json_object_foreach(extra, key, value) {
+            if (json_object_get(identity, key) == NULL)
+                object_set(identity, key, json_incref(value));
+        }
+    }
+    json_decref(extra);
+    return identity;
+}
+
 /* The key orders of spec 1.2, hard-coded per type (the Java HashMap order AWS emits). */
 static json_t *request_context(const wg_event_context_t *ctx, event_type_t type)
 {
@@ -206,11 +247,7 @@ static json_t *request_context(const wg_event_context_t *ctx, event_type_t type)
     object_set(rc, "connectedAt", json_integer((json_int_t)ctx->connected_at));
     object_set(rc, "requestTimeEpoch", json_integer((json_int_t)ctx->request_time_ms));
 
-    json_t *identity = json_object();
-    if (ctx->user_agent != NULL)
-        object_set(identity, "userAgent", json_cstr(ctx->user_agent));
-    object_set(identity, "sourceIp", json_cstr(ctx->source_ip));
-    object_set(rc, "identity", identity);
+    object_set(rc, "identity", identity_object(ctx));
 
     object_set(rc, "requestId", json_cstr(ctx->request_id));
     object_set(rc, "domainName", json_cstr(ctx->domain_name));
@@ -288,21 +325,29 @@ static void add_entry(header_entry_t *entries, size_t *count, const char *name, 
     (*count)++;
 }
 
-/* Adds `headers` and `multiValueHeaders` for the $connect event (spec 1.4). */
+/* Adds `headers` and `multiValueHeaders` for the $connect event (spec 1.4), or with
+ * `is_authorizer` for the authorizer event (spec 8.2: Connection and Upgrade kept, content-length
+ * added). */
 static void add_connect_headers(json_t *root, const wg_event_context_t *ctx,
                                 const wg_header_t *headers, size_t num_headers,
-                                const wg_event_forwarding_t *fwd)
+                                const wg_event_forwarding_t *fwd, int is_authorizer)
 {
-    header_entry_t *entries = malloc((num_headers + 4) * sizeof(*entries));
+    header_entry_t *entries = malloc((num_headers + 7) * sizeof(*entries));
     if (entries == NULL)
         abort();
     size_t count = 0;
     text_buf_t forwarded_for = {0};
+    int has_connection = 0, has_upgrade = 0, has_content_length = 0;
 
     for (size_t i = 0; i < num_headers; i++) {
         const wg_header_t *h = &headers[i];
-        if (wg_str_ieq(h->name, h->name_len, "Connection") ||
-            wg_str_ieq(h->name, h->name_len, "Upgrade") ||
+        if (is_authorizer) {
+            has_connection |= wg_str_ieq(h->name, h->name_len, "Connection");
+            has_upgrade |= wg_str_ieq(h->name, h->name_len, "Upgrade");
+            has_content_length |= wg_str_ieq(h->name, h->name_len, "Content-Length");
+        }
+        if ((!is_authorizer && (wg_str_ieq(h->name, h->name_len, "Connection") ||
+                                wg_str_ieq(h->name, h->name_len, "Upgrade"))) ||
             wg_str_ieq(h->name, h->name_len, "X-Amzn-Trace-Id") ||
             wg_str_ieq(h->name, h->name_len, "X-Forwarded-Port") ||
             wg_str_ieq(h->name, h->name_len, "X-Forwarded-Proto"))
@@ -321,6 +366,12 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx,
         buf_append(&forwarded_for, ", ", 2);
     buf_append(&forwarded_for, ip, strlen(ip));
 
+    if (is_authorizer && !has_connection)
+        add_entry(entries, &count, "Connection", "upgrade", 7);
+    if (is_authorizer && !has_upgrade)
+        add_entry(entries, &count, "Upgrade", "websocket", 9);
+    if (is_authorizer && !has_content_length)
+        add_entry(entries, &count, "content-length", "0", 1);
     if (fwd != NULL && fwd->trace_id != NULL)
         add_entry(entries, &count, "X-Amzn-Trace-Id", fwd->trace_id, strlen(fwd->trace_id));
     add_entry(entries, &count, "X-Forwarded-For", forwarded_for.data, forwarded_for.len);
@@ -356,12 +407,13 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx,
     free(entries);
 }
 
-/* Adds the two query maps when the query has at least one parameter (spec 1.6). */
-static void add_query(json_t *root, const char *raw_query, size_t raw_query_len)
+/* Adds the two query maps when the query has at least one parameter (spec 1.6); with
+ * `always`, also when it has none ({} each, the authorizer event, spec 8.2). */
+static void add_query(json_t *root, const char *raw_query, size_t raw_query_len, int always)
 {
     wg_query_t query;
-    wg_query_parse(raw_query, raw_query_len, &query);
-    if (query.count == 0) {
+    wg_query_parse(raw_query != NULL ? raw_query : "", raw_query != NULL ? raw_query_len : 0, &query);
+    if (query.count == 0 && !always) {
         wg_query_free(&query);
         return;
     }
@@ -384,11 +436,34 @@ char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers
                        const wg_event_forwarding_t *fwd, size_t *len_out)
 {
     json_t *root = json_object();
-    add_connect_headers(root, ctx, headers, num_headers, fwd);
+    add_connect_headers(root, ctx, headers, num_headers, fwd, 0);
     if (has_query && raw_query != NULL)
-        add_query(root, raw_query, raw_query_len);
+        add_query(root, raw_query, raw_query_len, 0);
     object_set(root, "requestContext", request_context(ctx, EVENT_CONNECT));
     object_set(root, "isBase64Encoded", json_false());
+    return dump(root, len_out);
+}
+
+/* ----------------------------------------------------------- authorizer ---- */
+
+char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn, const wg_header_t *headers,
+                          size_t num_headers, int has_query, const char *raw_query, size_t raw_query_len,
+                          const char *stage_variables_json, const wg_event_forwarding_t *fwd, size_t *len_out)
+{
+    /* Top-level order [C]: type, methodArn, headers, multiValueHeaders, queryStringParameters,
+     * multiValueQueryStringParameters, stageVariables, requestContext. */
+    json_t *root = json_object();
+    object_set(root, "type", json_string("REQUEST"));
+    object_set(root, "methodArn", json_cstr(method_arn));
+    add_connect_headers(root, ctx, headers, num_headers, fwd, 1);
+    add_query(root, has_query ? raw_query : NULL, has_query ? raw_query_len : 0, 1);
+    json_t *vars = stage_variables_json != NULL ? json_loads(stage_variables_json, 0, NULL) : NULL;
+    if (!json_is_object(vars)) {
+        json_decref(vars);
+        vars = json_object();
+    }
+    object_set(root, "stageVariables", vars);
+    object_set(root, "requestContext", request_context(ctx, EVENT_CONNECT));
     return dump(root, len_out);
 }
 

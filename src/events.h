@@ -30,6 +30,10 @@ typedef struct wg_event_context {
     /* Compact JSON object text for requestContext.authorizer (principalId first, then context
      * keys as strings, spec 1.7), or NULL when the connection had no Lambda authorizer. */
     const char *authorizer_json;
+    /* Compact JSON object text with extra identity members for an IAM-authorised connection
+     * (accessKey, accountId, caller, user, userArn; spec 1.8), or NULL. Merged into `identity`
+     * in the order documented in events.c. */
+    const char *identity_json;
     int disconnect_status_code;      /* DISCONNECT only */
     const char *disconnect_reason;   /* DISCONNECT only; may be "" */
 } wg_event_context_t;
@@ -61,6 +65,19 @@ char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t b
 /** The DISCONNECT event: exactly AWS's four headers (Host, x-api-key, X-Forwarded-For, x-restapi),
  * spec 1.5. `host` is the Host the client connected with. */
 char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_t *len_out);
+
+/**
+ * The Lambda REQUEST authorizer's input event for a $connect (spec 8.2, capture
+ * ws-authorizer-request-2025-01-us-east-1.json): `type` "REQUEST", `methodArn`, then `headers` and
+ * `multiValueHeaders` built like the CONNECT event's but KEEPING Connection and Upgrade (an
+ * "Upgrade: websocket" is added when the list has none, as h2o keeps that header apart) and with
+ * a lower-case `content-length: "0"` added when absent; both query maps always present ({} when
+ * empty); `stageVariables` from `stage_variables_json` (a JSON object text, NULL = {}); then the
+ * CONNECT requestContext. No isBase64Encoded. Returns a new malloc'd compact JSON string.
+ */
+char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn, const wg_header_t *headers,
+                          size_t num_headers, int has_query, const char *raw_query, size_t raw_query_len,
+                          const char *stage_variables_json, const wg_event_forwarding_t *fwd, size_t *len_out);
 
 /**
  * An error frame, byte for byte as AWS sends it (spec 5):
