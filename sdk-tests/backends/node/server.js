@@ -57,7 +57,7 @@ export function createServer() {
       try {
         result = await handler(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch (e) {
-        console.error('handler failed:', e);
+        console.error(`handler failed: ${e.name}: ${e.message}`);
         result = { statusCode: 500 };
       }
       const body = JSON.stringify(result);
