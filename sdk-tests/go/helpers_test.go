@@ -146,4 +146,3 @@ func must(t *testing.T, err error, what string) {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
-
