@@ -80,7 +80,7 @@ cleanup() {
         kill "$BACKEND_PID" 2>/dev/null || true
         wait "$BACKEND_PID" 2>/dev/null || true
     fi
-    rm -rf "$TMP"
+    [ -n "${WSGATE_KEEP_TMP:-}" ] && echo "kept $TMP" >&2 || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -183,15 +183,15 @@ fi
 # ---------------------------------------------------------------- 4. build
 if [ "${WSGATE_SKIP_BUILD:-0}" != 1 ]; then
     log "podman build -t $IMAGE ."
-    BUILD_START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     if ! timed build timeout 1200 podman build --format docker -t "$IMAGE" . >"$TMP/build.log" 2>&1; then
         tail -40 "$TMP/build.log" >&2
         fail "podman build failed"
     fi
     grep -E 'tests passed|tests failed' "$TMP/build.log" | tail -1 >&2 || true
-    # Drop untagged leftovers of earlier builds (each keeps a ~700 MB build stage); the layers of
-    # this build stay, so the next build is still cached.
-    podman image prune -f --filter "until=$BUILD_START" >/dev/null 2>&1 || true
+    # Tag this build's build stage (cached: ~1 s) so that pruning dangling images drops only the
+    # leftovers of earlier builds (~700 MB each) and keeps the layer cache for the next build.
+    timeout 300 podman build --format docker --target build -t "$IMAGE-buildstage" . >>"$TMP/build.log" 2>&1 \
+        && podman image prune -f >/dev/null 2>&1 || true
 fi
 podman image exists "$IMAGE" || fail "image $IMAGE does not exist"
 log "image size: $(podman image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
