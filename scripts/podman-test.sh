@@ -24,6 +24,7 @@
 #                                      (default ${XDG_CACHE_HOME:-$HOME/.cache}/wsgate-podman)
 #   WSGATE_DEBIAN_MIRROR=URL           debootstrap mirror (default http://deb.debian.org/debian)
 #   WSGATE_SKIP_BUILD=1                test an already built $WSGATE_IMAGE
+#   WSGATE_KEEP_TMP=1                  keep the temp dir (build log, backend events) for debugging
 #   PYTHON=PATH                        interpreter with websocket-client + boto3 (default .venv/bin/python)
 # Usage: scripts/podman-test.sh [--base-only]
 set -uo pipefail
