@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         return 2;
     }
     wg_log_set_verbose(cfg.is_verbose);
-    wg_server_t server;
+    static wg_server_t server; /* static: reachable until exit (see wg_server_dispose) */
     if (wg_server_init(&server, &cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "wsgate: %s\n", err);
         wg_config_free(&cfg);

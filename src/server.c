@@ -357,15 +357,22 @@ int wg_server_run(wg_server_t *server)
 
 void wg_server_dispose(wg_server_t *server)
 {
-    /* The worker thread stops first, so no completion arrives after this point. The h2o context is
-     * not torn down: keep-alive HTTP connections may still hold its timers, and the process is
-     * about to exit. */
+    /* The worker thread stops first, so no completion arrives after this point. h2o's own context
+     * is not torn down: keep-alive HTTP connections may still hold its timers (h2o 2.2.5 has no way
+     * to close them all), and the process is about to exit; the server struct lives in static
+     * storage, so what h2o still holds stays reachable. */
     if (server->httpc != NULL && wg_httpc_in_flight(server->httpc) == 0) {
         wg_httpc_free(server->httpc);
         server->httpc = NULL;
+    }
+    if (server->conns != NULL && wg_conns_count_alive(server->conns) == 0) {
+        wg_conns_free(server->conns);
+        server->conns = NULL;
     }
     wg_route_selector_free(server->selector);
     server->selector = NULL;
     wg_recorder_close(server->recorder);
     server->recorder = NULL;
+    wg_ids_free(server->ids);
+    server->ids = NULL;
 }
