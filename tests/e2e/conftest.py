@@ -35,7 +35,9 @@ def backend():
 
 
 @pytest.fixture
-def wsgate(request, tmp_path):
+def wsgate(request, tmp_path, backend):
+    # Depends on `backend` so that the backend is stopped after the servers: a $disconnect sent
+    # while wsgate shuts down still reaches it.
     servers = []
 
     def start(*args, config=None):
