@@ -13,6 +13,13 @@ APT_PACKAGES=(
     python3 python3-venv curl ca-certificates
 )
 
+# Toolchains for the SDK tests (sdk-tests/): installed from Debian only when the command is missing,
+# so a machine that already has newer ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them.
+command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || APT_PACKAGES+=(golang-go)
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+[ -d /usr/local/go/bin ] && export PATH="$PATH:/usr/local/go/bin"
 JOBS=$(nproc)
 SKIP=" ${WSGATE_SKIP:-} "
 passed=0
@@ -56,6 +57,7 @@ step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step unit bash -c "cd build && ctest --output-on-failure"
 step e2e env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider
 [ -f conformance/run.py ] && step conformance env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" conformance/run.py
+[ -f sdk-tests/run.sh ] && step sdk-install bash sdk-tests/install.sh
 [ -f sdk-tests/run.sh ] && step sdk env WSGATE_BIN="$ROOT/build/wsgate" bash sdk-tests/run.sh
 [ -f scripts/fuzz-replay.sh ] && step fuzz-replay bash scripts/fuzz-replay.sh
 
