@@ -641,9 +641,10 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
                         if (strncmp(tok, prefixes[p], strlen(prefixes[p])) == 0 && tok[strlen(prefixes[p])] != '\0')
                             ok = 1;
                     if (!ok) {
+                        DOC_FAIL(item, "%s: '%s' must be route.request.header.X, route.request.querystring.x, "
+                                       "stageVariables.x or context.x", what, tok);
                         free(copy);
-                        return DOC_FAIL(item, "%s: '%s' must be route.request.header.X, route.request.querystring.x, "
-                                              "stageVariables.x or context.x", what, tok);
+                        return WG_CONFIG_ERROR;
                     }
                     a->identity_sources = realloc(a->identity_sources,
                                                   (a->num_identity_sources + 1) * sizeof(*a->identity_sources));

@@ -70,8 +70,10 @@ START_TEST(test_authorizer_event_matches_capture)
 
     char *arn = wg_authorizer_method_arn("us-east-1", "533568316194", ctx.api_id, ctx.stage);
     ck_assert_str_eq(arn, json_string_value(json_object_get(cap, "methodArn")));
-    wg_event_forwarding_t fwd = {json_string_value(json_object_get(json_object_get(cap, "headers"), "X-Amzn-Trace-Id")),
-                                 "443", "https"};
+    char trace_id[64];
+    snprintf(trace_id, sizeof(trace_id), "%s",
+             json_string_value(json_object_get(json_object_get(cap, "headers"), "X-Amzn-Trace-Id")));
+    wg_event_forwarding_t fwd = {trace_id, "443", "https"};
     size_t len = 0;
     char *got = wg_event_authorizer(&ctx, arn, h, n, 0, NULL, 0, NULL, &fwd, &len);
     ck_assert_uint_eq(len, strlen(got));
