@@ -56,7 +56,7 @@ static void send_forbidden(h2o_req_t *req)
     wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
 }
 
-static void send_json(h2o_req_t *req, int status, json_t *doc)
+void wg_server_respond_json(h2o_req_t *req, int status, json_t *doc)
 {
     char *body = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
@@ -72,7 +72,7 @@ static void handle_health(wg_server_t *server, h2o_req_t *req)
     json_object_set_new(doc, "status", json_string(server->is_shutting_down ? "stopping" : "ok"));
     json_object_set_new(doc, "connections", json_integer((json_int_t)wg_conns_count_open(server->conns)));
     json_object_set_new(doc, "uptime", json_integer((json_int_t)((wg_now_ms() - server->started_at_ms) / 1000)));
-    send_json(req, 200, doc);
+    wg_server_respond_json(req, 200, doc);
 }
 
 static void list_one(wg_conn_t *conn, void *arg)
@@ -86,7 +86,7 @@ static void handle_list(wg_server_t *server, h2o_req_t *req)
     wg_conns_foreach_open(server->conns, list_one, ids);
     json_t *doc = json_object();
     json_object_set_new(doc, "connections", ids);
-    send_json(req, 200, doc);
+    wg_server_respond_json(req, 200, doc);
 }
 
 static int path_is(const char *path, size_t len, const char *lit)

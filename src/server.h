@@ -53,5 +53,8 @@ void wg_server_dispose(wg_server_t *server);
 
 /** Sends a complete response (status, optional content type and body; body copied). */
 void wg_server_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t body_len);
+/** Sends `doc` (taken) as compact JSON. */
+struct json_t;
+void wg_server_respond_json(h2o_req_t *req, int status, struct json_t *doc);
 
 #endif

@@ -11,21 +11,11 @@
 #include "log.h"
 #include "urlcodec.h"
 
-static void reply(h2o_req_t *req, int status, json_t *doc)
-{
-    char *body = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (body == NULL)
-        abort();
-    wg_server_respond(req, status, "application/json", body, strlen(body));
-    free(body);
-}
-
 static void reply_message(h2o_req_t *req, int status, const char *message)
 {
     json_t *doc = json_object();
     json_object_set_new(doc, "message", json_string(message));
-    reply(req, status, doc);
+    wg_server_respond_json(req, status, doc);
 }
 
 static json_t *parse_body(h2o_req_t *req)
@@ -78,7 +68,7 @@ static void handle_advance(wg_server_t *server, h2o_req_t *req)
     wg_log_info("test control: advanced timers of %zu connection(s) by %llu ms", args.count, (unsigned long long)args.ms);
     json_t *doc = json_object();
     json_object_set_new(doc, "advanced", json_integer((json_int_t)args.count));
-    reply(req, 200, doc);
+    wg_server_respond_json(req, 200, doc);
 }
 
 static void handle_messages(h2o_req_t *req, wg_conn_t *conn)
@@ -97,7 +87,7 @@ static void handle_messages(h2o_req_t *req, wg_conn_t *conn)
     json_t *doc = json_object();
     json_object_set_new(doc, "connectionId", json_string(wg_conn_id(conn)));
     json_object_set_new(doc, "messages", list);
-    reply(req, 200, doc);
+    wg_server_respond_json(req, 200, doc);
 }
 
 static void handle_close(h2o_req_t *req, wg_conn_t *conn)
