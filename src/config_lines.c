@@ -1,19 +1,27 @@
 /* config_lines.c: the line index of a config document (see config_lines.h). */
 #include "config_lines.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * An open-addressing hash table keyed by (node, key): lookups stay O(1) for templates of
+ * thousands of resources. The shared singletons true/false/null are kept apart: for each, the
+ * line it was seen on, and whether it was seen on two different lines (then it is ambiguous).
+ */
 typedef struct line_entry {
-    json_t *node; /* the node, or the object holding `key` (a reference is held) */
+    json_t *node; /* the node, or the object holding `key` (a reference is held); NULL = free slot */
     char *key;    /* NULL for the node's own line */
     int line;
 } line_entry_t;
 
 struct wg_config_lines {
-    line_entry_t *entries;
-    size_t count, capacity;
+    line_entry_t *slots;
+    size_t count, capacity; /* capacity is a power of two */
+    int singleton_line[3];
+    int is_singleton_ambiguous[3];
 };
 
 wg_config_lines_t *wg_config_lines_new(void)
@@ -28,35 +36,81 @@ void wg_config_lines_free(wg_config_lines_t *lines)
 {
     if (lines == NULL)
         return;
-    for (size_t i = 0; i < lines->count; i++) {
-        json_decref(lines->entries[i].node);
-        free(lines->entries[i].key);
+    for (size_t i = 0; i < lines->capacity; i++) {
+        json_decref(lines->slots[i].node);
+        free(lines->slots[i].key);
     }
-    free(lines->entries);
+    free(lines->slots);
     free(lines);
 }
 
-static int is_singleton(const json_t *node)
+/* 0, 1, 2 for true, false, null; -1 for every other node. */
+static int singleton_index(const json_t *node)
 {
-    return json_is_true(node) || json_is_false(node) || json_is_null(node);
+    return json_is_true(node) ? 0 : json_is_false(node) ? 1 : json_is_null(node) ? 2 : -1;
+}
+
+static size_t hash_of(const json_t *node, const char *key)
+{
+    size_t h = (size_t)(uintptr_t)node * 0x9E3779B97F4A7C15ull;
+    if (key != NULL)
+        for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+            h = (h ^ *p) * 0x100000001B3ull;
+    return h ^ (h >> 29);
+}
+
+static int same_key(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* The slot holding (node, key), or the free slot where it would go. */
+static line_entry_t *find_slot(const wg_config_lines_t *lines, const json_t *node, const char *key)
+{
+    size_t mask = lines->capacity - 1;
+    for (size_t i = hash_of(node, key) & mask;; i = (i + 1) & mask) {
+        line_entry_t *e = &lines->slots[i];
+        if (e->node == NULL || (e->node == node && same_key(e->key, key)))
+            return e;
+    }
+}
+
+static void grow(wg_config_lines_t *lines)
+{
+    line_entry_t *old = lines->slots;
+    size_t old_capacity = lines->capacity;
+    lines->capacity = old_capacity ? old_capacity * 2 : 256;
+    lines->slots = calloc(lines->capacity, sizeof(*lines->slots));
+    if (lines->slots == NULL)
+        abort();
+    for (size_t i = 0; i < old_capacity; i++)
+        if (old[i].node != NULL)
+            *find_slot(lines, old[i].node, old[i].key) = old[i];
+    free(old);
 }
 
 static void add_entry(wg_config_lines_t *lines, json_t *node, const char *key, int line)
 {
     if (node == NULL || line <= 0)
         return;
-    if (lines->count == lines->capacity) {
-        lines->capacity = lines->capacity ? lines->capacity * 2 : 64;
-        lines->entries = realloc(lines->entries, lines->capacity * sizeof(*lines->entries));
-        if (lines->entries == NULL)
-            abort();
+    int s = key == NULL ? singleton_index(node) : -1;
+    if (s >= 0) {
+        if (lines->singleton_line[s] != 0 && lines->singleton_line[s] != line)
+            lines->is_singleton_ambiguous[s] = 1;
+        lines->singleton_line[s] = line;
+        return;
     }
-    line_entry_t *e = &lines->entries[lines->count++];
-    e->node = json_incref(node);
-    e->key = NULL;
-    if (key != NULL && (e->key = strdup(key)) == NULL)
-        abort();
-    e->line = line;
+    if ((lines->count + 1) * 2 > lines->capacity)
+        grow(lines);
+    line_entry_t *e = find_slot(lines, node, key);
+    if (e->node == NULL) {
+        e->node = json_incref(node);
+        e->key = NULL;
+        if (key != NULL && (e->key = strdup(key)) == NULL)
+            abort();
+        lines->count++;
+    }
+    e->line = line; /* a later record (a conversion) wins over an earlier one */
 }
 
 void wg_config_lines_set(wg_config_lines_t *lines, json_t *node, int line)
@@ -69,40 +123,30 @@ void wg_config_lines_set_key(wg_config_lines_t *lines, json_t *object, const cha
     add_entry(lines, object, key, line);
 }
 
+static int lookup(const wg_config_lines_t *lines, const json_t *node, const char *key)
+{
+    if (lines == NULL || node == NULL || lines->capacity == 0)
+        return 0;
+    const line_entry_t *e = find_slot(lines, node, key);
+    return e->node != NULL ? e->line : 0;
+}
+
 int wg_config_lines_line(const wg_config_lines_t *lines, const json_t *node)
 {
-    if (lines == NULL || node == NULL)
-        return 0;
-    int found = 0;
-    /* Newest first: a later record (a conversion) wins over an earlier one. */
-    for (size_t i = lines->count; i-- > 0;) {
-        const line_entry_t *e = &lines->entries[i];
-        if (e->node != node || e->key != NULL)
-            continue;
-        if (!is_singleton(node))
-            return e->line;
-        if (found != 0 && found != e->line)
-            return 0; /* the same singleton on two lines: ambiguous */
-        found = e->line;
-    }
-    return found;
+    int s = singleton_index(node);
+    if (lines != NULL && s >= 0)
+        return lines->is_singleton_ambiguous[s] ? 0 : lines->singleton_line[s];
+    return lookup(lines, node, NULL);
 }
 
 int wg_config_lines_key_line(const wg_config_lines_t *lines, const json_t *object, const char *key)
 {
-    if (lines == NULL || object == NULL || key == NULL)
-        return 0;
-    for (size_t i = lines->count; i-- > 0;) {
-        const line_entry_t *e = &lines->entries[i];
-        if (e->node == object && e->key != NULL && strcmp(e->key, key) == 0)
-            return e->line;
-    }
-    return 0;
+    return key == NULL ? 0 : lookup(lines, object, key);
 }
 
 void wg_config_lines_copy(wg_config_lines_t *lines, const json_t *from, json_t *to)
 {
-    if (from == to || is_singleton(from))
+    if (from == to || singleton_index(from) >= 0)
         return;
     add_entry(lines, to, NULL, wg_config_lines_line(lines, from));
 }
@@ -111,8 +155,8 @@ void wg_config_lines_copy_tree(wg_config_lines_t *lines, const json_t *from, jso
 {
     if (from == NULL || to == NULL)
         return;
-    if (is_singleton(to))
-        return; /* shared singletons: the entries made while parsing already count them */
+    if (singleton_index(to) >= 0)
+        return; /* shared singletons: the lines seen while parsing already count them */
     wg_config_lines_copy(lines, from, to);
     if (json_is_object(from) && json_is_object(to)) {
         const char *key;
