@@ -241,6 +241,55 @@ static void record_call(conn_call_t *call, const wg_integration_result_t *result
     call->recorded_event = NULL;
 }
 
+/* Names whose values never reach the log: credentials a client may send on the handshake. */
+static int is_secret_name(const char *name)
+{
+    static const char *const secrets[] = {"authorization", "cookie", "x-api-key", "x-amz-security-token",
+                                          "x-amz-signature", "x-amz-credential", "proxy-authorization"};
+    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+        if (strcasecmp(name, secrets[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void redact_map(json_t *map)
+{
+    const char *name;
+    json_t *value;
+    json_object_foreach(map, name, value) {
+        if (!is_secret_name(name))
+            continue;
+        if (json_is_array(value)) {
+            size_t i;
+            json_t *item;
+            json_array_foreach(value, i, item) json_array_set_new(value, i, json_string("(redacted)"));
+        } else {
+            json_object_set_new(map, name, json_string("(redacted)"));
+        }
+    }
+}
+
+/* --verbose: the event as sent, with credentials (Authorization, presigned query parts, cookies,
+ * API keys) replaced, so that secrets are never logged. */
+static void log_event(const char *route_key, const char *connection_id, const char *event, size_t event_len)
+{
+    json_t *doc = json_loadb(event, event_len, 0, NULL);
+    if (doc == NULL)
+        return;
+    static const char *const maps[] = {"headers", "multiValueHeaders", "queryStringParameters",
+                                       "multiValueQueryStringParameters"};
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+        redact_map(json_object_get(doc, maps[i]));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (text == NULL)
+        return;
+    size_t len = strlen(text);
+    wg_log_debug("event %s %s: %.*s%s", route_key, connection_id, (int)(len > 2000 ? 2000 : len), text,
+                 len > 2000 ? "..." : "");
+    free(text);
+}
+
 /* `ic` carries the event-type specifics (context, message or handshake); invoke fills the rest. */
 static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event, size_t event_len, conn_call_t *call,
                    wg_integration_done_cb done, wg_integration_call_t *ic_in)
@@ -256,7 +305,7 @@ static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event,
     ic.event_len = event_len;
     memcpy(ic.connection_id, conn->id, sizeof(ic.connection_id));
     if (wg_log_is_verbose())
-        wg_log_debug("event %s %s: %.*s", route->key, conn->id, (int)(event_len > 2000 ? 2000 : event_len), event);
+        log_event(route->key, conn->id, event, event_len);
     wg_integration_invoke(conn->conns->server, &ic, done, call);
     free(ic.event_json); /* NULL when the integration took it */
 }

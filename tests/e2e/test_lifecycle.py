@@ -250,3 +250,16 @@ def test_post_over_32kb_reaches_client_intact(gate, backend, open_client):
     payload = ("0123456789abcdef" * 6000)[:90000]
     assert mgmt.post(gate.port, connect.context["connectionId"], payload).status == 200
     assert wsclient.recv_text(ws, timeout=5) == payload
+
+
+def test_verbose_log_never_shows_credentials(wsgate, backend, open_client):
+    gate = wsgate("--backend", backend.url("/events"), "--verbose")
+    ws, connect = open_client(gate, backend, query="X-Amz-Signature=feedface0123&token=ok",
+                              headers=["Authorization: Bearer s3cr3t-t0ken", "Cookie: session=c00kie"])
+    assert connect.event["headers"]["Authorization"] == "Bearer s3cr3t-t0ken"  # the backend gets it
+    ws.send("hello")
+    backend.wait_for_event("$default", connection_id=connect.context["connectionId"])
+    log = gate.log_text()
+    assert "event $connect" in log and "(redacted)" in log
+    for secret in ("s3cr3t-t0ken", "c00kie", "feedface0123"):
+        assert secret not in log
