@@ -112,11 +112,19 @@ int wg_config_document_load(const char *path, wg_config_document_t *doc, char *e
     char *text = read_file(path, &length, err, err_size);
     if (text == NULL)
         return -1;
+    int rc = wg_config_document_parse(path, text, length, doc, err, err_size);
+    free(text);
+    return rc;
+}
+
+int wg_config_document_parse(const char *path, const char *text, size_t length, wg_config_document_t *doc, char *err,
+                             size_t err_size)
+{
+    memset(doc, 0, sizeof(*doc));
     wg_config_lines_t *lines = wg_config_lines_new();
     doc->is_yaml = !looks_like_json(path, text);
     json_t *source = doc->is_yaml ? wg_config_yaml_parse(path, text, length, lines, err, err_size)
                                   : parse_json(path, text, length, lines, err, err_size);
-    free(text);
     if (source == NULL)
         goto fail;
 

@@ -35,6 +35,10 @@ typedef struct wg_config_document {
  * On -1 `doc` holds nothing to free (freeing it is still safe).
  */
 int wg_config_document_load(const char *path, wg_config_document_t *doc, char *err, size_t err_size);
+/** Like wg_config_document_load, from memory: `text` (length bytes, NUL-terminated at length) as if
+ * read from `path` (whose extension picks the format). */
+int wg_config_document_parse(const char *path, const char *text, size_t length, wg_config_document_t *doc, char *err,
+                             size_t err_size);
 void wg_config_document_free(wg_config_document_t *doc);
 
 /**
