@@ -448,8 +448,10 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     char *event = wg_event_authorizer(request->context, call->method_arn, request->headers, request->num_headers,
                                       request->has_query, request->raw_query, request->raw_query_len, vars, &fwd, &len);
     free(vars);
+    /* The event carries the client's credentials (Authorization, tokens in the query): its
+     * content is never logged, only that it was sent. */
     if (wg_log_is_verbose())
-        wg_log_debug("authorizer event %s: %.*s", request->context->connection_id, (int)(len > 2000 ? 2000 : len), event);
+        wg_log_debug("authorizer event for %s: %zu bytes to %s", request->context->connection_id, len, a->uri);
 
     uint32_t timeout = a->timeout_ms ? a->timeout_ms : cfg->integration_timeout_ms;
     wg_httpc_request_t req;
