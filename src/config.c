@@ -670,6 +670,68 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
     return WG_CONFIG_OK;
 }
 
+/*
+ * An AWS shared credentials file (~/.aws/credentials format): every profile's
+ * aws_access_key_id / aws_secret_access_key pair becomes a known key.
+ */
+static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return fail(err, err_size, "credentials file %s: %s", path, strerror(errno));
+    char line[1024], akid[256] = "", secret[256] = "";
+    int line_no = 0, added = 0;
+    for (;;) {
+        int is_eof = fgets(line, sizeof(line), f) == NULL;
+        char *p = is_eof ? (char *)"" : line;
+        line_no += !is_eof;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (is_eof || *p == '[') {
+            /* a profile ends: keep its pair */
+            if (akid[0] != '\0' && secret[0] != '\0') {
+                add_credential(cfg, akid, secret);
+                added++;
+            }
+            akid[0] = secret[0] = '\0';
+            if (is_eof)
+                break;
+            continue;
+        }
+        if (*p == '#' || *p == ';' || *p == '\0')
+            continue;
+        char *eq = strchr(p, '=');
+        if (eq == NULL) {
+            fclose(f);
+            return fail(err, err_size, "credentials file %s:%d: expected 'name = value'", path, line_no);
+        }
+        char *name_end = eq;
+        while (name_end > p && isspace((unsigned char)name_end[-1]))
+            name_end--;
+        char *value = eq + 1;
+        while (isspace((unsigned char)*value))
+            value++;
+        size_t value_len = strcspn(value, "\r\n");
+        while (value_len > 0 && isspace((unsigned char)value[value_len - 1]))
+            value_len--;
+        size_t name_len = (size_t)(name_end - p);
+        char *slot = NULL;
+        if (name_len == 17 && strncmp(p, "aws_access_key_id", 17) == 0)
+            slot = akid;
+        else if (name_len == 21 && strncmp(p, "aws_secret_access_key", 21) == 0)
+            slot = secret;
+        if (slot != NULL && value_len < 256) {
+            memcpy(slot, value, value_len);
+            slot[value_len] = '\0';
+        }
+    }
+    fclose(f);
+    memset(secret, 0, sizeof(secret));
+    if (added == 0)
+        return fail(err, err_size, "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key", path);
+    return WG_CONFIG_OK;
+}
+
 static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_size)
 {
     wg_config_document_t docv;
@@ -693,7 +755,8 @@ static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_s
         } else if (strcmp(key, "host") == 0 || strcmp(key, "stage") == 0 || strcmp(key, "region") == 0 ||
                    strcmp(key, "apiId") == 0 || strcmp(key, "backend") == 0 ||
                    strcmp(key, "routeSelectionExpression") == 0 || strcmp(key, "record") == 0 ||
-                   strcmp(key, "auth") == 0 || strcmp(key, "accountId") == 0) {
+                   strcmp(key, "auth") == 0 || strcmp(key, "accountId") == 0 ||
+                   strcmp(key, "domainName") == 0 || strcmp(key, "credentialsFile") == 0) {
             if ((rc = want_string(doc, key, v, err, err_size))) goto out;
             const char *s = json_string_value(v);
             if (strcmp(key, "host") == 0) set_string(&cfg->host, s);
@@ -703,6 +766,10 @@ static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_s
             else if (strcmp(key, "backend") == 0) set_string(&cfg->backend, s);
             else if (strcmp(key, "record") == 0) set_string(&cfg->record_dir, s);
             else if (strcmp(key, "accountId") == 0) set_string(&cfg->account_id, s);
+            else if (strcmp(key, "domainName") == 0) set_string(&cfg->domain_name, s);
+            else if (strcmp(key, "credentialsFile") == 0) {
+                if ((rc = load_credentials_file(cfg, s, err, err_size))) goto out;
+            }
             else if (strcmp(key, "routeSelectionExpression") == 0) set_string(&cfg->route_selection_expression, s);
             else if (parse_auth_mode(s, &cfg->auth) != 0) {
                 rc = DOC_FAIL(v, "key 'auth' must be none, sigv4 or strict");
@@ -810,29 +877,36 @@ static const char usage_text[] =
     "\n"
     "  -p, --port N                 listen port (default 3001; 0 picks a free one)\n"
     "  --host ADDR                  listen address (default 127.0.0.1; 0.0.0.0 in containers)\n"
-    "  -s, --stage NAME               stage name: ws://HOST:PORT/NAME (default local)\n"
+    "  -s, --stage NAME             stage name: ws://HOST:PORT/NAME (default local)\n"
     "  --backend URL                send $connect, $disconnect and $default events to URL\n"
-    "  -c, --config FILE              JSON config file (routes, integrations, limits...)\n"
+    "  -c, --config FILE            config file: wsgate JSON/YAML, CloudFormation/SAM/CDK template,\n"
+    "                               serverless.yml or gateway.config.yaml (docs/config-formats.md)\n"
+    "  --function NAME=TARGET       run function NAME (a \"function\" in routes/authorizer) at TARGET:\n"
+    "                               http(s)://URL or lambda:http://HOST:PORT[/FUNCTION] (repeatable)\n"
     "  --region NAME                region for IDs and SigV4 (default us-east-1)\n"
     "  --api-id ID                  10-character apiId (default: random)\n"
+    "  --domain-name NAME|aws       domainName in events (default: the Host the client used;\n"
+    "                               aws = {apiId}.execute-api.{region}.amazonaws.com)\n"
     "  --custom-domain              serve the API at the root, like a custom domain\n"
     "  --route-selection-expression EXPR   (default $request.body.action)\n"
     "  --auth none|sigv4|strict     management API authentication (default sigv4)\n"
     "  --credentials AKID:SECRET    a known key pair (repeatable; also AWS_ACCESS_KEY_ID/...)\n"
-    "  --function NAME=TARGET       run function NAME (a \"function\" in routes/authorizer) at TARGET:\n"
-    "                               http(s)://URL or lambda:http://HOST:PORT[/FUNCTION] (repeatable)\n"
+    "  --credentials-file FILE      known keys from an AWS credentials file (also\n"
+    "                               AWS_SHARED_CREDENTIALS_FILE)\n"
     "  --idle-timeout SECONDS       idle connection timeout (default 600)\n"
     "  --hard-timeout SECONDS       maximum connection duration (default 7200)\n"
     "  --integration-timeout MS     backend timeout, 50..29000 on AWS (default 29000)\n"
+    "  --connect-rate-limit N       new connections per second, 429 above (default: no limit)\n"
     "  --test-control               enable the /_wsgate/test API (not part of AWS)\n"
     "  --record DIR                 write every event and backend answer as fixture files\n"
-    "  -v, --verbose                  log every frame and backend call\n"
+    "  -v, --verbose                log every event, frame decision and management call\n"
     "  -h, --help, --version\n";
 
 enum {
     OPT_PORT = 256, OPT_HOST, OPT_STAGE, OPT_BACKEND, OPT_CONFIG, OPT_REGION, OPT_API_ID,
     OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
+    OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
 };
 
 static const struct option long_options[] = {
@@ -848,6 +922,8 @@ static const struct option long_options[] = {
     {"auth", required_argument, NULL, OPT_AUTH},
     {"credentials", required_argument, NULL, OPT_CREDENTIALS},
     {"function", required_argument, NULL, OPT_FUNCTION},
+    {"credentials-file", required_argument, NULL, OPT_CREDENTIALS_FILE},
+    {"domain-name", required_argument, NULL, OPT_DOMAIN_NAME},
     {"idle-timeout", required_argument, NULL, OPT_IDLE},
     {"hard-timeout", required_argument, NULL, OPT_HARD},
     {"integration-timeout", required_argument, NULL, OPT_INTEGRATION_TIMEOUT},
@@ -1047,6 +1123,12 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
     const char *env_akid = getenv("AWS_ACCESS_KEY_ID"), *env_secret = getenv("AWS_SECRET_ACCESS_KEY");
     if (env_akid && *env_akid && env_secret && *env_secret)
         add_credential(cfg, env_akid, env_secret);
+    const char *env_file = getenv("AWS_SHARED_CREDENTIALS_FILE");
+    if (env_file != NULL && *env_file != '\0') {
+        int rc = load_credentials_file(cfg, env_file, err, err_size);
+        if (rc != WG_CONFIG_OK)
+            return rc;
+    }
 
     optind = 1;
     long long n;
@@ -1086,6 +1168,11 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
                 return fail(err, err_size, "--integration-timeout expects milliseconds (at least 50), got '%s'", optarg);
             cfg->integration_timeout_ms = (uint32_t)n;
             break;
+        case OPT_CREDENTIALS_FILE:
+            if (load_credentials_file(cfg, optarg, err, err_size) != WG_CONFIG_OK)
+                return WG_CONFIG_ERROR;
+            break;
+        case OPT_DOMAIN_NAME: set_string(&cfg->domain_name, optarg); break;
         case OPT_CONNECT_RATE:
             if (parse_number(optarg, 0, 1000000, &n) != 0)
                 return fail(err, err_size, "--connect-rate-limit expects connections per second, got '%s'", optarg);
@@ -1129,6 +1216,7 @@ void wg_config_free(wg_config_t *cfg)
     free(cfg->config_path);
     free(cfg->route_selection_expression);
     free(cfg->record_dir);
+    free(cfg->domain_name);
     for (size_t i = 0; i < cfg->num_credentials; i++) {
         free(cfg->credentials[i].access_key_id);
         if (cfg->credentials[i].secret_access_key != NULL) {

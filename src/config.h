@@ -118,6 +118,7 @@ typedef struct wg_config {
     uint32_t connect_rate_per_second; /* 0 = no limit (AWS: 500, adjustable) */
     int has_test_control;
     char *record_dir;
+    char *domain_name; /* domainName in events; NULL = the Host the client used (spec 1.3) */
     int is_verbose;
     wg_route_config_t *routes;
     size_t num_routes;

@@ -683,7 +683,8 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     /* The authorizer and the $connect integration see the same request, so the same requestId. */
     wg_ids_request(s->ids, now, conn->handshake_request_id);
     wg_ws_peer_ip(req, conn->source_ip, sizeof(conn->source_ip));
-    conn->host = h2o_strdup(NULL, req->authority.base, req->authority.len).base;
+    conn->host = s->domain_name[0] != '\0' ? h2o_strdup(NULL, s->domain_name, SIZE_MAX).base
+                                             : h2o_strdup(NULL, req->authority.base, req->authority.len).base;
 
     /* the client's headers, in its spelling, plus Host (h2o keeps it apart) */
     size_t num_headers = req->headers.size + 1;

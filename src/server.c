@@ -301,6 +301,11 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
         snprintf(server->api_id, sizeof(server->api_id), "%s", config->api_id);
     else
         wg_ids_api_id(server->ids, server->api_id);
+    if (config->domain_name != NULL && strcmp(config->domain_name, "aws") == 0)
+        snprintf(server->domain_name, sizeof(server->domain_name), "%s.execute-api.%s.amazonaws.com", server->api_id,
+                 config->region);
+    else if (config->domain_name != NULL)
+        snprintf(server->domain_name, sizeof(server->domain_name), "%s", config->domain_name);
     char why[256] = "";
     server->selector = wg_route_selector_parse(config->route_selection_expression, why, sizeof(why));
     if (server->selector == NULL) {

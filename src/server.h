@@ -32,6 +32,7 @@ typedef struct wg_server {
     h2o_socket_t *listener;
     int port;                /* the bound port (resolved when --port 0) */
     char api_id[WG_API_ID_LEN + 1];
+    char domain_name[256]; /* --domain-name resolved; "" = the Host each client used */
     wg_ids_t *ids;
     wg_httpc_t *httpc;
     wg_route_selector_t *selector;
