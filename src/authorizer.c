@@ -440,9 +440,7 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     call->is_api_key_ok = is_api_key_ok;
     call->method_arn = wg_authorizer_method_arn(cfg->region, cfg->account_id, server->api_id, cfg->stage);
 
-    char trace_id[WG_TRACE_ID_LEN + 1];
-    wg_ids_trace_id(server->ids, request->context->request_time_ms, trace_id);
-    wg_event_forwarding_t fwd = {trace_id, "443", "https"};
+    wg_event_forwarding_t fwd = {request->trace_id, "443", "https"};
     char *vars = stage_variables_json(cfg);
     size_t len;
     char *event = wg_event_authorizer(request->context, call->method_arn, request->headers, request->num_headers,

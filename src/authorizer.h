@@ -28,6 +28,7 @@ typedef struct wg_connect_request {
     size_t raw_path_len;
     const char *method;
     size_t method_len;
+    const char *trace_id; /* X-Amzn-Trace-Id of this handshake: the same in the authorizer and $connect events */
 } wg_connect_request_t;
 
 typedef struct wg_auth_decision {

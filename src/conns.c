@@ -53,6 +53,7 @@ struct wg_conn {
     wg_header_t *handshake_headers; /* point into handshake_req: valid while it is */
     size_t num_handshake_headers;
     char handshake_request_id[WG_ID_LEN + 1];
+    char handshake_trace_id[WG_TRACE_ID_LEN + 1];
     uint64_t handshake_time;
     char *authorizer_json; /* requestContext.authorizer for every event, from the authorizer */
     char *identity_json;   /* extra identity members (IAM), from the authorizer */
@@ -620,11 +621,9 @@ static void start_connect(wg_conn_t *conn)
         accept_connection(conn, NULL, 0, NULL);
         return;
     }
-    char trace_id[WG_TRACE_ID_LEN + 1];
-    wg_ids_trace_id(s->ids, conn->handshake_time, trace_id);
     wg_event_context_t ctx;
     fill_context(conn, &ctx, "$connect", conn->handshake_request_id, conn->handshake_time);
-    wg_event_forwarding_t fwd = {trace_id, "443", "https"};
+    wg_event_forwarding_t fwd = {conn->handshake_trace_id, "443", "https"};
     int has_query;
     const char *query;
     size_t query_len;
@@ -682,6 +681,7 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     registry_add(conns, conn);
     /* The authorizer and the $connect integration see the same request, so the same requestId. */
     wg_ids_request(s->ids, now, conn->handshake_request_id);
+    wg_ids_trace_id(s->ids, now, conn->handshake_trace_id);
     wg_ws_peer_ip(req, conn->source_ip, sizeof(conn->source_ip));
     conn->host = s->domain_name[0] != '\0' ? h2o_strdup(NULL, s->domain_name, SIZE_MAX).base
                                              : h2o_strdup(NULL, req->authority.base, req->authority.len).base;
@@ -718,6 +718,7 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     creq.raw_path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     creq.method = req->method.base;
     creq.method_len = req->method.len;
+    creq.trace_id = conn->handshake_trace_id;
     conn_retain(conn); /* for the authorization */
     wg_authorize_connect(s, &creq, on_authorized, conn);
 }

@@ -88,6 +88,9 @@ def test_authorizer_event_shape(wsgate, backend, authz):
     event = record.event
     assert record.method == "POST" and record.path == "/authorize"
     assert list(event) == AUTHORIZER_KEYS
+    # one handshake, one request: the authorizer and $connect events share requestId and trace id
+    assert event["requestContext"]["requestId"] == connect.context["requestId"]
+    assert event["headers"]["X-Amzn-Trace-Id"] == connect.event["headers"]["X-Amzn-Trace-Id"]
     assert event["type"] == "REQUEST"
     api_id = connect.context["apiId"]
     assert event["methodArn"] == f"arn:aws:execute-api:us-east-1:111122223333:{api_id}/local/$connect"
