@@ -6,7 +6,7 @@
  * with no "routes" means one handler for $connect, $disconnect and $default (like one Lambda); no
  * backend and no routes means the built-in demo backend. A route's or the authorizer's "function"
  * is resolved through "functions" (and --function NAME=TARGET); every function left unmapped is
- * reported in one error. Keys: DESIGN.md, "Canonical config keys"; docs/integrations.md.
+ * reported in one error. Keys: README.md, "Config file"; docs/integrations.md.
  */
 #ifndef WG_CONFIG_H
 #define WG_CONFIG_H

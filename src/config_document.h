@@ -1,6 +1,6 @@
 /*
  * config_document.h: reads a config file of any supported format into wsgate's canonical JSON
- * document (the keys of DESIGN.md's "Config file" and "Canonical config keys"), so config.c
+ * document (the keys of README.md's "Config file" section), so config.c
  * applies one shape, and remembers the line of every node so its messages can say "file:line".
  *
  * Formats (docs/config-formats.md): wsgate JSON and YAML (the same keys), CloudFormation / SAM /

@@ -17,7 +17,7 @@
 /** What a backend's answer body is, read as a Lambda proxy result. */
 typedef enum wg_proxy_result_kind {
     /* Not a proxy result: not JSON, not an object, or an object without "statusCode". The HTTP
-     * status then counts (DESIGN.md "$connect"). */
+     * status then counts (README, "What your backend receives"). */
     WG_PROXY_RESULT_NONE = 0,
     /* A JSON object with an integer "statusCode" (100-599) and, when present, a string (or null)
      * "body", an object "headers" of string values, an object "multiValueHeaders" of arrays of

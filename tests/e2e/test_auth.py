@@ -1,4 +1,4 @@
-"""SigV4 on the management API (spec 7.5) and the --auth modes (DESIGN.md "CLI")."""
+"""SigV4 on the management API (spec 7.5) and the --auth modes (README.md "Management API")."""
 import datetime
 import re
 

@@ -1,4 +1,4 @@
-"""Management API @connections (spec 7; DESIGN.md "Endpoints")."""
+"""Management API @connections (spec 7; README.md "Management API")."""
 import time
 
 import pytest

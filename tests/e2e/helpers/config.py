@@ -1,4 +1,4 @@
-"""Config-file dicts for wsgate (DESIGN.md, "Config file")."""
+"""Config-file dicts for wsgate (README.md, "Config file")."""
 
 
 def routes_config(backend, routes, **extra):

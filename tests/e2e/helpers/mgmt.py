@@ -1,6 +1,6 @@
 """Management API (@connections) calls, signed with botocore's SigV4Auth.
 
-The default auth mode of wsgate accepts any well-formed current SigV4 signature (DESIGN.md), so a
+The default auth mode of wsgate accepts any well-formed current SigV4 signature (README.md, "Management API"), so a
 fixed example key is enough. Requests go out through http.client so the path is sent exactly as
 given (the connection id percent-encoded once, `=` -> `%3D`, as every SDK does; spec 7.2).
 """

@@ -1,7 +1,7 @@
 """Start and stop the real wsgate binary.
 
 The server is started on `--port 0 --host 127.0.0.1`; the chosen port is parsed from the stderr line
-containing `listening on http://127.0.0.1:PORT` (DESIGN.md, CLI). stdout and stderr go to one log
+containing `listening on http://127.0.0.1:PORT` (README.md, "Command line"). stdout and stderr go to one log
 file so a failing test can show what the server said. Stopping is by PID only: SIGTERM, then SIGKILL
 after 5 s.
 """
