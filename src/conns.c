@@ -751,7 +751,7 @@ void wg_conns_free(wg_conns_t *conns)
 wg_conn_t *wg_conns_find_open(wg_conns_t *conns, const char *id)
 {
     wg_conn_t *c = registry_find(conns, id);
-    return c != NULL && c->state == CONN_OPEN && c->ws != NULL ? c : NULL;
+    return c != NULL && c->state == CONN_OPEN && c->ws != NULL && !wg_ws_is_closing(c->ws) ? c : NULL;
 }
 
 size_t wg_conns_count_open(const wg_conns_t *conns)
@@ -768,7 +768,7 @@ void wg_conns_foreach_open(wg_conns_t *conns, void (*fn)(wg_conn_t *conn, void *
 {
     for (size_t i = 0; i < conns->num_buckets; i++)
         for (wg_conn_t *c = conns->buckets[i]; c != NULL; c = c->hash_next)
-            if (c->state == CONN_OPEN && c->ws != NULL)
+            if (c->state == CONN_OPEN && c->ws != NULL && !wg_ws_is_closing(c->ws))
                 fn(c, arg);
 }
 

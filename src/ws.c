@@ -553,6 +553,12 @@ void wg_ws_abort(wg_ws_t *ws)
     finish(ws, 1);
 }
 
+int wg_ws_is_closing(const wg_ws_t *ws)
+{
+    return ws->is_finished || ws->is_server_initiated || ws->is_draining || ws->fail_code != 0 ||
+           wslay_event_get_close_sent(ws->wslay) || wslay_event_get_close_received(ws->wslay);
+}
+
 size_t wg_ws_queued_bytes(const wg_ws_t *ws)
 {
     size_t n = ws->out_len + ws->writing_len + ws->fragmented_pending;

@@ -66,6 +66,10 @@ void wg_ws_close(wg_ws_t *ws, int code, const char *reason);
 /** Drops the TCP connection without a close frame (test control: simulate a network loss). */
 void wg_ws_abort(wg_ws_t *ws);
 
+/** 1 once a close is under way in either direction (or the connection failed): from then on the
+ * connection no longer exists for the management API, as on AWS after DeleteConnection. */
+int wg_ws_is_closing(const wg_ws_t *ws);
+
 /** Bytes waiting to be written to the client. */
 size_t wg_ws_queued_bytes(const wg_ws_t *ws);
 

@@ -185,3 +185,16 @@ def test_post_during_connect_is_gone(gate, backend):
         thread.join(10)
         if "ws" in result:
             result["ws"].close()
+
+
+def test_gone_immediately_after_delete(gate, backend, open_client):
+    """AWS: once DeleteConnection has answered, the connection is gone for every call, even before
+    the client has answered the close frame (found by the Go SDK test)."""
+    for _ in range(20):
+        ws, connect = open_client(gate, backend)
+        cid = connect.context["connectionId"]
+        assert mgmt.delete(gate.port, cid).status == 204
+        assert mgmt.get(gate.port, cid).status == 410
+        assert mgmt.post(gate.port, cid, "too late").status == 410
+        assert mgmt.delete(gate.port, cid).status == 410
+        assert cid not in gate.connections()
