@@ -23,6 +23,9 @@
 #include <strings.h>
 
 #include <jansson.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "authorizer.h"
 #include "events.h"
@@ -80,6 +83,7 @@ struct wg_conns {
     size_t num_registered; /* CONNECTING + OPEN */
     size_t num_open;
     size_t num_alive;      /* allocated, any state */
+    size_t alive_high_water; /* most alive since the heap was last trimmed */
     h2o_timeout_t idle_timeout;
     h2o_timeout_t hard_timeout;
 };
@@ -153,11 +157,26 @@ static void conn_retain(wg_conn_t *conn)
     conn->refs++;
 }
 
+/* After a mass departure (e.g. 19,000 clients leaving at once) glibc keeps the freed heap: give it
+ * back once three quarters of the connections seen since the last trim are gone. */
+static void maybe_trim_heap(wg_conns_t *conns)
+{
+#ifdef __GLIBC__
+    if (conns->alive_high_water >= 1024 && conns->num_alive * 4 <= conns->alive_high_water) {
+        malloc_trim(0);
+        conns->alive_high_water = conns->num_alive;
+    }
+#else
+    (void)conns;
+#endif
+}
+
 static void conn_release(wg_conn_t *conn)
 {
     if (--conn->refs > 0)
         return;
     conn->conns->num_alive--;
+    maybe_trim_heap(conn->conns);
     free(conn->user_agent);
     free(conn->host);
     free(conn->authorizer_json);
@@ -668,6 +687,8 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     conn->conns = conns;
     conn->refs = 1; /* the handshake's, then the socket's */
     conns->num_alive++;
+    if (conns->num_alive > conns->alive_high_water)
+        conns->alive_high_water = conns->num_alive;
     conn->state = CONN_CONNECTING;
     conn->idle_timer.cb = on_idle_timeout;
     conn->hard_timer.cb = on_hard_timeout;

@@ -155,14 +155,12 @@ static void object_set(json_t *obj, const char *key, json_t *value)
 /* Dumps compactly into a malloc'd string (freed with free(), whatever jansson's allocator). */
 static char *dump(json_t *root, size_t *len_out)
 {
-    const size_t flags = JSON_COMPACT;
-    size_t len = json_dumpb(root, NULL, 0, flags);
-    char *out = malloc(len + 1);
+    /* one pass (json_dumpb would walk the tree twice: once to size, once to write); the output
+     * holds no raw NUL (jansson escapes it as \u0000), so strlen is its length */
+    char *out = json_dumps(root, JSON_COMPACT);
     if (out == NULL)
         abort();
-    if (json_dumpb(root, out, len, flags) != len)
-        abort();
-    out[len] = '\0';
+    size_t len = strlen(out);
     if (len_out != NULL)
         *len_out = len;
     json_decref(root);

@@ -33,8 +33,18 @@ typedef struct httpc_job {
     char error[CURL_ERROR_SIZE];
 } httpc_job_t;
 
+/* Easy handles kept for reuse (curl_easy_reset keeps their buffers), and the most transfers the
+ * worker runs at once: jobs beyond it wait in `pending` as small structs instead of as idle easy
+ * handles (each holds a 16 KB buffer), so a burst of 19,000 $disconnect calls stays bounded. */
+#define HTTPC_MAX_ACTIVE (4 * WG_LIMIT_BACKEND_POOL_CONNECTIONS)
+
 struct wg_httpc {
     CURLM *multi;
+    /* worker thread only */
+    CURL *spare[HTTPC_MAX_ACTIVE];
+    size_t num_spare;
+    size_t num_active;
+    httpc_job_t *pending_head, *pending_tail;
     pthread_t thread;
     pthread_mutex_t lock;
     httpc_job_t *incoming_head, *incoming_tail; /* guarded by lock */
@@ -96,9 +106,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 
 static void start_job(wg_httpc_t *client, httpc_job_t *job)
 {
-    CURL *e = curl_easy_init();
+    CURL *e = client->num_spare > 0 ? client->spare[--client->num_spare] : curl_easy_init();
     if (e == NULL)
         abort();
+    client->num_active++;
     job->easy = e;
     curl_easy_setopt(e, CURLOPT_URL, job->req.url);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -133,7 +144,13 @@ static void finish_job(wg_httpc_t *client, httpc_job_t *job, CURLcode result)
     job->result = result;
     curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &job->status);
     curl_multi_remove_handle(client->multi, job->easy);
-    curl_easy_cleanup(job->easy);
+    client->num_active--;
+    if (client->num_spare < HTTPC_MAX_ACTIVE) {
+        curl_easy_reset(job->easy);
+        client->spare[client->num_spare++] = job->easy;
+    } else {
+        curl_easy_cleanup(job->easy);
+    }
     job->easy = NULL;
     curl_slist_free_all(job->header_list);
     job->header_list = NULL;
@@ -149,23 +166,41 @@ static void *worker_main(void *arg)
         client->incoming_head = client->incoming_tail = NULL;
         int is_stopping = client->is_stopping;
         pthread_mutex_unlock(&client->lock);
-        while (jobs != NULL) {
-            httpc_job_t *next = jobs->next;
-            start_job(client, jobs);
-            jobs = next;
+        if (jobs != NULL) {
+            if (client->pending_tail != NULL)
+                client->pending_tail->next = jobs;
+            else
+                client->pending_head = jobs;
+            while (jobs->next != NULL)
+                jobs = jobs->next;
+            client->pending_tail = jobs;
         }
         int running = 0;
-        curl_multi_perform(client->multi, &running);
-        CURLMsg *msg;
-        int left;
-        while ((msg = curl_multi_info_read(client->multi, &left)) != NULL) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            httpc_job_t *job;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
-            finish_job(client, job, msg->data.result);
+        for (;;) {
+            while (client->pending_head != NULL && client->num_active < HTTPC_MAX_ACTIVE) {
+                httpc_job_t *job = client->pending_head;
+                client->pending_head = job->next;
+                if (client->pending_head == NULL)
+                    client->pending_tail = NULL;
+                job->next = NULL;
+                start_job(client, job);
+            }
+            curl_multi_perform(client->multi, &running);
+            CURLMsg *msg;
+            int left, finished = 0;
+            while ((msg = curl_multi_info_read(client->multi, &left)) != NULL) {
+                if (msg->msg != CURLMSG_DONE)
+                    continue;
+                httpc_job_t *job;
+                curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+                finish_job(client, job, msg->data.result);
+                finished++;
+            }
+            /* slots freed while jobs wait: start them now rather than after the next poll */
+            if (finished == 0 || client->pending_head == NULL)
+                break;
         }
-        if (is_stopping && running == 0)
+        if (is_stopping && running == 0 && client->pending_head == NULL)
             break;
         int numfds;
         curl_multi_poll(client->multi, NULL, 0, 1000, &numfds);
@@ -242,6 +277,8 @@ void wg_httpc_free(wg_httpc_t *client)
     curl_multi_wakeup(client->multi);
     pthread_join(client->thread, NULL);
     h2o_multithread_unregister_receiver(client->queue, &client->receiver);
+    for (size_t i = 0; i < client->num_spare; i++)
+        curl_easy_cleanup(client->spare[i]);
     curl_multi_cleanup(client->multi);
     pthread_mutex_destroy(&client->lock);
     free(client);

@@ -91,10 +91,28 @@ int wg_ids_region_cell(const char *region, uint8_t *cell_hi, uint8_t *cell_lo)
  * is no sensible ID without it, so that is treated like out of memory. */
 static void openssl_random(void *ctx, uint8_t *out, size_t len)
 {
+    /* One RAND_bytes call costs thousands of instructions whatever its length, and every message
+     * draws a few bytes twice (request and message IDs) plus a UUID per management call: bytes come
+     * from a per-thread block refilled with one call per 512 bytes; each byte is handed out once
+     * and wiped. (wsgate does not fork.) */
+    static __thread uint8_t pool[512];
+    static __thread size_t avail;
     (void)ctx;
-    if (RAND_bytes(out, (int)len) != 1) {
-        fprintf(stderr, "wsgate: RAND_bytes failed\n");
-        abort();
+    while (len > 0) {
+        if (avail == 0) {
+            if (RAND_bytes(pool, (int)sizeof(pool)) != 1) {
+                fprintf(stderr, "wsgate: RAND_bytes failed\n");
+                abort();
+            }
+            avail = sizeof(pool);
+        }
+        size_t n = len < avail ? len : avail;
+        uint8_t *from = pool + sizeof(pool) - avail;
+        memcpy(out, from, n);
+        memset(from, 0, n);
+        avail -= n;
+        out += n;
+        len -= n;
     }
 }
 
@@ -258,8 +276,12 @@ void wg_ids_trace_id(wg_ids_t *ids, uint64_t now_ms, char out[WG_TRACE_ID_LEN + 
 
 void wg_ids_uuid(char out[WG_UUID_LEN + 1])
 {
+    /* A version 4 UUID as uuid_generate_random makes it, from the pooled random bytes (libuuid's
+     * own call reseeds random(3) every time: a third of the cost of a PostToConnection answer). */
     uuid_t uuid;
-    uuid_generate_random(uuid);
+    openssl_random(NULL, uuid, sizeof(uuid));
+    uuid[6] = (uint8_t)((uuid[6] & 0x0F) | 0x40);
+    uuid[8] = (uint8_t)((uuid[8] & 0x3F) | 0x80);
     uuid_unparse_lower(uuid, out);
 }
 
