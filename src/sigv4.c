@@ -331,12 +331,55 @@ void wg_sigv4_signing_key(const char *secret, const char *date, const char *regi
     free(k_secret);
 }
 
+/* Derived keys are the same all day for one secret, region and service, and deriving one costs four
+ * HMACs: a few are kept per thread (the event loop verifies, the same thread signs). A cached key is
+ * as sensitive as the secret it comes from; entries are wiped when replaced. */
+#define SIGNING_KEY_CACHE 4
+typedef struct signing_key_entry {
+    char secret[128];
+    char date[9];
+    char region[32];
+    char service[32];
+    uint8_t key[32];
+} signing_key_entry_t;
+
+static void cached_signing_key(const char *secret, const char *date8, const char *region, const char *service,
+                               uint8_t out[32])
+{
+    static __thread signing_key_entry_t cache[SIGNING_KEY_CACHE];
+    static __thread unsigned next;
+    size_t secret_len = strlen(secret);
+    int is_cacheable = secret_len < sizeof(cache[0].secret) && strlen(date8) < sizeof(cache[0].date) &&
+                       strlen(region) < sizeof(cache[0].region) && strlen(service) < sizeof(cache[0].service);
+    if (is_cacheable) {
+        for (unsigned i = 0; i < SIGNING_KEY_CACHE; i++) {
+            signing_key_entry_t *e = &cache[i];
+            if (e->date[0] != '\0' && strcmp(e->date, date8) == 0 && strcmp(e->region, region) == 0 &&
+                strcmp(e->service, service) == 0 && strlen(e->secret) == secret_len &&
+                CRYPTO_memcmp(e->secret, secret, secret_len) == 0) {
+                memcpy(out, e->key, 32);
+                return;
+            }
+        }
+    }
+    wg_sigv4_signing_key(secret, date8, region, service, out);
+    if (is_cacheable) {
+        signing_key_entry_t *e = &cache[next++ % SIGNING_KEY_CACHE];
+        OPENSSL_cleanse(e, sizeof(*e));
+        memcpy(e->secret, secret, secret_len + 1);
+        strcpy(e->date, date8);
+        strcpy(e->region, region);
+        strcpy(e->service, service);
+        memcpy(e->key, out, 32);
+    }
+}
+
 /* Hex HMAC of the string to sign under the derived key. */
 static void compute_signature(const char *secret, const char *date8, const char *region,
                               const char *service, const char *string_to_sign, char out[65])
 {
     uint8_t key[32], sig[32];
-    wg_sigv4_signing_key(secret, date8, region, service, key);
+    cached_signing_key(secret, date8, region, service, key);
     hmac_sha256(key, 32, string_to_sign, strlen(string_to_sign), sig);
     hex_encode(sig, 32, out);
     OPENSSL_cleanse(key, sizeof(key));
