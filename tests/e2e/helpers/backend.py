@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    # http.server's default listen backlog is 5: a burst of $disconnect calls from wsgate's pool
+    # would wait on TCP retransmits.
+    request_queue_size = 128
+
+
 @dataclass
 class Record:
     method: str
@@ -103,7 +109,7 @@ class RecordingBackend:
 
             do_POST = do_GET = do_PUT = do_DELETE = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
