@@ -16,6 +16,7 @@
 
 #include "config_document.h"
 #include "limits.h"
+#include "ids.h"
 
 static char *dup_or_die(const char *s)
 {
@@ -82,15 +83,6 @@ static int is_valid_stage(const char *s)
     return 1;
 }
 
-static int is_valid_api_id(const char *s)
-{
-    if (strlen(s) != 10)
-        return 0;
-    for (; *s; s++)
-        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
-            return 0;
-    return 1;
-}
 
 static void add_credential(wg_config_t *cfg, const char *akid, const char *secret)
 {
@@ -1009,7 +1001,7 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
 {
     if (!is_valid_stage(cfg->stage))
         return fail(err, err_size, "stage '%s' must be letters, digits, '-', '_' or '$'", cfg->stage);
-    if (cfg->api_id != NULL && !is_valid_api_id(cfg->api_id))
+    if (cfg->api_id != NULL && !wg_ids_is_api_id(cfg->api_id))
         return fail(err, err_size, "apiId '%s' must be 10 characters of a-z and 0-9, as on AWS", cfg->api_id);
     if (cfg->account_id == NULL)
         cfg->account_id = dup_or_die("123456789012");

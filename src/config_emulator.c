@@ -14,20 +14,12 @@
  * by 1000), the same as wsgate's keys.
  */
 #include "config_convert.h"
+#include "ids.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-static int is_aws_api_id(const char *s)
-{
-    if (strlen(s) != 10)
-        return 0;
-    for (; *s; s++)
-        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
-            return 0;
-    return 1;
-}
 
 int wg_config_is_emulator(const char *path, const json_t *root)
 {
@@ -40,7 +32,7 @@ int wg_config_is_emulator(const char *path, const json_t *root)
     if (json_object_get(root, "domainName") != NULL || json_object_get(root, "integrationMode") != NULL)
         return 1;
     json_t *api_id = json_object_get(root, "apiId");
-    return json_is_string(api_id) && !is_aws_api_id(json_string_value(api_id));
+    return json_is_string(api_id) && !wg_ids_is_api_id(json_string_value(api_id));
 }
 
 json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
@@ -49,7 +41,7 @@ json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_line
     json_t *out = json_deep_copy(source);
     wg_config_lines_copy_tree(lines, source, out);
     json_t *api_id = json_object_get(out, "apiId");
-    if (json_is_string(api_id) && !is_aws_api_id(json_string_value(api_id)))
+    if (json_is_string(api_id) && !wg_ids_is_api_id(json_string_value(api_id)))
         json_object_del(out, "apiId");
     json_object_del(out, "domainName");
     json_t *mode = json_object_get(out, "integrationMode");

@@ -241,6 +241,16 @@ void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id,
     encode_id(b, out);
 }
 
+int wg_ids_is_api_id(const char *s)
+{
+    if (strlen(s) != WG_API_ID_LEN)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+            return 0;
+    return 1;
+}
+
 void wg_ids_api_id(wg_ids_t *ids, char out[WG_API_ID_LEN + 1])
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -12,6 +12,8 @@
  */
 #include "integration.h"
 
+#include "httpc.h"
+
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,16 @@ void wg_integration_interpret(int http_status, const char *body, size_t body_len
         result->body = body;
         result->body_len = body_len;
     }
+}
+
+int wg_integration_transport_failure(const wg_httpc_response_t *res, wg_integration_result_t *result)
+{
+    if (!res->is_timeout && !res->is_transport_error)
+        return 0;
+    memset(result, 0, sizeof(*result));
+    result->outcome = res->is_timeout ? WG_OUTCOME_TIMEOUT : WG_OUTCOME_ERROR;
+    result->error = res->error;
+    return 1;
 }
 
 void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done, void *data)

@@ -132,6 +132,12 @@ typedef struct wg_mapped_parameter {
 size_t wg_integration_map_parameters(const wg_config_t *cfg, const wg_integration_call_t *call,
                                      wg_mapped_parameter_t *out);
 
+/** When the HTTP call itself failed (timeout, no connection, reset, garbage, body over the cap),
+ * fills `result` with WG_OUTCOME_TIMEOUT or WG_OUTCOME_ERROR and returns 1; otherwise 0 (the
+ * backend answered and `result` is untouched). Shared by every HTTP-based integration. */
+struct wg_httpc_response;
+int wg_integration_transport_failure(const struct wg_httpc_response *res, wg_integration_result_t *result);
+
 /** Completes a call on the next loop turn with `result` (copied shallowly; strings must stay valid
  * until then, so pass static strings). */
 void wg_integration_complete_later(wg_server_t *server, const wg_integration_result_t *result,

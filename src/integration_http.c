@@ -21,17 +21,8 @@ static void on_http_done(void *data, const wg_httpc_response_t *res)
     http_call_t *call = data;
     wg_integration_result_t result;
     json_t *doc = NULL;
-    if (res->is_timeout) {
-        memset(&result, 0, sizeof(result));
-        result.outcome = WG_OUTCOME_TIMEOUT;
-        result.error = res->error;
-    } else if (res->is_transport_error) {
-        memset(&result, 0, sizeof(result));
-        result.outcome = WG_OUTCOME_ERROR;
-        result.error = res->error;
-    } else {
+    if (!wg_integration_transport_failure(res, &result))
         wg_integration_interpret(res->status, res->body, res->body_len, &result, &doc);
-    }
     call->done(call->data, &result);
     json_decref(doc);
     free(call);

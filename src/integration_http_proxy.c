@@ -210,13 +210,7 @@ static void on_proxy_done(void *data, const wg_httpc_response_t *res)
     proxy_call_t *call = data;
     wg_integration_result_t result;
     memset(&result, 0, sizeof(result));
-    if (res->is_timeout) {
-        result.outcome = WG_OUTCOME_TIMEOUT;
-        result.error = res->error;
-    } else if (res->is_transport_error) {
-        result.outcome = WG_OUTCOME_ERROR;
-        result.error = res->error;
-    } else {
+    if (!wg_integration_transport_failure(res, &result)) {
         result.http_status = res->status;
         result.status = res->status;
         result.raw_body = res->body;

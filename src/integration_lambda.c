@@ -126,13 +126,7 @@ static void on_invoke_done(void *data, const wg_httpc_response_t *res)
     wg_integration_result_t result;
     json_t *doc = NULL;
     memset(&result, 0, sizeof(result));
-    if (res->is_timeout) {
-        result.outcome = WG_OUTCOME_TIMEOUT;
-        result.error = res->error;
-    } else if (res->is_transport_error) {
-        result.outcome = WG_OUTCOME_ERROR;
-        result.error = res->error;
-    } else {
+    if (!wg_integration_transport_failure(res, &result)) {
         size_t fe_len = 0;
         const char *fe = wg_httpc_response_header(res, "X-Amz-Function-Error", &fe_len);
         if (wg_lambda_is_function_error(res->status, fe, res->body, res->body_len)) {
