@@ -263,3 +263,26 @@ def test_verbose_log_never_shows_credentials(wsgate, backend, open_client):
     assert "event $connect" in log and "(redacted)" in log
     for secret in ("s3cr3t-t0ken", "c00kie", "feedface0123"):
         assert secret not in log
+
+
+def test_connection_works_after_going_quiet(gate, backend, open_client):
+    """wsgate frees a quiet connection's framing state after a second and rebuilds it on the next
+    frame (issue 9): messages, pushes and a message fragmented across the quiet period still work."""
+    ws, connect = open_client(gate, backend)
+    cid = connect.context["connectionId"]
+    ws.send("before")
+    backend.wait_for_event("$default", predicate=lambda r: r.event.get("body") == "before")
+    time.sleep(1.6)
+    assert mgmt.post(gate.port, cid, "pushed after quiet").status == 200
+    assert wsclient.recv_text(ws) == "pushed after quiet"
+    time.sleep(1.6)
+    ws.send("after")
+    backend.wait_for_event("$default", predicate=lambda r: r.event.get("body") == "after")
+    ws.send_frame(ABNF.create_frame("first half, ", ABNF.OPCODE_TEXT, fin=0))
+    time.sleep(1.6)  # a message in progress keeps its state
+    ws.send_frame(ABNF.create_frame("second half", ABNF.OPCODE_CONT, fin=1))
+    backend.wait_for_event("$default", predicate=lambda r: r.event.get("body") == "first half, second half")
+    ws.ping(b"still there")
+    ws.sock.settimeout(5)
+    opcode, data = ws.recv_data(control_frame=True)
+    assert (opcode, data) == (ABNF.OPCODE_PONG, b"still there")
