@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -293,6 +294,45 @@ static int parse_http_date(const char *s, size_t len, int64_t *out)
 
 /* ---- crypto ---- */
 
+/* OpenSSL 3 looks an algorithm up on every one-shot call (EVP_sha256(), HMAC()): that lookup cost
+ * more than the hashing itself per request. The algorithms are fetched once; the process uses them
+ * from the event-loop thread and single-threaded tools only. */
+static const EVP_MD *sha256_md(void)
+{
+    static EVP_MD *md;
+    if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+        abort();
+    return md;
+}
+
+static EVP_MAC *hmac_mac(void)
+{
+    static EVP_MAC *mac;
+    if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+        abort();
+    return mac;
+}
+
+/* A new HMAC-SHA256 context keyed with `key` (free with EVP_MAC_CTX_free). */
+static EVP_MAC_CTX *hmac_keyed(const void *key, size_t key_len)
+{
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac_mac());
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0), OSSL_PARAM_construct_end()};
+    if (ctx == NULL || EVP_MAC_init(ctx, key, key_len, params) != 1)
+        abort();
+    return ctx;
+}
+
+/* HMAC of data with a context already keyed: the keyed template is copied, so it stays reusable. */
+static void hmac_with(const EVP_MAC_CTX *keyed, const void *data, size_t len, uint8_t out[32])
+{
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(keyed);
+    size_t out_len = 0;
+    if (ctx == NULL || EVP_MAC_update(ctx, data, len) != 1 || EVP_MAC_final(ctx, out, &out_len, 32) != 1)
+        abort();
+    EVP_MAC_CTX_free(ctx);
+}
+
 static void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                         uint8_t out[32])
 {
@@ -305,7 +345,7 @@ void wg_sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
     uint8_t digest[32];
     unsigned int digest_len = 32;
-    if (EVP_Digest(len ? data : "", len, digest, &digest_len, EVP_sha256(), NULL) != 1)
+    if (EVP_Digest(len ? data : "", len, digest, &digest_len, sha256_md(), NULL) != 1)
         abort();
     hex_encode(digest, 32, out);
 }
@@ -332,8 +372,8 @@ void wg_sigv4_signing_key(const char *secret, const char *date, const char *regi
 }
 
 /* Derived keys are the same all day for one secret, region and service, and deriving one costs four
- * HMACs: a few are kept per thread (the event loop verifies, the same thread signs). A cached key is
- * as sensitive as the secret it comes from; entries are wiped when replaced. */
+ * HMACs: a few are kept, with an HMAC context already keyed with each. A cached key is as sensitive
+ * as the secret it comes from; entries are wiped when replaced. */
 #define SIGNING_KEY_CACHE 4
 typedef struct signing_key_entry {
     char secret[128];
@@ -341,13 +381,17 @@ typedef struct signing_key_entry {
     char region[32];
     char service[32];
     uint8_t key[32];
+    EVP_MAC_CTX *keyed; /* HMAC-SHA256 keyed with `key`, copied per signature */
 } signing_key_entry_t;
 
-static void cached_signing_key(const char *secret, const char *date8, const char *region, const char *service,
-                               uint8_t out[32])
+/* Returns the cache entry holding the signing key for these inputs (derived on a miss), or NULL when
+ * the inputs are too long to cache (then `out` holds the key). Used from one thread only (see
+ * sha256_md). */
+static signing_key_entry_t *cached_signing_key(const char *secret, const char *date8, const char *region,
+                                               const char *service, uint8_t out[32])
 {
-    static __thread signing_key_entry_t cache[SIGNING_KEY_CACHE];
-    static __thread unsigned next;
+    static signing_key_entry_t cache[SIGNING_KEY_CACHE];
+    static unsigned next;
     size_t secret_len = strlen(secret);
     int is_cacheable = secret_len < sizeof(cache[0].secret) && strlen(date8) < sizeof(cache[0].date) &&
                        strlen(region) < sizeof(cache[0].region) && strlen(service) < sizeof(cache[0].service);
@@ -358,20 +402,23 @@ static void cached_signing_key(const char *secret, const char *date8, const char
                 strcmp(e->service, service) == 0 && strlen(e->secret) == secret_len &&
                 CRYPTO_memcmp(e->secret, secret, secret_len) == 0) {
                 memcpy(out, e->key, 32);
-                return;
+                return e;
             }
         }
     }
     wg_sigv4_signing_key(secret, date8, region, service, out);
-    if (is_cacheable) {
-        signing_key_entry_t *e = &cache[next++ % SIGNING_KEY_CACHE];
-        OPENSSL_cleanse(e, sizeof(*e));
-        memcpy(e->secret, secret, secret_len + 1);
-        strcpy(e->date, date8);
-        strcpy(e->region, region);
-        strcpy(e->service, service);
-        memcpy(e->key, out, 32);
-    }
+    if (!is_cacheable)
+        return NULL;
+    signing_key_entry_t *e = &cache[next++ % SIGNING_KEY_CACHE];
+    EVP_MAC_CTX_free(e->keyed);
+    OPENSSL_cleanse(e, sizeof(*e));
+    memcpy(e->secret, secret, secret_len + 1);
+    strcpy(e->date, date8);
+    strcpy(e->region, region);
+    strcpy(e->service, service);
+    memcpy(e->key, out, 32);
+    e->keyed = hmac_keyed(out, 32);
+    return e;
 }
 
 /* Hex HMAC of the string to sign under the derived key. */
@@ -379,8 +426,11 @@ static void compute_signature(const char *secret, const char *date8, const char 
                               const char *service, const char *string_to_sign, char out[65])
 {
     uint8_t key[32], sig[32];
-    cached_signing_key(secret, date8, region, service, key);
-    hmac_sha256(key, 32, string_to_sign, strlen(string_to_sign), sig);
+    signing_key_entry_t *e = cached_signing_key(secret, date8, region, service, key);
+    if (e != NULL)
+        hmac_with(e->keyed, string_to_sign, strlen(string_to_sign), sig);
+    else
+        hmac_sha256(key, 32, string_to_sign, strlen(string_to_sign), sig);
     hex_encode(sig, 32, out);
     OPENSSL_cleanse(key, sizeof(key));
 }
