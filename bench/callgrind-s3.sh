@@ -20,7 +20,7 @@ STAGE=${STAGE:-local}
 CG_CONNS=${CG_CONNS:-10}
 CG_SECS=${CG_SECS:-5}
 MSG_SIZE=${MSG_SIZE:-64}
-WORK=${WORK:-$(mktemp -d /tmp/wsbench-callgrind.XXXXXX)}
+WORK=${WORK:-$(mktemp -d -t wsgate-bench-callgrind.XXXXXX)}
 mkdir -p "$WORK"
 
 die() { echo "callgrind-s3.sh: $*" >&2; exit 1; }

@@ -27,7 +27,7 @@ WRK_CONNS=${WRK_CONNS:-32}
 PER_ID=${PER_ID:-4}
 AKID=AKIDBENCHEXAMPLE
 SECRET=bench/secret/key/EXAMPLE
-WORK=${WORK:-$(mktemp -d /tmp/wsbench-signed.XXXXXX)}
+WORK=${WORK:-$(mktemp -d -t wsgate-bench-signed.XXXXXX)}
 mkdir -p "$WORK"
 
 say() { echo "# $*" >&2; }
