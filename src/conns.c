@@ -83,7 +83,8 @@ struct wg_conns {
     size_t num_registered; /* CONNECTING + OPEN */
     size_t num_open;
     size_t num_alive;      /* allocated, any state */
-    size_t alive_high_water; /* most alive since the heap was last trimmed */
+    size_t alive_high_water;
+    int needs_final_trim;  /* a mass-close trim happened; trim again once none is left */ /* most alive since the heap was last trimmed */
     h2o_timeout_t idle_timeout;
     h2o_timeout_t hard_timeout;
 };
@@ -165,6 +166,12 @@ static void maybe_trim_heap(wg_conns_t *conns)
     if (conns->alive_high_water >= 1024 && conns->num_alive * 4 <= conns->alive_high_water) {
         malloc_trim(0);
         conns->alive_high_water = conns->num_alive;
+        conns->needs_final_trim = 1;
+    } else if (conns->num_alive == 0 && conns->needs_final_trim) {
+        /* the last of them is gone: what the earlier trims could not return (fragments between
+         * connections that were still alive) can go now */
+        malloc_trim(0);
+        conns->needs_final_trim = 0;
     }
 #else
     (void)conns;

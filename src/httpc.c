@@ -37,11 +37,14 @@ typedef struct httpc_job {
  * worker runs at once: jobs beyond it wait in `pending` as small structs instead of as idle easy
  * handles (each holds a 16 KB buffer), so a burst of 19,000 $disconnect calls stays bounded. */
 #define HTTPC_MAX_ACTIVE (4 * WG_LIMIT_BACKEND_POOL_CONNECTIONS)
+/* Spare easy handles kept for reuse: as many as the pool keeps connections. Each holds curl's 16 KB
+ * receive buffer, so keeping one per active slot would hold 4 MB after a burst. */
+#define HTTPC_MAX_SPARE WG_LIMIT_BACKEND_POOL_CONNECTIONS
 
 struct wg_httpc {
     CURLM *multi;
     /* worker thread only */
-    CURL *spare[HTTPC_MAX_ACTIVE];
+    CURL *spare[HTTPC_MAX_SPARE];
     size_t num_spare;
     size_t num_active;
     httpc_job_t *pending_head, *pending_tail;
@@ -145,7 +148,7 @@ static void finish_job(wg_httpc_t *client, httpc_job_t *job, CURLcode result)
     curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &job->status);
     curl_multi_remove_handle(client->multi, job->easy);
     client->num_active--;
-    if (client->num_spare < HTTPC_MAX_ACTIVE) {
+    if (client->num_spare < HTTPC_MAX_SPARE) {
         curl_easy_reset(job->easy);
         client->spare[client->num_spare++] = job->easy;
     } else {
