@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the build and the core tests need, idempotently: Debian packages (apt) and a
+# Installs everything the build and the tests need, idempotently (scripts/install-deps.sh --all for
+# the SDK toolchains too): Debian packages (apt) and a
 # Python virtualenv (.venv) with the pinned test packages. Safe to run again; installs only what is
 # missing. Run as root (CI and the dev machines are root) or with sudo available.
 set -euo pipefail
@@ -13,12 +14,15 @@ APT_PACKAGES=(
     python3 python3-venv curl ca-certificates
 )
 
-# Toolchains for the SDK tests (sdk-tests/): installed from Debian only when the command is missing,
-# so a machine that already has newer ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them.
-command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
-command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
-command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || APT_PACKAGES+=(golang-go)
+# With --all (the test command): the toolchains of the SDK tests (sdk-tests/) and the container
+# test, installed from Debian only when the command is missing, so a machine that already has newer
+# ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them. The demo needs none of them.
+if [ "${1:-}" = "--all" ]; then
+    command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
+    command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
+    command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+    command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || APT_PACKAGES+=(golang-go)
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -52,7 +52,7 @@ build() { # DIR EXTRA_CMAKE_ARGS...
 
 py() { "$ROOT/.venv/bin/python" "$@"; }
 
-step install bash scripts/install-deps.sh || true
+step install bash scripts/install-deps.sh --all || true
 step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step unit bash -c "cd build && ctest --output-on-failure"
 step e2e env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider
