@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything the build and the tests need, idempotently (scripts/install-deps.sh --all for
-# the SDK toolchains too): Debian packages (apt) and a
-# Python virtualenv (.venv) with the pinned test packages. Safe to run again; installs only what is
+# Installs what the build and the demo need, idempotently; with --all also what every test needs
+# (clang for fuzzing, valgrind, the SDK toolchains). Debian packages (apt) and a Python virtualenv
+# (.venv) with the pinned test packages. Safe to run again; installs only what is
 # missing. Run as root (CI and the dev machines are root) or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,6 @@ APT_PACKAGES=(
     build-essential cmake pkg-config
     libh2o-evloop-dev libwslay-dev libcurl4-openssl-dev libjansson-dev uuid-dev libssl-dev
     libyaml-dev check
-    clang libclang-rt-14-dev valgrind
     python3 python3-venv curl ca-certificates
 )
 
@@ -18,6 +17,7 @@ APT_PACKAGES=(
 # test, installed from Debian only when the command is missing, so a machine that already has newer
 # ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them. The demo needs none of them.
 if [ "${1:-}" = "--all" ]; then
+    APT_PACKAGES+=(clang libclang-rt-14-dev valgrind)
     command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
     command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
