@@ -29,31 +29,18 @@ command -v valgrind >/dev/null || die "needs valgrind (apt-get install -y valgri
 make -s -C "$HARNESS" >/dev/null || die "building the harness tools failed"
 BIN=$HARNESS/bin
 
-STARTED=()
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-  for i in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return 0
-}
-cleanup() { local p; for p in "${STARTED[@]}"; do stop_pid "$p"; done; STARTED=(); }
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { local i; for i in $(seq 600); do port_open "$1" && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done; return 1; }
-kv() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<" $2" | head -1; }
+STOP_WAIT_TENTHS=150
+. "$ROOT/bench/lib.sh"
 for p in $GW_PORT $BE_PORT; do port_open "$p" && die "port $p already in use"; done
 
 "$BIN/backend" -l "127.0.0.1:$BE_PORT" -e "http://127.0.0.1:$GW_PORT/$STAGE/@connections" >"$WORK/backend.log" 2>&1 &
 BE=$!; STARTED+=("$BE")
-wait_port "$BE_PORT" "$BE" || die "backend did not start"
+wait_port "$BE_PORT" "$BE" 600 || die "backend did not start"
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/callgrind.out" \
   "$PROJECT_BIN" --host 127.0.0.1 --port "$GW_PORT" --stage "$STAGE" --backend "http://127.0.0.1:$BE_PORT/" \
   --auth none >"$WORK/gateway.log" 2>&1 &
 GW=$!; STARTED+=("$GW")
-wait_port "$GW_PORT" "$GW" || die "gateway did not start under valgrind (see $WORK/gateway.log)"
+wait_port "$GW_PORT" "$GW" 600 || die "gateway did not start under valgrind (see $WORK/gateway.log)"
 
 # collect everything the clients cause: CG_CONNS connects and disconnects are noise next to the
 # thousands of round trips

@@ -44,21 +44,8 @@ make -s -C "$HARNESS" >/dev/null || die "building the harness tools failed"
 BIN=$HARNESS/bin
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
-STARTED=()
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return 0
-}
-cleanup() { local p; for p in "${STARTED[@]}"; do stop_pid "$p"; done; STARTED=(); }
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { local i; for i in $(seq 200); do port_open "$1" && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done; return 1; }
-kv() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<" $2" | head -1; }
+STOP_WAIT_TENTHS=50
+. "$ROOT/bench/lib.sh"
 for p in $GW_PORT $BE_PORT; do port_open "$p" && die "port $p already in use"; done
 
 HZ=$(getconf CLK_TCK); NCPU=$(nproc)

@@ -1,0 +1,21 @@
+# bench/lib.sh: process handling shared by the project's bench scripts (sourced, not run).
+# Everything started is recorded in STARTED and stopped by PID on exit (TERM, then KILL after
+# STOP_WAIT_TENTHS tenths of a second; valgrind needs longer than a plain binary).
+STARTED=()
+STOP_WAIT_TENTHS=${STOP_WAIT_TENTHS:-50}
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+  for i in $(seq "$STOP_WAIT_TENTHS"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+cleanup() { local p; for p in "${STARTED[@]}"; do stop_pid "$p"; done; STARTED=(); }
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# wait_port PORT PID [TRIES of 50 ms]: until PORT accepts, or PID exits
+wait_port() { local i; for i in $(seq "${3:-200}"); do port_open "$1" && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done; return 1; }
+# kv NAME LINE: the value of NAME=VALUE in a harness result line
+kv() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<" $2" | head -1; }
