@@ -714,16 +714,8 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     conn->host = s->domain_name[0] != '\0' ? h2o_strdup(NULL, s->domain_name, SIZE_MAX).base
                                              : h2o_strdup(NULL, req->authority.base, req->authority.len).base;
 
-    /* the client's headers, in its spelling, plus Host (h2o keeps it apart) */
-    size_t num_headers = req->headers.size + 1;
-    wg_header_t *headers = malloc(num_headers * sizeof(*headers));
-    if (headers == NULL)
-        abort();
-    headers[0] = (wg_header_t){"Host", 4, req->authority.base, req->authority.len};
-    for (size_t i = 0; i < req->headers.size; i++) {
-        const h2o_header_t *h = &req->headers.entries[i];
-        headers[i + 1] = (wg_header_t){h->orig_name ? h->orig_name : h->name->base, h->name->len, h->value.base, h->value.len};
-    }
+    size_t num_headers;
+    wg_header_t *headers = wg_server_request_headers(req, &num_headers);
     conn->handshake_headers = headers;
     conn->num_handshake_headers = num_headers;
     const wg_header_t *ua = wg_headers_find(headers, num_headers, "user-agent");

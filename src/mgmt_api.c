@@ -51,22 +51,8 @@ static int authenticate(wg_server_t *server, h2o_req_t *req)
     const wg_config_t *cfg = server->config;
     if (cfg->auth == WG_AUTH_NONE)
         return 0;
-    size_t num_headers = req->headers.size + 2;
-    wg_header_t *headers = malloc(num_headers * sizeof(*headers));
-    if (headers == NULL)
-        abort();
-    headers[0] = (wg_header_t){"host", 4, req->authority.base, req->authority.len};
-    for (size_t i = 0; i < req->headers.size; i++) {
-        const h2o_header_t *h = &req->headers.entries[i];
-        headers[i + 1] = (wg_header_t){h->name->base, h->name->len, h->value.base, h->value.len};
-    }
-    char clen[24];
-    if (req->entity.base != NULL) {
-        int n = snprintf(clen, sizeof clen, "%zu", req->entity.len);
-        headers[num_headers - 1] = (wg_header_t){"content-length", 14, clen, (size_t)n};
-    } else {
-        num_headers--;
-    }
+    size_t num_headers;
+    wg_header_t *headers = wg_server_request_headers(req, &num_headers);
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     wg_sigv4_request_t sreq = {
         req->method.base, req->method.len, req->path.base, path_len,

@@ -41,6 +41,26 @@ typedef struct server_handler {
     wg_server_t *server;
 } server_handler_t;
 
+wg_header_t *wg_server_request_headers(h2o_req_t *req, size_t *count)
+{
+    wg_header_t *headers = malloc((req->headers.size + 2) * sizeof(*headers));
+    if (headers == NULL)
+        abort();
+    size_t n = 0;
+    headers[n++] = (wg_header_t){"Host", 4, req->authority.base, req->authority.len};
+    for (size_t i = 0; i < req->headers.size; i++) {
+        const h2o_header_t *h = &req->headers.entries[i];
+        headers[n++] = (wg_header_t){h->orig_name ? h->orig_name : h->name->base, h->name->len, h->value.base, h->value.len};
+    }
+    if (req->entity.base != NULL) {
+        char len[24];
+        int len_len = snprintf(len, sizeof(len), "%zu", req->entity.len);
+        headers[n++] = (wg_header_t){"Content-Length", 14, h2o_strdup(&req->pool, len, (size_t)len_len).base, (size_t)len_len};
+    }
+    *count = n;
+    return headers;
+}
+
 void wg_server_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t body_len)
 {
     req->res.status = status;
