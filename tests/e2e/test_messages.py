@@ -30,7 +30,8 @@ def test_custom_route_and_default(routed, backend, open_client):
     ws.send("__ping__")                                    # not JSON -> $default
     defaults = backend.wait_for_events("$default", 2, connection_id=conn_id)
     assert [r.path for r in defaults] == ["/default", "/default"]
-    assert [r.event["body"] for r in defaults] == ['{"action": "unknownAction"}', "__ping__"]
+    # two concurrent backend calls: either may arrive first (AWS promises no order either)
+    assert sorted(r.event["body"] for r in defaults) == sorted(['{"action": "unknownAction"}', "__ping__"])
     assert all(r.context["routeKey"] == "$default" for r in defaults)
 
 
