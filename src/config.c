@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_document.h"
 #include "limits.h"
@@ -205,6 +207,7 @@ const char *wg_integration_type_name(wg_integration_type_t type)
     case WG_INTEGRATION_LAMBDA: return "lambda";
     case WG_INTEGRATION_HTTP_PROXY: return "http_proxy";
     case WG_INTEGRATION_MOCK: return "mock";
+    case WG_INTEGRATION_FUNCTION: return "function";
     }
     return "?";
 }
@@ -462,12 +465,20 @@ static wg_function_target_t *find_function(const wg_config_t *cfg, const char *n
     return NULL;
 }
 
+static void free_function_code(wg_function_code_t *code);
+
 static void free_function(wg_function_target_t *f)
 {
     free(f->name);
     free(f->uri);
     free(f->function);
+    free_function_code(f->code);
     memset(f, 0, sizeof(*f));
+}
+
+const wg_function_target_t *wg_config_function_target(const wg_config_t *cfg, const char *name)
+{
+    return find_function(cfg, name);
 }
 
 /* Adds or replaces `name` (later definitions win: --function over the file). Takes uri/function. */
@@ -528,6 +539,161 @@ static int parse_function_target(wg_config_t *cfg, const char *name, const char 
     return -1;
 }
 
+/* ---- functions wsgate runs itself (contract 2: config.h wg_function_code_t) ------------------ */
+
+static void free_function_code(wg_function_code_t *code)
+{
+    if (code == NULL)
+        return;
+    free(code->runtime);
+    free(code->handler);
+    free(code->code_path);
+    for (size_t i = 0; i < code->num_env; i++) {
+        free(code->env[i].key);
+        free(code->env[i].value);
+    }
+    free(code->env);
+    free(code);
+}
+
+/* env[key] = value: replaces the value of a key already there, else appends (order kept). */
+static void set_function_env(wg_function_code_t *code, const char *key, const char *value)
+{
+    for (size_t i = 0; i < code->num_env; i++) {
+        if (strcmp(code->env[i].key, key) == 0) {
+            set_string(&code->env[i].value, value);
+            return;
+        }
+    }
+    code->env = realloc(code->env, (code->num_env + 1) * sizeof(*code->env));
+    if (code->env == NULL)
+        abort();
+    code->env[code->num_env].key = dup_or_die(key);
+    code->env[code->num_env].value = dup_or_die(value);
+    code->num_env++;
+}
+
+/* `path` as an absolute path: a relative one is relative to the directory of `base_file` (the
+ * config file, itself maybe relative to the working directory). Symbolic links and ".." are
+ * resolved when the path exists, so the runtime watches the real files. New string. */
+static char *absolute_path(const char *base_file, const char *path)
+{
+    char *joined = NULL;
+    if (path[0] == '/') {
+        joined = dup_or_die(path);
+    } else {
+        const char *slash = base_file ? strrchr(base_file, '/') : NULL;
+        int dir_len = slash == NULL ? 1 : slash == base_file ? 1 : (int)(slash - base_file);
+        const char *dir = slash == NULL ? "." : base_file;
+        char cwd[4096] = ".";
+        if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+            snprintf(cwd, sizeof(cwd), "."); /* a working directory that is gone: the path stays relative */
+        if (asprintf(&joined, "%s%s%.*s/%s", dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/", dir_len, dir,
+                     path) < 0)
+            abort();
+    }
+    char *real = realpath(joined, NULL);
+    if (real == NULL)
+        return joined;
+    free(joined);
+    return real;
+}
+
+static int is_provided_runtime(const char *runtime)
+{
+    return strncmp(runtime, "provided", 8) == 0;
+}
+
+/* A "functions" entry with "runtime": code wsgate runs itself. */
+static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc, const char *name, json_t *spec,
+                              char *err, size_t err_size)
+{
+    char where_buf[512];
+    wg_function_code_t *code = calloc(1, sizeof(*code));
+    if (code == NULL)
+        abort();
+    code->timeout_s = WG_LIMIT_FUNCTION_TIMEOUT_S_DEFAULT;
+    code->memory_mb = WG_LIMIT_FUNCTION_MEMORY_MB_DEFAULT;
+    int rc = WG_CONFIG_ERROR;
+    const char *k;
+    json_t *v;
+    long long n;
+    json_object_foreach(spec, k, v) {
+        char what[200];
+        snprintf(what, sizeof(what), "functions.%s.%s", name, k);
+        if (strcmp(k, "runtime") == 0 || strcmp(k, "handler") == 0 || strcmp(k, "codeUri") == 0) {
+            if (want_string(doc, what, v, err, err_size)) goto out;
+            if (json_string_length(v) == 0) {
+                DOC_FAIL(v, "%s must not be empty", what);
+                goto out;
+            }
+            if (strcmp(k, "runtime") == 0)
+                set_string(&code->runtime, json_string_value(v));
+            else if (strcmp(k, "handler") == 0)
+                set_string(&code->handler, json_string_value(v));
+            else {
+                free(code->code_path);
+                code->code_path = absolute_path(doc->path, json_string_value(v));
+            }
+        } else if (strcmp(k, "timeout") == 0) {
+            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_TIMEOUT_S_MAX, &n, err, err_size)) goto out;
+            code->timeout_s = (uint32_t)n;
+        } else if (strcmp(k, "memorySize") == 0) {
+            if (want_int(doc, what, v, WG_LIMIT_FUNCTION_MEMORY_MB_MIN, WG_LIMIT_FUNCTION_MEMORY_MB_MAX, &n, err,
+                         err_size)) goto out;
+            code->memory_mb = (uint32_t)n;
+        } else if (strcmp(k, "reservedConcurrency") == 0) {
+            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_CONCURRENCY_MAX, &n, err, err_size)) goto out;
+            code->reserved_concurrency = (uint32_t)n;
+        } else if (strcmp(k, "environment") == 0) {
+            if (!json_is_object(v)) {
+                DOC_FAIL(v, "%s must be an object of NAME -> string", what);
+                goto out;
+            }
+            const char *ek;
+            json_t *ev;
+            json_object_foreach(v, ek, ev) {
+                if (*ek == '\0' || strchr(ek, '=') != NULL) {
+                    DOC_FAIL(ev, "%s: '%s' is not an environment variable name", what, ek);
+                    goto out;
+                }
+                if (!json_is_string(ev)) {
+                    DOC_FAIL(ev, "%s.%s must be a string", what, ek);
+                    goto out;
+                }
+                set_function_env(code, ek, json_string_value(ev));
+            }
+        } else {
+            DOC_FAIL(v, "unknown key '%s' (a function wsgate runs has runtime, handler, codeUri, timeout, memorySize, "
+                        "reservedConcurrency, environment)", what);
+            goto out;
+        }
+    }
+    if (code->code_path == NULL) {
+        DOC_FAIL(spec, "functions.%s needs \"codeUri\": the directory (or .jar/.zip) of its code", name);
+        goto out;
+    }
+    if (code->handler == NULL && is_provided_runtime(code->runtime))
+        code->handler = dup_or_die("bootstrap"); /* [I] inferred: custom runtimes ignore the handler */
+    if (code->handler == NULL) {
+        DOC_FAIL(spec, "functions.%s needs \"handler\" (e.g. \"app.handler\")", name);
+        goto out;
+    }
+    struct stat st;
+    if (stat(code->code_path, &st) != 0) {
+        DOC_FAIL(json_object_get(spec, "codeUri"), "functions.%s.codeUri: %s: %s", name, code->code_path,
+                 strerror(errno));
+        goto out;
+    }
+    put_function(cfg, name, WG_INTEGRATION_FUNCTION, NULL, NULL);
+    find_function(cfg, name)->code = code;
+    code = NULL;
+    rc = WG_CONFIG_OK;
+out:
+    free_function_code(code);
+    return rc;
+}
+
 static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, json_t *v, char *err, size_t err_size)
 {
     char where_buf[512];
@@ -545,8 +711,12 @@ static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, jso
             continue;
         }
         if (!json_is_object(spec))
-            return DOC_FAIL(spec, "functions.%s must be a URL string or {\"integration\": \"lambda\", \"uri\": ..., "
-                                  "\"function\": ...}", name);
+            return DOC_FAIL(spec, "functions.%s must be a URL string, {\"integration\": \"lambda\", \"uri\": ..., "
+                                  "\"function\": ...} or {\"runtime\": ..., \"handler\": ..., \"codeUri\": ...}", name);
+        if (json_object_get(spec, "runtime") != NULL) {
+            if (load_function_code(cfg, doc, name, spec, err, err_size)) return WG_CONFIG_ERROR;
+            continue;
+        }
         wg_integration_type_t type = WG_INTEGRATION_HTTP;
         const char *uri = NULL, *function = NULL;
         const char *k;
@@ -982,7 +1152,9 @@ static void resolve_function(const wg_config_t *cfg, wg_integration_type_t *type
     if (f != NULL) {
         *type = f->type;
         set_string(uri, f->uri);
-        set_string(function, f->type == WG_INTEGRATION_LAMBDA ? f->function : NULL);
+        set_string(function, f->type == WG_INTEGRATION_LAMBDA     ? f->function
+                             : f->type == WG_INTEGRATION_FUNCTION ? f->name
+                                                                  : NULL);
         return;
     }
     if (*uri == NULL || (*type != WG_INTEGRATION_LAMBDA && *type != WG_INTEGRATION_HTTP))
@@ -1060,13 +1232,14 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
             break;
         case WG_INTEGRATION_MOCK:
         case WG_INTEGRATION_DEMO:
+        case WG_INTEGRATION_FUNCTION:
             break;
         }
         if (check_uri(r->uri, what, err, err_size))
             return WG_CONFIG_ERROR;
     }
     if (a->is_configured) {
-        if (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL))
+        if (a->type != WG_INTEGRATION_FUNCTION && (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL)))
             return fail(err, err_size, "authorizer: needs \"uri\" (%s)%s", a->type == WG_INTEGRATION_LAMBDA
                         ? "the Lambda Invoke API" : "receives the authorizer event as a JSON POST",
                         a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
