@@ -664,6 +664,14 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
                 }
                 set_function_env(code, ek, json_string_value(ev));
             }
+        } else if (strcmp(k, "unresolvedEnvironment") == 0 && json_is_object(v)) {
+            /* written by the template readers: variables whose value a template could not give */
+            const char *ek;
+            json_t *why;
+            json_object_foreach(v, ek, why) {
+                wg_log_warn("function %s: environment variable %s has no value from the template (%s); it is unset "
+                            "unless --env-vars gives it", name, ek, json_is_string(why) ? json_string_value(why) : "?");
+            }
         } else {
             DOC_FAIL(v, "unknown key '%s' (a function wsgate runs has runtime, handler, codeUri, timeout, memorySize, "
                         "reservedConcurrency, environment)", what);

@@ -1062,8 +1062,10 @@ static int function_number(cfn_t *c, json_t *props, int is_sam, const char *name
 }
 
 /* Environment.Variables evaluated (SAM: Globals.Function's, then the function's own over them),
- * every value as text, into `env`. */
-static int function_environment(cfn_t *c, json_t *props, int is_sam, json_t *env)
+ * every value as text, into `env`. A value that cannot be evaluated here (Fn::ImportValue, a
+ * parameter without a value, ...) does not stop wsgate: its message goes into `unresolved`
+ * (name -> "file:line: problem") and config.c logs it, since --env-vars can still give the value. */
+static int function_environment(cfn_t *c, json_t *props, int is_sam, json_t *env, json_t *unresolved)
 {
     json_t *layers[2] = {NULL, json_object_get(json_object_get(props, "Environment"), "Variables")};
     if (is_sam)
@@ -1073,7 +1075,10 @@ static int function_environment(cfn_t *c, json_t *props, int is_sam, json_t *env
     for (size_t i = 0; i < 2; i++) {
         if (layers[i] == NULL)
             continue;
-        json_t *vars = eval_raw(c, layers[i]);
+        /* Variables written as one intrinsic (!If [...], !FindInMap ...) are evaluated whole. */
+        const char *first = json_object_size(layers[i]) == 1 ? json_object_iter_key(json_object_iter(layers[i])) : NULL;
+        int is_whole = first != NULL && (strcmp(first, "Ref") == 0 || strncmp(first, "Fn::", 4) == 0);
+        json_t *vars = is_whole ? eval_raw(c, layers[i]) : json_incref(layers[i]);
         if (c->has_error)
             return -1;
         if (vars != NULL && !json_is_object(vars)) {
@@ -1081,13 +1086,26 @@ static int function_environment(cfn_t *c, json_t *props, int is_sam, json_t *env
             return cfn_fail(c, layers[i], "Environment.Variables must be a map of NAME: value");
         }
         const char *k;
-        json_t *v;
-        json_object_foreach(vars, k, v) {
-            char *text = json_is_array(v) || json_is_object(v) ? NULL : scalar_text(v);
-            if (text == NULL) {
-                json_decref(vars);
-                return cfn_fail(c, json_object_get(layers[i], k), "Environment.Variables.%s must be a single value", k);
+        json_t *raw;
+        json_object_foreach(vars, k, raw) {
+            json_t *v = is_whole ? json_incref(raw) : eval(c, raw);
+            if (v == c->no_value) { /* !Ref AWS::NoValue: not set */
+                json_decref(v);
+                json_object_del(env, k);
+                continue;
             }
+            char *text = v == NULL || json_is_array(v) || json_is_object(v) ? NULL : scalar_text(v);
+            json_decref(v);
+            if (text == NULL && !c->has_error)
+                cfn_fail(c, raw, "Environment.Variables.%s must be a single value", k);
+            if (text == NULL) {
+                json_object_del(env, k);
+                json_t *why = json_string(c->err);
+                put(c, unresolved, k, why ? why : json_string("cannot be evaluated"), key_line(c, layers[i], k));
+                c->has_error = 0;
+                continue;
+            }
+            json_object_del(unresolved, k);
             put(c, env, k, json_string(text), key_line(c, layers[i], k));
             free(text);
         }
@@ -1104,7 +1122,7 @@ static int convert_function(cfn_t *c, const char *logical, json_t *resource, jso
     int code_line = key_line(c, c->resources, logical);
     char *code = function_code_path(c, resource, props, is_sam, &code_line);
     json_t *runtime = code ? eval_raw(c, function_raw(c, props, is_sam, "Runtime")) : NULL;
-    json_t *handler = NULL, *entry = NULL, *env = NULL;
+    json_t *handler = NULL, *entry = NULL, *env = NULL, *unresolved = NULL;
     int rc = c->has_error ? -1 : 0;
     /* Not on disk, or no runtime (an image): it stays a function to map with --function. */
     if (rc != 0 || code == NULL || !json_is_string(runtime) || !is_on_disk(c, code))
@@ -1135,12 +1153,15 @@ static int convert_function(cfn_t *c, const char *logical, json_t *resource, jso
             put(c, entry, numbers[i].key, json_integer(n), key_line(c, props, numbers[i].property));
     }
     env = json_object();
-    if (function_environment(c, props, is_sam, env) != 0) {
+    unresolved = json_object();
+    if (function_environment(c, props, is_sam, env, unresolved) != 0) {
         rc = -1;
         goto out;
     }
     if (json_object_size(env) > 0)
         put(c, entry, "environment", json_incref(env), key_line(c, props, "Environment"));
+    if (json_object_size(unresolved) > 0)
+        put(c, entry, "unresolvedEnvironment", json_incref(unresolved), key_line(c, props, "Environment"));
     put(c, functions, logical, json_incref(entry), line);
 out:
     free(code);
@@ -1148,6 +1169,7 @@ out:
     json_decref(handler);
     json_decref(entry);
     json_decref(env);
+    json_decref(unresolved);
     return rc;
 }
 

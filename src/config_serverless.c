@@ -541,7 +541,7 @@ static char *code_path(sls_t *s, json_t *def, const char *runtime, const char *h
 static int convert_function(sls_t *s, const char *name, json_t *def, json_t *functions)
 {
     char *runtime = NULL, *handler = NULL, *code = NULL;
-    json_t *entry = NULL, *env = NULL;
+    json_t *entry = NULL, *env = NULL, *unresolved = NULL;
     int rc = -1;
     json_t *rt = setting(s, def, "runtime");
     if (json_is_string(rt))
@@ -579,6 +579,7 @@ static int convert_function(sls_t *s, const char *name, json_t *def, json_t *fun
     }
     /* provider.environment, then the function's own over it */
     env = json_object();
+    unresolved = json_object();
     json_t *layers[2] = {json_object_get(json_object_get(s->root, "provider"), "environment"),
                          json_object_get(def, "environment")};
     for (size_t i = 0; i < 2; i++) {
@@ -592,14 +593,23 @@ static int convert_function(sls_t *s, const char *name, json_t *def, json_t *fun
         json_t *v;
         json_object_foreach(layers[i], k, v) {
             char *text = environment_value(s, k, v);
-            if (text == NULL)
-                goto out;
+            if (text == NULL) {
+                /* Not fatal: config.c logs it, and --env-vars can still give the value. */
+                json_object_del(env, k);
+                json_t *why = json_string(s->err);
+                put(s, unresolved, k, why ? why : json_string("cannot be resolved"), key_line(s, layers[i], k));
+                s->has_error = 0;
+                continue;
+            }
+            json_object_del(unresolved, k);
             put(s, env, k, json_string(text), key_line(s, layers[i], k));
             free(text);
         }
     }
     if (json_object_size(env) > 0)
         put(s, entry, "environment", json_incref(env), line);
+    if (json_object_size(unresolved) > 0)
+        put(s, entry, "unresolvedEnvironment", json_incref(unresolved), line);
     put(s, functions, name, json_incref(entry), line);
     rc = 0;
 out:
@@ -608,6 +618,7 @@ out:
     free(code);
     json_decref(entry);
     json_decref(env);
+    json_decref(unresolved);
     return rc;
 }
 

@@ -460,6 +460,8 @@ START_TEST(test_serverless)
     ck_assert_str_eq(env_of(c, "CONNECTIONS_TABLE"), "chat-fn-dev-connections");
     ck_assert_str_eq(env_of(c, "TABLE_REF"), "chat-fn-dev-table");
     ck_assert_str_eq(env_of(c, "SHARED"), "function"); /* the function's over the provider's */
+    ck_assert_ptr_null(env_of(c, "FROM_SSM"));        /* ${ssm:...}: no value here */
+    ck_assert_uint_eq(c->num_env, 3);
     const wg_function_code_t *m = code_of(&cfg, "message");
     ck_assert_str_eq(m->runtime, "python3.12");
     ck_assert_str_eq(m->handler, "py/handler.message");
@@ -481,7 +483,8 @@ START_TEST(test_serverless)
 }
 END_TEST
 
-/* An authorizer function with code runs the same way; a bad value in an environment names its line. */
+/* An authorizer function with code runs the same way; environment values the template cannot give
+ * are left out (and logged), other mistakes name their line. */
 START_TEST(test_template_authorizer_and_errors)
 {
     char *dir = temp_dir();
@@ -515,12 +518,24 @@ START_TEST(test_template_authorizer_and_errors)
     ck_assert_str_eq(code_of(&cfg, "Fn")->runtime, "python3.13");
     wg_config_free(&cfg);
 
-    ck_assert_int_gt(asprintf(&text, "%s      Environment:\n        Variables:\n          A: !ImportValue other\n", head), 0);
+    /* A value the template cannot give here is not fatal (logged): --env-vars can still give it. */
+    ck_assert_int_gt(asprintf(&text, "%s      Environment:\n        Variables:\n          A: !ImportValue other\n"
+                                     "          B: !Ref Missing\n          C: !Ref AWS::NoValue\n          D: ok\n", head), 0);
     write_file(dir, "t.yaml", text);
     free(text);
-    ck_assert_int_eq(load(&cfg, tmpl, NULL, err, sizeof(err)), WG_CONFIG_ERROR);
-    ck_assert_msg(strstr(err, "t.yaml:17") != NULL && strstr(err, "Fn::ImportValue") != NULL, "%s", err);
+    ck_assert_msg(load(&cfg, tmpl, NULL, err, sizeof(err)) == WG_CONFIG_OK, "%s", err);
+    const wg_function_code_t *fn = code_of(&cfg, "Fn");
+    ck_assert_uint_eq(fn->num_env, 1);
+    ck_assert_str_eq(env_of(fn, "D"), "ok");
     wg_config_free(&cfg);
+    write_file(dir, "env.json", "{\"Fn\": {\"A\": \"given\"}}");
+    char *env = join(dir, "env.json");
+    const char *with_env[] = {"--env-vars", env, NULL};
+    ck_assert_msg(load(&cfg, tmpl, with_env, err, sizeof(err)) == WG_CONFIG_OK, "%s", err);
+    ck_assert_str_eq(env_of(code_of(&cfg, "Fn"), "A"), "given");
+    ck_assert_ptr_null(env_of(code_of(&cfg, "Fn"), "B"));
+    wg_config_free(&cfg);
+    free(env);
 
     ck_assert_int_gt(asprintf(&text, "%s      Timeout: 1000\n", head), 0);
     write_file(dir, "t.yaml", text);
@@ -529,11 +544,12 @@ START_TEST(test_template_authorizer_and_errors)
     ck_assert_msg(strstr(err, "t.yaml:15") != NULL && strstr(err, "functions.Fn.timeout") != NULL, "%s", err);
     wg_config_free(&cfg);
 
-    ck_assert_int_gt(asprintf(&text, "%s      Environment:\n        Variables:\n          A: !Ref Missing\n", head), 0);
+    /* Environment.Variables that is not a map is a template mistake: an error naming its line */
+    ck_assert_int_gt(asprintf(&text, "%s      Environment:\n        Variables: [A, B]\n", head), 0);
     write_file(dir, "t.yaml", text);
     free(text);
     ck_assert_int_eq(load(&cfg, tmpl, NULL, err, sizeof(err)), WG_CONFIG_ERROR);
-    ck_assert_msg(strstr(err, "t.yaml:17") != NULL && strstr(err, "'Missing'") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "t.yaml:16") != NULL && strstr(err, "must be a map") != NULL, "%s", err);
     wg_config_free(&cfg);
     free(tmpl);
     remove_tree(dir);
