@@ -1143,7 +1143,7 @@ static int convert_function(cfn_t *c, const char *logical, json_t *resource, jso
         const char *property, *key;
     } numbers[] = {{"Timeout", "timeout"}, {"MemorySize", "memorySize"}, {"ReservedConcurrentExecutions", "reservedConcurrency"}};
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-        json_int_t n;
+        json_int_t n = 0;
         int got = function_number(c, props, is_sam, numbers[i].property, &n);
         if (got < 0) {
             rc = -1;
