@@ -664,6 +664,14 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
                 }
                 set_function_env(code, ek, json_string_value(ev));
             }
+        } else if (strcmp(k, "functionName") == 0) {
+            if (want_string(doc, what, v, err, err_size)) goto out;
+            cfg->function_names = realloc(cfg->function_names, (cfg->num_function_names + 1) * sizeof(*cfg->function_names));
+            if (cfg->function_names == NULL)
+                abort();
+            cfg->function_names[cfg->num_function_names].key = dup_or_die(json_string_value(v));
+            cfg->function_names[cfg->num_function_names].value = dup_or_die(name);
+            cfg->num_function_names++;
         } else if (strcmp(k, "unresolvedEnvironment") == 0 && json_is_object(v)) {
             /* written by the template readers: variables whose value a template could not give */
             const char *ek;
@@ -674,7 +682,7 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
             }
         } else {
             DOC_FAIL(v, "unknown key '%s' (a function wsgate runs has runtime, handler, codeUri, timeout, memorySize, "
-                        "reservedConcurrency, environment)", what);
+                        "reservedConcurrency, environment, functionName)", what);
             goto out;
         }
     }
@@ -1231,6 +1239,15 @@ static int apply_env_object(wg_function_code_t *code, const char *path, const ch
     return WG_CONFIG_OK;
 }
 
+/* Whether `name` is a FUNCTION target's deployed FunctionName. */
+static int is_function_name(const wg_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->num_function_names; i++)
+        if (strcmp(cfg->function_names[i].key, name) == 0)
+            return 1;
+    return 0;
+}
+
 /*
  * --env-vars FILE, SAM CLI's format: {"Parameters": {...}, "<function>": {...}}. "Parameters" goes
  * to every function wsgate runs, a function's own object over it. Unlike SAM, variables the
@@ -1266,16 +1283,27 @@ static int apply_env_vars(wg_config_t *cfg, const char *path, char *err, size_t 
         if (cfg->functions[i].code != NULL &&
             apply_env_object(cfg->functions[i].code, path, "Parameters", common, err, err_size) != WG_CONFIG_OK)
             goto out;
-    json_object_foreach(root, name, vars) {
-        if (strcmp(name, "Parameters") == 0)
-            continue;
-        wg_function_target_t *f = find_function(cfg, name);
-        if (f == NULL || f->code == NULL) {
-            wg_log_warn("--env-vars %s: '%s' is not a function wsgate runs: its variables are not used", path, name);
-            continue;
+    /* A function by its FunctionName, then by its logical ID (SAM CLI's order: the ID wins). */
+    for (int by_id = 0; by_id <= 1; by_id++) {
+        json_object_foreach(root, name, vars) {
+            if (strcmp(name, "Parameters") == 0)
+                continue;
+            const char *target = name;
+            for (size_t i = 0; !by_id && i < cfg->num_function_names; i++)
+                if (strcmp(cfg->function_names[i].key, name) == 0)
+                    target = cfg->function_names[i].value;
+            if (!by_id && target == name)
+                continue;
+            wg_function_target_t *f = find_function(cfg, target);
+            if (f == NULL || f->code == NULL) {
+                if (by_id && !is_function_name(cfg, name))
+                    wg_log_warn("--env-vars %s: '%s' is not a function wsgate runs: its variables are not used", path,
+                                name);
+                continue;
+            }
+            if (apply_env_object(f->code, path, name, vars, err, err_size) != WG_CONFIG_OK)
+                goto out;
         }
-        if (apply_env_object(f->code, path, name, vars, err, err_size) != WG_CONFIG_OK)
-            goto out;
     }
     rc = WG_CONFIG_OK;
 out:
@@ -1600,5 +1628,10 @@ void wg_config_free(wg_config_t *cfg)
     for (size_t i = 0; i < cfg->num_functions; i++)
         free_function(&cfg->functions[i]);
     free(cfg->functions);
+    for (size_t i = 0; i < cfg->num_function_names; i++) {
+        free(cfg->function_names[i].key);
+        free(cfg->function_names[i].value);
+    }
+    free(cfg->function_names);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -1139,6 +1139,15 @@ static int convert_function(cfn_t *c, const char *logical, json_t *resource, jso
     if (handler != NULL)
         put(c, entry, "handler", json_incref(handler), key_line(c, props, "Handler"));
     put(c, entry, "codeUri", json_string(code), code_line);
+    /* its FunctionName: SAM CLI's --env-vars also finds a function by that name */
+    json_t *fname = eval_raw(c, json_object_get(props, "FunctionName"));
+    if (json_is_string(fname) && json_string_length(fname) > 0)
+        put(c, entry, "functionName", json_incref(fname), key_line(c, props, "FunctionName"));
+    json_decref(fname);
+    if (c->has_error) {
+        rc = -1;
+        goto out;
+    }
     static const struct {
         const char *property, *key;
     } numbers[] = {{"Timeout", "timeout"}, {"MemorySize", "memorySize"}, {"ReservedConcurrentExecutions", "reservedConcurrency"}};

@@ -367,6 +367,8 @@ START_TEST(test_env_vars)
     ck_assert_str_eq(env_of(s, "LOG_LEVEL"), "warn");
     ck_assert_str_eq(env_of(s, "AWS_ENDPOINT_URL_DYNAMODB"), "http://127.0.0.1:8000");
     ck_assert_str_eq(env_of(s, "MAX_BYTES"), "1024");
+    ck_assert_str_eq(env_of(s, "BY_NAME"), "yes"); /* its FunctionName's entry, under the logical ID's */
+    ck_assert_ptr_null(env_of(c, "BY_NAME"));
     ck_assert_ptr_null(env_of(s, "X"));
     ck_assert_ptr_null(env_of(c, "X"));
     wg_config_free(&cfg);
