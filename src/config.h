@@ -97,6 +97,7 @@ typedef enum wg_auth_mode {
 typedef struct wg_credential {
     char *access_key_id;
     char *secret_access_key;
+    char *session_token; /* temporary credentials: the token issued with them; NULL when none */
 } wg_credential_t;
 
 typedef struct wg_config {
@@ -154,6 +155,9 @@ const wg_route_config_t *wg_config_route(const wg_config_t *cfg, const char *key
 
 /** The secret for an access key id among the configured credentials, or NULL. */
 const char *wg_config_secret_for(const wg_config_t *cfg, const char *access_key_id);
+/** The session token issued with an access key id (--credentials AKID:SECRET:TOKEN, a credentials
+ * file's aws_session_token, AWS_SESSION_TOKEN), or NULL when it has none or is unknown. */
+const char *wg_config_session_token_for(const wg_config_t *cfg, const char *access_key_id);
 
 /** The value of stage variable `key`, or NULL. */
 const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key);
