@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -160,6 +161,24 @@ const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key)
         if (strcmp(cfg->stage_variables[i].key, key) == 0)
             return cfg->stage_variables[i].value;
     return NULL;
+}
+
+int wg_config_is_loopback_host(const char *host)
+{
+    if (host == NULL)
+        return 0;
+    if (strcmp(host, "localhost") == 0)
+        return 1;
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &v6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&v6))
+            return 1;
+        return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+    }
+    return 0;
 }
 
 const char *wg_config_session_token_for(const wg_config_t *cfg, const char *access_key_id)

@@ -153,6 +153,10 @@ void wg_config_free(wg_config_t *cfg);
 /** The route with `key`, or NULL. */
 const wg_route_config_t *wg_config_route(const wg_config_t *cfg, const char *key);
 
+/** 1 when `host` (a --host value) only accepts connections from this machine: "localhost",
+ * 127.0.0.0/8, ::1 (and ::ffff:127.x). 0.0.0.0, :: and every other address are exposed. */
+int wg_config_is_loopback_host(const char *host);
+
 /** The secret for an access key id among the configured credentials, or NULL. */
 const char *wg_config_secret_for(const wg_config_t *cfg, const char *access_key_id);
 /** The session token issued with an access key id (--credentials AKID:SECRET:TOKEN, a credentials

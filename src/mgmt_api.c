@@ -50,8 +50,7 @@ static const char *lookup_token(void *ctx, const char *access_key_id)
     return wg_config_session_token_for(ctx, access_key_id);
 }
 
-/* Returns 0 when the request may go on; otherwise it has been answered. */
-static int authenticate(wg_server_t *server, h2o_req_t *req)
+int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
 {
     const wg_config_t *cfg = server->config;
     if (cfg->auth == WG_AUTH_NONE)
@@ -121,7 +120,7 @@ void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, siz
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
-    if (authenticate(server, req) != 0)
+    if (wg_mgmt_authenticate(server, req) != 0)
         return;
     if (!is_post && !is_get && !is_delete) {
         /* execute-api answers an unknown method on a known resource like an unknown resource */
