@@ -2,7 +2,7 @@
 # The README's second command, and what CI runs (.ci/run): install, build and run every test.
 #
 # Steps: unit tests (CTest/Check), end-to-end tests (real binary, real clients, real backend),
-# conformance against the recorded AWS fixtures, SDK tests (Java, JS v2/v3, Python, Go, AWS CLI),
+# conformance against the recorded AWS fixtures, Autobahn|Testsuite (scripts/autobahn.sh), SDK tests (Java, JS v2/v3, Python, Go, AWS CLI),
 # fuzz-corpus replay, the same unit/e2e/conformance run on an ASan+UBSan build, and the container
 # test (podman). Every step runs even when an earlier one failed; the exit status is non-zero if
 # any failed. Set WSGATE_SKIP="sdk container asan" (space-separated step names) to skip steps
@@ -57,6 +57,7 @@ step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step unit bash -c "cd build && ctest --output-on-failure"
 step e2e env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider
 [ -f conformance/run.py ] && step conformance env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" conformance/run.py
+step autobahn env WSGATE_BIN="$ROOT/build/wsgate" bash scripts/autobahn.sh
 [ -f sdk-tests/run.sh ] && step sdk-install bash sdk-tests/install.sh
 [ -f sdk-tests/run.sh ] && step sdk env WSGATE_BIN="$ROOT/build/wsgate" bash sdk-tests/run.sh
 [ -f scripts/fuzz-replay.sh ] && step fuzz-replay bash scripts/fuzz-replay.sh
