@@ -134,6 +134,29 @@ static int add_credential_pair(wg_config_t *cfg, const char *pair, char *err, si
     return WG_CONFIG_OK;
 }
 
+/* WSGATE_CREDENTIALS: "AKID:SECRET[:TOKEN]" items separated by commas or whitespace, read from the
+ * environment so that secrets need not be command-line arguments (world-readable in /proc; the
+ * container's entrypoint relies on this). The copy is wiped before it is freed. */
+static int load_credentials_env(wg_config_t *cfg, char *err, size_t err_size)
+{
+    const char *env = getenv("WSGATE_CREDENTIALS");
+    if (env == NULL || *env == '\0')
+        return WG_CONFIG_OK;
+    char *copy = dup_or_die(env);
+    size_t copy_len = strlen(copy);
+    int rc = WG_CONFIG_OK;
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ", \t\r\n", &save); item != NULL; item = strtok_r(NULL, ", \t\r\n", &save)) {
+        if (add_credential_pair(cfg, item, err, err_size) != WG_CONFIG_OK) {
+            rc = WG_CONFIG_ERROR;
+            break;
+        }
+    }
+    OPENSSL_cleanse(copy, copy_len);
+    free(copy);
+    return rc;
+}
+
 static wg_route_config_t *add_route(wg_config_t *cfg, const char *key)
 {
     cfg->routes = realloc(cfg->routes, (cfg->num_routes + 1) * sizeof(*cfg->routes));
@@ -941,7 +964,8 @@ static const char usage_text[] =
     "  --route-selection-expression EXPR   (default $request.body.action)\n"
     "  --auth none|sigv4|strict     management API authentication (default sigv4)\n"
     "  --credentials AKID:SECRET[:TOKEN]  a known key pair, with its session token if any\n"
-    "                               (repeatable; also AWS_ACCESS_KEY_ID/..._SESSION_TOKEN)\n"
+    "                               (repeatable; also AWS_ACCESS_KEY_ID/..._SESSION_TOKEN, and\n"
+    "                               WSGATE_CREDENTIALS=\"AKID:SECRET[:TOKEN],...\")\n"
     "  --credentials-file FILE      known keys from an AWS credentials file (also\n"
     "                               AWS_SHARED_CREDENTIALS_FILE)\n"
     "  --idle-timeout SECONDS       idle connection timeout (default 600)\n"
@@ -1176,6 +1200,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         const char *env_token = getenv("AWS_SESSION_TOKEN");
         add_credential_with_token(cfg, env_akid, env_secret, env_token && *env_token ? env_token : NULL);
     }
+    if (load_credentials_env(cfg, err, err_size) != WG_CONFIG_OK)
+        return WG_CONFIG_ERROR;
     const char *env_file = getenv("AWS_SHARED_CREDENTIALS_FILE");
     if (env_file != NULL && *env_file != '\0') {
         int rc = load_credentials_file(cfg, env_file, err, err_size);

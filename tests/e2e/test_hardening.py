@@ -312,3 +312,41 @@ def test_close_reason_of_123_bytes_reaches_disconnect(wsgate, backend, open_clie
     wsclient.close_with(ws, 4001, reason.encode())
     rec = backend.wait_for_event("$disconnect", connection_id=cid)
     assert (rec.context["disconnectStatusCode"], rec.context["disconnectReason"]) == (4001, reason)
+
+
+# ---- item 9: the container's entrypoint keeps secrets out of the command line --------------------
+
+def test_entrypoint_keeps_secrets_out_of_argv(tmp_path, backend):
+    """docker/entrypoint.sh run directly (no container needed): WSGATE_CREDENTIALS reaches wsgate
+    through its environment, never as an argument, and strict mode accepts the key."""
+    import os
+    import re
+    import subprocess
+    from helpers.server import REPO_ROOT, wsgate_binary
+    secret = "entrypoint-secret-value"
+    env = dict(os.environ, WSGATE_BIN=str(wsgate_binary()), WSGATE_HOST="127.0.0.1", WSGATE_PORT="0",
+               WSGATE_AUTH="strict", WSGATE_CREDENTIALS=f"AKIDENTRY:{secret}, AKIDTWO:two-secret:two-token",
+               WSGATE_BACKEND=backend.url("/events"), TMPDIR=str(tmp_path))
+    log_path = tmp_path / "entrypoint.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(["sh", str(REPO_ROOT / "docker" / "entrypoint.sh")], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        port = None
+        while time.monotonic() < deadline and port is None:
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log_path.read_text(errors="replace"))
+            port = int(m.group(1)) if m else None
+            assert proc.poll() is None, log_path.read_text()
+            time.sleep(0.05)
+        assert port, log_path.read_text()
+        cmdline = open(f"/proc/{proc.pid}/cmdline", "rb").read()   # exec'd: wsgate itself
+        assert b"wsgate" in cmdline and b"--auth\x00strict" in cmdline
+        assert secret.encode() not in cmdline and b"two-secret" not in cmdline
+        assert b"--credentials" not in cmdline
+        assert mgmt.raw_request(port, "GET", "/_wsgate/connections", credentials=("AKIDENTRY", secret)).status == 200
+        resp = mgmt.raw_request(port, "GET", "/_wsgate/connections", credentials=("AKIDENTRY", "wrong"))
+        assert resp.status == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -34,6 +34,7 @@ static int load(wg_config_t *cfg, int argc, char **argv)
     unsetenv("AWS_SECRET_ACCESS_KEY");
     unsetenv("AWS_SESSION_TOKEN");
     unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    unsetenv("WSGATE_CREDENTIALS");
     return wg_config_load(cfg, argc, argv, err, sizeof(err));
 }
 
@@ -67,12 +68,37 @@ START_TEST(test_session_tokens)
 }
 END_TEST
 
+/* WSGATE_CREDENTIALS: secrets from the environment, never from argv (docker/entrypoint.sh). */
+START_TEST(test_credentials_from_environment)
+{
+    char *argv[] = {"wsgate", NULL};
+    wg_config_t cfg;
+    char err[512] = "";
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    setenv("WSGATE_CREDENTIALS", " AKIDA:sa,AKIDB:sb:tb\tAKIDC:sc ", 1);
+    ck_assert_int_eq(wg_config_load(&cfg, 1, argv, err, sizeof(err)), WG_CONFIG_OK);
+    ck_assert_uint_eq(cfg.num_credentials, 3);
+    ck_assert_str_eq(wg_config_secret_for(&cfg, "AKIDA"), "sa");
+    ck_assert_str_eq(wg_config_secret_for(&cfg, "AKIDB"), "sb");
+    ck_assert_str_eq(wg_config_session_token_for(&cfg, "AKIDB"), "tb");
+    ck_assert_str_eq(wg_config_secret_for(&cfg, "AKIDC"), "sc");
+    wg_config_free(&cfg);
+    setenv("WSGATE_CREDENTIALS", "no-colon-here", 1);
+    ck_assert_int_ne(wg_config_load(&cfg, 1, argv, err, sizeof(err)), WG_CONFIG_OK);
+    wg_config_free(&cfg);
+    unsetenv("WSGATE_CREDENTIALS");
+}
+END_TEST
+
 Suite *wg_test_suite_config_security(void)
 {
     Suite *s = suite_create("config_security");
     TCase *tc = tcase_create("config_security");
     tcase_add_test(tc, test_loopback_hosts);
     tcase_add_test(tc, test_session_tokens);
+    tcase_add_test(tc, test_credentials_from_environment);
     suite_add_tcase(s, tc);
     return s;
 }
