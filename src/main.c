@@ -8,6 +8,7 @@
 #include "log.h"
 #include "replay.h"
 #include "server.h"
+#include "sigv4.h"
 
 static void announce(const wg_server_t *server, const wg_config_t *cfg)
 {
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
     announce(&server, &cfg);
     int status = wg_server_run(&server);
     wg_server_dispose(&server);
-    wg_config_free(&cfg);
+    wg_sigv4_forget_keys(); /* derived keys are as sensitive as a day's signatures */
+    wg_config_free(&cfg);  /* wipes the secrets */
     return status;
 }

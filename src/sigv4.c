@@ -387,13 +387,22 @@ typedef struct signing_key_entry {
     EVP_MAC_CTX *keyed; /* HMAC-SHA256 keyed with `key`, copied per signature */
 } signing_key_entry_t;
 
+static signing_key_entry_t cache[SIGNING_KEY_CACHE];
+
+void wg_sigv4_forget_keys(void)
+{
+    for (unsigned i = 0; i < SIGNING_KEY_CACHE; i++) {
+        EVP_MAC_CTX_free(cache[i].keyed);
+        OPENSSL_cleanse(&cache[i], sizeof(cache[i]));
+    }
+}
+
 /* Returns the cache entry holding the signing key for these inputs (derived on a miss), or NULL when
  * the inputs are too long to cache (then `out` holds the key). Used from one thread only (see
  * sha256_md). */
 static signing_key_entry_t *cached_signing_key(const char *secret, const char *date8, const char *region,
                                                const char *service, uint8_t out[32])
 {
-    static signing_key_entry_t cache[SIGNING_KEY_CACHE];
     static unsigned next;
     int is_cacheable = strlen(date8) < sizeof(cache[0].date) && strlen(region) < sizeof(cache[0].region) &&
                        strlen(service) < sizeof(cache[0].service);

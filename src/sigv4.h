@@ -109,6 +109,10 @@ typedef struct wg_sigv4_signature {
 int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *creds,
                   uint64_t now_ms, wg_sigv4_signature_t *out);
 
+/** Wipes the cache of derived signing keys (OPENSSL_cleanse). Called at exit; the cache refills on
+ * the next verification. */
+void wg_sigv4_forget_keys(void);
+
 /* Building blocks, exposed for the unit tests against AWS's published test vectors. */
 
 /* Values for the `double_encode_path` argument of wg_sigv4_canonical_request (added; 0 and 1 keep

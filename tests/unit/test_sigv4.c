@@ -1242,6 +1242,21 @@ START_TEST(test_strict_policy)
     wg_sigv4_result_clear(&r);
     free_req(&t);
 
+    /* the derived-key cache can be wiped at any time and refills (main() wipes it at exit) */
+    build_req(&t, "GET", "/local/@connections/x", "", "");
+    add_header(&t, "Host", "127.0.0.1");
+    finish_req(&t);
+    sign_into(&t, "AKIDT", "secret-t", "issued-token", "us-east-1", now);
+    wg_sigv4_forget_keys();
+    wg_sigv4_forget_keys();
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                     WG_SIGV4_OK);
+    wg_sigv4_result_clear(&r);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                     WG_SIGV4_OK);
+    wg_sigv4_result_clear(&r);
+    free_req(&t);
+
     /* [I] UNSIGNED-PAYLOAD stays the literal payload hash in strict mode */
     build_req(&t, "POST", "/local/@connections/x", "", "anything");
     add_header(&t, "Host", "127.0.0.1");
