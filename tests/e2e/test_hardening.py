@@ -277,6 +277,16 @@ def test_demo_echo_keeps_nul(wsgate):
     ws.close()
 
 
+def test_demo_echo_in_strict_mode_with_a_session_token(wsgate):
+    """The demo signs its PostToConnection with the first key, and its session token: strict mode
+    (which now refuses a key used without its token) still echoes."""
+    server = wsgate("--auth", "strict", "--credentials", "ASIADEMOKEY:demo-secret:demo-token")
+    ws = wsclient.connect(server.ws_url())
+    ws.send("through strict mode")
+    assert wsclient.recv_text(ws) == "through strict mode"
+    ws.close()
+
+
 # ---- item 15: test control ---------------------------------------------------------------------
 
 def _test_api(server, path, body):
