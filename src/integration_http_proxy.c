@@ -26,6 +26,7 @@
  *   status counts as is ($connect: 2xx accepts, else that status); the body is NOT read as a
  *   Lambda proxy result. A Sec-WebSocket-Protocol response header goes on the 101.
  */
+#include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -233,29 +234,23 @@ static void on_proxy_done(void *data, const wg_httpc_response_t *res)
     free(call);
 }
 
-/* Appends `s` percent-encoded for a query component. */
+/* Appends `s` percent-encoded for a query component (every byte but RFC 3986 unreserved ones,
+ * by libcurl). */
 static void append_encoded(char **buf, size_t *len, size_t *cap, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t need = *len + strlen(s) * 3 + 2;
-    if (need > *cap) {
-        *cap = need * 2;
+    char *enc = curl_easy_escape(NULL, s, 0);
+    if (enc == NULL)
+        abort();
+    size_t n = strlen(enc);
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
         *buf = realloc(*buf, *cap);
         if (*buf == NULL)
             abort();
     }
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                    *p == '-' || *p == '_' || *p == '.' || *p == '~';
-        if (plain) {
-            (*buf)[(*len)++] = (char)*p;
-        } else {
-            (*buf)[(*len)++] = '%';
-            (*buf)[(*len)++] = hex[*p >> 4];
-            (*buf)[(*len)++] = hex[*p & 15];
-        }
-    }
-    (*buf)[*len] = '\0';
+    memcpy(*buf + *len, enc, n + 1);
+    *len += n;
+    curl_free(enc);
 }
 
 static void append_raw(char **buf, size_t *len, size_t *cap, const char *s)
