@@ -6,8 +6,10 @@
  * are never passed here.
  *
  * Log lines quote client text (connection ids, paths, close reasons, headers), so every control
- * byte (0x00-0x1F, 0x7F) and every backslash of the formatted line is escaped (\n, \r, \t, \\,
- * \xHH): one event is always one line, and no client can forge a line or send terminal escapes.
+ * byte (0x00-0x1F, 0x7F), every byte of a C1 control (U+0080-U+009F) or of malformed UTF-8, and
+ * every backslash of the formatted line is escaped (\n, \r, \t, \\, \xHH); well-formed UTF-8
+ * passes as it is. One event is always one line, and no client can forge a line or send terminal
+ * escapes.
  */
 #ifndef WG_LOG_H
 #define WG_LOG_H

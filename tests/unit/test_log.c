@@ -28,6 +28,22 @@ START_TEST(test_escape_nul_and_utf8)
 }
 END_TEST
 
+/* C1 controls (U+009B is CSI on some terminals) and malformed UTF-8 are escaped byte by byte;
+ * well-formed multi-byte characters (U+00A0, U+20AC, U+1F600) pass whole. */
+START_TEST(test_escape_c1_and_malformed_utf8)
+{
+    char out[128];
+    const char in[] = "a\xc2\x9b" "31m\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80|\xff\xc3|\xe2\x82|\xc0\xaf|\xed\xa0\x80";
+    ck_assert_uint_eq(wg_log_escape(in, sizeof(in) - 1, out, sizeof(out)), sizeof(in) - 1);
+    ck_assert_str_eq(out, "a\\xc2\\x9b31m\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80|\\xff\\xc3|\\xe2\\x82|"
+                          "\\xc0\\xaf|\\xed\\xa0\\x80");
+    /* a character that does not fit whole is not cut */
+    char small[4];
+    ck_assert_uint_eq(wg_log_escape("ab\xe2\x82\xac", 5, small, sizeof(small)), 2);
+    ck_assert_str_eq(small, "ab");
+}
+END_TEST
+
 START_TEST(test_escape_stops_before_an_escape_that_does_not_fit)
 {
     char out[6];
@@ -45,6 +61,7 @@ Suite *wg_test_suite_log(void)
     tcase_add_test(tc, test_escape_control_bytes);
     tcase_add_test(tc, test_escape_nul_and_utf8);
     tcase_add_test(tc, test_escape_stops_before_an_escape_that_does_not_fit);
+    tcase_add_test(tc, test_escape_c1_and_malformed_utf8);
     suite_add_tcase(s, tc);
     return s;
 }
