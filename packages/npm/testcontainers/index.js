@@ -44,6 +44,13 @@ class WsgateContainer extends GenericContainer {
 
   withVerbose() { return this.withEnvironment({ WSGATE_VERBOSE: '1' }); }
 
+  /** Publish the port on this host address only (e.g. "127.0.0.1") instead of every interface,
+   *  Testcontainers' default. The host port stays random. */
+  withHostIp(hostIp) {
+    this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [`${WSGATE_PORT}/tcp`]: [{ HostIp: hostIp, HostPort: '0' }] };
+    return this;
+  }
+
   async start() {
     return new StartedWsgateContainer(await super.start(), this.wsgateStage);
   }
