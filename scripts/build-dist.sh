@@ -73,7 +73,7 @@ strip --strip-unneeded "$DIST/bin/wsgate"
 # The closure, resolved against this build machine (ldd follows indirect dependencies).
 mapfile -t deps < <(ldd "$DIST/bin/wsgate" | awk '$2 == "=>" && $3 ~ /^\// {print $1 " " $3}')
 for l in "${STATIC_LIBS[@]}"; do
-    ! printf '%s\n' "${deps[@]}" | grep -q "^lib$l[.-]" || die "lib$l is still linked dynamically"
+    ! printf '%s\n' "${deps[@]}" | grep -q "^lib${l}[.-]" || die "lib$l is still linked dynamically"
 done
 carried=()
 for d in "${deps[@]}"; do

@@ -70,6 +70,7 @@ step asan-e2e env WSGATE_BIN="$ROOT/build-asan/wsgate" "$ROOT/.venv/bin/python" 
 [ -f conformance/run.py ] && step asan-conformance env WSGATE_BIN="$ROOT/build-asan/wsgate" "$ROOT/.venv/bin/python" conformance/run.py
 
 [ -f scripts/podman-test.sh ] && step container bash scripts/podman-test.sh
+step packages bash scripts/packages-test.sh
 
 echo
 echo "=== summary"

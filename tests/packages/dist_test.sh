@@ -11,10 +11,11 @@
 # Uses the podman configuration and base image of scripts/podman-test.sh (created with --base-only
 # if missing). Exit 0 PASS, 1 FAIL.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 DIST=$(realpath "${1:?usage: dist_test.sh DIST_DIR}")
-PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+# the client side: websocket-client + boto3 (the test venv of scripts/install-deps.sh)
+PYTHON=${WSGATE_CLIENT_PYTHON:-$ROOT/.venv/bin/python}
 CACHE=${WSGATE_PODMAN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wsgate-podman}
 BASE_IMAGE=docker.io/library/debian:bookworm-slim
 NAME="wsgate-dist-test-$$"

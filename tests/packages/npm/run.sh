@@ -14,7 +14,7 @@ NPM_FLAGS=(--prefer-offline --no-audit --no-fund --loglevel=error --fetch-timeou
 
 main=$(ls "$TARBALLS"/wsgate-[0-9]*.tgz) && plat=$(ls "$TARBALLS"/wsgate-linux-x64-*.tgz) || fail "tarballs missing in $TARBALLS"
 cp "$HERE/package.json" "$HERE"/*.test.* "$SCRATCH/"
-cd "$SCRATCH"
+cd "$SCRATCH" || exit 1
 # The platform package is named explicitly: it is not in any registry yet, and wsgate's optional
 # dependency on it is satisfied by the tarball instead of a registry lookup.
 timeout 600 npm install "${NPM_FLAGS[@]}" "$main" "$plat" >npm-install.log 2>&1 \

@@ -16,7 +16,7 @@ PIP=("$SCRATCH/venv/bin/python" -m pip install --quiet --disable-pip-version-che
 timeout 600 "${PIP[@]}" -r "$HERE/requirements.txt" "$WHEEL" || fail "pip install"
 mkdir "$SCRATCH/suite"
 cp "$HERE/pytest.ini" "$HERE/conftest.py" "$HERE"/test_*.py "$SCRATCH/suite/"
-cd "$SCRATCH/suite"
+cd "$SCRATCH/suite" || exit 1
 "$SCRATCH/venv/bin/wsgate" --version || fail "console script"
 # The plugin is loaded through its pytest11 entry point (nothing in the suite imports it).
 timeout -k 10 300 "$SCRATCH/venv/bin/python" -m pytest -q ${WSGATE_PYTEST_ARGS:-} -p no:cacheprovider -W error::pytest.PytestUnknownMarkWarning \

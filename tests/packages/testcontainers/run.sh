@@ -33,7 +33,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-cd "$ROOT"
+cd "$ROOT" || exit 1
 bash scripts/podman-test.sh --base-only >"$TMP/base.log" 2>&1 || { cat "$TMP/base.log" >&2; fail "podman base image"; }
 export CONTAINERS_CONF="$CACHE/containers.conf" CONTAINERS_STORAGE_CONF="$CACHE/storage.conf"
 t0=$SECONDS

@@ -124,7 +124,13 @@ class WsgateContainerTest {
             assertTrue(e.getCause() instanceof WebSocketHandshakeException, "handshake refused: " + e.getCause());
             int status = ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
             assertEquals(502, status, "an unreachable integration is a 502 on the handshake");
-            assertTrue(gw.getLogs().contains("127.0.0.1 port 9"), "wsgate logged the backend it tried:\n" + gw.getLogs());
+            // The log line is written as the handshake is refused; the logs API may lag behind a little.
+            String logs = gw.getLogs();
+            for (int i = 0; i < 50 && !logs.contains("127.0.0.1 port 9"); i++) {
+                Thread.sleep(100);
+                logs = gw.getLogs();
+            }
+            assertTrue(logs.contains("127.0.0.1 port 9"), "wsgate logged the backend it tried:\n" + logs);
         }
     }
 }
