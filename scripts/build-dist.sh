@@ -5,7 +5,7 @@
 #   dist/wsgate-VERSION-linux-x64/
 #     bin/wsgate                  RUNPATH $ORIGIN/../lib
 #     lib/*.so.*                  the shared libraries a bare system lacks, each with RUNPATH $ORIGIN
-#     share/wsgate/runtimes/      the Lambda runtimes, when the tree has runtimes/ (else absent)
+#     share/wsgate/runtimes/      the bootstraps of functions run by wsgate, when the tree has runtimes/
 #     share/doc/wsgate/           README, third-party copyright files of every carried library
 #   dist/wsgate-VERSION-linux-x64.tar.gz
 #
@@ -96,11 +96,14 @@ done
 patchelf --set-rpath '$ORIGIN/../lib' "$DIST/bin/wsgate"
 cp README.md "$DIST/share/doc/wsgate/README.md"
 
-# Lambda runtimes (helper-owned runtimes/ directory; wsgate looks for it beside itself).
+# The bootstraps of functions run by wsgate itself: the binary looks for BIN/../share/wsgate/runtimes.
+# Whatever runtimes/ holds at build time goes in (e.g. the Java runtime's jars, when fetched), minus
+# build leftovers.
 if [ -d runtimes ]; then
-    mkdir -p "$DIST/share/wsgate"
-    cp -R runtimes "$DIST/share/wsgate/runtimes"
-    log "included runtimes/ as share/wsgate/runtimes"
+    mkdir -p "$DIST/share/wsgate/runtimes"
+    tar -C runtimes --exclude=target --exclude=node_modules --exclude=__pycache__ --exclude='*.pyc' -cf - . \
+        | tar -C "$DIST/share/wsgate/runtimes" -xf -
+    log "included runtimes/ as share/wsgate/runtimes ($(find "$DIST/share/wsgate/runtimes" -type f | wc -l) files)"
 else
     log "no runtimes/ in this tree: the dist has no share/wsgate/runtimes"
 fi
