@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.dockerjava.api.model.ExposedPort;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,6 +79,8 @@ class WsgateContainerTest {
                 .withAuth("strict").withCredentials("AKIDJAVATC", "java-secret")) {
             gw.start();
             assertEquals("ws://" + gw.getHost() + ":" + gw.getPort() + "/local", gw.getWsUrl());
+            assertEquals("127.0.0.1", gw.getContainerInfo().getNetworkSettings().getPorts().getBindings()
+                    .get(ExposedPort.tcp(WsgateContainer.PORT))[0].getHostIp(), "withHostIp: published on loopback only");
             Client client = new Client();
             WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(URI.create(gw.getWsUrl()), client).get(10, TimeUnit.SECONDS);
             ws.sendText("{\"action\":\"echo\",\"message\":\"hi from JUnit\"}", true).get(5, TimeUnit.SECONDS);
