@@ -8,7 +8,16 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TARBALLS=$(realpath "${1:?usage: run.sh TARBALL_DIR}")
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/wsgate-npm-test.XXXXXX")
-trap 'rm -rf "$SCRATCH"' EXIT
+# wsgate processes started from this scratch dir's packages (a unique path): none may outlive the tests.
+leftovers() { pgrep -f "^$SCRATCH/\S*/bin/wsgate( |\$)"; }
+cleanup() {
+    local pids
+    pids=$(leftovers) && kill $pids 2>/dev/null
+    rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 fail() { echo "npm-test: FAIL: $*" >&2; exit 1; }
 NPM_FLAGS=(--prefer-offline --no-audit --no-fund --loglevel=error --fetch-timeout=30000 --fetch-retries=1)
 
@@ -41,4 +50,6 @@ out=$(timeout 20 npx --no-install wsgate --version 2>&1)
 [ $? -eq 1 ] && grep -q 'the package @wsgate/linux-x64, which carries the linux-x64 binary, is not installed' <<<"$out" \
     || fail "missing platform package: got: $out"
 echo "  ok   without @wsgate/linux-x64: '$(head -1 <<<"$out")'"
+pids=$(leftovers) && fail "wsgate processes left running after the tests: $pids"
+echo "  ok   no wsgate process left running"
 echo "npm-test: PASS"
