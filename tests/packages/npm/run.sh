@@ -22,7 +22,7 @@ fail() { echo "npm-test: FAIL: $*" >&2; exit 1; }
 NPM_FLAGS=(--prefer-offline --no-audit --no-fund --loglevel=error --fetch-timeout=30000 --fetch-retries=1)
 
 main=$(ls "$TARBALLS"/wsgate-[0-9]*.tgz) && plat=$(ls "$TARBALLS"/wsgate-linux-x64-*.tgz) || fail "tarballs missing in $TARBALLS"
-cp "$HERE/package.json" "$HERE"/*.test.* "$SCRATCH/"
+cp "$HERE/package.json" "$HERE"/*.test.* "$HERE/types-check.ts" "$SCRATCH/"
 cd "$SCRATCH" || exit 1
 # The platform package is named explicitly: it is not in any registry yet, and wsgate's optional
 # dependency on it is satisfied by the tarball instead of a registry lookup.
@@ -39,6 +39,8 @@ timeout 20 npx --no-install wsgate --no-such-flag >/dev/null 2>&1
 [ $? -eq 2 ] || fail "npx wsgate --no-such-flag should exit 2"
 echo "  ok   npx wsgate passes the exit status through (bad flag -> 2)"
 
+timeout -k 10 120 npm run --silent test:types || fail "the TypeScript types (tsc --strict on types-check.ts)"
+echo "  ok   index.d.ts: types-check.ts compiles with tsc --strict"
 timeout -k 10 300 npm run --silent test:jest 2>&1 | tail -20
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "Jest"
 timeout -k 10 300 npm run --silent test:vitest 2>&1 | tail -12
