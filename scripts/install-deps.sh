@@ -18,6 +18,7 @@ APT_PACKAGES=(
 # ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them. The demo needs none of them.
 if [ "${1:-}" = "--all" ]; then
     APT_PACKAGES+=(clang libclang-rt-14-dev valgrind locales)
+    APT_PACKAGES+=(patchelf shellcheck)   # packages step: build-dist.sh's RUNPATHs; actionlint's shell checks
     command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
     command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
@@ -58,5 +59,16 @@ if [ "${1:-}" = "--all" ] && ! cmp -s tests/requirements-autobahn.txt .venv/.req
     timeout 600 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements-autobahn.txt \
         || { echo "install-deps: pip install of kosoku failed (is the PyPI registry reachable?)" >&2; exit 1; }
     cp tests/requirements-autobahn.txt .venv/.requirements-autobahn
+fi
+# packages step: actionlint (validates .github/workflows/release.yml), from the Go module proxy.
+ACTIONLINT_VERSION=v1.7.7
+if [ "${1:-}" = "--all" ]; then
+    GO=$(command -v go || echo /usr/local/go/bin/go)
+    GOBIN_DIR=$("$GO" env GOPATH 2>/dev/null)/bin
+    if ! "$GOBIN_DIR/actionlint" -version 2>/dev/null | grep -qx "$ACTIONLINT_VERSION"; then
+        echo "install-deps: installing actionlint $ACTIONLINT_VERSION (go install)"
+        timeout 600 "$GO" install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" \
+            || { echo "install-deps: go install actionlint failed (is the Go module proxy reachable?)" >&2; exit 1; }
+    fi
 fi
 echo "install-deps: ok"

@@ -107,6 +107,7 @@ step asan-e2e env WSGATE_BIN="$ROOT/build-asan/wsgate" "$ROOT/.venv/bin/python" 
 step_file asan-conformance conformance/run.py env WSGATE_BIN="$ROOT/build-asan/wsgate" "$ROOT/.venv/bin/python" conformance/run.py
 
 step_file container scripts/podman-test.sh bash scripts/podman-test.sh
+step_file packages scripts/packages-test.sh bash scripts/packages-test.sh
 
 echo
 echo "=== summary"
