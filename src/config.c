@@ -1164,6 +1164,9 @@ static const char usage_text[] =
     "  --connect-rate-limit N       new connections per second, 429 above (default: no limit)\n"
     "  --test-control               enable the /_wsgate/test API (not part of AWS)\n"
     "  --record DIR                 write every event and backend answer as fixture files\n"
+    "  --inspector, --no-inspector  serve the live inspector at /_wsgate/ (default: only when\n"
+    "                               bound to loopback)\n"
+    "  --inspector-history N        inspector entries kept (default 1000)\n"
     "  -v, --verbose                log every event, frame decision and management call\n"
     "  -h, --help, --version\n";
 
@@ -1173,6 +1176,7 @@ enum {
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
     OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
     OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS,
+    OPT_INSPECTOR, OPT_NO_INSPECTOR, OPT_INSPECTOR_HISTORY,
 };
 
 static const struct option long_options[] = {
@@ -1198,6 +1202,9 @@ static const struct option long_options[] = {
     {"connect-rate-limit", required_argument, NULL, OPT_CONNECT_RATE},
     {"test-control", no_argument, NULL, OPT_TEST_CONTROL},
     {"record", required_argument, NULL, OPT_RECORD},
+    {"inspector", no_argument, NULL, OPT_INSPECTOR},
+    {"no-inspector", no_argument, NULL, OPT_NO_INSPECTOR},
+    {"inspector-history", required_argument, NULL, OPT_INSPECTOR_HISTORY},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -1652,6 +1659,14 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_TEST_CONTROL: cfg->has_test_control = 1; break;
         case OPT_RECORD: set_string(&cfg->record_dir, optarg); break;
         case OPT_VERBOSE: cfg->is_verbose = 1; break;
+        case OPT_INSPECTOR: cfg->inspector_mode = 1; break;
+        case OPT_NO_INSPECTOR: cfg->inspector_mode = -1; break;
+        case OPT_INSPECTOR_HISTORY:
+            if (parse_number(optarg, 1, WG_LIMIT_INSPECTOR_HISTORY_MAX, &n) != 0)
+                return fail(err, err_size, "--inspector-history expects 1 to %d entries, got '%s'",
+                            WG_LIMIT_INSPECTOR_HISTORY_MAX, optarg);
+            cfg->inspector_history = (uint32_t)n;
+            break;
         case ':':
             return fail(err, err_size, "option '%s' needs a value (see --help)", argv[optind - 1]);
         default:

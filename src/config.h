@@ -138,6 +138,8 @@ typedef struct wg_config {
     char *record_dir;
     char *domain_name; /* domainName in events; NULL = the Host the client used (spec 1.3) */
     int is_verbose;
+    int inspector_mode;          /* /_wsgate/ inspector: 0 on when bound to loopback, 1 --inspector, -1 --no-inspector */
+    uint32_t inspector_history;  /* --inspector-history: entries kept (default 1000) */
     wg_route_config_t *routes;
     size_t num_routes;
     wg_authorizer_config_t authorizer;

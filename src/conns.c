@@ -30,6 +30,7 @@
 #include "authorizer.h"
 #include "events.h"
 #include "headers.h"
+#include "inspector.h"
 #include "integration.h"
 #include "limits.h"
 #include "log.h"
@@ -259,6 +260,7 @@ static conn_call_t *new_call(wg_conn_t *conn, const wg_route_config_t *route, co
 /* --record: the event and the backend's answer, as a fixture file `wsgate replay` accepts. */
 static void record_call(conn_call_t *call, const wg_integration_result_t *result)
 {
+    wg_inspector_note_answer(call->conn->id, call->request_id, call->route, result);
     wg_recorder_t *rec = call->conn->conns->server->recorder;
     if (rec != NULL && call->recorded_event != NULL)
         wg_recorder_event_at(rec, call->recorded_seq, call->route->key, call->conn->id, call->recorded_event, call->recorded_event_len,
@@ -333,6 +335,7 @@ static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event,
     memcpy(ic.connection_id, conn->id, sizeof(ic.connection_id));
     if (wg_log_is_verbose())
         log_event(route->key, conn->id, event, event_len);
+    wg_inspector_note_call(conn->id, call->request_id, route, event, event_len);
     wg_integration_invoke(conn->conns->server, &ic, done, call);
     free(ic.event_json); /* NULL when the integration took it */
 }
@@ -374,6 +377,7 @@ static int send_text(wg_conn_t *conn, const char *source, const void *data, size
     int rv = wg_ws_send_text(conn->ws, data, len);
     if (rv == WG_WS_SENT)
         remember_sent(conn, source, data, len);
+    wg_inspector_note_frame(conn->id, "out", source, data, len);
     return rv;
 }
 
@@ -437,6 +441,7 @@ static void on_ws_closed(void *data, const wg_ws_close_info_t *info)
         snprintf(reason, sizeof(reason), "%.*s", (int)info->reason_len, info->reason);
     }
     wg_log_info("disconnect %s code=%d reason=\"%s\"", conn->id, code, reason);
+    wg_inspector_note_closed(conn->id, info, code, reason);
     send_disconnect(conn, code, reason);
     conn_release(conn); /* the socket's reference */
 }
@@ -471,6 +476,7 @@ static void on_ws_text(void *data, const uint8_t *msg, size_t len)
     wg_conns_t *conns = conn->conns;
     wg_server_t *s = conns->server;
     uint64_t now = wg_now_ms();
+    wg_inspector_note_frame(conn->id, "in", NULL, msg, len);
     conn->last_active_at = now;
     h2o_timeout_unlink(&conn->idle_timer);
     h2o_timeout_link(s->loop, &conns->idle_timeout, &conn->idle_timer);
@@ -512,6 +518,7 @@ static void server_close(wg_conn_t *conn, int ws_code, const char *ws_reason, in
     conn->has_close_override = 1;
     conn->close_code = disconnect_code;
     snprintf(conn->close_reason, sizeof(conn->close_reason), "%s", disconnect_reason);
+    wg_inspector_note_server_close(conn->id, ws_code, ws_reason);
     wg_ws_close(conn->ws, ws_code, ws_reason);
 }
 
@@ -593,6 +600,7 @@ static void accept_connection(wg_conn_t *conn, const char *subprotocol, size_t s
     h2o_timeout_link(s->loop, &conns->hard_timeout, &conn->hard_timer);
     conn->ws = wg_ws_upgrade(req, conn->client_key, &s->ctx, &s->close_timeout, &limits, &ws_callbacks, conn);
     wg_log_info("connect %s from %s", conn->id, conn->source_ip);
+    wg_inspector_note_open(conn->id, req, conn->source_ip, conn->user_agent);
 }
 
 static void reject_connection(wg_conn_t *conn, int status, const char *why)
@@ -600,6 +608,7 @@ static void reject_connection(wg_conn_t *conn, int status, const char *why)
     h2o_req_t *req = conn->handshake_req;
     release_handshake(conn);
     wg_log_info("connect %s from %s rejected: %d (%s)", conn->id, conn->source_ip, status, why);
+    wg_inspector_note_rejected(conn->id, status, why);
     conn_detach(conn);
     /* AWS's body on a rejected handshake is not documented; we send none. */
     wg_server_respond(req, status, NULL, NULL, 0);
@@ -667,6 +676,7 @@ static void on_authorized(void *data, wg_auth_decision_t *decision)
 {
     wg_conn_t *conn = data;
     conn->refs--; /* the authorization's reference: the handshake still holds one */
+    wg_inspector_note_auth(conn->id, decision);
     if (conn->handshake_req == NULL) {
         free(decision->authorizer_json);
         free(decision->identity_json);
@@ -883,4 +893,9 @@ const char *wg_conn_source_ip(const wg_conn_t *conn)
 const char *wg_conn_user_agent(const wg_conn_t *conn)
 {
     return conn->user_agent;
+}
+
+void wg_conn_inject_text(wg_conn_t *conn, const void *msg, size_t len)
+{
+    on_ws_text(conn, msg, len);
 }

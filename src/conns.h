@@ -56,6 +56,10 @@ void wg_conn_drop(wg_conn_t *conn);
 /** Moves the idle and maximum-duration timers `ms` closer to firing (fires them when due). */
 void wg_conn_advance_timers(wg_conn_t *conn, uint64_t ms);
 
+/** The inspector's "send as this client": `msg` (UTF-8, within the message limit; checked by the
+ * caller) is routed exactly as if the client had sent it. */
+void wg_conn_inject_text(wg_conn_t *conn, const void *msg, size_t len);
+
 /** What was sent to a connection, kept only with --test-control (newest last). */
 typedef struct wg_conn_sent {
     struct wg_conn_sent *next;

@@ -62,4 +62,17 @@
 /* Internal: the longest config file we read. */
 #define WG_LIMIT_CONFIG_BYTES (4 * 1024 * 1024)
 
+/* Internal (inspector, /_wsgate/): entries kept by default (--inspector-history), the memory all
+ * kept entries may use together, the longest string field one entry keeps (a whole 128 KB message
+ * fits; longer backend answers are cut, marked "truncated"), how many pages may watch at once and
+ * how much one page's stream sends per write. */
+#define WG_LIMIT_INSPECTOR_HISTORY_DEFAULT 1000
+#define WG_LIMIT_INSPECTOR_HISTORY_MAX 100000
+#define WG_LIMIT_INSPECTOR_BYTES (32 * 1024 * 1024)
+#define WG_LIMIT_INSPECTOR_FIELD_BYTES (128 * 1024)
+#define WG_LIMIT_INSPECTOR_WATCHERS 16
+#define WG_LIMIT_INSPECTOR_CHUNK_BYTES (256 * 1024)
+/* Internal (inspector): a page's stream gets a comment line this often, so a closed tab is noticed. */
+#define WG_LIMIT_INSPECTOR_HEARTBEAT_MS 15000
+
 #endif

@@ -17,6 +17,7 @@
 #include "headers.h"
 #include "ids.h"
 #include "limits.h"
+#include "inspector.h"
 #include "log.h"
 #include "sigv4.h"
 #include "urlcodec.h"
@@ -84,6 +85,7 @@ int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
     case WG_SIGV4_UNKNOWN_KEY: err = WG_AWS_ERR_UNRECOGNIZED_CLIENT; break;
     default: err = WG_AWS_ERR_INVALID_SIGNATURE; break;
     }
+    wg_inspector_note_signature(req, &result);
     wg_log_info("%.*s @connections: 403 %s (key '%s')", (int)req->method.len, req->method.base, wg_aws_error_shape(err),
                 result.access_key_id);
     wg_mgmt_send_error(req, err, result.message);

@@ -26,6 +26,7 @@
 #include "conns.h"
 #include "errors.h"
 #include "httpc.h"
+#include "inspector_http.h"
 #include "limits.h"
 #include "log.h"
 #include "mgmt_api.h"
@@ -157,6 +158,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 
     if (path_is(path, path_len, "/health"))
         return handle_health(server, req), 0;
+    if (wg_inspector_http_owns(path, path_len))
+        return wg_inspector_http_handle(server, req, path, path_len), 0;
     if (path_is(path, path_len, "/_wsgate/connections")) {
         /* every connection id lets its holder post to and close that connection: the listing is
          * guarded like @connections itself, unless the test-control API is on */
@@ -220,6 +223,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     size_t prefix = connections_prefix(rest, rest_len);
     if (prefix > 0 && rest_len > prefix && memchr(rest + prefix, '/', rest_len - prefix) == NULL) {
         wg_mgmt_handle(server, req, rest + prefix, rest_len - prefix);
+        wg_inspector_note_mgmt(req, rest + prefix, rest_len - prefix);
         return 0;
     }
     send_forbidden(req);
@@ -356,6 +360,7 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
     h2o_timeout_init(server->loop, &server->close_timeout, WG_LIMIT_CLOSE_HANDSHAKE_MS);
     server->httpc = wg_httpc_new(server->ctx.queue);
     server->conns = wg_conns_new(server);
+    wg_inspector_init(server);
     if (open_signals(server) != 0) {
         snprintf(err, err_size, "cannot set up signal handling: %s", strerror(errno));
         return -1;

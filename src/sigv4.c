@@ -1307,6 +1307,12 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         buf_adds(&msg, sts);
         buf_adds(&msg, "'\n");
         status = fail(result, WG_SIGV4_BAD_SIGNATURE, &msg);
+        /* handed over as computed, for the inspector's side-by-side view */
+        result->canonical_request = creq;
+        result->string_to_sign = sts;
+        creq = sts = NULL;
+        result->signed_headers = dup_n(parts.signed_headers.ptr, parts.signed_headers.len);
+        result->client_signature = dup_n(parts.signature.ptr, parts.signature.len);
     }
 
 out:
@@ -1328,6 +1334,10 @@ void wg_sigv4_result_clear(wg_sigv4_result_t *result)
     if (result == NULL)
         return;
     free(result->message);
+    free(result->canonical_request);
+    free(result->string_to_sign);
+    free(result->signed_headers);
+    free(result->client_signature);
     memset(result, 0, sizeof(*result));
 }
 

@@ -49,6 +49,12 @@ typedef struct wg_sigv4_result {
     char access_key_id[128]; /* from the credential, "" when not parsed */
     char region[64];         /* from the credential scope */
     int is_presigned;        /* 1 when the signature came from the query string */
+    /* WG_SIGV4_BAD_SIGNATURE only, else NULL (malloc'd; for the inspector): the canonical request
+     * and string-to-sign wsgate computed, and the SignedHeaders and Signature the client sent. */
+    char *canonical_request;
+    char *string_to_sign;
+    char *signed_headers;
+    char *client_signature;
 } wg_sigv4_result_t;
 
 /** Returns the session token issued with an access key id, or NULL when it has none. Borrowed. */

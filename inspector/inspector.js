@@ -1,0 +1,298 @@
+/* wsgate inspector page. Every value from the server is put in the page as text (textContent,
+ * createTextNode); nothing is parsed as HTML. Live updates come from /_wsgate/api/events (SSE). */
+'use strict';
+
+const state = {
+  conns: new Map(),      /* id -> {id, sourceIp, userAgent, query, connectedAt, lastActiveAt, state, button} */
+  entries: [],           /* every entry received, oldest first (bounded like the server's ring) */
+  history: 1000,
+  selected: '',          /* '' = global timeline */
+  testControl: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('data-') || k.startsWith('aria-') || k === 'type' || k === 'hidden') node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
+  return node;
+}
+
+function clock(ms) {
+  const d = new Date(ms);
+  return d.toLocaleTimeString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+}
+
+function shortText(s, n) {
+  if (typeof s !== 'string') return '';
+  return s.length > n ? s.slice(0, n) + '…' : s;
+}
+
+function pretty(v) {
+  return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+}
+
+/* ---- connections ------------------------------------------------------------------------- */
+
+function connFor(id) {
+  let c = state.conns.get(id);
+  if (!c) {
+    c = { id, state: 'open' };
+    state.conns.set(id, c);
+  }
+  return c;
+}
+
+function renderConn(c) {
+  const label = [el('span', { class: 'id' }, c.id), ' ',
+    el('span', { class: 'state-' + c.state }, c.state),
+    el('span', { class: 'meta' },
+      (c.sourceIp || '') + (c.userAgent ? ' · ' + shortText(c.userAgent, 40) : '') +
+      (c.query ? ' · ?' + shortText(c.query, 60) : '')),
+    el('span', { class: 'meta' },
+      (c.connectedAt ? 'connected ' + clock(c.connectedAt) : '') +
+      (c.lastActiveAt ? ' · last active ' + clock(c.lastActiveAt) : ''))];
+  if (!c.button) {
+    c.button = el('button', { type: 'button', class: 'conn-button', 'data-conn': c.id, 'aria-pressed': 'false' });
+    c.button.addEventListener('click', () => select(c.id));
+    $('connections').appendChild(el('li', {}, c.button));
+  }
+  c.button.replaceChildren(...label);
+  c.button.setAttribute('aria-pressed', String(state.selected === c.id));
+}
+
+function select(id) {
+  state.selected = id;
+  for (const b of document.querySelectorAll('.conn-button')) b.setAttribute('aria-pressed', String(b.dataset.conn === id));
+  $('timeline-title').textContent = id ? 'Timeline: ' + id : 'Timeline: all connections';
+  $('actions').hidden = !id;
+  $('actions-conn').textContent = id;
+  $('action-result').textContent = '';
+  renderTimeline();
+}
+
+/* ---- the timeline ------------------------------------------------------------------------ */
+
+function describe(e) {
+  switch (e.kind) {
+    case 'open': return { label: 'connect', text: 'connected from ' + (e.sourceIp || '?') + (e.query ? ' with query ?' + e.query : '') };
+    case 'rejected': return { label: 'rejected', bad: true, text: 'handshake refused: ' + e.status + ' (' + (e.why || '') + ')' };
+    case 'auth': return { label: 'authorizer', bad: !e.allowed, text: e.allowed ? 'allowed' : 'denied: ' + e.status + ' (' + (e.why || '') + ')' };
+    case 'frame':
+      if (e.source === 'close') return { label: 'close ←', dir: 'out', text: 'wsgate sent close ' + e.code + (e.reason ? ' "' + e.reason + '"' : '') };
+      if (e.dir === 'in') return { label: 'frame →', dir: 'in', text: e.data };
+      return { label: 'frame ←', dir: 'out', bad: e.source === 'errorFrame', text: '(' + e.source + ') ' + e.data };
+    case 'closed': return { label: 'closed', text: 'closed by ' + e.by + ': $disconnect gets ' + e.code + (e.reason ? ' "' + e.reason + '"' : '') +
+        (e.by === 'client' ? ' (client sent ' + e.clientCode + (e.clientReason ? ' "' + e.clientReason + '"' : '') + ')' : '') };
+    case 'call': return { label: 'event', text: e.routeKey + ' → ' + e.integration + (e.target ? ' ' + e.target : '') + '  [' + e.requestId + ']' };
+    case 'answer': {
+      const lat = e.latencyMs !== undefined ? ' in ' + e.latencyMs.toFixed(1) + ' ms' : '';
+      if (e.outcome !== 'ok') return { label: 'answer', bad: true, text: e.routeKey + ': ' + e.outcome + ' (' + (e.error || '') + ')' + lat };
+      const body = e.response && typeof e.response.body === 'string' ? ' ' + shortText(e.response.body, 200) : '';
+      return { label: 'answer', bad: e.status >= 400, text: e.routeKey + ': ' + e.status + lat + body };
+    }
+    case 'mgmt': return { label: '@connections', bad: e.status >= 400,
+      text: e.method + ' ' + (e.conn || '') + ' → ' + e.status + (e.errorType ? ' ' + e.errorType : '') +
+        (e.latencyMs !== undefined ? ' (' + e.latencyMs.toFixed(1) + ' ms)' : '') };
+    case 'gap': return { label: 'gap', bad: true, text: 'entries ' + e.from + '–' + (e.to - 1) + ' were dropped before this page read them' };
+    default: return { label: e.kind, text: '' };
+  }
+}
+
+/* A line diff (longest common subsequence; canonical requests are a few dozen lines). */
+function lineDiff(ours, theirs) {
+  const a = ours.split('\n'), b = theirs.split('\n');
+  const n = a.length, m = b.length;
+  const dp = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--)
+    dp[i][j] = a[i] === b[j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
+  const out = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) { out.push(['same', '  ' + a[i]]); i++; j++; }
+    else if (j < m && (i >= n || dp[i][j + 1] >= dp[i + 1][j])) { out.push(['theirs', '- ' + b[j]]); j++; }
+    else { out.push(['ours', '+ ' + a[i]]); i++; }
+  }
+  return out;
+}
+
+function signatureView(sig) {
+  const explain = el('p', { class: 'explain' });
+  if (sig.canonicalRequest) {
+    explain.textContent = 'wsgate recomputed the signature from the request it received and got a different one. ' +
+      'Compare the canonical request below with the one your SDK signed (paste it from your SDK\'s debug log): ' +
+      'a line that differs is the cause (a header changed on the way, a path encoded differently, another body). ' +
+      'If they are identical, the secret key differs: wsgate used the secret it knows for ' + sig.accessKeyId + '.';
+  } else {
+    explain.textContent = 'Refused before any signature comparison: ' + sig.verdict + '. ' + (sig.message || '');
+  }
+  const ours = el('div', {},
+    el('h3', {}, 'wsgate computed: canonical request'), el('pre', { class: 'canonical' }, sig.canonicalRequest || '(not reached)'),
+    el('h3', {}, 'wsgate computed: string to sign'), el('pre', { class: 'sts' }, sig.stringToSign || '(not reached)'));
+  const headers = (sig.headers || []).map(([k, v]) => k + ': ' + v).join('\n');
+  const paste = el('textarea', { rows: 6, class: 'client-canonical', 'aria-label': 'Canonical request your SDK signed' });
+  const diff = el('div', { class: 'diff', 'aria-live': 'polite' });
+  const compare = el('button', { type: 'button', class: 'compare' }, 'Compare');
+  compare.addEventListener('click', () => {
+    const rows = lineDiff(sig.canonicalRequest || '', paste.value.replace(/\r\n/g, '\n').replace(/\n$/, ''));
+    const differs = rows.some((r) => r[0] !== 'same');
+    diff.replaceChildren(el('p', { class: 'verdict' }, differs
+      ? 'The canonical requests differ (+ wsgate, − your SDK): that difference is why the signature was refused.'
+      : 'The canonical requests are identical: the secret key (or the date, region or service in the scope) differs.'),
+      ...rows.map(([cls, line]) => el('div', { class: cls }, line)));
+  });
+  const theirs = el('div', {},
+    el('h3', {}, 'The client signed'),
+    el('pre', { class: 'client' }, 'Credential key: ' + sig.accessKeyId + '\nRegion: ' + sig.region +
+      '\nSignedHeaders: ' + (sig.signedHeaders || '') + '\nSignature: ' + (sig.clientSignature || '') +
+      (sig.presigned ? '\n(presigned URL)' : '')),
+    el('h3', {}, 'Headers wsgate received'), el('pre', {}, headers),
+    el('label', {}, 'Your SDK\'s canonical request (optional, to diff)', paste), compare, diff);
+  return el('div', { class: 'sig' }, explain, ours, theirs);
+}
+
+function entryActions(e) {
+  if (e.kind !== 'call' || String(e.requestId).startsWith('replay-')) return null;
+  const b = el('button', { type: 'button', class: 'replay' }, 'Replay this event to its integration');
+  b.addEventListener('click', async () => {
+    const r = await act('/_wsgate/api/replay', { seq: e.seq });
+    b.after(el('span', { class: 'result' }, ' ' + r));
+  });
+  return el('p', {}, b);
+}
+
+function renderEntry(e) {
+  const d = describe(e);
+  const summary = el('summary', {},
+    el('span', { class: 'time' }, clock(e.t)),
+    el('span', { class: 'kind' }, d.label),
+    e.conn && !state.selected ? el('span', { class: 'conn' }, e.conn) : null,
+    el('span', { class: 'text summary' }, shortText(d.text, 2000)));
+  const body = [];
+  if (e.kind === 'mgmt' && e.signature) body.push(signatureView(e.signature));
+  if (e.kind === 'call' && e.event) body.push(el('h3', {}, 'Event sent'), el('pre', { class: 'event' }, pretty(e.event)));
+  if (e.kind === 'answer' && e.response) body.push(el('h3', {}, 'Backend answer (HTTP ' + e.response.status + ')'),
+    el('pre', { class: 'response' }, typeof e.response.body === 'string' ? e.response.body : '(no body)'));
+  if (e.kind === 'frame' && e.data !== undefined) body.push(el('pre', { class: 'data' }, e.data));
+  if (e.kind === 'auth' && e.authorizer) body.push(el('pre', {}, pretty(e.authorizer)));
+  const actions = entryActions(e);
+  if (actions) body.push(actions);
+  body.push(el('details', { class: 'raw' }, el('summary', {}, 'Raw entry'), el('pre', {}, JSON.stringify(e, null, 2))));
+  const li = el('li', { class: 'entry kind-' + e.kind + (d.dir ? ' dir-' + d.dir : '') + (d.bad ? ' bad' : ''),
+    'data-seq': String(e.seq), 'data-kind': e.kind, 'data-conn': e.conn || '' },
+    el('details', { open: e.kind === 'mgmt' && !!e.signature }, summary, ...body));
+  return li;
+}
+
+function visible(e) {
+  return !state.selected || e.conn === state.selected;
+}
+
+function renderTimeline() {
+  const list = $('timeline');
+  list.replaceChildren(...state.entries.filter(visible).map(renderEntry));
+  if ($('follow').checked) list.lastElementChild && list.lastElementChild.scrollIntoView({ block: 'end' });
+}
+
+function apply(e) {
+  if (e.conn && (e.kind === 'open' || state.conns.has(e.conn))) {
+    const c = connFor(e.conn);
+    if (e.kind === 'open') Object.assign(c, { sourceIp: e.sourceIp, userAgent: e.userAgent, query: e.query, connectedAt: e.t, state: 'open' });
+    if (e.kind === 'frame' && e.dir === 'in') c.lastActiveAt = e.t;
+    if (e.kind === 'frame' && e.source === 'close' && c.state === 'open') c.state = 'closing';
+    if (e.kind === 'closed') c.state = 'closed';
+    renderConn(c);
+  }
+}
+
+function add(e) {
+  state.entries.push(e);
+  if (state.entries.length > state.history) {
+    state.entries.splice(0, state.entries.length - state.history);
+    if (visible(e)) { renderTimeline(); apply(e); return; }
+  }
+  apply(e);
+  if (visible(e)) {
+    const list = $('timeline');
+    list.appendChild(renderEntry(e));
+    while (list.children.length > state.history) list.firstElementChild.remove();
+    if ($('follow').checked) list.lastElementChild.scrollIntoView({ block: 'end' });
+  }
+}
+
+/* ---- actions ----------------------------------------------------------------------------- */
+
+async function act(url, body) {
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Wsgate-Inspector': '1' },
+      body: JSON.stringify(body || {}) });
+    const text = await res.text();
+    let msg = text;
+    try { const doc = JSON.parse(text); msg = doc.message || (doc.dir ? 'wrote ' + doc.files + ' fixture files to ' + doc.dir + ' — check them with: wsgate replay --backend URL ' + doc.dir : text); } catch (_) { /* not JSON */ }
+    return res.status + ': ' + msg;
+  } catch (err) {
+    return 'failed: ' + err;
+  }
+}
+
+function connUrl(action) {
+  return '/_wsgate/api/connections/' + encodeURIComponent(state.selected) + '/' + action;
+}
+
+function report(text) {
+  $('action-result').textContent = text;
+}
+
+function wireActions() {
+  $('send-form').addEventListener('submit', async (ev) => { ev.preventDefault(); report(await act(connUrl('send'), { data: $('send-text').value })); });
+  $('post-form').addEventListener('submit', async (ev) => { ev.preventDefault(); report(await act(connUrl('post'), { data: $('post-text').value })); });
+  $('close-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    report(await act(connUrl('close'), { code: Number($('close-code').value), reason: $('close-reason').value }));
+  });
+  $('drop-button').addEventListener('click', async () => report(await act(connUrl('drop'))));
+  $('export-button').addEventListener('click', async () => report(await act('/_wsgate/api/export', { connectionId: state.selected })));
+  $('advance-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    report(await act('/_wsgate/test/advance', { seconds: Number($('advance-seconds').value), connectionId: state.selected }));
+  });
+  $('clear-button').addEventListener('click', () => { state.entries = []; renderTimeline(); });
+  document.querySelector('.conn-button[data-conn=""]').addEventListener('click', () => select(''));
+}
+
+/* ---- start ------------------------------------------------------------------------------- */
+
+async function start() {
+  wireActions();
+  try {
+    const res = await fetch('/_wsgate/api/state');
+    const s = await res.json();
+    state.history = s.history || 1000;
+    state.testControl = !!s.testControl;
+    $('advance-form').hidden = !state.testControl;
+    $('settings').textContent = 'stage ' + s.stage + ' · auth ' + s.auth + ' · keeps ' + state.history + ' entries · wsgate ' + s.version +
+      (s.testControl ? ' · test control on' : '');
+    for (const c of s.connections) {
+      const conn = connFor(c.id);
+      Object.assign(conn, c, { state: 'open' });
+      renderConn(conn);
+    }
+  } catch (err) {
+    $('status').textContent = 'cannot read the state: ' + err;
+  }
+  const source = new EventSource('/_wsgate/api/events');
+  source.onopen = () => { $('status').textContent = 'live'; $('status').className = 'live'; };
+  source.onerror = () => { $('status').textContent = 'disconnected, retrying…'; $('status').className = 'down'; };
+  source.onmessage = (m) => { try { add(JSON.parse(m.data)); } catch (_) { /* a malformed entry is skipped */ } };
+  source.addEventListener('gap', (m) => { const g = JSON.parse(m.data); add({ kind: 'gap', seq: 0, t: Date.now(), from: g.from, to: g.to }); });
+}
+
+document.addEventListener('DOMContentLoaded', start);

@@ -1,0 +1,543 @@
+/*
+ * inspector.c: the inspector's bounded ring and the entries the hooks write (see inspector.h).
+ *
+ * Nothing here is AWS behaviour: it is what wsgate saw and did, for a developer to read. Entries
+ * are built only while a page watches (wg_inspector_watchers > 0), serialised once as compact
+ * JSON and kept as text, so a page that connects later replays them byte for byte.
+ */
+#include "inspector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "authorizer.h"
+#include "config.h"
+#include "integration.h"
+#include "limits.h"
+#include "log.h"
+#include "server.h"
+#include "sigv4.h"
+#include "urlcodec.h"
+#include "ws.h"
+
+/* ---- the ring -------------------------------------------------------------------------------- */
+
+struct wg_inspector_ring {
+    wg_inspector_entry_t *slots;
+    size_t capacity;
+    size_t head;  /* slot of the oldest entry */
+    size_t count;
+    size_t bytes;
+    size_t max_bytes;
+    uint64_t oldest_seq;
+};
+
+wg_inspector_ring_t *wg_inspector_ring_new(size_t capacity, size_t max_bytes)
+{
+    if (capacity == 0)
+        capacity = 1;
+    wg_inspector_ring_t *ring = calloc(1, sizeof(*ring));
+    if (ring == NULL)
+        abort();
+    ring->slots = calloc(capacity, sizeof(*ring->slots));
+    if (ring->slots == NULL)
+        abort();
+    ring->capacity = capacity;
+    ring->max_bytes = max_bytes;
+    ring->oldest_seq = 1;
+    return ring;
+}
+
+void wg_inspector_ring_free(wg_inspector_ring_t *ring)
+{
+    if (ring == NULL)
+        return;
+    for (size_t i = 0; i < ring->count; i++)
+        free(ring->slots[(ring->head + i) % ring->capacity].text);
+    free(ring->slots);
+    free(ring);
+}
+
+static void drop_oldest(wg_inspector_ring_t *ring)
+{
+    wg_inspector_entry_t *e = &ring->slots[ring->head];
+    ring->bytes -= e->len;
+    free(e->text);
+    memset(e, 0, sizeof(*e));
+    ring->head = (ring->head + 1) % ring->capacity;
+    ring->count--;
+    ring->oldest_seq++;
+}
+
+uint64_t wg_inspector_ring_push(wg_inspector_ring_t *ring, char *text, size_t len)
+{
+    while (ring->count > 0 && (ring->count == ring->capacity || ring->bytes + len > ring->max_bytes))
+        drop_oldest(ring);
+    uint64_t seq = ring->oldest_seq + ring->count;
+    wg_inspector_entry_t *e = &ring->slots[(ring->head + ring->count) % ring->capacity];
+    e->seq = seq;
+    e->text = text;
+    e->len = len;
+    ring->count++;
+    ring->bytes += len;
+    return seq;
+}
+
+const wg_inspector_entry_t *wg_inspector_ring_get(const wg_inspector_ring_t *ring, uint64_t seq)
+{
+    if (seq < ring->oldest_seq || seq >= ring->oldest_seq + ring->count)
+        return NULL;
+    return &ring->slots[(ring->head + (size_t)(seq - ring->oldest_seq)) % ring->capacity];
+}
+
+uint64_t wg_inspector_ring_oldest_seq(const wg_inspector_ring_t *ring)
+{
+    return ring->oldest_seq;
+}
+
+uint64_t wg_inspector_ring_next_seq(const wg_inspector_ring_t *ring)
+{
+    return ring->oldest_seq + ring->count;
+}
+
+size_t wg_inspector_ring_count(const wg_inspector_ring_t *ring)
+{
+    return ring->count;
+}
+
+size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring)
+{
+    return ring->bytes;
+}
+
+/* ---- the process's inspector ----------------------------------------------------------------- */
+
+unsigned wg_inspector_watchers;
+
+/* Request ids of calls in flight and when they started, for the answer's latency. Bounded: a
+ * collision overwrites (the answer then carries no latency). */
+#define START_SLOTS 1024
+
+static struct {
+    wg_server_t *server;
+    int is_enabled;
+    wg_inspector_ring_t *ring;
+    /* the last refused signature, until the management call it belongs to is noted */
+    h2o_req_t *sig_req;
+    json_t *sig;
+    struct {
+        char request_id[WG_ID_LEN + 1];
+        double at_ms;
+    } starts[START_SLOTS];
+} g;
+
+void wg_inspector_init(wg_server_t *server)
+{
+    const wg_config_t *cfg = server->config;
+    g.server = server;
+    g.is_enabled = cfg->inspector_mode > 0 || (cfg->inspector_mode == 0 && wg_config_is_loopback_host(cfg->host));
+    g.ring = wg_inspector_ring_new(cfg->inspector_history ? cfg->inspector_history : WG_LIMIT_INSPECTOR_HISTORY_DEFAULT,
+                                   WG_LIMIT_INSPECTOR_BYTES);
+}
+
+void wg_inspector_dispose(void)
+{
+    wg_inspector_ring_free(g.ring);
+    g.ring = NULL;
+    json_decref(g.sig);
+    g.sig = NULL;
+}
+
+int wg_inspector_is_enabled(void)
+{
+    return g.is_enabled;
+}
+
+wg_inspector_ring_t *wg_inspector_ring(void)
+{
+    return g.ring;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000) / 1000.0;
+}
+
+void wg_inspector_add(json_t *entry)
+{
+    if (g.ring == NULL) {
+        json_decref(entry);
+        return;
+    }
+    json_object_set_new(entry, "seq", json_integer((json_int_t)wg_inspector_ring_next_seq(g.ring)));
+    if (json_object_get(entry, "t") == NULL)
+        json_object_set_new(entry, "t", json_integer((json_int_t)now_ms()));
+    /* reals are latencies in ms: 9 significant digits is a microsecond up to 1000 s */
+    char *text = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    json_decref(entry);
+    if (text == NULL)
+        return;
+    wg_inspector_ring_push(g.ring, text, strlen(text));
+    wg_inspector_http_wake();
+}
+
+static json_t *new_entry(const char *kind, const char *conn_id)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "seq", json_integer(0)); /* first key; set in wg_inspector_add */
+    json_object_set_new(e, "t", json_integer((json_int_t)now_ms()));
+    json_object_set_new(e, "kind", json_string(kind));
+    if (conn_id != NULL)
+        json_object_set_new(e, "conn", json_string(conn_id));
+    return e;
+}
+
+/* Sets `key` to the text of data[0..len), cut at WG_LIMIT_INSPECTOR_FIELD_BYTES on a character
+ * boundary ("truncated": true then says so). Bytes that are not UTF-8 are shown as a note. */
+static void set_text(json_t *obj, const char *key, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    size_t n = len;
+    if (n > WG_LIMIT_INSPECTOR_FIELD_BYTES) {
+        n = WG_LIMIT_INSPECTOR_FIELD_BYTES;
+        while (n > 0 && (p[n] & 0xC0) == 0x80)
+            n--;
+        json_object_set_new(obj, "truncated", json_true());
+    }
+    json_t *s = json_stringn((const char *)p, n);
+    if (s == NULL) {
+        char note[96];
+        snprintf(note, sizeof(note), "(%zu bytes, not UTF-8 text)", len);
+        s = json_string(note);
+    }
+    json_object_set_new(obj, key, s);
+}
+
+/* The same names --verbose redacts (conns.c, is_secret_name), plus the presigned-URL parts. */
+static int is_secret_name(const char *name, size_t len)
+{
+    static const char *const secrets[] = {"authorization", "cookie", "x-api-key", "x-amz-security-token",
+                                          "x-amz-signature", "x-amz-credential", "proxy-authorization"};
+    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+        if (strlen(secrets[i]) == len && strncasecmp(name, secrets[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+static void redact_map(json_t *map)
+{
+    const char *name;
+    json_t *value;
+    json_object_foreach(map, name, value) {
+        if (!is_secret_name(name, strlen(name)))
+            continue;
+        if (json_is_array(value)) {
+            size_t i;
+            json_t *item;
+            json_array_foreach(value, i, item) json_array_set_new(value, i, json_string("(redacted)"));
+        } else {
+            json_object_set_new(map, name, json_string("(redacted)"));
+        }
+    }
+}
+
+/* A raw query string with the values of credential parameters replaced. */
+static json_t *redacted_query(const char *q, size_t len)
+{
+    char *out = malloc(len + 1);
+    size_t cap = len + 1, n = 0;
+    if (out == NULL)
+        abort();
+    size_t i = 0;
+    while (i <= len && i < len + 1) {
+        size_t end = i;
+        while (end < len && q[end] != '&')
+            end++;
+        const char *eq = memchr(q + i, '=', end - i);
+        size_t name_len = eq ? (size_t)(eq - (q + i)) : end - i;
+        char name[64];
+        size_t dec_len = 0;
+        int secret = name_len < sizeof(name) && wg_url_decode(q + i, name_len, name, &dec_len, 1) == 0 &&
+                     is_secret_name(name, dec_len);
+        const char *part = q + i;
+        size_t part_len = secret ? name_len : end - i;
+        if (n + part_len + 16 > cap) {
+            cap = (n + part_len + 16) * 2;
+            out = realloc(out, cap);
+            if (out == NULL)
+                abort();
+        }
+        memcpy(out + n, part, part_len);
+        n += part_len;
+        if (secret) {
+            memcpy(out + n, "=(redacted)", 11);
+            n += 11;
+        }
+        if (end >= len)
+            break;
+        out[n++] = '&';
+        i = end + 1;
+    }
+    json_t *s = json_stringn(out, n);
+    free(out);
+    return s != NULL ? s : json_string("(not UTF-8)");
+}
+
+void wg_inspector_record_open(const char *conn_id, h2o_req_t *req, const char *source_ip, const char *user_agent)
+{
+    json_t *e = new_entry("open", conn_id);
+    json_object_set_new(e, "sourceIp", json_string(source_ip));
+    if (user_agent != NULL)
+        set_text(e, "userAgent", user_agent, strlen(user_agent));
+    if (req != NULL && req->query_at != SIZE_MAX)
+        json_object_set_new(e, "query", redacted_query(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1));
+    wg_inspector_add(e);
+}
+
+void wg_inspector_record_rejected(const char *conn_id, int status, const char *why)
+{
+    json_t *e = new_entry("rejected", conn_id);
+    json_object_set_new(e, "status", json_integer(status));
+    if (why != NULL)
+        set_text(e, "why", why, strlen(why));
+    wg_inspector_add(e);
+}
+
+void wg_inspector_record_auth(const char *conn_id, const wg_auth_decision_t *decision)
+{
+    json_t *e = new_entry("auth", conn_id);
+    json_object_set_new(e, "allowed", json_boolean(decision->status == 0));
+    if (decision->status != 0)
+        json_object_set_new(e, "status", json_integer(decision->status));
+    if (decision->why != NULL)
+        set_text(e, "why", decision->why, strlen(decision->why));
+    if (decision->authorizer_json != NULL) {
+        json_t *doc = json_loads(decision->authorizer_json, 0, NULL);
+        if (doc != NULL)
+            json_object_set_new(e, "authorizer", doc);
+    }
+    wg_inspector_add(e);
+}
+
+void wg_inspector_record_frame(const char *conn_id, const char *dir, const char *source, const void *data, size_t len)
+{
+    json_t *e = new_entry("frame", conn_id);
+    json_object_set_new(e, "dir", json_string(dir));
+    if (source != NULL)
+        json_object_set_new(e, "source", json_string(source));
+    json_object_set_new(e, "len", json_integer((json_int_t)len));
+    set_text(e, "data", data, len);
+    wg_inspector_add(e);
+}
+
+void wg_inspector_record_server_close(const char *conn_id, int code, const char *reason)
+{
+    json_t *e = new_entry("frame", conn_id);
+    json_object_set_new(e, "dir", json_string("out"));
+    json_object_set_new(e, "source", json_string("close"));
+    json_object_set_new(e, "code", json_integer(code));
+    set_text(e, "reason", reason ? reason : "", reason ? strlen(reason) : 0);
+    wg_inspector_add(e);
+}
+
+void wg_inspector_record_closed(const char *conn_id, const wg_ws_close_info_t *info, int code, const char *reason)
+{
+    json_t *e = new_entry("closed", conn_id);
+    json_object_set_new(e, "by", json_string(info->is_abnormal ? "network" : info->is_server_initiated ? "server" : "client"));
+    if (!info->is_abnormal && !info->is_server_initiated) {
+        json_object_set_new(e, "clientCode", json_integer(info->code));
+        set_text(e, "clientReason", info->reason, info->reason_len);
+    }
+    json_object_set_new(e, "code", json_integer(code));
+    set_text(e, "reason", reason ? reason : "", reason ? strlen(reason) : 0);
+    wg_inspector_add(e);
+}
+
+static const char *integration_name(wg_integration_type_t type)
+{
+    switch (type) {
+    case WG_INTEGRATION_HTTP: return "HTTP (Lambda proxy event)";
+    case WG_INTEGRATION_DEMO: return "demo";
+    case WG_INTEGRATION_LAMBDA: return "Lambda Invoke";
+    case WG_INTEGRATION_HTTP_PROXY: return "HTTP_PROXY";
+    case WG_INTEGRATION_MOCK: return "MOCK";
+    case WG_INTEGRATION_FUNCTION: return "function";
+    }
+    return "?";
+}
+
+static size_t start_slot(const char *request_id)
+{
+    size_t h = 5381;
+    for (const char *p = request_id; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    return h % START_SLOTS;
+}
+
+void wg_inspector_record_call(const char *conn_id, const char *request_id, const wg_route_config_t *route,
+                              const char *event, size_t event_len)
+{
+    json_t *e = new_entry("call", conn_id);
+    json_object_set_new(e, "requestId", json_string(request_id));
+    json_object_set_new(e, "routeKey", json_string(route->key));
+    json_object_set_new(e, "integration", json_string(integration_name(route->type)));
+    const char *target = route->function ? route->function : route->uri;
+    if (target != NULL)
+        json_object_set_new(e, "target", json_string(target));
+    json_t *doc = event_len <= 2 * WG_LIMIT_INSPECTOR_FIELD_BYTES ? json_loadb(event, event_len, 0, NULL) : NULL;
+    if (json_is_object(doc)) {
+        static const char *const maps[] = {"headers", "multiValueHeaders", "queryStringParameters",
+                                           "multiValueQueryStringParameters"};
+        for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+            redact_map(json_object_get(doc, maps[i]));
+        json_object_set_new(e, "event", doc);
+    } else {
+        json_decref(doc);
+        set_text(e, "eventText", event, event_len);
+    }
+    size_t slot = start_slot(request_id);
+    snprintf(g.starts[slot].request_id, sizeof(g.starts[slot].request_id), "%s", request_id);
+    g.starts[slot].at_ms = now_ms();
+    wg_inspector_add(e);
+}
+
+void wg_inspector_record_answer(const char *conn_id, const char *request_id, const wg_route_config_t *route,
+                                const wg_integration_result_t *result)
+{
+    json_t *e = new_entry("answer", conn_id);
+    json_object_set_new(e, "requestId", json_string(request_id));
+    json_object_set_new(e, "routeKey", json_string(route->key));
+    json_object_set_new(e, "outcome", json_string(result->outcome == WG_OUTCOME_OK      ? "ok"
+                                                  : result->outcome == WG_OUTCOME_TIMEOUT ? "timeout"
+                                                                                          : "error"));
+    if (result->outcome == WG_OUTCOME_OK)
+        json_object_set_new(e, "status", json_integer(result->status));
+    json_object_set_new(e, "isProxyResult", json_boolean(result->is_proxy_result));
+    if (result->error != NULL)
+        set_text(e, "error", result->error, strlen(result->error));
+    json_t *response = json_object();
+    json_object_set_new(response, "status", json_integer(result->outcome == WG_OUTCOME_OK ? result->http_status : 0));
+    if (result->raw_body != NULL)
+        set_text(response, "body", result->raw_body, result->raw_body_len);
+    json_object_set_new(e, "response", response);
+    size_t slot = start_slot(request_id);
+    if (strcmp(g.starts[slot].request_id, request_id) == 0) {
+        double ms = now_ms() - g.starts[slot].at_ms;
+        json_object_set_new(e, "latencyMs", json_real((double)(long long)(ms * 1000.0) / 1000.0));
+        g.starts[slot].request_id[0] = '\0';
+    }
+    wg_inspector_add(e);
+}
+
+static const char *sigv4_status_name(wg_sigv4_status_t status)
+{
+    switch (status) {
+    case WG_SIGV4_OK: return "ok";
+    case WG_SIGV4_MISSING: return "missing";
+    case WG_SIGV4_INCOMPLETE: return "incomplete";
+    case WG_SIGV4_BAD_SIGNATURE: return "signature mismatch";
+    case WG_SIGV4_EXPIRED: return "expired";
+    case WG_SIGV4_NOT_YET_CURRENT: return "not yet current";
+    case WG_SIGV4_UNKNOWN_KEY: return "unknown key";
+    }
+    return "?";
+}
+
+/* The canonical request with the value of a signed x-amz-security-token line hidden (the token
+ * is a credential; the page says the line was redacted). */
+static json_t *redacted_canonical(const char *creq)
+{
+    static const char token[] = "\nx-amz-security-token:";
+    const char *at = strstr(creq, token);
+    if (at == NULL) {
+        json_t *s = json_string(creq);
+        return s ? s : json_string("(not UTF-8)");
+    }
+    const char *eol = strchr(at + 1, '\n');
+    size_t head = (size_t)(at - creq) + sizeof(token) - 1;
+    size_t tail = eol ? strlen(eol) : 0;
+    char *out = malloc(head + 10 + tail + 1);
+    if (out == NULL)
+        abort();
+    memcpy(out, creq, head);
+    memcpy(out + head, "(redacted)", 10);
+    memcpy(out + head + 10, eol ? eol : "", tail);
+    out[head + 10 + tail] = '\0';
+    json_t *s = json_string(out);
+    free(out);
+    return s ? s : json_string("(not UTF-8)");
+}
+
+void wg_inspector_record_signature(h2o_req_t *req, const wg_sigv4_result_t *result)
+{
+    json_t *sig = json_object();
+    json_object_set_new(sig, "verdict", json_string(sigv4_status_name(result->status)));
+    json_object_set_new(sig, "accessKeyId", json_string(result->access_key_id));
+    json_object_set_new(sig, "region", json_string(result->region));
+    json_object_set_new(sig, "presigned", json_boolean(result->is_presigned));
+    if (result->message != NULL)
+        set_text(sig, "message", result->message, strlen(result->message));
+    if (result->canonical_request != NULL)
+        json_object_set_new(sig, "canonicalRequest", redacted_canonical(result->canonical_request));
+    if (result->string_to_sign != NULL)
+        json_object_set_new(sig, "stringToSign", json_string(result->string_to_sign));
+    if (result->signed_headers != NULL)
+        set_text(sig, "signedHeaders", result->signed_headers, strlen(result->signed_headers));
+    if (result->client_signature != NULL)
+        set_text(sig, "clientSignature", result->client_signature, strlen(result->client_signature));
+    /* the headers as they arrived, so a header the SDK signed but a proxy changed shows up */
+    json_t *headers = json_array();
+    size_t n;
+    wg_header_t *hs = wg_server_request_headers(req, &n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *pair = json_array();
+        json_array_append_new(pair, json_stringn(hs[i].name, hs[i].name_len) ?: json_string("?"));
+        if (is_secret_name(hs[i].name, hs[i].name_len))
+            json_array_append_new(pair, json_string("(redacted)"));
+        else
+            json_array_append_new(pair, json_stringn(hs[i].value, hs[i].value_len) ?: json_string("(not UTF-8)"));
+        json_array_append_new(headers, pair);
+    }
+    free(hs);
+    json_object_set_new(sig, "headers", headers);
+    json_decref(g.sig);
+    g.sig = sig;
+    g.sig_req = req;
+}
+
+void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_len)
+{
+    json_t *e = new_entry("mgmt", NULL);
+    char id[WG_ID_LEN * 3 + 1];
+    size_t id_len;
+    if (raw_id_len < sizeof(id) && wg_url_decode(raw_id, raw_id_len, id, &id_len, 0) == 0)
+        json_object_set_new(e, "conn", json_stringn(id, id_len) ?: json_string("(malformed)"));
+    json_object_set_new(e, "method", json_stringn(req->method.base, req->method.len) ?: json_string("?"));
+    json_object_set_new(e, "status", json_integer(req->res.status));
+    for (size_t i = 0; i < req->res.headers.size; i++) {
+        const h2o_header_t *h = &req->res.headers.entries[i];
+        if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("x-amzn-errortype")))
+            json_object_set_new(e, "errorType", json_stringn(h->value.base, h->value.len) ?: json_string("?"));
+    }
+    if (req->entity.base != NULL)
+        json_object_set_new(e, "bytes", json_integer((json_int_t)req->entity.len));
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    double ms = (double)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1000.0 +
+                (double)(now.tv_usec - req->timestamps.request_begin_at.tv_usec) / 1000.0;
+    json_object_set_new(e, "latencyMs", json_real((double)(long long)(ms * 1000.0) / 1000.0));
+    if (g.sig != NULL && g.sig_req == req)
+        json_object_set_new(e, "signature", json_incref(g.sig));
+    json_decref(g.sig);
+    g.sig = NULL;
+    g.sig_req = NULL;
+    wg_inspector_add(e);
+}

@@ -1,0 +1,162 @@
+/*
+ * inspector.h: the inspector's memory (NOT part of AWS): a bounded ring of what happened - frames
+ * in and out, events sent to integrations and their answers, management calls (with, for a refused
+ * signature, the canonical request and string-to-sign wsgate computed beside what the client
+ * signed), authorizer decisions - and the pages watching it (inspector_http.c serves them).
+ *
+ * Cost when no page is open: every hook is a static inline check of one counter,
+ * wg_inspector_watchers, and nothing is recorded. While at least one page is open, each hook
+ * serialises one JSON entry into the ring, which keeps at most --inspector-history entries and
+ * WG_LIMIT_INSPECTOR_BYTES bytes (oldest dropped first); every string field is cut at
+ * WG_LIMIT_INSPECTOR_FIELD_BYTES. Credentials are redacted as in --verbose.
+ *
+ * Entries are JSON objects {"seq": N, "t": ms since the epoch, "kind": K, "conn": id, ...}; the
+ * kinds and their members are listed in docs/inspector.md. Everything runs on the loop thread.
+ */
+#ifndef WG_INSPECTOR_H
+#define WG_INSPECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- the ring (pure; unit-tested) ------------------------------------------------------------ */
+
+typedef struct wg_inspector_entry {
+    uint64_t seq;
+    char *text; /* malloc'd JSON, NUL-terminated */
+    size_t len;
+} wg_inspector_entry_t;
+
+typedef struct wg_inspector_ring wg_inspector_ring_t;
+
+/** A ring keeping at most `capacity` entries (>= 1) and `max_bytes` bytes of text. */
+wg_inspector_ring_t *wg_inspector_ring_new(size_t capacity, size_t max_bytes);
+void wg_inspector_ring_free(wg_inspector_ring_t *ring);
+/** Appends `text` (taken; `len` bytes) as entry number wg_inspector_ring_next_seq() and drops the
+ * oldest entries until both bounds hold again (the new entry is always kept). Returns its seq. */
+uint64_t wg_inspector_ring_push(wg_inspector_ring_t *ring, char *text, size_t len);
+/** The entry numbered `seq`, or NULL when it was dropped or not written yet. Borrowed. */
+const wg_inspector_entry_t *wg_inspector_ring_get(const wg_inspector_ring_t *ring, uint64_t seq);
+/** The seq of the oldest kept entry (== next_seq when empty), and of the next entry. First is 1. */
+uint64_t wg_inspector_ring_oldest_seq(const wg_inspector_ring_t *ring);
+uint64_t wg_inspector_ring_next_seq(const wg_inspector_ring_t *ring);
+size_t wg_inspector_ring_count(const wg_inspector_ring_t *ring);
+size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring);
+
+/* ---- the process's inspector ----------------------------------------------------------------- */
+
+struct wg_server;
+struct st_h2o_req_t;
+struct wg_ws_close_info;
+struct wg_route_config;
+struct wg_integration_result;
+struct wg_auth_decision;
+struct wg_sigv4_request;
+struct wg_sigv4_result;
+
+/** Pages watching (open event streams). 0: every hook returns at once. */
+extern unsigned wg_inspector_watchers;
+
+/** Sets up the inspector for `server` (enabled or not per its config). Call once, after the
+ * server's loop exists. */
+void wg_inspector_init(struct wg_server *server);
+void wg_inspector_dispose(void);
+/** 1 when /_wsgate/ is served (loopback bind, or --inspector; never with --no-inspector). */
+int wg_inspector_is_enabled(void);
+/** The ring (NULL before init). */
+wg_inspector_ring_t *wg_inspector_ring(void);
+/** Adds `entry` (taken; must be a JSON object) to the ring, stamped with seq and t, and wakes the
+ * watchers. Exposed for the HTTP side (action results) and for tests. */
+struct json_t;
+void wg_inspector_add(struct json_t *entry);
+/** Called by inspector_http.c when a new entry should go to the watchers. */
+void wg_inspector_http_wake(void);
+
+/* Out-of-line halves of the hooks below (only called while a page watches). */
+void wg_inspector_record_open(const char *conn_id, struct st_h2o_req_t *req, const char *source_ip,
+                              const char *user_agent);
+void wg_inspector_record_rejected(const char *conn_id, int status, const char *why);
+void wg_inspector_record_auth(const char *conn_id, const struct wg_auth_decision *decision);
+void wg_inspector_record_frame(const char *conn_id, const char *dir, const char *source, const void *data,
+                               size_t len);
+void wg_inspector_record_server_close(const char *conn_id, int code, const char *reason);
+void wg_inspector_record_closed(const char *conn_id, const struct wg_ws_close_info *info, int code,
+                                const char *reason);
+void wg_inspector_record_call(const char *conn_id, const char *request_id, const struct wg_route_config *route,
+                              const char *event, size_t event_len);
+void wg_inspector_record_answer(const char *conn_id, const char *request_id, const struct wg_route_config *route,
+                                const struct wg_integration_result *result);
+void wg_inspector_record_signature(struct st_h2o_req_t *req, const struct wg_sigv4_result *result);
+void wg_inspector_record_mgmt(struct st_h2o_req_t *req, const char *raw_id, size_t raw_id_len);
+
+/* ---- hooks: one line at each place where something happens ----------------------------------- */
+
+/** A handshake accepted (the 101 is on its way); `req` is the handshake (query read from it). */
+static inline void wg_inspector_note_open(const char *conn_id, struct st_h2o_req_t *req, const char *source_ip,
+                                          const char *user_agent)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_open(conn_id, req, source_ip, user_agent);
+}
+/** A handshake refused with `status`. */
+static inline void wg_inspector_note_rejected(const char *conn_id, int status, const char *why)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_rejected(conn_id, status, why);
+}
+/** The authorizer's decision on a handshake. */
+static inline void wg_inspector_note_auth(const char *conn_id, const struct wg_auth_decision *decision)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_auth(conn_id, decision);
+}
+/** A text message: dir "in" (from the client) or "out" (source: "postToConnection",
+ * "routeResponse", "errorFrame"). */
+static inline void wg_inspector_note_frame(const char *conn_id, const char *dir, const char *source,
+                                           const void *data, size_t len)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_frame(conn_id, dir, source, data, len);
+}
+/** wsgate sends a close frame (DeleteConnection, timeout, test control, shutdown). */
+static inline void wg_inspector_note_server_close(const char *conn_id, int code, const char *reason)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_server_close(conn_id, code, reason);
+}
+/** The connection is over; `code`/`reason` are what $disconnect reports. */
+static inline void wg_inspector_note_closed(const char *conn_id, const struct wg_ws_close_info *info, int code,
+                                            const char *reason)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_closed(conn_id, info, code, reason);
+}
+/** An event goes to the route's integration. */
+static inline void wg_inspector_note_call(const char *conn_id, const char *request_id,
+                                          const struct wg_route_config *route, const char *event, size_t event_len)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_call(conn_id, request_id, route, event, event_len);
+}
+/** The integration answered (or failed) the call with this request id. */
+static inline void wg_inspector_note_answer(const char *conn_id, const char *request_id,
+                                            const struct wg_route_config *route,
+                                            const struct wg_integration_result *result)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_answer(conn_id, request_id, route, result);
+}
+/** A management request's signature was refused: kept for the wg_inspector_note_mgmt that follows. */
+static inline void wg_inspector_note_signature(struct st_h2o_req_t *req, const struct wg_sigv4_result *result)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_signature(req, result);
+}
+/** A management call has been answered (status and error type read from req->res). */
+static inline void wg_inspector_note_mgmt(struct st_h2o_req_t *req, const char *raw_id, size_t raw_id_len)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_mgmt(req, raw_id, raw_id_len);
+}
+
+#endif
