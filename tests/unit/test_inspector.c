@@ -1,0 +1,180 @@
+/*
+ * test_inspector.c: the inspector's ring (entry count and byte budget, lookup by seq) and its
+ * hooks: nothing is recorded while no page watches, fields are cut at the field limit,
+ * --inspector-history bounds the entries, credentials in events are redacted.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "inspector.h"
+#include "limits.h"
+#include "server.h"
+
+static char *dup_text(const char *s)
+{
+    char *p = strdup(s);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+START_TEST(test_ring_capacity)
+{
+    wg_inspector_ring_t *ring = wg_inspector_ring_new(3, 1 << 20);
+    ck_assert_uint_eq(wg_inspector_ring_next_seq(ring), 1);
+    ck_assert_uint_eq(wg_inspector_ring_oldest_seq(ring), 1);
+    const char *texts[] = {"a", "b", "c", "d", "e"};
+    for (int i = 0; i < 5; i++)
+        ck_assert_uint_eq(wg_inspector_ring_push(ring, dup_text(texts[i]), 1), (uint64_t)i + 1);
+    ck_assert_uint_eq(wg_inspector_ring_count(ring), 3);
+    ck_assert_uint_eq(wg_inspector_ring_oldest_seq(ring), 3);
+    ck_assert_uint_eq(wg_inspector_ring_next_seq(ring), 6);
+    ck_assert_ptr_null(wg_inspector_ring_get(ring, 1));
+    ck_assert_ptr_null(wg_inspector_ring_get(ring, 2));
+    ck_assert_ptr_null(wg_inspector_ring_get(ring, 6));
+    ck_assert_str_eq(wg_inspector_ring_get(ring, 3)->text, "c");
+    ck_assert_str_eq(wg_inspector_ring_get(ring, 5)->text, "e");
+    ck_assert_uint_eq(wg_inspector_ring_get(ring, 4)->seq, 4);
+    ck_assert_uint_eq(wg_inspector_ring_bytes(ring), 3);
+    wg_inspector_ring_free(ring);
+}
+END_TEST
+
+START_TEST(test_ring_byte_budget)
+{
+    wg_inspector_ring_t *ring = wg_inspector_ring_new(100, 10);
+    for (int i = 0; i < 5; i++) {
+        wg_inspector_ring_push(ring, dup_text("1234"), 4);
+        ck_assert_uint_le(wg_inspector_ring_bytes(ring), 10);
+    }
+    ck_assert_uint_eq(wg_inspector_ring_count(ring), 2);
+    ck_assert_uint_eq(wg_inspector_ring_oldest_seq(ring), 4);
+    /* an entry bigger than the whole budget is still kept, alone */
+    wg_inspector_ring_push(ring, dup_text("0123456789abcdef"), 16);
+    ck_assert_uint_eq(wg_inspector_ring_count(ring), 1);
+    ck_assert_str_eq(wg_inspector_ring_get(ring, 6)->text, "0123456789abcdef");
+    wg_inspector_ring_push(ring, dup_text("xy"), 2);
+    ck_assert_uint_eq(wg_inspector_ring_count(ring), 1);
+    ck_assert_uint_eq(wg_inspector_ring_bytes(ring), 2);
+    wg_inspector_ring_free(ring);
+}
+END_TEST
+
+static wg_config_t cfg;
+static wg_server_t server;
+
+static void start_inspector(uint32_t history)
+{
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&server, 0, sizeof(server));
+    cfg.host = "127.0.0.1";
+    cfg.inspector_history = history;
+    server.config = &cfg;
+    wg_inspector_watchers = 0;
+    wg_inspector_init(&server);
+}
+
+START_TEST(test_nothing_recorded_without_a_page)
+{
+    start_inspector(0);
+    ck_assert(wg_inspector_is_enabled());
+    wg_inspector_note_frame("CONN", "in", NULL, "hello", 5);
+    wg_inspector_note_rejected("CONN", 403, "no");
+    ck_assert_uint_eq(wg_inspector_ring_count(wg_inspector_ring()), 0);
+    wg_inspector_watchers = 1;
+    wg_inspector_note_frame("CONN", "in", NULL, "<script>x</script>", 18);
+    ck_assert_uint_eq(wg_inspector_ring_count(wg_inspector_ring()), 1);
+    const char *text = wg_inspector_ring_get(wg_inspector_ring(), 1)->text;
+    ck_assert_ptr_nonnull(strstr(text, "\"kind\":\"frame\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"conn\":\"CONN\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"data\":\"<script>x</script>\""));
+    ck_assert_ptr_nonnull(strstr(text, "{\"seq\":1,"));
+    wg_inspector_watchers = 0;
+    wg_inspector_dispose();
+}
+END_TEST
+
+START_TEST(test_history_and_field_limits)
+{
+    start_inspector(5);
+    wg_inspector_watchers = 1;
+    for (int i = 0; i < 10; i++)
+        wg_inspector_note_frame("CONN", "out", "postToConnection", "x", 1);
+    ck_assert_uint_eq(wg_inspector_ring_count(wg_inspector_ring()), 5);
+    ck_assert_uint_eq(wg_inspector_ring_oldest_seq(wg_inspector_ring()), 6);
+    size_t big = WG_LIMIT_INSPECTOR_FIELD_BYTES + 5000;
+    char *data = malloc(big);
+    ck_assert_ptr_nonnull(data);
+    memset(data, 'a', big);
+    data[WG_LIMIT_INSPECTOR_FIELD_BYTES - 1] = (char)0xC3; /* a 2-byte character across the cut */
+    data[WG_LIMIT_INSPECTOR_FIELD_BYTES] = (char)0xA9;
+    wg_inspector_note_frame("CONN", "in", NULL, data, big);
+    free(data);
+    const wg_inspector_entry_t *e = wg_inspector_ring_get(wg_inspector_ring(), 11);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_lt(e->len, WG_LIMIT_INSPECTOR_FIELD_BYTES + 300);
+    ck_assert_uint_gt(e->len, WG_LIMIT_INSPECTOR_FIELD_BYTES - 10);
+    ck_assert_ptr_nonnull(strstr(e->text, "\"truncated\":true"));
+    ck_assert_ptr_null(strstr(e->text, "not UTF-8")); /* cut on the character boundary */
+    wg_inspector_watchers = 0;
+    wg_inspector_dispose();
+}
+END_TEST
+
+START_TEST(test_event_credentials_redacted)
+{
+    start_inspector(0);
+    wg_inspector_watchers = 1;
+    wg_route_config_t route;
+    memset(&route, 0, sizeof(route));
+    route.key = "$connect";
+    route.type = WG_INTEGRATION_HTTP;
+    route.uri = "http://127.0.0.1:9/";
+    const char *event = "{\"headers\":{\"Authorization\":\"Bearer SECRET1\",\"X-Ok\":\"visible\"},"
+                        "\"multiValueHeaders\":{\"Cookie\":[\"SECRET2\"]},"
+                        "\"queryStringParameters\":{\"X-Amz-Security-Token\":\"SECRET3\"}}";
+    wg_inspector_note_call("CONN", "REQ", &route, event, strlen(event));
+    const char *text = wg_inspector_ring_get(wg_inspector_ring(), 1)->text;
+    ck_assert_ptr_null(strstr(text, "SECRET"));
+    ck_assert_ptr_nonnull(strstr(text, "visible"));
+    ck_assert_ptr_nonnull(strstr(text, "\"routeKey\":\"$connect\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"target\":\"http://127.0.0.1:9/\""));
+    wg_inspector_watchers = 0;
+    wg_inspector_dispose();
+}
+END_TEST
+
+START_TEST(test_enabled_only_on_loopback_unless_asked)
+{
+    start_inspector(0);
+    wg_inspector_dispose();
+    cfg.host = "0.0.0.0";
+    wg_inspector_init(&server);
+    ck_assert(!wg_inspector_is_enabled());
+    wg_inspector_dispose();
+    cfg.inspector_mode = 1;
+    wg_inspector_init(&server);
+    ck_assert(wg_inspector_is_enabled());
+    wg_inspector_dispose();
+    cfg.host = "127.0.0.1";
+    cfg.inspector_mode = -1;
+    wg_inspector_init(&server);
+    ck_assert(!wg_inspector_is_enabled());
+    wg_inspector_dispose();
+}
+END_TEST
+
+Suite *wg_test_suite_inspector(void)
+{
+    Suite *s = suite_create("inspector");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_ring_capacity);
+    tcase_add_test(tc, test_ring_byte_budget);
+    tcase_add_test(tc, test_nothing_recorded_without_a_page);
+    tcase_add_test(tc, test_history_and_field_limits);
+    tcase_add_test(tc, test_event_credentials_redacted);
+    tcase_add_test(tc, test_enabled_only_on_loopback_unless_asked);
+    suite_add_tcase(s, tc);
+    return s;
+}
