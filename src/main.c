@@ -9,6 +9,40 @@
 #include "replay.h"
 #include "server.h"
 
+/* Where each route goes, one line each, so a config file's effect is visible without --verbose. */
+static void announce_routes(const wg_config_t *cfg)
+{
+    for (size_t i = 0; i < cfg->num_routes; i++) {
+        const wg_route_config_t *r = &cfg->routes[i];
+        const char *two_way = r->is_two_way ? " (two-way)" : "";
+        switch (r->type) {
+        case WG_INTEGRATION_HTTP:
+            wg_log_info("route %-12s -> http: the Lambda proxy event POSTed to %s%s", r->key, r->uri, two_way);
+            break;
+        case WG_INTEGRATION_LAMBDA:
+            wg_log_info("route %-12s -> lambda: function %s through the Invoke API at %s%s", r->key, r->function,
+                        r->uri, two_way);
+            break;
+        case WG_INTEGRATION_HTTP_PROXY:
+            wg_log_info("route %-12s -> http_proxy: %s %s (the raw message)%s", r->key, r->method, r->uri, two_way);
+            break;
+        case WG_INTEGRATION_MOCK:
+            wg_log_info("route %-12s -> mock: statusCode %d%s", r->key, r->mock_status, two_way);
+            break;
+        case WG_INTEGRATION_DEMO:
+            wg_log_info("route %-12s -> demo: the built-in echo backend", r->key);
+            break;
+        default:
+            wg_log_info("route %-12s -> %s: %s%s", r->key, wg_integration_type_name(r->type),
+                        r->function != NULL ? r->function : r->uri != NULL ? r->uri : "", two_way);
+            break;
+        }
+    }
+    if (cfg->is_auth_emulator_default)
+        wg_log_info("management API: --auth none because %s is an aws-apigw-ws-emulator config (its @connections is "
+                    "unsigned); pass --auth sigv4 to require signatures", cfg->config_path);
+}
+
 static void announce(const wg_server_t *server, const wg_config_t *cfg)
 {
     const char *base = cfg->is_custom_domain ? "" : "/";
@@ -23,6 +57,7 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
         wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients", cfg->host);
     if (!is_loopback && cfg->has_test_control)
         wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients", cfg->host);
+    announce_routes(cfg);
     for (size_t i = 0; i < cfg->num_routes; i++) {
         const wg_route_config_t *r = &cfg->routes[i];
         if (r->type == WG_INTEGRATION_DEMO) {
