@@ -165,15 +165,16 @@ START_TEST(test_recorder_format)
     const char *event = "{\"requestContext\":{\"routeKey\":\"chat\",\"messageId\":\"BFaVtfGSIAMCKug=\","
                         "\"eventType\":\"MESSAGE\",\"connectedAt\":1731332735513},"
                         "\"body\":\"{\\\"action\\\": \\\"chat\\\"}\",\"isBase64Encoded\":false}";
-    wg_recorder_event(rec, "$connect", "BFaT_fALIAMCKug=", "{\"headers\":{}}", 14, 200, NULL, 0);
-    wg_recorder_event(rec, "chat", "BFaT_fALIAMCKug=", event, strlen(event), 200,
+    wg_recorder_event(rec, "$connect", 0, "BFaT_fALIAMCKug=", "{\"headers\":{}}", 14, 200, NULL, 0);
+    wg_recorder_event(rec, "chat", 1, "BFaT_fALIAMCKug=", event, strlen(event), 200,
                       "{\"statusCode\":200}", 18);
-    wg_recorder_event(rec, "$default", "BFaT_fALIAMCKug=", "not json", 8, 0, "\xff\xfe", 2);
+    wg_recorder_event(rec, "$default", 0, "BFaT_fALIAMCKug=", "not json", 8, 0, "\xff\xfe", 2);
     wg_recorder_close(rec);
 
     json_t *doc = load("0002-chat.json");
     keys_of(doc, keys, sizeof(keys));
-    ck_assert_str_eq(keys, "routeKey,connectionId,event,response");
+    ck_assert_str_eq(keys, "routeKey,connectionId,twoWay,event,response");
+    ck_assert(json_is_true(json_object_get(doc, "twoWay")));
     ck_assert_str_eq(json_string_value(json_object_get(doc, "routeKey")), "chat");
     ck_assert_str_eq(json_string_value(json_object_get(doc, "connectionId")), "BFaT_fALIAMCKug=");
     json_t *ev = json_object_get(doc, "event");
@@ -212,8 +213,20 @@ START_TEST(test_recorder_format)
     /* reopening continues the numbering; no .tmp files are left */
     rec = wg_recorder_open(tmpdir, err, sizeof(err));
     ck_assert_ptr_nonnull(rec);
-    wg_recorder_event(rec, "$disconnect", "BFaT_fALIAMCKug=", "{}", 2, 200, "", 0);
+    wg_recorder_event(rec, "$disconnect", 0, "BFaT_fALIAMCKug=", "{}", 2, 200, "", 0);
+    wg_recorder_side_effect(rec, "postToConnection", "BFaT_fALIAMCKug=", "bye", 3);
+    wg_recorder_side_effect(rec, "postToConnection", "BFaT_fALIAMCKug=", "\xff", 1);
     wg_recorder_close(rec);
+    doc = load("0005-postToConnection.json");
+    keys_of(doc, keys, sizeof(keys));
+    ck_assert_str_eq(keys, "postToConnection");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "postToConnection"), "connectionId")),
+                     "BFaT_fALIAMCKug=");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "postToConnection"), "data")), "bye");
+    json_decref(doc);
+    doc = load("0006-postToConnection.json");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "postToConnection"), "dataBase64")), "/w==");
+    json_decref(doc);
     char path[512];
     snprintf(path, sizeof(path), "%s/0004-disconnect.json", tmpdir);
     ck_assert_int_eq(access(path, R_OK), 0);
@@ -227,7 +240,7 @@ START_TEST(test_recorder_format)
         ck_assert_ptr_null(strstr(e->d_name, ".tmp"));
     }
     closedir(d);
-    ck_assert_int_eq(files, 4);
+    ck_assert_int_eq(files, 6);
     remove_tmpdir();
 }
 END_TEST
@@ -241,7 +254,7 @@ START_TEST(test_recorder_open_errors)
     ck_assert_ptr_null(wg_recorder_open("/nonexistent-parent-wg/x", err, sizeof(err)));
     ck_assert_ptr_nonnull(strstr(err, "--record"));
     wg_recorder_close(NULL);
-    wg_recorder_event(NULL, "$connect", "x", "{}", 2, 200, NULL, 0); /* no-op, no crash */
+    wg_recorder_event(NULL, "$connect", 0, "x", "{}", 2, 200, NULL, 0); /* no-op, no crash */
 }
 END_TEST
 
