@@ -1300,7 +1300,7 @@ int wg_replay_main(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c, status = 2;
-    while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': opt.backend = optarg; break;
         case 's': opt.stage = optarg; break;

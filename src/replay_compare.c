@@ -9,7 +9,8 @@
  *   AWS's layout (ids.c);
  * - keys named requestTimeEpoch, connectedAt, or ending in "At", "Time", "time", "Epoch",
  *   "timestamp"/"Timestamp": the same JSON type, and for strings the same timestamp format;
- * - any string that is an ISO-8601 or API Gateway requestTime timestamp: the same format;
+ * - any string that is an ISO-8601 or API Gateway requestTime timestamp: the same format; any
+ *   13-digit integer (epoch milliseconds): any other 13-digit integer;
  * - the recorded session's connection IDs are replaced by the replay's inside every recorded
  *   string (and text body) first, so a backend that echoes "you are <id>" still matches.
  */
@@ -148,6 +149,13 @@ static int is_timestamp(const char *s)
         return 1;
     return n == 26 && shape[2] == '/' && shape[6] == '/' && strcmp(shape + 11, ":99:99:99 +9999") == 0 &&
            isalpha((unsigned char)s[3]);
+}
+
+/* 1 for a 13-digit integer: milliseconds since 1970 (2001-09 to 2286-11), the epoch form of
+ * requestTimeEpoch and connectedAt. Nothing else a backend counts has 13 digits. */
+static int is_epoch_ms(json_int_t v)
+{
+    return v >= 1000000000000LL && v < 10000000000000LL;
 }
 
 static int has_suffix(const char *s, const char *suffix)
@@ -374,7 +382,7 @@ static int compare_json(const char *what, const char *path, const char *key, jso
     case JSON_STRING:
         return compare_strings(what, path, key, want, got, opt, diff);
     case JSON_INTEGER:
-        if (is_time_key(key))
+        if (is_time_key(key) || (is_epoch_ms(json_integer_value(want)) && is_epoch_ms(json_integer_value(got))))
             return 1;
         return json_integer_value(want) == json_integer_value(got) ? 1 : differ(what, path, want, got, diff);
     case JSON_REAL:
