@@ -372,6 +372,16 @@ def test_aws_scenarios_against_a_good_backend(chat):
     captures = REPO_ROOT / "fixtures"
     query = json.loads((captures / "ws-connect-legacy-2019-03-us-west-2-query.json").read_text())
     message = json.loads((captures / "ws-message-2024-11-us-east-1.json").read_text())
+    connect = json.loads((captures / "ws-connect-2024-11-us-east-1.json").read_text())
+    disconnect = json.loads((captures / "ws-disconnect-1005-2024-11-us-east-1.json").read_text())
+    # AWS's shape: the captures' keys in the captures' order (the query keys where AWS puts them)
+    assert list(events[0]) == ["headers", "multiValueHeaders", "queryStringParameters",
+                               "multiValueQueryStringParameters", "requestContext", "isBase64Encoded"]
+    assert list(events[5]) == list(connect)
+    assert list(events[0]["requestContext"]) == list(connect["requestContext"])
+    assert list(events[1]) == list(message) and list(events[1]["requestContext"]) == list(message["requestContext"])
+    assert list(events[4]) == list(disconnect)
+    assert list(events[4]["requestContext"]) == list(disconnect["requestContext"])
     assert events[0]["queryStringParameters"] == query["queryStringParameters"]
     assert events[1]["body"] == message["body"]
     assert events[3]["body"] == "hello from a plain text client"
