@@ -74,7 +74,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return wg_replay_main(argc - 1, argv + 1);
     wg_config_t cfg;
-    char err[512] = "";
+    char err[2048] = ""; /* room for an error listing every unmapped function */
     int rc = wg_config_load(&cfg, argc, argv, err, sizeof(err));
     if (rc == WG_CONFIG_EXIT) {
         wg_config_free(&cfg);
