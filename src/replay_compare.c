@@ -136,6 +136,15 @@ static void digit_shape(const char *s, char *out, size_t out_size)
     out[i] = '\0';
 }
 
+/* Like digit_shape, letters also replaced (by 'a'): "06/Dec/..." and "22/Nov/..." have one shape. */
+static void time_shape(const char *s, char *out, size_t out_size)
+{
+    digit_shape(s, out, out_size);
+    for (size_t i = 0; out[i] != '\0'; i++)
+        if (isalpha((unsigned char)out[i]))
+            out[i] = 'a';
+}
+
 /* 1 when `s` is a timestamp: ISO-8601 (2026-11-22T10:00:00[.mmm][Z|+hh:mm]) or API Gateway's
  * requestTime (22/Nov/2026:10:00:00 +0000). */
 static int is_timestamp(const char *s)
@@ -299,15 +308,15 @@ static int compare_strings(const char *what, const char *path, const char *key, 
         return 1;
     if (is_timestamp(a) || is_timestamp(b)) {
         char sa[64], sb[64];
-        digit_shape(a, sa, sizeof(sa));
-        digit_shape(b, sb, sizeof(sb));
+        time_shape(a, sa, sizeof(sa));
+        time_shape(b, sb, sizeof(sb));
         if (is_timestamp(a) && is_timestamp(b) && strcmp(sa, sb) == 0)
             return 1;
     }
-    if (is_time_key(key)) {
+    if (is_time_key(key) && strpbrk(a, "0123456789") != NULL && strpbrk(b, "0123456789") != NULL) {
         char sa[64], sb[64];
-        digit_shape(a, sa, sizeof(sa));
-        digit_shape(b, sb, sizeof(sb));
+        time_shape(a, sa, sizeof(sa));
+        time_shape(b, sb, sizeof(sb));
         if (strcmp(sa, sb) == 0)
             return 1;
     }
