@@ -868,7 +868,7 @@ out:
 
 static const char usage_text[] =
     "usage: wsgate [options]\n"
-    "       wsgate replay --backend URL [FIXTURE_DIR]\n"
+    "       wsgate replay --backend URL [FIXTURE_DIR | --aws-scenarios]   (wsgate replay --help)\n"
     "\n"
     "A local, SigV4-faithful emulator of AWS API Gateway WebSocket APIs.\n"
     "\n"
