@@ -946,18 +946,20 @@ static int compare_posts(replay_run_t *run, const replay_step_t *step, wg_replay
             used[match] = 1;
             wg_replay_compare_payload(label, want->data, want->len, got[match].data, got[match].len, copt, diff);
         } else {
-            wg_replay_diff_add(diff, "    postToConnection #%zu to c%d: recorded, not replayed (data %.*s%s)", w + 1,
-                               target ? target->number : 0, (int)(want->len > 200 ? 200 : want->len), want->data,
-                               want->len > 200 ? "..." : "");
+            char *shown = wg_replay_show_text(want->data, want->len);
+            wg_replay_diff_add(diff, "    postToConnection #%zu to c%d: recorded, not replayed (data %s)", w + 1,
+                               target ? target->number : 0, shown);
+            free(shown);
         }
     }
     for (size_t g = 0; g < num_got; g++) {
         if (used[g])
             continue;
         same = 0;
-        wg_replay_diff_add(diff, "    postToConnection to c%d: replayed, not in the recording (data %.*s%s)",
-                           conn_number_of(run, got[g].connection_id, 0), (int)(got[g].len > 200 ? 200 : got[g].len),
-                           got[g].data, got[g].len > 200 ? "..." : "");
+        char *shown = wg_replay_show_text(got[g].data, got[g].len);
+        wg_replay_diff_add(diff, "    postToConnection to c%d: replayed, not in the recording (data %s)",
+                           conn_number_of(run, got[g].connection_id, 0), shown);
+        free(shown);
     }
     free(used);
     return same;

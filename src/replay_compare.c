@@ -403,10 +403,28 @@ static int compare_json(const char *what, const char *path, const char *key, jso
     }
 }
 
-/* A text payload for a diff line: cut, with control characters shown as escapes by jansson. */
-static char *show_text(const char *s, size_t len)
+/* A text payload for a diff line: cut, quoted, control characters escaped by jansson; bytes that
+ * are not UTF-8 (a backend may send any) as \xNN. New string. */
+char *wg_replay_show_text(const char *s, size_t len)
 {
-    json_t *v = json_stringn_nocheck(s, len > WG_REPLAY_DIFF_VALUE_CHARS ? WG_REPLAY_DIFF_VALUE_CHARS : len);
+    size_t n = len > WG_REPLAY_DIFF_VALUE_CHARS ? WG_REPLAY_DIFF_VALUE_CHARS : len;
+    json_t *v = json_stringn(s, n);
+    if (v == NULL) {
+        /* not UTF-8 (or cut inside a character): every byte >= 0x80 written as \xNN */
+        char *ascii = malloc(n * 4 + 1);
+        if (ascii == NULL)
+            abort();
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x80)
+                k += (size_t)sprintf(ascii + k, "\\x%02X", c);
+            else
+                ascii[k++] = (char)c;
+        }
+        v = json_stringn(ascii, k);
+        free(ascii);
+    }
     char *out = show(v);
     json_decref(v);
     return out;
@@ -425,7 +443,7 @@ int wg_replay_compare_payload(const char *what, const char *want, size_t want_le
         char *t = translate_ids(want != NULL ? want : "", want != NULL ? want_len : 0, opt, &tlen);
         same = tlen == got_len && (got_len == 0 || memcmp(t, got, got_len) == 0);
         if (!same) {
-            char *sa = show_text(want != NULL ? want : "", want_len), *sb = show_text(got != NULL ? got : "", got_len);
+            char *sa = wg_replay_show_text(want != NULL ? want : "", want_len), *sb = wg_replay_show_text(got != NULL ? got : "", got_len);
             wg_replay_diff_add(diff, "    %s: recorded %s, replayed %s", what, sa, sb);
             free(sa);
             free(sb);

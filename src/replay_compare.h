@@ -67,6 +67,10 @@ int wg_replay_compare_payload(const char *what, const char *want, size_t want_le
 int wg_replay_compare_answers(const wg_replay_answer_t *want, const wg_replay_answer_t *got, int is_connect,
                               int compare_body, const wg_replay_compare_options_t *opt, wg_replay_diff_t *diff);
 
+/** `s` (len bytes, any bytes) as a quoted, escaped, cut string for a report line: valid UTF-8
+ * whatever the input (bytes that are not UTF-8 as \xNN). New string (free). */
+char *wg_replay_show_text(const char *s, size_t len);
+
 /** 1 when `s` (len bytes) is an ID in API Gateway's layout: 15 of [A-Za-z0-9_-] and '='. */
 int wg_replay_is_aws_id(const char *s, size_t len);
 

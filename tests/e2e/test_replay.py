@@ -305,7 +305,7 @@ def test_post_to_connection_during_replay_is_compared(wsgate, chat, tmp_path):
     assert code == 1, out
     assert 'postToConnection #1 to c1 data: recorded "pushed:one", replayed "PUSHED:one"' in out, out
     assert "postToConnection: recorded 1 call, replayed 2" in out
-    assert 'postToConnection to c1: replayed, not in the recording (data again)' in out
+    assert 'postToConnection to c1: replayed, not in the recording (data "again")' in out
 
 
 def test_junit_report_is_read_by_a_junit_parser(wsgate, chat, tmp_path):
