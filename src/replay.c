@@ -742,6 +742,8 @@ typedef struct replay_options {
     const char *junit;
     const char **ignore;
     size_t num_ignore;
+    const char **routes; /* --route KEY=URL, as given */
+    size_t num_routes;
     const char *host;
     int port;
     long timeout_ms;
@@ -843,6 +845,16 @@ static char *patch_event(replay_run_t *run, replay_step_t *step, replay_conn_t *
     return text;
 }
 
+/* Where an event of `route_key` goes: its --route KEY=URL, else --backend (NULL: neither). */
+static const char *backend_for(const replay_options_t *opt, const char *route_key)
+{
+    size_t n = strlen(route_key);
+    for (size_t i = 0; i < opt->num_routes; i++)
+        if (strncmp(opt->routes[i], route_key, n) == 0 && opt->routes[i][n] == '=')
+            return opt->routes[i] + n + 1;
+    return opt->backend;
+}
+
 /* What API Gateway would do with an answer to this event, as a one-line `summary`; returns 1
  * when that is a success for the event (judged alone: no recording). */
 static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_timeout, const char *err,
@@ -882,8 +894,11 @@ static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_tim
             snprintf(summary, size, "HTTP %d without a Lambda proxy result: a failed integration", a->http_status);
             return 0;
         }
-        snprintf(summary, size, "HTTP %d, no Lambda proxy result: fine on a one-way route (a two-way route would send "
-                 "the raw body)", a->http_status);
+        if (is_message)
+            snprintf(summary, size, "HTTP %d, no Lambda proxy result: fine on a one-way route (a two-way route would "
+                     "send the raw body)", a->http_status);
+        else
+            snprintf(summary, size, "HTTP %d, no Lambda proxy result (AWS ignores $disconnect answers)", a->http_status);
         return 1;
     }
     int ok2xx = a->status >= 200 && a->status <= 299;
@@ -1061,7 +1076,7 @@ static void run_step(replay_run_t *run, size_t index, replay_step_t *step)
     response_buf_t resp = {NULL, 0};
     char err[CURL_ERROR_SIZE + 32] = "";
     int is_timeout = 0;
-    int status = post_event(run->curl, opt->backend, event, len, opt->timeout_ms, &resp, err, sizeof(err), &is_timeout);
+    int status = post_event(run->curl, backend_for(opt, step->route), event, len, opt->timeout_ms, &resp, err, sizeof(err), &is_timeout);
     wg_replay_answer_t got;
     wg_replay_answer_read(status, resp.data, resp.len, &got);
 
@@ -1182,6 +1197,14 @@ static int run_session(const replay_options_t *opt)
         plan_free(&plan);
         return 2;
     }
+    for (size_t i = 0; i < plan.num_steps; i++) {
+        if (backend_for(opt, plan.steps[i].route) == NULL) {
+            fprintf(stderr, "wsgate replay: %s: no --route %s=URL and no --backend URL for it\n", plan.steps[i].name,
+                    plan.steps[i].route);
+            plan_free(&plan);
+            return 2;
+        }
+    }
     wg_replay_mgmt_t *mgmt = wg_replay_mgmt_start(opt->host, opt->port, err, sizeof(err));
     if (mgmt == NULL) {
         fprintf(stderr, "wsgate replay: %s\n", err);
@@ -1193,8 +1216,9 @@ static int run_session(const replay_options_t *opt)
         recorded += plan.steps[i].has_response;
     printf("replay: %zu events from %s%s (%zu with a recorded answer, %zu recorded PostToConnection calls)\n",
            plan.num_steps, opt->is_aws_scenarios ? "the AWS scenarios built from " : "", source, recorded, plan.num_posts);
-    printf("replay: backend %s; its PostToConnection calls: http://%s:%d/{stage}/@connections/{connectionId}\n",
-           opt->backend, opt->host, wg_replay_mgmt_port(mgmt));
+    printf("replay: backend %s%s; its PostToConnection calls: http://%s:%d/{stage}/@connections/{connectionId}\n",
+           opt->backend != NULL ? opt->backend : "per --route", opt->backend != NULL && opt->num_routes > 0 ? " (and --route)" : "",
+           opt->host, wg_replay_mgmt_port(mgmt));
     fflush(stdout);
 
     replay_run_t run;
@@ -1249,7 +1273,9 @@ static void usage(FILE *f)
             "with the recording. Events without a recorded answer (AWS captures, --aws-scenarios)\n"
             "are judged alone: is the answer a valid Lambda proxy result, and what would AWS do.\n"
             "Without FIXTURE_DIR: --aws-scenarios.\n"
-            "  --backend URL          the backend (required)\n"
+            "  --backend URL          the backend (required unless --route covers every route)\n"
+            "  --route KEY=URL        events of route KEY go to URL instead (repeatable), for\n"
+            "                         configs whose routes have their own uri\n"
             "  --aws-scenarios        a scripted session built from AWS's captures (fixtures/)\n"
             "  --ignore PATH          a JSON Pointer to skip in bodies and PostToConnection data\n"
             "                         (repeatable; a segment * matches any key or index)\n"
@@ -1285,14 +1311,17 @@ int wg_replay_main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},          {"junit", required_argument, NULL, 'j'},
         {"ignore", required_argument, NULL, 'i'},  {"aws-scenarios", no_argument, NULL, 'S'},
         {"port", required_argument, NULL, 'p'},    {"host", required_argument, NULL, 'H'},
-        {"settle", required_argument, NULL, 'w'},  {NULL, 0, NULL, 0},
+        {"settle", required_argument, NULL, 'w'},  {"route", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     replay_options_t opt = {.region = "us-east-1", .host = "127.0.0.1", .port = 3001,
                             .timeout_ms = WG_LIMIT_INTEGRATION_TIMEOUT_MS, .settle_ms = 1000};
     const char **ignore = calloc((size_t)argc + 1, sizeof(*ignore));
-    if (ignore == NULL)
+    const char **routes = calloc((size_t)argc + 1, sizeof(*routes));
+    if (ignore == NULL || routes == NULL)
         abort();
     opt.ignore = ignore;
+    opt.routes = routes;
 
     /* Accept both ("replay", args...) and ("wsgate", "replay", args...). */
     if (argc > 1 && strcmp(argv[1], "replay") == 0) {
@@ -1319,6 +1348,15 @@ int wg_replay_main(int argc, char **argv)
             }
             ignore[opt.num_ignore++] = optarg;
             break;
+        case 'R': {
+            const char *eq = strchr(optarg, '=');
+            if (eq == NULL || eq == optarg || (strncmp(eq + 1, "http://", 7) != 0 && strncmp(eq + 1, "https://", 8) != 0)) {
+                fprintf(stderr, "wsgate replay: --route expects ROUTE_KEY=http(s)://URL, got '%s'\n", optarg);
+                goto out;
+            }
+            routes[opt.num_routes++] = optarg;
+            break;
+        }
         case 'p': {
             long port;
             if (parse_ms("port", optarg, 0, &port) != 0 || port > 65535)
@@ -1347,12 +1385,12 @@ int wg_replay_main(int argc, char **argv)
         fprintf(stderr, "wsgate replay: unexpected argument %s\n", argv[optind]);
         goto out;
     }
-    if (opt.backend == NULL) {
-        fprintf(stderr, "wsgate replay: --backend URL is required\n");
+    if (opt.backend == NULL && opt.num_routes == 0) {
+        fprintf(stderr, "wsgate replay: --backend URL (or --route KEY=URL) is required\n");
         usage(stderr);
         goto out;
     }
-    if (strncmp(opt.backend, "http://", 7) != 0 && strncmp(opt.backend, "https://", 8) != 0) {
+    if (opt.backend != NULL && strncmp(opt.backend, "http://", 7) != 0 && strncmp(opt.backend, "https://", 8) != 0) {
         fprintf(stderr, "wsgate replay: --backend must be an http:// or https:// URL\n");
         goto out;
     }
@@ -1365,5 +1403,6 @@ int wg_replay_main(int argc, char **argv)
     status = run_session(&opt);
 out:
     free(ignore);
+    free(routes);
     return status;
 }

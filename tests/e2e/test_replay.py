@@ -43,6 +43,7 @@ class ChatBackend:
         self.mgmt_port = None          # where PostToConnection goes: wsgate, or the replay
         self.events = []               # every event received, parsed
         self.raw = []                  # every request body, as received
+        self.paths = []                # every request path
         self.lock = threading.Lock()
         backend = self
 
@@ -58,6 +59,7 @@ class ChatBackend:
                 with backend.lock:
                     backend.events.append(event)
                     backend.raw.append(raw)
+                    backend.paths.append(self.path)
                 answer = backend.handle(event)
                 body = json.dumps(answer).encode() if not isinstance(answer, bytes) else answer
                 self.send_response(200)
@@ -306,6 +308,18 @@ def test_post_to_connection_during_replay_is_compared(wsgate, chat, tmp_path):
     assert 'postToConnection #1 to c1 data: recorded "pushed:one", replayed "PUSHED:one"' in out, out
     assert "postToConnection: recorded 1 call, replayed 2" in out
     assert 'postToConnection to c1: replayed, not in the recording (data "again")' in out
+
+
+def test_route_sends_a_routes_events_to_its_own_url(wsgate, chat, tmp_path):
+    """Configs whose routes name their own uri: --route KEY=URL per route, --backend for the rest."""
+    rec_dir = record(wsgate, chat, tmp_path, chat_session)
+    echo_url = f"http://127.0.0.1:{chat.port}/echo-handler"
+    code, out, err, _ = replay(chat, rec_dir, "--route", f"echo={echo_url}")
+    assert code == 0, out + err
+    assert chat.paths[-6:] == ["/events", "/echo-handler", "/echo-handler", "/echo-handler", "/events", "/events"]
+    chat.mgmt_port = free_port()
+    code, out, err = run_replay("--route", f"echo={echo_url}", rec_dir, port=chat.mgmt_port)
+    assert code == 2 and "no --route $connect=URL and no --backend URL" in err, err
 
 
 def test_junit_report_is_read_by_a_junit_parser(wsgate, chat, tmp_path):
