@@ -760,7 +760,7 @@ typedef struct replay_run {
     replay_conn_t *conns;
     size_t num_conns;
     const char **ids_from, **ids_to; /* parallel views of conns, for the comparison */
-    FILE *junit;
+    replay_plan_t *plan;
     char *junit_cases; /* the <testcase> elements, written after the counts are known */
     size_t junit_len;
     int passed, failed, skipped;
@@ -1173,6 +1173,28 @@ static int write_junit(const replay_run_t *run, const char *suite, double second
     return 0;
 }
 
+/* The session itself, in wg_replay_mgmt_run's worker thread: every step, then the late calls. */
+static int run_steps(void *arg)
+{
+    replay_run_t *run = arg;
+    size_t recorded = 0;
+    for (size_t i = 0; i < run->plan->num_steps; i++) {
+        recorded += run->plan->steps[i].has_response;
+        run_step(run, i + 1, &run->plan->steps[i]);
+        fflush(stdout);
+    }
+    /* A call that arrives after the last event's answer has no event left to be compared with. */
+    size_t late = wg_replay_mgmt_wait(run->mgmt, SIZE_MAX, 100);
+    int total = run->passed + run->failed + run->skipped;
+    if (late > 0 && recorded > 0) {
+        printf("replay: %zu PostToConnection call%s after the last event, not in the recording\n", late,
+               late == 1 ? "" : "s");
+        run->failed++;
+    }
+    printf("replay: %d events, %d ok, %d failed, %d skipped\n", total, run->passed, run->failed, run->skipped);
+    return 0;
+}
+
 static int run_session(const replay_options_t *opt)
 {
     replay_plan_t plan = {0};
@@ -1225,24 +1247,13 @@ static int run_session(const replay_options_t *opt)
     memset(&run, 0, sizeof(run));
     run.opt = opt;
     run.mgmt = mgmt;
+    run.plan = &plan;
     run.ids = wg_ids_new(opt->region, NULL, NULL);
     run.curl = curl_easy_init();
     if (run.ids == NULL || run.curl == NULL)
         abort();
     uint64_t started = wg_now_ms();
-    for (size_t i = 0; i < plan.num_steps; i++) {
-        run_step(&run, i + 1, &plan.steps[i]);
-        fflush(stdout);
-    }
-    /* A call that arrives after the last event's answer has no event left to be compared with. */
-    size_t late = wg_replay_mgmt_wait(mgmt, SIZE_MAX, 100);
-    if (late > 0 && recorded > 0) {
-        printf("replay: %zu PostToConnection call%s after the last event, not in the recording\n", late,
-               late == 1 ? "" : "s");
-        run.failed++;
-    }
-    printf("replay: %d events, %d ok, %d failed, %d skipped\n", run.passed + run.failed + run.skipped - (late > 0 && recorded > 0),
-           run.passed, run.failed, run.skipped);
+    wg_replay_mgmt_run(mgmt, run_steps, &run);
     int status = run.failed == 0 ? 0 : 1;
     if (opt->junit != NULL && write_junit(&run, source, (double)(wg_now_ms() - started) / 1000.0) != 0)
         status = 2;

@@ -1,10 +1,10 @@
 /*
  * replay_mgmt.c: the management API of `wsgate replay` (see replay_mgmt.h).
  *
- * One h2o evloop in its own thread (the replay's main thread blocks in libcurl while the backend
- * answers, and the backend calls PostToConnection before it answers). Shared state, the open
- * connections and the kept calls, is guarded by one mutex; a condition variable wakes the main
- * thread when a call arrives. Answers use mgmt_api.c's AWS error shapes.
+ * One h2o evloop on the main thread, the session in a worker thread (it blocks in libcurl while
+ * the backend answers, and the backend calls PostToConnection before it answers). Shared state,
+ * the open connections and the kept calls, is guarded by one mutex; a condition variable wakes
+ * the session when a call arrives. Answers use mgmt_api.c's AWS error shapes.
  */
 #include "replay_mgmt.h"
 
@@ -46,6 +46,9 @@ struct wg_replay_mgmt {
     int port;
     pthread_t thread;
     volatile int is_stopping;
+    int (*session)(void *arg);
+    void *session_arg;
+    int session_result;
 
     pthread_mutex_t lock;
     pthread_cond_t arrived;
@@ -177,12 +180,24 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&mgmt->accept_ctx, sock);
 }
 
-static void *run(void *arg)
+static void *run_session(void *arg)
 {
     wg_replay_mgmt_t *mgmt = arg;
+    mgmt->session_result = mgmt->session(mgmt->session_arg);
+    mgmt->is_stopping = 1;
+    return NULL;
+}
+
+int wg_replay_mgmt_run(wg_replay_mgmt_t *mgmt, int (*session)(void *arg), void *arg)
+{
+    mgmt->session = session;
+    mgmt->session_arg = arg;
+    if (pthread_create(&mgmt->thread, NULL, run_session, mgmt) != 0)
+        abort();
     while (!mgmt->is_stopping)
         h2o_evloop_run(mgmt->loop, 50); /* wakes at least every 50 ms to see is_stopping */
-    return NULL;
+    pthread_join(mgmt->thread, NULL);
+    return mgmt->session_result;
 }
 
 static int bind_listener(const char *host, int port, int *bound_port, char *err, size_t err_size)
@@ -247,8 +262,6 @@ wg_replay_mgmt_t *wg_replay_mgmt_start(const char *host, int port, char *err, si
     mgmt->listener = h2o_evloop_socket_create(mgmt->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     mgmt->listener->data = mgmt;
     h2o_socket_read_start(mgmt->listener, on_accept);
-    if (pthread_create(&mgmt->thread, NULL, run, mgmt) != 0)
-        abort();
     return mgmt;
 }
 
@@ -268,8 +281,6 @@ void wg_replay_mgmt_stop(wg_replay_mgmt_t *mgmt)
 {
     if (mgmt == NULL)
         return;
-    mgmt->is_stopping = 1;
-    pthread_join(mgmt->thread, NULL);
     h2o_socket_read_stop(mgmt->listener);
     h2o_socket_close(mgmt->listener);
     /* As in server.c: h2o's context is not torn down (keep-alive connections may still hold its

@@ -3,7 +3,8 @@
  *
  * A backend under replay still calls PostToConnection (its SDK's endpoint points at wsgate,
  * http://127.0.0.1:3001/{stage}). Replay has no WebSocket clients, so it answers those calls
- * itself on an h2o event loop in a thread of its own, and keeps each successful
+ * itself on an h2o event loop run by the calling (main) thread, while the session runs in a
+ * worker thread (wg_replay_mgmt_run), and keeps each successful
  * PostToConnection so the session can compare it with the recorded one. Like execute-api:
  * POST /{stage}/@connections/{id} -> 200 while the connection is open in the replay (after its
  * $connect succeeded, before its $disconnect), else 410 GoneException; GET -> 200 with the
@@ -27,13 +28,19 @@ typedef struct wg_replay_post {
 } wg_replay_post_t;
 
 /**
- * Binds host:port (port 0 picks a free one) and starts the endpoint's thread. Returns NULL with a
+ * Binds host:port (port 0 picks a free one) and sets up the endpoint. Returns NULL with a
  * one-line reason in `err` when the address cannot be bound.
  */
 wg_replay_mgmt_t *wg_replay_mgmt_start(const char *host, int port, char *err, size_t err_size);
 /** The bound port. */
 int wg_replay_mgmt_port(const wg_replay_mgmt_t *mgmt);
-/** Stops the thread and frees everything (NULL is fine). */
+/**
+ * Runs `session(arg)` in a worker thread while this thread serves the endpoint; returns what
+ * `session` returned, once it has. The loop stays on the calling thread because h2o keeps freed
+ * buffers in thread-local free lists: a loop thread that exits would leak them.
+ */
+int wg_replay_mgmt_run(wg_replay_mgmt_t *mgmt, int (*session)(void *arg), void *arg);
+/** Frees everything (NULL is fine); after wg_replay_mgmt_run returned. */
 void wg_replay_mgmt_stop(wg_replay_mgmt_t *mgmt);
 
 /** Marks a connection open (PostToConnection answers 200) or closed (410). `connected_at` in ms. */
