@@ -1095,17 +1095,15 @@ static void run_step(replay_run_t *run, size_t index, replay_step_t *step)
         int same = wg_replay_compare_answers(&want, &got, is_connect, compare_body, &copt, &diff);
         same &= compare_posts(run, step, posts, num_posts, &copt, &diff);
         verdict = same;
+        char posts_text[48] = "";
+        if (num_posts > 0)
+            snprintf(posts_text, sizeof(posts_text), ", postToConnection x%zu", num_posts);
         if (got.http_status == 0)
-            snprintf(summary, sizeof(summary), "no answer (%s)", err);
+            snprintf(summary, sizeof(summary), "no answer (%s)%s%s", err, posts_text,
+                     same ? " (as recorded)" : ": differs from the recording");
         else
             snprintf(summary, sizeof(summary), "%s %d%s%s", got.kind == WG_PROXY_RESULT_VALID ? "statusCode" : "HTTP",
-                     got.status, num_posts > 0 ? ", postToConnection x" : "", "");
-        if (num_posts > 0) {
-            size_t n = strlen(summary);
-            snprintf(summary + n, sizeof(summary) - n, "%zu", num_posts);
-        }
-        size_t n = strlen(summary);
-        snprintf(summary + n, sizeof(summary) - n, "%s", same ? " (as recorded)" : ": differs from the recording");
+                     got.status, posts_text, same ? " (as recorded)" : ": differs from the recording");
         wg_replay_answer_free(&want);
         accepted = got.http_status != 0 && got.kind != WG_PROXY_RESULT_INVALID && got.status >= 200 && got.status <= 299;
     } else {
