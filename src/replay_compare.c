@@ -55,6 +55,12 @@ void wg_replay_answer_read(int http_status, const char *body, size_t len, wg_rep
             if (strcasecmp(name, "Sec-WebSocket-Protocol") == 0 && json_is_string(v) && out->subprotocol == NULL)
                 out->subprotocol = strdup(json_string_value(v));
         }
+        /* as integration.c reads it: multiValueHeaders when headers has none */
+        json_object_foreach(json_object_get(doc, "multiValueHeaders"), name, v) {
+            json_t *first = json_array_get(v, 0);
+            if (strcasecmp(name, "Sec-WebSocket-Protocol") == 0 && json_is_string(first) && out->subprotocol == NULL)
+                out->subprotocol = strdup(json_string_value(first));
+        }
         json_decref(doc);
     } else if (out->kind == WG_PROXY_RESULT_NONE && len > 0) {
         out->body = malloc(len + 1);
