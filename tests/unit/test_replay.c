@@ -359,12 +359,12 @@ START_TEST(test_compare_answers)
     wg_replay_compare_options_t opt = {NULL, 0, NULL, NULL, 0};
     const char *w = "{\"statusCode\":200,\"headers\":{\"Sec-WebSocket-Protocol\":\"chat.v1\"},\"body\":\"{\\\"n\\\":1}\"}";
     const char *g = "{\"statusCode\":200,\"body\":\"{\\\"n\\\":2}\"}";
-    wg_replay_answer_read(200, w, strlen(w), &want);
-    wg_replay_answer_read(200, g, strlen(g), &got);
-    ck_assert_str_eq(want.subprotocol, "chat.v1");
     wg_replay_answer_read(200, "{\"statusCode\":200,\"multiValueHeaders\":{\"sec-websocket-protocol\":[\"b\"]}}", 71, &got);
     ck_assert_str_eq(got.subprotocol, "b");
     wg_replay_answer_free(&got);
+    wg_replay_answer_read(200, w, strlen(w), &want);
+    wg_replay_answer_read(200, g, strlen(g), &got);
+    ck_assert_str_eq(want.subprotocol, "chat.v1");
     ck_assert_str_eq(want.body, "{\"n\":1}");
     /* one-way: the body is not observable, so only the status counts */
     ck_assert_int_eq(wg_replay_compare_answers(&want, &got, 0, 0, &opt, &diff), 1);
