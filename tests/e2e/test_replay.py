@@ -373,6 +373,18 @@ def test_missing_empty_and_unreadable_fixture_directories_exit_2(chat, tmp_path)
     assert chat.events == []               # nothing was sent
 
 
+def test_a_busy_management_port_is_a_clear_error(chat, tmp_path):
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    try:
+        code, out, err = run_replay("--backend", chat.url(), "--aws-scenarios", port=busy.getsockname()[1])
+    finally:
+        busy.close()
+    assert code == 2 and "cannot listen on 127.0.0.1:" in err and "pass --port N" in err, err
+    assert chat.events == []
+
+
 # ---- AWS's own events as a starting library --------------------------------------------------------
 
 def test_aws_scenarios_against_a_good_backend(chat):
