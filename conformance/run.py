@@ -902,6 +902,9 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"conformance: {time.monotonic() - started:.1f} s")
     print(f"{passed} passed, {failed} failed")
+    if passed == 0:
+        print("conformance: no case ran")
+        return 1
     return 1 if failed else 0
 
 

@@ -17,7 +17,7 @@ APT_PACKAGES=(
 # test, installed from Debian only when the command is missing, so a machine that already has newer
 # ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them. The demo needs none of them.
 if [ "${1:-}" = "--all" ]; then
-    APT_PACKAGES+=(clang libclang-rt-14-dev valgrind)
+    APT_PACKAGES+=(clang libclang-rt-14-dev valgrind locales)
     command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
     command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
@@ -34,6 +34,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The unit tests check that request times stay English under another LC_TIME (test_ids.c).
+if [ "${1:-}" = "--all" ] && ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+    echo "install-deps: generating the de_DE.UTF-8 locale"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO localedef -i de_DE -f UTF-8 de_DE.UTF-8
 fi
 
 # Python test environment. The interpreter is whatever python3 is first on PATH (>= 3.9).

@@ -179,4 +179,5 @@ echo
 echo "sdk-tests summary ($(( $(date +%s) - START ))s, logs in $LOGDIR):"
 printf '  %s\n' "${SUMMARY[@]}"
 echo "sdk-tests: $PASSED passed, $FAILED failed"
+[ "$PASSED" -gt 0 ] || { echo "sdk-tests: no suite ran" >&2; exit 1; }
 [ "$FAILED" -eq 0 ]

@@ -13,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_convert.h"
 #include "config_document.h"
 #include "limits.h"
 #include "ids.h"
+#include "log.h"
 
 static char *dup_or_die(const char *s)
 {
@@ -206,6 +209,7 @@ const char *wg_integration_type_name(wg_integration_type_t type)
     case WG_INTEGRATION_LAMBDA: return "lambda";
     case WG_INTEGRATION_HTTP_PROXY: return "http_proxy";
     case WG_INTEGRATION_MOCK: return "mock";
+    case WG_INTEGRATION_FUNCTION: return "function";
     }
     return "?";
 }
@@ -463,12 +467,20 @@ static wg_function_target_t *find_function(const wg_config_t *cfg, const char *n
     return NULL;
 }
 
+static void free_function_code(wg_function_code_t *code);
+
 static void free_function(wg_function_target_t *f)
 {
     free(f->name);
     free(f->uri);
     free(f->function);
+    free_function_code(f->code);
     memset(f, 0, sizeof(*f));
+}
+
+const wg_function_target_t *wg_config_function_target(const wg_config_t *cfg, const char *name)
+{
+    return find_function(cfg, name);
 }
 
 /* Adds or replaces `name` (later definitions win: --function over the file). Takes uri/function. */
@@ -529,6 +541,177 @@ static int parse_function_target(wg_config_t *cfg, const char *name, const char 
     return -1;
 }
 
+/* ---- functions wsgate runs itself (contract 2: config.h wg_function_code_t) ------------------ */
+
+static void free_function_code(wg_function_code_t *code)
+{
+    if (code == NULL)
+        return;
+    free(code->runtime);
+    free(code->handler);
+    free(code->code_path);
+    for (size_t i = 0; i < code->num_env; i++) {
+        free(code->env[i].key);
+        free(code->env[i].value);
+    }
+    free(code->env);
+    free(code);
+}
+
+/* env[key] = value: replaces the value of a key already there, else appends (order kept). */
+static void set_function_env(wg_function_code_t *code, const char *key, const char *value)
+{
+    for (size_t i = 0; i < code->num_env; i++) {
+        if (strcmp(code->env[i].key, key) == 0) {
+            set_string(&code->env[i].value, value);
+            return;
+        }
+    }
+    code->env = realloc(code->env, (code->num_env + 1) * sizeof(*code->env));
+    if (code->env == NULL)
+        abort();
+    code->env[code->num_env].key = dup_or_die(key);
+    code->env[code->num_env].value = dup_or_die(value);
+    code->num_env++;
+}
+
+/* `path` as an absolute path: a relative one is relative to the directory of `base_file` (the
+ * config file, itself maybe relative to the working directory). Symbolic links and ".." are
+ * resolved when the path exists, so the runtime watches the real files. New string. */
+static char *absolute_path(const char *base_file, const char *path)
+{
+    char *joined = NULL;
+    if (path[0] == '/') {
+        joined = dup_or_die(path);
+    } else {
+        const char *slash = base_file ? strrchr(base_file, '/') : NULL;
+        int dir_len = slash == NULL ? 1 : slash == base_file ? 1 : (int)(slash - base_file);
+        const char *dir = slash == NULL ? "." : base_file;
+        char cwd[4096] = ".";
+        if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+            snprintf(cwd, sizeof(cwd), "."); /* a working directory that is gone: the path stays relative */
+        if (asprintf(&joined, "%s%s%.*s/%s", dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/", dir_len, dir,
+                     path) < 0)
+            abort();
+    }
+    char *real = realpath(joined, NULL);
+    if (real == NULL)
+        return joined;
+    free(joined);
+    return real;
+}
+
+static int is_provided_runtime(const char *runtime)
+{
+    return strncmp(runtime, "provided", 8) == 0;
+}
+
+/* A "functions" entry with "runtime": code wsgate runs itself. */
+static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc, const char *name, json_t *spec,
+                              char *err, size_t err_size)
+{
+    char where_buf[512];
+    wg_function_code_t *code = calloc(1, sizeof(*code));
+    if (code == NULL)
+        abort();
+    code->timeout_s = WG_LIMIT_FUNCTION_TIMEOUT_S_DEFAULT;
+    code->memory_mb = WG_LIMIT_FUNCTION_MEMORY_MB_DEFAULT;
+    int rc = WG_CONFIG_ERROR;
+    const char *k;
+    json_t *v;
+    long long n;
+    json_object_foreach(spec, k, v) {
+        char what[200];
+        snprintf(what, sizeof(what), "functions.%s.%s", name, k);
+        if (strcmp(k, "runtime") == 0 || strcmp(k, "handler") == 0 || strcmp(k, "codeUri") == 0) {
+            if (want_string(doc, what, v, err, err_size)) goto out;
+            if (json_string_length(v) == 0) {
+                DOC_FAIL(v, "%s must not be empty", what);
+                goto out;
+            }
+            if (strcmp(k, "runtime") == 0)
+                set_string(&code->runtime, json_string_value(v));
+            else if (strcmp(k, "handler") == 0)
+                set_string(&code->handler, json_string_value(v));
+            else {
+                free(code->code_path);
+                code->code_path = absolute_path(doc->path, json_string_value(v));
+            }
+        } else if (strcmp(k, "timeout") == 0) {
+            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_TIMEOUT_S_MAX, &n, err, err_size)) goto out;
+            code->timeout_s = (uint32_t)n;
+        } else if (strcmp(k, "memorySize") == 0) {
+            if (want_int(doc, what, v, WG_LIMIT_FUNCTION_MEMORY_MB_MIN, WG_LIMIT_FUNCTION_MEMORY_MB_MAX, &n, err,
+                         err_size)) goto out;
+            code->memory_mb = (uint32_t)n;
+        } else if (strcmp(k, "reservedConcurrency") == 0) {
+            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_CONCURRENCY_MAX, &n, err, err_size)) goto out;
+            code->reserved_concurrency = (uint32_t)n;
+        } else if (strcmp(k, "environment") == 0) {
+            if (!json_is_object(v)) {
+                DOC_FAIL(v, "%s must be an object of NAME -> string", what);
+                goto out;
+            }
+            const char *ek;
+            json_t *ev;
+            json_object_foreach(v, ek, ev) {
+                if (*ek == '\0' || strchr(ek, '=') != NULL) {
+                    DOC_FAIL(ev, "%s: '%s' is not an environment variable name", what, ek);
+                    goto out;
+                }
+                if (!json_is_string(ev)) {
+                    DOC_FAIL(ev, "%s.%s must be a string", what, ek);
+                    goto out;
+                }
+                set_function_env(code, ek, json_string_value(ev));
+            }
+        } else if (strcmp(k, "functionName") == 0) {
+            if (want_string(doc, what, v, err, err_size)) goto out;
+            cfg->function_names = realloc(cfg->function_names, (cfg->num_function_names + 1) * sizeof(*cfg->function_names));
+            if (cfg->function_names == NULL)
+                abort();
+            cfg->function_names[cfg->num_function_names].key = dup_or_die(json_string_value(v));
+            cfg->function_names[cfg->num_function_names].value = dup_or_die(name);
+            cfg->num_function_names++;
+        } else if (strcmp(k, "unresolvedEnvironment") == 0 && json_is_object(v)) {
+            /* written by the template readers: variables whose value a template could not give */
+            const char *ek;
+            json_t *why;
+            json_object_foreach(v, ek, why) {
+                wg_log_warn("function %s: environment variable %s has no value from the template (%s); it is unset "
+                            "unless --env-vars gives it", name, ek, json_is_string(why) ? json_string_value(why) : "?");
+            }
+        } else {
+            DOC_FAIL(v, "unknown key '%s' (a function wsgate runs has runtime, handler, codeUri, timeout, memorySize, "
+                        "reservedConcurrency, environment, functionName)", what);
+            goto out;
+        }
+    }
+    if (code->code_path == NULL) {
+        DOC_FAIL(spec, "functions.%s needs \"codeUri\": the directory (or .jar/.zip) of its code", name);
+        goto out;
+    }
+    if (code->handler == NULL && is_provided_runtime(code->runtime))
+        code->handler = dup_or_die("bootstrap"); /* [I] inferred: custom runtimes ignore the handler */
+    if (code->handler == NULL) {
+        DOC_FAIL(spec, "functions.%s needs \"handler\" (e.g. \"app.handler\")", name);
+        goto out;
+    }
+    struct stat st;
+    if (stat(code->code_path, &st) != 0) {
+        DOC_FAIL(json_object_get(spec, "codeUri"), "functions.%s.codeUri: %s: %s", name, code->code_path,
+                 strerror(errno));
+        goto out;
+    }
+    put_function(cfg, name, WG_INTEGRATION_FUNCTION, NULL, NULL);
+    find_function(cfg, name)->code = code;
+    code = NULL;
+    rc = WG_CONFIG_OK;
+out:
+    free_function_code(code);
+    return rc;
+}
+
 static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, json_t *v, char *err, size_t err_size)
 {
     char where_buf[512];
@@ -546,8 +729,12 @@ static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, jso
             continue;
         }
         if (!json_is_object(spec))
-            return DOC_FAIL(spec, "functions.%s must be a URL string or {\"integration\": \"lambda\", \"uri\": ..., "
-                                  "\"function\": ...}", name);
+            return DOC_FAIL(spec, "functions.%s must be a URL string, {\"integration\": \"lambda\", \"uri\": ..., "
+                                  "\"function\": ...} or {\"runtime\": ..., \"handler\": ..., \"codeUri\": ...}", name);
+        if (json_object_get(spec, "runtime") != NULL) {
+            if (load_function_code(cfg, doc, name, spec, err, err_size)) return WG_CONFIG_ERROR;
+            continue;
+        }
         wg_integration_type_t type = WG_INTEGRATION_HTTP;
         const char *uri = NULL, *function = NULL;
         const char *k;
@@ -725,12 +912,12 @@ static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, 
     return WG_CONFIG_OK;
 }
 
-static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_size)
+static int load_file(wg_config_t *cfg, const char *path, const json_t *parameters, char *err, size_t err_size)
 {
     wg_config_document_t docv;
     const wg_config_document_t *doc = &docv;
     char where_buf[512];
-    if (wg_config_document_load(path, &docv, err, err_size) != 0)
+    if (wg_config_document_load_with_parameters(path, parameters, &docv, err, err_size) != 0)
         return WG_CONFIG_ERROR;
     /* aws-apigw-ws-emulator's @connections is unsigned: its files default to --auth none. */
     cfg->is_emulator_config = docv.format == WG_CONFIG_FORMAT_EMULATOR;
@@ -880,6 +1067,9 @@ static const char usage_text[] =
     "                               serverless.yml or gateway.config.yaml (docs/config-formats.md)\n"
     "  --function NAME=TARGET       run function NAME (a \"function\" in routes/authorizer) at TARGET:\n"
     "                               http(s)://URL or lambda:http://HOST:PORT[/FUNCTION] (repeatable)\n"
+    "  --parameter-overrides 'K=V ...'  template parameter values, as SAM CLI takes them (repeatable)\n"
+    "  --env-vars FILE              functions' environment, SAM CLI's JSON: {\"Parameters\": {...},\n"
+    "                               \"FunctionName\": {...}}; variables the template lacks are added\n"
     "  --region NAME                region for IDs and SigV4 (default us-east-1)\n"
     "  --api-id ID                  10-character apiId (default: random)\n"
     "  --domain-name NAME|aws       domainName in events (default: the Host the client used;\n"
@@ -904,7 +1094,8 @@ enum {
     OPT_PORT = 256, OPT_HOST, OPT_STAGE, OPT_BACKEND, OPT_CONFIG, OPT_REGION, OPT_API_ID,
     OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
-    OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME, OPT_INTEGRATION_MODE,
+    OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
+    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_INTEGRATION_MODE,
 };
 
 static const struct option long_options[] = {
@@ -920,6 +1111,8 @@ static const struct option long_options[] = {
     {"auth", required_argument, NULL, OPT_AUTH},
     {"credentials", required_argument, NULL, OPT_CREDENTIALS},
     {"function", required_argument, NULL, OPT_FUNCTION},
+    {"parameter-overrides", required_argument, NULL, OPT_PARAMETER_OVERRIDES},
+    {"env-vars", required_argument, NULL, OPT_ENV_VARS},
     {"credentials-file", required_argument, NULL, OPT_CREDENTIALS_FILE},
     {"domain-name", required_argument, NULL, OPT_DOMAIN_NAME},
     {"idle-timeout", required_argument, NULL, OPT_IDLE},
@@ -949,6 +1142,181 @@ static int short_to_long(int opt)
     case 'm': return OPT_INTEGRATION_MODE;
     default: return opt;
     }
+}
+
+/* ---- --parameter-overrides and --env-vars (SAM CLI's forms) ---------------------------------- */
+
+/* One --parameter-overrides value: "K1=V1 K2='v 2'" or "ParameterKey=K1,ParameterValue=V1 ...". */
+static int parse_parameter_overrides(json_t *parameters, const char *text, char *err, size_t err_size)
+{
+    char *token = malloc(strlen(text) + 1);
+    if (token == NULL)
+        abort();
+    int rc = WG_CONFIG_ERROR;
+    const char *p = text;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '\0')
+            break;
+        size_t n = 0;
+        char quote = 0;
+        for (; *p != '\0' && (quote || !isspace((unsigned char)*p)); p++) {
+            if (quote && *p == quote)
+                quote = 0;
+            else if (!quote && (*p == '"' || *p == '\''))
+                quote = *p;
+            else
+                token[n++] = *p;
+        }
+        token[n] = '\0';
+        if (quote) {
+            fail(err, err_size, "--parameter-overrides: a quote is not closed in '%s'", text);
+            goto out;
+        }
+        char *key = token, *value;
+        if (strncmp(token, "ParameterKey=", 13) == 0) {
+            key = token + 13;
+            char *comma = strstr(key, ",ParameterValue=");
+            if (comma == NULL) {
+                fail(err, err_size, "--parameter-overrides: '%s' needs ,ParameterValue=", token);
+                goto out;
+            }
+            *comma = '\0';
+            value = comma + 16;
+        } else {
+            value = strchr(token, '=');
+            if (value == NULL) {
+                fail(err, err_size, "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'", token);
+                goto out;
+            }
+            *value++ = '\0';
+        }
+        json_t *v = json_string(value);
+        if (*key == '\0' || v == NULL) {
+            json_decref(v);
+            fail(err, err_size, "--parameter-overrides: '%s' needs a name and a UTF-8 value", text);
+            goto out;
+        }
+        json_object_set_new(parameters, key, v);
+    }
+    rc = WG_CONFIG_OK;
+out:
+    free(token);
+    return rc;
+}
+
+/* Every --parameter-overrides of the command line (the template is read before the other flags). */
+static int parameter_overrides_from_flags(int argc, char **argv, json_t **out, char *err, size_t err_size)
+{
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
+        if (opt != OPT_PARAMETER_OVERRIDES)
+            continue;
+        if (*out == NULL && (*out = json_object()) == NULL)
+            abort();
+        if (parse_parameter_overrides(*out, optarg, err, err_size) != WG_CONFIG_OK)
+            return WG_CONFIG_ERROR;
+    }
+    return WG_CONFIG_OK;
+}
+
+/* Sets every variable of `vars` (an --env-vars object) on `code`; numbers and booleans as text. */
+static int apply_env_object(wg_function_code_t *code, const char *path, const char *owner, json_t *vars, char *err,
+                            size_t err_size)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(vars, k, v) {
+        char number[64];
+        const char *text = json_string_value(v);
+        if (json_is_integer(v))
+            snprintf(number, sizeof(number), "%" JSON_INTEGER_FORMAT, json_integer_value(v)), text = number;
+        else if (json_is_real(v))
+            snprintf(number, sizeof(number), "%.17g", json_real_value(v)), text = number;
+        else if (json_is_boolean(v))
+            text = json_is_true(v) ? "true" : "false";
+        if (text == NULL)
+            return fail(err, err_size, "--env-vars %s: %s.%s must be a string", path, owner, k);
+        if (*k == '\0' || strchr(k, '=') != NULL)
+            return fail(err, err_size, "--env-vars %s: %s: '%s' is not an environment variable name", path, owner, k);
+        set_function_env(code, k, text);
+    }
+    return WG_CONFIG_OK;
+}
+
+/* Whether `name` is a FUNCTION target's deployed FunctionName. */
+static int is_function_name(const wg_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->num_function_names; i++)
+        if (strcmp(cfg->function_names[i].key, name) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * --env-vars FILE, SAM CLI's format: {"Parameters": {...}, "<function>": {...}}. "Parameters" goes
+ * to every function wsgate runs, a function's own object over it. Unlike SAM, variables the
+ * template does not declare are added (AWS_ENDPOINT_URL_DYNAMODB and the like). A name that is no
+ * function wsgate runs is logged and skipped, as SAM skips it.
+ */
+static int apply_env_vars(wg_config_t *cfg, const char *path, char *err, size_t err_size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return fail(err, err_size, "--env-vars %s: %s", path, strerror(errno));
+    if (st.st_size > WG_LIMIT_CONFIG_BYTES)
+        return fail(err, err_size, "--env-vars %s: larger than %d bytes", path, WG_LIMIT_CONFIG_BYTES);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return fail(err, err_size, "--env-vars %s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+    int rc = WG_CONFIG_ERROR;
+    if (!json_is_object(root)) {
+        fail(err, err_size, "--env-vars %s: expected {\"Parameters\": {...}, \"FunctionName\": {...}}", path);
+        goto out;
+    }
+    const char *name;
+    json_t *vars;
+    json_object_foreach(root, name, vars) {
+        if (!json_is_object(vars)) {
+            fail(err, err_size, "--env-vars %s: %s must be an object of NAME: value", path, name);
+            goto out;
+        }
+    }
+    json_t *common = json_object_get(root, "Parameters");
+    for (size_t i = 0; common != NULL && i < cfg->num_functions; i++)
+        if (cfg->functions[i].code != NULL &&
+            apply_env_object(cfg->functions[i].code, path, "Parameters", common, err, err_size) != WG_CONFIG_OK)
+            goto out;
+    /* A function by its FunctionName, then by its logical ID (SAM CLI's order: the ID wins). */
+    for (int by_id = 0; by_id <= 1; by_id++) {
+        json_object_foreach(root, name, vars) {
+            if (strcmp(name, "Parameters") == 0)
+                continue;
+            const char *target = name;
+            for (size_t i = 0; !by_id && i < cfg->num_function_names; i++)
+                if (strcmp(cfg->function_names[i].key, name) == 0)
+                    target = cfg->function_names[i].value;
+            if (!by_id && target == name)
+                continue;
+            wg_function_target_t *f = find_function(cfg, target);
+            if (f == NULL || f->code == NULL) {
+                if (by_id && !is_function_name(cfg, name))
+                    wg_log_warn("--env-vars %s: '%s' is not a function wsgate runs: its variables are not used", path,
+                                name);
+                continue;
+            }
+            if (apply_env_object(f->code, path, name, vars, err, err_size) != WG_CONFIG_OK)
+                goto out;
+        }
+    }
+    rc = WG_CONFIG_OK;
+out:
+    json_decref(root);
+    return rc;
 }
 
 static void set_defaults(wg_config_t *cfg)
@@ -996,7 +1364,9 @@ static void resolve_function(const wg_config_t *cfg, wg_integration_type_t *type
     if (f != NULL) {
         *type = f->type;
         set_string(uri, f->uri);
-        set_string(function, f->type == WG_INTEGRATION_LAMBDA ? f->function : NULL);
+        set_string(function, f->type == WG_INTEGRATION_LAMBDA     ? f->function
+                             : f->type == WG_INTEGRATION_FUNCTION ? f->name
+                                                                  : NULL);
         return;
     }
     if (*uri == NULL || (*type != WG_INTEGRATION_LAMBDA && *type != WG_INTEGRATION_HTTP))
@@ -1074,13 +1444,14 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
             break;
         case WG_INTEGRATION_MOCK:
         case WG_INTEGRATION_DEMO:
+        case WG_INTEGRATION_FUNCTION:
             break;
         }
         if (check_uri(r->uri, what, err, err_size))
             return WG_CONFIG_ERROR;
     }
     if (a->is_configured) {
-        if (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL))
+        if (a->type != WG_INTEGRATION_FUNCTION && (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL)))
             return fail(err, err_size, "authorizer: needs \"uri\" (%s)%s", a->type == WG_INTEGRATION_LAMBDA
                         ? "the Lambda Invoke API" : "receives the authorizer event as a JSON POST",
                         a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
@@ -1127,7 +1498,11 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
             wg_config_emulator_set_mode(optarg);
     }
     if (cfg->config_path != NULL) {
-        int rc = load_file(cfg, cfg->config_path, err, err_size);
+        json_t *parameters = NULL;
+        int rc = parameter_overrides_from_flags(argc, argv, &parameters, err, err_size);
+        if (rc == WG_CONFIG_OK)
+            rc = load_file(cfg, cfg->config_path, parameters, err, err_size);
+        json_decref(parameters);
         if (rc != WG_CONFIG_OK)
             return rc;
     }
@@ -1143,6 +1518,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
 
     optind = 1;
     long long n;
+    const char *env_vars_path = NULL;
     while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
         switch (short_to_long(opt)) {
         case OPT_PORT:
@@ -1209,6 +1585,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
                 return fail(err, err_size, "--function %s", why);
             break;
         }
+        case OPT_PARAMETER_OVERRIDES: break; /* read with the config file */
+        case OPT_ENV_VARS: env_vars_path = optarg; break;
         case OPT_TEST_CONTROL: cfg->has_test_control = 1; break;
         case OPT_RECORD: set_string(&cfg->record_dir, optarg); break;
         case OPT_VERBOSE: cfg->is_verbose = 1; break;
@@ -1220,6 +1598,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
     }
     if (optind < argc)
         return fail(err, err_size, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (env_vars_path != NULL && apply_env_vars(cfg, env_vars_path, err, err_size) != WG_CONFIG_OK)
+        return WG_CONFIG_ERROR;
     return resolve(cfg, err, err_size);
 }
 
@@ -1273,5 +1653,10 @@ void wg_config_free(wg_config_t *cfg)
     for (size_t i = 0; i < cfg->num_functions; i++)
         free_function(&cfg->functions[i]);
     free(cfg->functions);
+    for (size_t i = 0; i < cfg->num_function_names; i++) {
+        free(cfg->function_names[i].key);
+        free(cfg->function_names[i].value);
+    }
+    free(cfg->function_names);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -20,6 +20,7 @@ typedef enum wg_integration_type {
     WG_INTEGRATION_LAMBDA,     /* AWS_PROXY through the Lambda Invoke API at `uri` (SigV4 "lambda") */
     WG_INTEGRATION_HTTP_PROXY, /* HTTP_PROXY: the raw message forwarded with `method` (spec 3) */
     WG_INTEGRATION_MOCK,       /* MOCK: a canned `response` */
+    WG_INTEGRATION_FUNCTION,   /* run by wsgate itself through the Lambda Runtime API (functions.c) */
 } wg_integration_type_t;
 
 /** Where a request parameter's value comes from (spec 3; websocket-api-data-mapping). */
@@ -50,7 +51,8 @@ typedef struct wg_route_config {
     char *key;                  /* "$connect", "$disconnect", "$default" or a custom route key */
     wg_integration_type_t type;
     char *uri;                  /* NULL for DEMO and MOCK; the Invoke API base URL for LAMBDA */
-    char *function;             /* LAMBDA: the function name in the Invoke path; else NULL */
+    char *function;             /* LAMBDA: the function name in the Invoke path; FUNCTION: the
+                                 * wg_config_function_target name; else NULL */
     char *method;               /* HTTP_PROXY: "POST" unless configured */
     wg_request_parameter_t *params; /* HTTP_PROXY: requestParameters, in file order */
     size_t num_params;
@@ -63,7 +65,8 @@ typedef struct wg_route_config {
     int is_api_key_required;    /* $connect only */
 } wg_route_config_t;
 
-/** The Lambda REQUEST authorizer ("authorizer"); `type` is HTTP (event POSTed to uri) or LAMBDA. */
+/** The Lambda REQUEST authorizer ("authorizer"); `type` is HTTP (event POSTed to uri), LAMBDA or
+ * FUNCTION (run by wsgate; `function` names the wg_config_function_target). */
 typedef struct wg_authorizer_config {
     int is_configured;
     wg_integration_type_t type;
@@ -74,19 +77,33 @@ typedef struct wg_authorizer_config {
     uint32_t timeout_ms;        /* 0 = the global integration timeout */
 } wg_authorizer_config_t;
 
-/** A "functions" entry (or --function NAME=TARGET): where a function logical ID / name runs. */
-typedef struct wg_function_target {
-    char *name;
-    wg_integration_type_t type; /* HTTP (proxy event POSTed to uri) or LAMBDA (Invoke API) */
-    char *uri;
-    char *function;             /* LAMBDA: the name in the Invoke path (default: `name`) */
-} wg_function_target_t;
-
 /** A "key": "value" string pair (stage variables). */
 typedef struct wg_string_pair {
     char *key;
     char *value;
 } wg_string_pair_t;
+
+/** A function whose code wsgate runs itself (functions.c): from a template's function resource
+ * (SAM/CloudFormation/CDK/serverless.yml) or a config file "functions" entry with "runtime". */
+typedef struct wg_function_code {
+    char *runtime;            /* "nodejs20.x", "python3.12", "java21", "provided.al2023", "go1.x" */
+    char *handler;            /* "app.handler", "pkg.Class::method", "bootstrap" */
+    char *code_path;          /* absolute: the code directory, or a .jar/.zip file */
+    uint32_t timeout_s;       /* Timeout (default 3) */
+    uint32_t memory_mb;       /* MemorySize (default 128) */
+    uint32_t reserved_concurrency; /* ReservedConcurrentExecutions; 0 = not set */
+    wg_string_pair_t *env;    /* Environment.Variables resolved, then --env-vars applied */
+    size_t num_env;
+} wg_function_code_t;
+
+/** A "functions" entry (or --function NAME=TARGET): where a function logical ID / name runs. */
+typedef struct wg_function_target {
+    char *name;
+    wg_integration_type_t type; /* HTTP, LAMBDA, or FUNCTION (run by wsgate: `code`) */
+    char *uri;
+    char *function;             /* LAMBDA: the name in the Invoke path (default: `name`) */
+    wg_function_code_t *code;   /* FUNCTION: owned; NULL otherwise */
+} wg_function_target_t;
 
 typedef enum wg_auth_mode {
     WG_AUTH_NONE,   /* unsigned management calls accepted (curl users) */
@@ -132,10 +149,16 @@ typedef struct wg_config {
     size_t num_stage_variables;
     wg_function_target_t *functions; /* "functions" plus --function flags (flags win) */
     size_t num_functions;
+    wg_string_pair_t *function_names; /* a FUNCTION target's deployed name -> its `name` (--env-vars) */
+    size_t num_function_names;
     /* $connect's authorization, resolved: the $connect route's settings (CUSTOM by default when
      * an "authorizer" is configured). */
     wg_authorization_type_t connect_authorization;
     int is_connect_api_key_required;
+    /* TLS (tls_ca.c): the local CA certificate clients must trust, and a PEM bundle of the
+     * system's CAs plus that CA; NULL when TLS is off or the user brought their own certificate. */
+    char *tls_ca_file;
+    char *tls_ca_bundle_file;
 } wg_config_t;
 
 /** Outcomes of wg_config_load. */
@@ -154,13 +177,17 @@ void wg_config_free(wg_config_t *cfg);
 /** The route with `key`, or NULL. */
 const wg_route_config_t *wg_config_route(const wg_config_t *cfg, const char *key);
 
+/** The "functions" entry (or --function) named `name` (a logical ID / function name), or NULL.
+ * A FUNCTION target's `code` says how wsgate runs it. */
+const wg_function_target_t *wg_config_function_target(const wg_config_t *cfg, const char *name);
+
 /** The secret for an access key id among the configured credentials, or NULL. */
 const char *wg_config_secret_for(const wg_config_t *cfg, const char *access_key_id);
 
 /** The value of stage variable `key`, or NULL. */
 const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key);
 
-/** "http", "lambda", "http_proxy", "mock" or "demo". */
+/** "http", "lambda", "http_proxy", "mock", "demo" or "function". */
 const char *wg_integration_type_name(wg_integration_type_t type);
 
 /** "none", "sigv4" or "strict". */

@@ -24,6 +24,14 @@
 #define WG_LIMIT_URL_CHARS 4096
 /* AWS: 500 new connections per second per account and region (spec 6); off by default here. */
 #define WG_LIMIT_CONNECT_RATE_AWS 500
+/* A Lambda function's settings (Lambda quotas): Timeout 1..900 s (default 3), MemorySize 128..10240 MB
+ * (default 128), ReservedConcurrentExecutions up to the default account concurrency of 1000. */
+#define WG_LIMIT_FUNCTION_TIMEOUT_S_DEFAULT 3
+#define WG_LIMIT_FUNCTION_TIMEOUT_S_MAX 900
+#define WG_LIMIT_FUNCTION_MEMORY_MB_DEFAULT 128
+#define WG_LIMIT_FUNCTION_MEMORY_MB_MIN 128
+#define WG_LIMIT_FUNCTION_MEMORY_MB_MAX 10240
+#define WG_LIMIT_FUNCTION_CONCURRENCY_MAX 1000
 /* AWS: a Lambda authorizer's result may be at most 8 KB (spec 8.2). */
 #define WG_LIMIT_AUTHORIZER_RESULT_BYTES (8 * 1024)
 /* AWS: SigV4 requests are accepted within 5 minutes of the server's clock, either way (spec 7.5). */

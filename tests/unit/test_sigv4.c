@@ -2,7 +2,7 @@
  * test_sigv4.c: SigV4 against (a) AWS's published test vectors (tests/data/sigv4-testsuite),
  * (b) requests signed by the real botocore signer for execute-api and Lambda
  * (tests/data/sigv4-execute-api, made by its generate.py), (c) the 2019 InvalidSignature capture
- * from real AWS (tests/data/sigv4-captures), byte for byte, and (d) every error path with AWS's
+ * from real AWS (fixtures/), byte for byte, and (d) every error path with AWS's
  * messages (spec 7.5).
  */
 #include "sigv4.h"
@@ -700,7 +700,7 @@ END_TEST
 
 START_TEST(test_capture_invalid_signature_2019)
 {
-    char *text = read_file("tests/data/sigv4-captures/mgmt-403-invalid-signature-2019.json", NULL);
+    char *text = read_file("fixtures/mgmt-403-invalid-signature-2019.json", NULL);
     ck_assert_ptr_nonnull(text);
     json_error_t err;
     json_t *capture = json_loads(text, 0, &err);
