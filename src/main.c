@@ -32,6 +32,9 @@ static void announce_routes(const wg_config_t *cfg)
         case WG_INTEGRATION_DEMO:
             wg_log_info("route %-12s -> demo: the built-in echo backend", r->key);
             break;
+        case WG_INTEGRATION_FUNCTION:
+            wg_log_info("route %-12s -> function %s, run by wsgate%s", r->key, r->function, two_way);
+            break;
         default:
             wg_log_info("route %-12s -> %s: %s%s", r->key, wg_integration_type_name(r->type),
                         r->function != NULL ? r->function : r->uri != NULL ? r->uri : "", two_way);
