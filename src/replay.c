@@ -883,11 +883,13 @@ static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_tim
     }
     if (a->kind == WG_PROXY_RESULT_NONE) {
         if (is_connect) {
-            /* [I] inferred: a Lambda $connect result without statusCode is not accepted (REST APIs
-             * answer 502 "Malformed Lambda proxy response"; spec 4 leaves it open). wsgate itself
-             * accepts a plain 2xx from an HTTP backend. */
+            /* [I] AWS-INT-12: AWS's answer to a Lambda $connect result without statusCode is not
+             * known. The server takes the lenient reading (accepted); judged alone, replay takes
+             * the strict one (REST APIs answer 502 "Malformed Lambda proxy response"), so a
+             * backend relying on it is told before AWS tells it. */
             snprintf(summary, size, "HTTP %d without a Lambda proxy result (no \"statusCode\"): on AWS, as a Lambda, "
-                     "the handshake fails; return {\"statusCode\": 200}", a->http_status);
+                     "the handshake may fail (AWS-INT-12; REST APIs answer 502); return {\"statusCode\": 200}",
+                     a->http_status);
             return 0;
         }
         if (a->http_status < 200 || a->http_status > 299) {
