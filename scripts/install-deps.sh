@@ -52,4 +52,11 @@ if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/.requireme
         || { echo "install-deps: pip install failed (is the PyPI registry reachable?)" >&2; exit 1; }
     cp tests/requirements.txt .venv/.requirements
 fi
+# With --all: kosoku, the Autobahn|Testsuite runner of scripts/autobahn.sh (its own pin file, so
+# the e2e packages above are not reinstalled when it changes).
+if [ "${1:-}" = "--all" ] && ! cmp -s tests/requirements-autobahn.txt .venv/.requirements-autobahn 2>/dev/null; then
+    timeout 600 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements-autobahn.txt \
+        || { echo "install-deps: pip install of kosoku failed (is the PyPI registry reachable?)" >&2; exit 1; }
+    cp tests/requirements-autobahn.txt .venv/.requirements-autobahn
+fi
 echo "install-deps: ok"

@@ -255,8 +255,20 @@ ws = websocket.create_connection(base.replace("http", "ws", 1) + f"/{stage}?prob
                                  header=["User-Agent: wsgate-podman-test"])
 check(ws.connected, f"WebSocket connected to /{stage}")
 import urllib.request
-ids = json.load(urllib.request.urlopen(f"{base}/_wsgate/connections", timeout=5))["connections"]
-check(len(ids) == 1, f"/_wsgate/connections lists one connection ({ids})")
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+# the listing is guarded like @connections: unsigned is refused, signed is listed
+try:
+    urllib.request.urlopen(f"{base}/_wsgate/connections", timeout=5)
+    check(False, "/_wsgate/connections refuses an unsigned request")
+except urllib.error.HTTPError as e:
+    check(e.code == 403, f"/_wsgate/connections refuses an unsigned request ({e.code})")
+signed = AWSRequest(method="GET", url=f"{base}/_wsgate/connections")
+SigV4Auth(Credentials("AKIDWSGATETEST", "wsgate-test-secret"), "execute-api", "us-east-1").add_auth(signed)
+req = urllib.request.Request(f"{base}/_wsgate/connections", headers=dict(signed.headers.items()))
+ids = json.load(urllib.request.urlopen(req, timeout=5))["connections"]
+check(len(ids) == 1, f"/_wsgate/connections lists one connection to a signed request ({ids})")
 cid = ids[0]
 
 if backend_log:
@@ -388,6 +400,11 @@ run_b() {
     log "  ok   explicit --port $port_b won over WSGATE_PORT=1"
     timeout 60 "$PYTHON" "$TMP/client.py" "http://127.0.0.1:$port_b" ci "$TMP/events.jsonl" strict >&2 \
         || fail "container B: end-to-end checks"
+    # secrets stay out of the command line (world-readable in /proc): WSGATE_CREDENTIALS is read
+    # by wsgate from its environment
+    podman exec "$NAME_B" cat /proc/1/cmdline | tr '\0' ' ' | grep -q wsgate-test-secret \
+        && fail "container B: the secret key is on wsgate's command line"
+    log "  ok   WSGATE_CREDENTIALS is not on the command line"
     podman rm -f -t 10 "$NAME_B" >/dev/null 2>&1 || fail "podman rm (B)"
 }
 

@@ -2,7 +2,8 @@
 # The README's second command, and what CI runs (.ci/run): install, build and run every test.
 #
 # Steps: unit tests (CTest/Check), end-to-end tests (real binary, real clients, real backend),
-# conformance against the recorded AWS fixtures, SDK tests (Java, JS v2/v3, Python, Go, AWS CLI),
+# conformance against the recorded AWS fixtures, Autobahn|Testsuite (scripts/autobahn.sh), SDK tests
+# (Java, JS v2/v3, Python, Go, AWS CLI),
 # fuzz-corpus replay, the same unit/e2e/conformance run on an ASan+UBSan build, and the container
 # test (podman). Every step runs even when an earlier one failed; the exit status is non-zero if
 # any failed.
@@ -92,6 +93,7 @@ step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step unit bash -c "cd build && ctest --output-on-failure --no-tests=error"
 step e2e env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider
 step_file conformance conformance/run.py env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" conformance/run.py
+step_file autobahn scripts/autobahn.sh env WSGATE_BIN="$ROOT/build/wsgate" bash scripts/autobahn.sh
 step_file sdk-install sdk-tests/install.sh bash sdk-tests/install.sh
 step_file sdk sdk-tests/run.sh env WSGATE_BIN="$ROOT/build/wsgate" bash sdk-tests/run.sh
 step_file fuzz-replay scripts/fuzz-replay.sh bash scripts/fuzz-replay.sh

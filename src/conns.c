@@ -73,7 +73,7 @@ struct wg_conn {
     /* set when we close: what $disconnect reports */
     int has_close_override;
     int close_code;
-    char close_reason[64];
+    char close_reason[124]; /* a close reason is at most 123 bytes (RFC 6455 5.5) */
 };
 
 struct wg_conns {

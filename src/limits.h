@@ -36,6 +36,9 @@
 #define WG_LIMIT_AUTHORIZER_RESULT_BYTES (8 * 1024)
 /* AWS: SigV4 requests are accepted within 5 minutes of the server's clock, either way (spec 7.5). */
 #define WG_LIMIT_SIGV4_SKEW_MS (5 * 60 * 1000)
+/* Internal: the most of a canonical request that an InvalidSignatureException message quotes
+ * ([I] AWS quotes it whole; a request that big is hostile, and its 403 must stay small). */
+#define WG_LIMIT_SIGV4_QUOTE_BYTES (16 * 1024)
 
 /* Internal: bytes that may wait in one connection's outgoing queue before PostToConnection
  * answers 429 LimitExceededException (a client that stops reading must not grow memory). */

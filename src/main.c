@@ -8,6 +8,7 @@
 #include "log.h"
 #include "replay.h"
 #include "server.h"
+#include "sigv4.h"
 
 /* Where each route goes, one line each, so a config file's effect is visible without --verbose. */
 static void announce_routes(const wg_config_t *cfg)
@@ -75,9 +76,13 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
     wg_log_info("WebSocket API:  ws://%s:%d%s%s", cfg->host, server->port, base, stage);
     wg_log_info("management API: http://%s:%d%s%s/@connections/{connectionId} (auth: %s)", cfg->host, server->port, base,
                 stage, wg_auth_mode_name(cfg->auth));
-    int is_loopback = strcmp(cfg->host, "127.0.0.1") == 0 || strcmp(cfg->host, "localhost") == 0 || strcmp(cfg->host, "::1") == 0;
+    int is_loopback = wg_config_is_loopback_host(cfg->host);
     if (!is_loopback && cfg->auth == WG_AUTH_NONE)
         wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients", cfg->host);
+    if (!is_loopback && cfg->auth == WG_AUTH_SIGV4)
+        wg_log_warn("listening on %s with --auth sigv4: a signature from any made-up key is accepted, so anyone who can "
+                    "reach this port can push to and close your clients; use --auth strict with --credentials",
+                    cfg->host);
     if (!is_loopback && cfg->has_test_control)
         wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients", cfg->host);
     announce_routes(cfg);
@@ -119,6 +124,7 @@ int main(int argc, char **argv)
     announce(&server, &cfg);
     int status = wg_server_run(&server);
     wg_server_dispose(&server);
-    wg_config_free(&cfg);
+    wg_sigv4_forget_keys(); /* derived keys are as sensitive as a day's signatures */
+    wg_config_free(&cfg);  /* wipes the secrets */
     return status;
 }
