@@ -337,7 +337,7 @@ typedef struct replay_step {
     json_t *event;      /* owned; patched per run */
     const char *type;   /* "CONNECT", "MESSAGE", "DISCONNECT" (borrowed from event) */
     const char *route;  /* routeKey (borrowed from event) */
-    const char *conn;   /* the recorded connectionId (borrowed from event) */
+    char *conn;         /* the recorded connectionId (owned: patch_event replaces it in event) */
     int has_response;   /* a recorded answer to compare with */
     int status;
     char *body;         /* recorded answer body (owned), body_len bytes */
@@ -444,7 +444,7 @@ static replay_step_t *plan_add_step(replay_plan_t *plan, const char *name, json_
     json_t *rc = json_object_get(event, "requestContext");
     step->type = json_string_value(json_object_get(rc, "eventType"));
     step->route = json_string_value(json_object_get(rc, "routeKey"));
-    step->conn = json_string_value(json_object_get(rc, "connectionId"));
+    step->conn = dup_or_die(json_string_value(json_object_get(rc, "connectionId")));
     step->is_two_way = -1;
     return step;
 }
@@ -454,6 +454,7 @@ static void plan_free(replay_plan_t *plan)
     for (size_t i = 0; i < plan->num_steps; i++) {
         replay_step_t *s = &plan->steps[i];
         free(s->name);
+        free(s->conn);
         json_decref(s->event);
         free(s->body);
         for (size_t j = 0; j < s->num_posts; j++) {
