@@ -415,6 +415,28 @@ def test_aws_scenarios_against_a_good_backend(chat):
     assert "the handshake succeeds (101)" in out and "7 events, 7 ok" in out
 
 
+def test_aws_scenarios_find_the_captures_through_wsgate_fixtures(chat, tmp_path):
+    """Outside the source tree (the container image, a CI job) $WSGATE_FIXTURES names them."""
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    for f in (REPO_ROOT / "fixtures").glob("*.json"):
+        (captures / f.name).write_bytes(f.read_bytes())
+    message = json.loads((captures / "ws-message-2024-11-us-east-1.json").read_text())
+    message["body"] = '{"action":"chat","message":"from WSGATE_FIXTURES"}'
+    (captures / "ws-message-2024-11-us-east-1.json").write_text(json.dumps(message))
+    chat.mgmt_port = free_port()
+    env = dict(os.environ, WSGATE_FIXTURES=str(captures))
+    p = subprocess.run([str(wsgate_binary()), "replay", "--backend", chat.url(), "--port", str(chat.mgmt_port)],
+                       capture_output=True, timeout=REPLAY_TIMEOUT_S, stdin=subprocess.DEVNULL, cwd=str(tmp_path), env=env)
+    assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
+    assert chat.events[1]["body"] == '{"action":"chat","message":"from WSGATE_FIXTURES"}'
+    assert f"the AWS scenarios built from {captures}" in p.stdout.decode()
+    p = subprocess.run([str(wsgate_binary()), "replay", "--backend", chat.url(), "--port", str(chat.mgmt_port),
+                        "--aws-scenarios", str(tmp_path / "nowhere")],
+                       capture_output=True, timeout=REPLAY_TIMEOUT_S, stdin=subprocess.DEVNULL, cwd=str(tmp_path))
+    assert p.returncode == 2 and b"--aws-scenarios needs the AWS captures" in p.stderr, p.stderr
+
+
 class BadBackend:
     """Accepts the first client's $connect (it has a query), answers the second without a
     statusCode, and every other event with an invalid proxy result."""
