@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_convert.h"
 #include "config_document.h"
 #include "limits.h"
 #include "ids.h"
@@ -997,6 +998,10 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
     char where_buf[512];
     if (wg_config_document_load_with_parameters(path, parameters, &docv, err, err_size) != 0)
         return WG_CONFIG_ERROR;
+    /* aws-apigw-ws-emulator's @connections is unsigned: its files default to --auth none. */
+    cfg->is_emulator_config = docv.format == WG_CONFIG_FORMAT_EMULATOR;
+    if (cfg->is_emulator_config && json_object_get(docv.root, "auth") == NULL)
+        cfg->auth = WG_AUTH_NONE, cfg->is_auth_emulator_default = 1;
     json_t *root = doc->root;
     int rc = WG_CONFIG_OK;
     if (!json_is_object(root)) {
@@ -1131,7 +1136,7 @@ out:
 
 static const char usage_text[] =
     "usage: wsgate [options]\n"
-    "       wsgate replay --backend URL [FIXTURE_DIR]\n"
+    "       wsgate replay --backend URL [FIXTURE_DIR | --aws-scenarios]   (wsgate replay --help)\n"
     "\n"
     "A local, SigV4-faithful emulator of AWS API Gateway WebSocket APIs.\n"
     "\n"
@@ -1167,6 +1172,7 @@ static const char usage_text[] =
     "  --inspector, --no-inspector  serve the live inspector at /_wsgate/ (default: only when\n"
     "                               bound to loopback)\n"
     "  --inspector-history N        inspector entries kept (default 1000)\n"
+    "  -m, --integration-mode lambda_proxy|http   aws-apigw-ws-emulator's flag (its config only)\n"
     "  -v, --verbose                log every event, frame decision and management call\n"
     "  -h, --help, --version\n";
 
@@ -1175,7 +1181,7 @@ enum {
     OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
     OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
-    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS,
+    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_INTEGRATION_MODE,
     OPT_INSPECTOR, OPT_NO_INSPECTOR, OPT_INSPECTOR_HISTORY,
 };
 
@@ -1208,11 +1214,12 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"integration-mode", required_argument, NULL, OPT_INTEGRATION_MODE},
     {NULL, 0, NULL, 0},
 };
 
 /* The short flags of aws-apigw-ws-emulator, so switching from it is one command. */
-#define SHORT_OPTIONS ":p:s:c:vh"
+#define SHORT_OPTIONS ":p:s:c:vhm:"
 
 static int short_to_long(int opt)
 {
@@ -1222,6 +1229,7 @@ static int short_to_long(int opt)
     case 'c': return OPT_CONFIG;
     case 'v': return OPT_VERBOSE;
     case 'h': return OPT_HELP;
+    case 'm': return OPT_INTEGRATION_MODE;
     default: return opt;
     }
 }
@@ -1418,13 +1426,19 @@ static void set_defaults(wg_config_t *cfg)
 /* Unmapped "function" references, collected so that one error lists them all. */
 typedef struct unmapped {
     char text[1024];
-    size_t count;
+    size_t count;          /* distinct functions (several routes may name one) */
+    const char *names[32]; /* borrowed: the first distinct names, to count the others once */
 } unmapped_t;
 
 static void note_unmapped(unmapped_t *u, const char *function, const char *where)
 {
     size_t len = strlen(u->text);
-    snprintf(u->text + len, sizeof(u->text) - len, "%s%s (%s)", u->count ? ", " : "", function, where);
+    snprintf(u->text + len, sizeof(u->text) - len, "%s%s (%s)", len ? ", " : "", function, where);
+    for (size_t i = 0; i < u->count && i < sizeof(u->names) / sizeof(*u->names); i++)
+        if (strcmp(u->names[i], function) == 0)
+            return;
+    if (u->count < sizeof(u->names) / sizeof(*u->names))
+        u->names[u->count] = function;
     u->count++;
 }
 
@@ -1478,7 +1492,7 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
             }
         }
     }
-    unmapped_t unmapped = {{0}, 0};
+    unmapped_t unmapped = {0};
     for (size_t i = 0; i < cfg->num_routes; i++) {
         wg_route_config_t *r = &cfg->routes[i];
         char where[160];
@@ -1551,6 +1565,7 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
 int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t err_size)
 {
     set_defaults(cfg);
+    wg_config_emulator_set_mode(NULL);
     /* First pass: only --config (and --help/--version), so flags can override the file. */
     int opt;
     opterr = 0;
@@ -1567,6 +1582,10 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         }
         if (opt == OPT_CONFIG)
             set_string(&cfg->config_path, optarg);
+        if (opt == OPT_INTEGRATION_MODE && !wg_config_emulator_is_mode(optarg))
+            return fail(err, err_size, "--integration-mode expects lambda_proxy or http, got '%s'", optarg);
+        if (opt == OPT_INTEGRATION_MODE)
+            wg_config_emulator_set_mode(optarg);
     }
     if (cfg->config_path != NULL) {
         json_t *parameters = NULL;
@@ -1605,11 +1624,17 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_STAGE: set_string(&cfg->stage, optarg); break;
         case OPT_BACKEND: set_string(&cfg->backend, optarg); break;
         case OPT_CONFIG: break;
+        case OPT_INTEGRATION_MODE: /* aws-apigw-ws-emulator's -m: applied by config_emulator.c */
+            if (strcmp(optarg, "http") == 0 && !cfg->is_emulator_config)
+                return fail(err, err_size, "--integration-mode http applies to an aws-apigw-ws-emulator config "
+                            "(-c gateway.config.yaml); for other configs use \"integration\": \"http_proxy\" routes");
+            break;
         case OPT_REGION: set_string(&cfg->region, optarg); break;
         case OPT_API_ID: set_string(&cfg->api_id, optarg); break;
         case OPT_CUSTOM_DOMAIN: cfg->is_custom_domain = 1; break;
         case OPT_RSE: set_string(&cfg->route_selection_expression, optarg); break;
         case OPT_AUTH:
+            cfg->is_auth_emulator_default = 0;
             if (parse_auth_mode(optarg, &cfg->auth) != 0)
                 return fail(err, err_size, "--auth expects none, sigv4 or strict, got '%s'", optarg);
             break;

@@ -128,6 +128,8 @@ typedef struct wg_config {
     char *config_path;
     char *route_selection_expression;
     wg_auth_mode_t auth;
+    int is_emulator_config;       /* the config file is aws-apigw-ws-emulator's (config_emulator.c) */
+    int is_auth_emulator_default; /* auth is none only because of that file (no --auth, no "auth") */
     wg_credential_t *credentials;
     size_t num_credentials;
     uint64_t idle_timeout_ms;

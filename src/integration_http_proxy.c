@@ -319,6 +319,21 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
         free(params[i].value);
     }
     free(params);
+    /* "integration.request.querystring.*": "route.request.querystring.*" (config_emulator.c): the
+     * client's whole $connect query as sent, as aws-apigw-ws-emulator's http mode forwards it. */
+    for (size_t i = 0; i < route->num_params && call->has_query && call->raw_query_len > 0; i++) {
+        const wg_request_parameter_t *p = &route->params[i];
+        if (p->is_header || p->kind != WG_PARAM_QUERYSTRING || strcmp(p->source, "*") != 0)
+            continue;
+        char *raw = strndup(call->raw_query, call->raw_query_len);
+        if (raw == NULL)
+            abort();
+        append_raw(&url, &url_len, &url_cap, has_query ? "&" : "?");
+        append_raw(&url, &url_len, &url_cap, raw);
+        has_query = 1;
+        free(raw);
+        break;
+    }
 
     req.method = route->method;
     req.url = url;

@@ -61,6 +61,11 @@
 #define WG_LIMIT_TEST_HISTORY_BYTES (4 * 1024 * 1024)
 /* Internal: the longest config file we read. */
 #define WG_LIMIT_CONFIG_BYTES (4 * 1024 * 1024)
+/* Internal (`wsgate replay`): files read from one fixture directory, each at most this size, and
+ * PostToConnection calls kept between two events (more answers 429). */
+#define WG_LIMIT_REPLAY_FILES 10000
+#define WG_LIMIT_REPLAY_FILE_BYTES (4 * 1024 * 1024)
+#define WG_LIMIT_REPLAY_POSTS 10000
 
 /* Internal (inspector, /_wsgate/): entries kept by default (--inspector-history), the memory all
  * kept entries may use together, the longest string field one entry keeps (a whole 128 KB message

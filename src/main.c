@@ -10,6 +10,43 @@
 #include "server.h"
 #include "sigv4.h"
 
+/* Where each route goes, one line each, so a config file's effect is visible without --verbose. */
+static void announce_routes(const wg_config_t *cfg)
+{
+    for (size_t i = 0; i < cfg->num_routes; i++) {
+        const wg_route_config_t *r = &cfg->routes[i];
+        const char *two_way = r->is_two_way ? " (two-way)" : "";
+        switch (r->type) {
+        case WG_INTEGRATION_HTTP:
+            wg_log_info("route %-12s -> http: the Lambda proxy event POSTed to %s%s", r->key, r->uri, two_way);
+            break;
+        case WG_INTEGRATION_LAMBDA:
+            wg_log_info("route %-12s -> lambda: function %s through the Invoke API at %s%s", r->key, r->function,
+                        r->uri, two_way);
+            break;
+        case WG_INTEGRATION_HTTP_PROXY:
+            wg_log_info("route %-12s -> http_proxy: %s %s (the raw message)%s", r->key, r->method, r->uri, two_way);
+            break;
+        case WG_INTEGRATION_MOCK:
+            wg_log_info("route %-12s -> mock: statusCode %d%s", r->key, r->mock_status, two_way);
+            break;
+        case WG_INTEGRATION_DEMO:
+            wg_log_info("route %-12s -> demo: the built-in echo backend", r->key);
+            break;
+        case WG_INTEGRATION_FUNCTION:
+            wg_log_info("route %-12s -> function %s, run by wsgate%s", r->key, r->function, two_way);
+            break;
+        default:
+            wg_log_info("route %-12s -> %s: %s%s", r->key, wg_integration_type_name(r->type),
+                        r->function != NULL ? r->function : r->uri != NULL ? r->uri : "", two_way);
+            break;
+        }
+    }
+    if (cfg->is_auth_emulator_default)
+        wg_log_info("management API: --auth none because %s is an aws-apigw-ws-emulator config (its @connections is "
+                    "unsigned); pass --auth sigv4 to require signatures", cfg->config_path);
+}
+
 /* The functions wsgate runs itself (a template's functions with code on disk) and what uses them. */
 static void announce_functions(const wg_config_t *cfg)
 {
@@ -48,6 +85,7 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
                     cfg->host);
     if (!is_loopback && cfg->has_test_control)
         wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients", cfg->host);
+    announce_routes(cfg);
     announce_functions(cfg);
     for (size_t i = 0; i < cfg->num_routes; i++) {
         const wg_route_config_t *r = &cfg->routes[i];
@@ -65,7 +103,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return wg_replay_main(argc - 1, argv + 1);
     wg_config_t cfg;
-    char err[512] = "";
+    char err[2048] = ""; /* room for an error listing every unmapped function */
     int rc = wg_config_load(&cfg, argc, argv, err, sizeof(err));
     if (rc == WG_CONFIG_EXIT) {
         wg_config_free(&cfg);

@@ -19,6 +19,7 @@
 #include "limits.h"
 #include "inspector.h"
 #include "log.h"
+#include "recorder.h"
 #include "sigv4.h"
 #include "urlcodec.h"
 
@@ -171,6 +172,7 @@ void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, siz
         wg_mgmt_send_error(req, WG_AWS_ERR_GONE, NULL);
         return;
     }
+    wg_recorder_side_effect(server->recorder, "postToConnection", id, req->entity.base, req->entity.len);
     if (wg_log_is_verbose())
         wg_log_debug("POST @connections/%s: 200 (%zu bytes)", id, req->entity.len);
     add_request_id(req);
