@@ -435,33 +435,44 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
     for (const char *p = id; *p; p++)
         safe[n++] = ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_') ? *p : '_';
     safe[n] = '\0';
-    /* calls in order, each with its answer when the ring has it */
+    /* first the answers, then the calls in order, each with its answer when the ring has it, and
+     * the PostToConnection frames between them (docs/replay.md: a side effect belongs to the
+     * event file before it) */
     wg_inspector_ring_t *ring = wg_inspector_ring();
-    json_t *calls = json_array(), *answers = json_object();
+    json_t *items = json_array(), *answers = json_object();
+    size_t num_calls = 0;
     for (uint64_t s = wg_inspector_ring_oldest_seq(ring); s < wg_inspector_ring_next_seq(ring); s++) {
         const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, s);
         json_t *entry = json_loadb(e->text, e->len, 0, NULL);
         const char *conn = json_string_value(json_object_get(entry, "conn"));
         const char *kind = json_string_value(json_object_get(entry, "kind"));
         const char *rid = json_string_value(json_object_get(entry, "requestId"));
-        if (conn != NULL && kind != NULL && rid != NULL && strcmp(conn, id) == 0 && strncmp(rid, "replay-", 7) != 0) {
-            if (strcmp(kind, "call") == 0 && json_is_object(json_object_get(entry, "event")))
-                json_array_append(calls, entry);
-            else if (strcmp(kind, "answer") == 0)
+        const char *source = json_string_value(json_object_get(entry, "source"));
+        if (conn != NULL && kind != NULL && strcmp(conn, id) == 0) {
+            if (rid != NULL && strncmp(rid, "replay-", 7) == 0) {
+                /* the inspector's own replays are not part of the session */
+            } else if (strcmp(kind, "call") == 0 && rid != NULL && json_is_object(json_object_get(entry, "event"))) {
+                json_array_append(items, entry);
+                num_calls++;
+            } else if (strcmp(kind, "answer") == 0 && rid != NULL) {
                 json_object_set(answers, rid, entry);
+            } else if (strcmp(kind, "frame") == 0 && source != NULL && strcmp(source, "postToConnection") == 0 &&
+                       json_object_get(entry, "truncated") == NULL) {
+                json_array_append(items, entry);
+            }
         }
         json_decref(entry);
     }
     json_decref(doc);
-    if (json_array_size(calls) == 0) {
-        json_decref(calls);
+    if (num_calls == 0) {
+        json_decref(items);
         json_decref(answers);
         respond_message(req, 404, "the inspector holds no integration call of that connection");
         return;
     }
     char dir[256], why[256] = "";
     if (mkdir("wsgate-exports", 0755) != 0 && errno != EEXIST) {
-        json_decref(calls);
+        json_decref(items);
         json_decref(answers);
         respond_message(req, 500, "cannot create ./wsgate-exports");
         return;
@@ -469,19 +480,27 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
     snprintf(dir, sizeof(dir), "wsgate-exports/%s-%llu", safe, (unsigned long long)wg_now_ms());
     wg_recorder_t *rec = wg_recorder_open(dir, why, sizeof(why));
     if (rec == NULL) {
-        json_decref(calls);
+        json_decref(items);
         json_decref(answers);
         respond_message(req, 500, why);
         return;
     }
     size_t i;
-    json_t *call;
-    json_array_foreach(calls, i, call) {
-        char *event = json_dumps(json_object_get(call, "event"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_t *answer = json_object_get(answers, json_string_value(json_object_get(call, "requestId")));
+    json_t *item;
+    json_array_foreach(items, i, item) {
+        const char *kind = json_string_value(json_object_get(item, "kind"));
+        if (strcmp(kind, "frame") == 0) {
+            const char *data = json_string_value(json_object_get(item, "data"));
+            wg_recorder_side_effect(rec, "postToConnection", id, data, strlen(data));
+            continue;
+        }
+        const char *key = json_string_value(json_object_get(item, "routeKey"));
+        const wg_route_config_t *route = wg_config_route(server->config, key);
+        char *event = json_dumps(json_object_get(item, "event"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_t *answer = json_object_get(answers, json_string_value(json_object_get(item, "requestId")));
         json_t *response = json_object_get(answer, "response");
         const char *body = json_string_value(json_object_get(response, "body"));
-        wg_recorder_event(rec, json_string_value(json_object_get(call, "routeKey")), id, event, strlen(event),
+        wg_recorder_event(rec, key, route != NULL && route->is_two_way, id, event, strlen(event),
                           (int)json_integer_value(json_object_get(response, "status")), body, body ? strlen(body) : 0);
         free(event);
     }
@@ -489,10 +508,10 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
     char *abs = realpath(dir, NULL);
     json_t *out = json_object();
     json_object_set_new(out, "dir", json_string(abs ? abs : dir));
-    json_object_set_new(out, "files", json_integer((json_int_t)json_array_size(calls)));
-    wg_log_info("inspector: exported %zu events of %s to %s", json_array_size(calls), id, abs ? abs : dir);
+    json_object_set_new(out, "files", json_integer((json_int_t)json_array_size(items)));
+    wg_log_info("inspector: exported %zu events of %s to %s", num_calls, id, abs ? abs : dir);
     free(abs);
-    json_decref(calls);
+    json_decref(items);
     json_decref(answers);
     respond_json(req, 200, out);
 }
