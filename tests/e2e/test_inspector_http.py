@@ -1,0 +1,225 @@
+"""The inspector at /_wsgate/ over HTTP (README.md "Inspector", docs/inspector.md): the page and its
+headers, the event stream's content and order, access rules, refused-signature detail, actions and
+export (the browser test, test_inspector_browser.py, drives the same through the page)."""
+import json
+import re
+import subprocess
+import time
+
+import pytest
+
+from helpers import mgmt, wsclient
+from helpers.inspector import EventStream, act, conn_path
+from helpers.server import wsgate_binary
+
+
+@pytest.fixture
+def streams():
+    opened = []
+
+    def open_(port, **kw):
+        s = EventStream(port, **kw)
+        opened.append(s)
+        return s
+
+    yield open_
+    for s in opened:
+        s.close()
+
+
+def test_page_assets_types_and_csp(gate):
+    status, _, headers = gate.get_json("/_wsgate/")
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    resp = mgmt.raw_request(gate.port, "GET", "/_wsgate/", sign=False)
+    html = resp.body.decode()
+    # no inline script, nothing loaded from elsewhere
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
+    assert re.findall(r"(?:src|href)=\"(?!/_wsgate/)", html) == []
+    js = mgmt.raw_request(gate.port, "GET", "/_wsgate/assets/inspector.js", sign=False)
+    assert js.status == 200 and js.header("Content-Type") == "text/javascript; charset=utf-8"
+    assert b"innerHTML" not in js.body
+    css = mgmt.raw_request(gate.port, "GET", "/_wsgate/assets/inspector.css", sign=False)
+    assert css.status == 200 and css.header("Content-Type") == "text/css; charset=utf-8"
+    assert mgmt.raw_request(gate.port, "GET", "/_wsgate/assets/nope.js", sign=False).status == 404
+    moved = mgmt.raw_request(gate.port, "GET", "/_wsgate", sign=False)
+    assert moved.status == 301 and moved.header("Location") == "/_wsgate/"
+
+
+def test_stream_shows_frames_events_answers_in_order(gate, backend, open_client, streams):
+    stream = streams(gate.port)
+    assert stream.status == 200
+    assert stream.headers["Content-Type"] == "text/event-stream; charset=utf-8"
+    backend.set_answer("$default", 200, json.dumps({"statusCode": 200, "body": "answered"}).encode())
+    ws, connect = open_client(gate, backend, query="room=1&X-Amz-Signature=topsecret",
+                              headers=["Authorization: Bearer hunter2"])
+    cid = connect.context["connectionId"]
+    texts = ["first <script>alert(1)</script>", "second", "third"]
+    for t in texts:
+        ws.send(t)
+    for _ in texts:
+        backend.wait_for_event("$default", connection_id=cid)
+    opened = stream.wait_for(lambda e: e["kind"] == "open" and e["conn"] == cid)
+    assert opened["query"] == "room=1&X-Amz-Signature=(redacted)"
+    stream.wait_for(lambda e: sum(1 for x in stream.entries if x["kind"] == "answer" and x.get("conn") == cid
+                                  and x["routeKey"] == "$default") == 3, what="three answers")
+    mine = [e for e in stream.entries if e.get("conn") == cid]
+    seqs = [e["seq"] for e in stream.entries]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    # each message: frame in, then its event, then the answer (with latency), in the order sent
+    ins = [e for e in mine if e["kind"] == "frame" and e["dir"] == "in"]
+    assert [e["data"] for e in ins] == texts
+    for frame in ins:
+        call = next(e for e in mine if e["kind"] == "call" and e["seq"] > frame["seq"])
+        assert call["routeKey"] == "$default" and call["event"]["body"] == frame["data"]
+        answer = next(e for e in mine if e["kind"] == "answer" and e["requestId"] == call["requestId"])
+        assert answer["status"] == 200 and answer["response"]["body"].startswith('{"statusCode"')
+        assert answer["latencyMs"] >= 0 and answer["seq"] > call["seq"]
+    connect_call = next(e for e in mine if e["kind"] == "call" and e["routeKey"] == "$connect")
+    assert connect_call["event"]["headers"]["Authorization"] == "(redacted)"
+    assert "hunter2" not in json.dumps(stream.entries) and "topsecret" not in json.dumps(stream.entries)
+    ws.close()
+    closed = stream.wait_for(lambda e: e["kind"] == "closed" and e["conn"] == cid)
+    assert closed["by"] == "client" and closed["code"] == 1000
+    stream.wait_for(lambda e: e["kind"] == "call" and e["routeKey"] == "$disconnect" and e["conn"] == cid)
+
+
+def test_resume_and_history_bound(wsgate, backend, open_client, streams):
+    server = wsgate("--backend", backend.url("/events"), "--inspector-history", "5")
+    first = streams(server.port)
+    ws, connect = open_client(server, backend)
+    for i in range(4):
+        ws.send(f"m{i}")
+    backend.wait_for_events("$default", 4)
+    first.wait_for(lambda e: e["kind"] == "answer" and e["routeKey"] == "$default"
+                          and sum(1 for x in first.entries if x["kind"] == "answer" and x["routeKey"] == "$default") == 4)
+    # a page opened now gets only the 5 entries kept
+    status, state, _ = server.get_json("/_wsgate/api/state")
+    next_seq = state["nextSeq"]
+    assert next_seq > 6
+    second = streams(server.port)
+    second.wait_for(lambda e: e["seq"] == next_seq - 1)
+    assert [e["seq"] for e in second.entries][:5] == list(range(next_seq - 5, next_seq))
+    # resuming with Last-Event-ID sends only what follows
+    third = streams(server.port, headers={"Last-Event-ID": str(next_seq - 2)})
+    third.wait_for(lambda e: e["seq"] == next_seq - 1)
+    assert [e["seq"] for e in third.entries][0] == next_seq - 1
+    status, state, _ = server.get_json("/_wsgate/api/state")
+    assert status == 200 and state["history"] == 5 and state["connections"][0]["id"] == connect.context["connectionId"]
+
+
+def test_not_served_with_no_inspector(wsgate, backend):
+    server = wsgate("--backend", backend.url("/events"), "--no-inspector")
+    for path in ("/_wsgate/", "/_wsgate/api/events", "/_wsgate/assets/inspector.js"):
+        resp = mgmt.raw_request(server.port, "GET", path, sign=False)
+        assert resp.status == 403 and resp.json() == {"message": "Forbidden"}, (path, resp.status)
+
+
+def test_strict_needs_a_signature(wsgate, backend):
+    secret = "strict-secret-0123456789"
+    server = wsgate("--backend", backend.url("/events"), "--auth", "strict", "--credentials", f"AKIDINSPECT:{secret}")
+    resp = mgmt.raw_request(server.port, "GET", "/_wsgate/", sign=False)
+    assert resp.status in (401, 403) and resp.header("x-amzn-ErrorType") == "MissingAuthenticationTokenException"
+    resp = mgmt.raw_request(server.port, "GET", "/_wsgate/api/state", credentials=("AKIDINSPECT", "wrong"))
+    assert resp.status == 403 and resp.header("x-amzn-ErrorType") == "InvalidSignatureException"
+    resp = mgmt.raw_request(server.port, "GET", "/_wsgate/api/state", credentials=("AKIDINSPECT", secret))
+    assert resp.status == 200 and resp.json()["auth"] == "strict"
+
+
+def test_refused_signature_shows_both_sides(wsgate, backend, open_client, streams):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    secret = "the-right-secret-0123456789"
+    server = wsgate("--backend", backend.url("/events"), "--auth", "strict", "--test-control",
+                    "--credentials", f"AKIDINSPECT:{secret}")
+    stream = streams(server.port)
+    ws, connect = open_client(server, backend)
+    cid = connect.context["connectionId"]
+    path = mgmt.connection_path(cid)
+    # sign exactly as mgmt.raw_request does, keeping botocore's canonical request
+    host = f"127.0.0.1:{server.port}"
+    request = AWSRequest(method="POST", url=f"http://{host}{path}", data=b"hi", headers={"Host": host})
+    signer = SigV4Auth(Credentials("AKIDINSPECT", "a-wrong-secret"), "execute-api", mgmt.REGION)
+    signer.add_auth(request)
+    authorization = request.headers["Authorization"]
+    del request.headers["Authorization"]
+    theirs = signer.canonical_request(request)   # what botocore signed
+    request.headers["Authorization"] = authorization
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.request("POST", path, body=b"hi", headers=dict(request.headers.items()))
+    assert conn.getresponse().status == 403
+    conn.close()
+    entry = stream.wait_for(lambda e: e["kind"] == "mgmt" and e.get("signature"))
+    assert entry["status"] == 403 and entry["errorType"] == "InvalidSignatureException" and entry["conn"] == cid
+    sig = entry["signature"]
+    assert sig["canonicalRequest"] == theirs       # same request seen: the secret is what differs
+    assert sig["stringToSign"].startswith("AWS4-HMAC-SHA256\n")
+    assert sig["signedHeaders"] == "host;x-amz-date"
+    assert sig["clientSignature"] == request.headers["Authorization"].rsplit("Signature=", 1)[1]
+    assert sig["accessKeyId"] == "AKIDINSPECT"
+    assert ["Authorization", "(redacted)"] in sig["headers"]
+    assert secret not in json.dumps(entry)
+
+
+def test_actions(gate, backend, open_client, streams):
+    stream = streams(gate.port)
+    ws, connect = open_client(gate, backend)
+    cid = connect.context["connectionId"]
+    # the header that a cross-site page cannot send is required
+    assert act(gate.port, conn_path(cid, "post"), {"data": "x"}, header=False)[0] == 403
+    # send as the client: routed to its integration like a frame from it
+    status, _ = act(gate.port, conn_path(cid, "send"), {"data": '{"action":"fromPage"}'})
+    assert status == 200
+    rec = backend.wait_for_event("$default", connection_id=cid)
+    assert rec.event["body"] == '{"action":"fromPage"}'
+    # PostToConnection: the client receives it
+    assert act(gate.port, conn_path(cid, "post"), {"data": "pushed from the page"})[0] == 200
+    assert wsclient.recv_text(ws) == "pushed from the page"
+    # replay the recorded $default event to its integration
+    call = stream.wait_for(lambda e: e["kind"] == "call" and e["routeKey"] == "$default")
+    status, body = act(gate.port, "/_wsgate/api/replay", {"seq": call["seq"]})
+    assert status == 202
+    backend.wait_for_events("$default", 2, connection_id=cid)
+    stream.wait_for(lambda e: e["kind"] == "answer" and e["requestId"] == body["requestId"])
+    assert act(gate.port, "/_wsgate/api/replay", {"seq": 999999})[0] == 404
+    # bad input
+    assert act(gate.port, conn_path(cid, "close"), {"code": 1005})[0] == 400
+    assert act(gate.port, conn_path("AAAAAAAAAAAAAAA=", "post"), {"data": "x"})[0] == 410
+    # close with a code and reason: the client sees it, $disconnect reports it
+    assert act(gate.port, conn_path(cid, "close"), {"code": 4001, "reason": "from the page"})[0] == 202
+    code, reason, _ = wsclient.wait_close(ws)
+    assert (code, reason) == (4001, "from the page")
+    disc = backend.wait_for_event("$disconnect", connection_id=cid)
+    assert disc.context["disconnectStatusCode"] == 4001
+
+
+def test_export_replays_with_wsgate_replay(gate, backend, open_client, streams, tmp_path, unused_port):
+    stream = streams(gate.port)
+    backend.set_answer("$default", 200, json.dumps({"statusCode": 200, "body": "ok"}).encode())
+    ws, connect = open_client(gate, backend)
+    cid = connect.context["connectionId"]
+    ws.send('{"action":"one"}')
+    backend.wait_for_event("$default", connection_id=cid)
+    stream.wait_for(lambda e: e["kind"] == "answer" and e["routeKey"] == "$default")
+    status, body = act(gate.port, "/_wsgate/api/export", {"connectionId": cid})
+    assert status == 200, body
+    from pathlib import Path
+    out = Path(body["dir"])
+    files = sorted(p.name for p in out.glob("*.json"))
+    assert files == ["0001-connect.json", "0002-default.json"], files
+    doc = json.loads((out / "0002-default.json").read_text())
+    assert doc["routeKey"] == "$default" and doc["event"]["body"] == '{"action":"one"}'
+    assert doc["response"] == {"status": 200, "body": json.dumps({"statusCode": 200, "body": "ok"})}
+    try:
+        run = subprocess.run([str(wsgate_binary()), "replay", "--backend", backend.url("/events"),
+                              "--port", str(unused_port), str(out)],
+                             capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+        assert run.returncode == 0, run.stdout.decode() + run.stderr.decode()
+    finally:
+        import shutil
+        shutil.rmtree(out, ignore_errors=True)
