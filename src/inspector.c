@@ -119,6 +119,7 @@ size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring)
 /* ---- the process's inspector ----------------------------------------------------------------- */
 
 unsigned wg_inspector_watchers;
+int wg_inspector_is_acting;
 
 /* Request ids of calls in flight and when they started, for the answer's latency. Bounded: a
  * collision overwrites (the answer then carries no latency). */
@@ -334,6 +335,8 @@ void wg_inspector_record_frame(const char *conn_id, const char *dir, const char 
     if (source != NULL)
         json_object_set_new(e, "source", json_string(source));
     json_object_set_new(e, "len", json_integer((json_int_t)len));
+    if (wg_inspector_is_acting)
+        json_object_set_new(e, "byInspector", json_true());
     set_text(e, "data", data, len);
     wg_inspector_add(e);
 }

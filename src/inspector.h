@@ -56,6 +56,9 @@ struct wg_sigv4_result;
 
 /** Pages watching (open event streams). 0: every hook returns at once. */
 extern unsigned wg_inspector_watchers;
+/** Set by inspector_http.c while it acts on a page's behalf: frames it causes are marked
+ * "byInspector" (and left out of exported sessions, which hold what the backend did). */
+extern int wg_inspector_is_acting;
 
 /** Sets up the inspector for `server` (enabled or not per its config). Call once, after the
  * server's loop exists. */

@@ -320,13 +320,17 @@ static void act_on_connection(wg_server_t *server, h2o_req_t *req, const char *r
         json_t *data = body_data(req, &doc);
         if (data != NULL) {
             wg_log_info("inspector: message from the page as client %s (%zu bytes)", id, json_string_length(data));
+            wg_inspector_is_acting = 1;
             wg_conn_inject_text(conn, json_string_value(data), json_string_length(data));
+            wg_inspector_is_acting = 0;
             respond_message(req, 200, "sent as the client");
         }
     } else if (action_len == 4 && memcmp(action, "post", 4) == 0) {
         json_t *data = body_data(req, &doc);
         if (data != NULL) {
+            wg_inspector_is_acting = 1;
             int rv = wg_conn_post(conn, json_string_value(data), json_string_length(data));
+            wg_inspector_is_acting = 0;
             wg_log_info("inspector: PostToConnection %s (%zu bytes): %d", id, json_string_length(data), rv);
             respond_message(req, rv == WG_POST_OK ? 200 : rv == WG_POST_LIMIT ? 429 : 410,
                             rv == WG_POST_OK ? "posted" : rv == WG_POST_LIMIT ? "the client is not reading" : "gone");
@@ -424,12 +428,15 @@ static void replay(wg_server_t *server, h2o_req_t *req)
 static void export_session(wg_server_t *server, h2o_req_t *req)
 {
     json_t *doc = parse_body(req);
-    const char *id = json_string_value(json_object_get(doc, "connectionId"));
-    if (id == NULL || strlen(id) > WG_ID_LEN) {
+    const char *given = json_string_value(json_object_get(doc, "connectionId"));
+    if (given == NULL || strlen(given) > WG_ID_LEN) {
         json_decref(doc);
         respond_message(req, 400, "expected {\"connectionId\": ID}");
         return;
     }
+    char id[WG_ID_LEN + 1];
+    snprintf(id, sizeof(id), "%s", given);
+    json_decref(doc);
     char safe[WG_ID_LEN + 1];
     size_t n = 0;
     for (const char *p = id; *p; p++)
@@ -457,13 +464,12 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
             } else if (strcmp(kind, "answer") == 0 && rid != NULL) {
                 json_object_set(answers, rid, entry);
             } else if (strcmp(kind, "frame") == 0 && source != NULL && strcmp(source, "postToConnection") == 0 &&
-                       json_object_get(entry, "truncated") == NULL) {
+                       json_object_get(entry, "truncated") == NULL && json_object_get(entry, "byInspector") == NULL) {
                 json_array_append(items, entry);
             }
         }
         json_decref(entry);
     }
-    json_decref(doc);
     if (num_calls == 0) {
         json_decref(items);
         json_decref(answers);
