@@ -19,6 +19,7 @@ APT_PACKAGES=(
 if [ "${1:-}" = "--all" ]; then
     APT_PACKAGES+=(clang libclang-rt-14-dev valgrind locales)
     APT_PACKAGES+=(patchelf shellcheck)   # packages step: build-dist.sh's RUNPATHs; actionlint's shell checks
+    APT_PACKAGES+=(chromium chromium-driver)   # the inspector's browser test (Selenium drives them)
     command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
     command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
