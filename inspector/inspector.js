@@ -88,8 +88,9 @@ function describe(e) {
     case 'auth': return { label: 'authorizer', bad: !e.allowed, text: e.allowed ? 'allowed' : 'denied: ' + e.status + ' (' + (e.why || '') + ')' };
     case 'frame':
       if (e.source === 'close') return { label: 'close ←', dir: 'out', text: 'wsgate sent close ' + e.code + (e.reason ? ' "' + e.reason + '"' : '') };
-      if (e.dir === 'in') return { label: 'frame →', dir: 'in', text: e.data };
-      return { label: 'frame ←', dir: 'out', bad: e.source === 'errorFrame', text: '(' + e.source + ') ' + e.data };
+      if (e.dir === 'in') return { label: 'frame →', dir: 'in', text: (e.byInspector ? '(sent from this page) ' : '') + e.data };
+      return { label: 'frame ←', dir: 'out', bad: e.source === 'errorFrame',
+        text: '(' + e.source + (e.byInspector ? ', from this page' : '') + ') ' + e.data };
     case 'closed': return { label: 'closed', text: 'closed by ' + e.by + ': $disconnect gets ' + e.code + (e.reason ? ' "' + e.reason + '"' : '') +
         (e.by === 'client' ? ' (client sent ' + e.clientCode + (e.clientReason ? ' "' + e.clientReason + '"' : '') + ')' : '') };
     case 'call': return { label: 'event', text: e.routeKey + ' → ' + e.integration + (e.target ? ' ' + e.target : '') + '  [' + e.requestId + ']' };

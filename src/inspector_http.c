@@ -158,10 +158,21 @@ static void pump(watcher_t *w)
     h2o_send(w->req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
 }
 
-void wg_inspector_http_wake(void)
+/* Entries are streamed on the next loop turn, not one write each: under load many entries leave
+ * in one chunk (bench/README.md, "Inspector"). */
+static h2o_timeout_entry_t wake_entry;
+static h2o_timeout_t *wake_timeout; /* the server's zero timeout */
+
+static void on_wake(h2o_timeout_entry_t *entry)
 {
     for (h2o_linklist_t *l = watchers.next; l != &watchers; l = l->next)
         pump(H2O_STRUCT_FROM_MEMBER(watcher_t, link, l));
+}
+
+void wg_inspector_http_wake(void)
+{
+    if (wake_timeout != NULL && !h2o_timeout_is_linked(&wake_entry))
+        h2o_timeout_link(heartbeat_loop, wake_timeout, &wake_entry);
 }
 
 static void on_heartbeat(h2o_timeout_entry_t *entry)
@@ -239,6 +250,8 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
         h2o_timeout_init(server->loop, &heartbeat_timeout, WG_LIMIT_INSPECTOR_HEARTBEAT_MS);
         heartbeat_entry.cb = on_heartbeat;
         heartbeat_loop = server->loop;
+        wake_entry.cb = on_wake;
+        wake_timeout = &server->ctx.zero_timeout;
         has_heartbeat_timeout = 1;
     }
     if (!h2o_timeout_is_linked(&heartbeat_entry))
@@ -524,10 +537,39 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
 
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
+/* "127.0.0.1:3001", "localhost", "[::1]:3001": the Host names a loopback address. */
+static int is_loopback_authority(const char *p, size_t len)
+{
+    char host[64];
+    size_t n = len;
+    if (len > 0 && p[0] == '[') {
+        const char *end = memchr(p, ']', len);
+        if (end == NULL)
+            return 0;
+        p++;
+        n = (size_t)(end - p);
+    } else {
+        const char *colon = memchr(p, ':', len);
+        if (colon != NULL)
+            n = (size_t)(colon - p);
+    }
+    if (n == 0 || n >= sizeof(host))
+        return 0;
+    memcpy(host, p, n);
+    host[n] = '\0';
+    return wg_config_is_loopback_host(host);
+}
+
 void wg_inspector_http_handle(wg_server_t *server, h2o_req_t *req, const char *path, size_t len)
 {
     if (!wg_inspector_is_enabled()) {
         /* not served: the same answer as any path outside the API */
+        wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+        return;
+    }
+    /* Bound to loopback (on by default): answer only requests addressed to a loopback name, so a
+     * web page whose own host name resolves to 127.0.0.1 (DNS rebinding) cannot read it. */
+    if (server->config->inspector_mode == 0 && !is_loopback_authority(req->authority.base, req->authority.len)) {
         wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
         return;
     }

@@ -223,3 +223,15 @@ def test_export_replays_with_wsgate_replay(gate, backend, open_client, streams, 
     finally:
         import shutil
         shutil.rmtree(out, ignore_errors=True)
+
+
+def test_loopback_inspector_refuses_other_host_names(gate):
+    """DNS rebinding: a page at evil.example resolving to 127.0.0.1 must not read the inspector."""
+    import http.client
+    for host, want in ((f"evil.example:{gate.port}", 403), (f"localhost:{gate.port}", 200), (gate.host, 200)):
+        conn = http.client.HTTPConnection("127.0.0.1", gate.port, timeout=5)
+        conn.request("GET", "/_wsgate/api/state", headers={"Host": host})
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        assert resp.status == want, (host, resp.status)
