@@ -301,6 +301,20 @@ static void set_text(json_t *obj, const char *key, const void *data, size_t len)
     json_object_set_new(obj, key, s);
 }
 
+/* A JSON string of data[0..len), cut at the field limit on a character boundary, or a note when
+ * it is not UTF-8. */
+static json_t *set_text_value(const char *data, size_t len)
+{
+    size_t n = len;
+    if (n > WG_LIMIT_INSPECTOR_FIELD_BYTES) {
+        n = WG_LIMIT_INSPECTOR_FIELD_BYTES;
+        while (n > 0 && ((const unsigned char *)data)[n] >= 0x80 && (((const unsigned char *)data)[n] & 0xC0) == 0x80)
+            n--;
+    }
+    json_t *s = json_stringn(data, n);
+    return s != NULL ? s : json_string("(not UTF-8 text)");
+}
+
 /* The same names --verbose redacts (conns.c, is_secret_name), plus the presigned-URL parts. */
 static int is_secret_name(const char *name, size_t len)
 {
@@ -329,46 +343,29 @@ static void redact_map(json_t *map)
     }
 }
 
-/* A raw query string with the values of credential parameters replaced. */
+/* The query as decoded "name=value" pairs (urlcodec.c parses it, as for the $connect event), with
+ * the values of credential parameters replaced. */
 static json_t *redacted_query(const char *q, size_t len)
 {
-    char *out = malloc(len + 1);
-    size_t cap = len + 1, n = 0;
-    if (out == NULL)
-        abort();
-    size_t i = 0;
-    while (i <= len && i < len + 1) {
-        size_t end = i;
-        while (end < len && q[end] != '&')
-            end++;
-        const char *eq = memchr(q + i, '=', end - i);
-        size_t name_len = eq ? (size_t)(eq - (q + i)) : end - i;
-        char name[64];
-        size_t dec_len = 0;
-        int secret = name_len < sizeof(name) && wg_url_decode(q + i, name_len, name, &dec_len, 1) == 0 &&
-                     is_secret_name(name, dec_len);
-        const char *part = q + i;
-        size_t part_len = secret ? name_len : end - i;
-        if (n + part_len + 16 > cap) {
-            cap = (n + part_len + 16) * 2;
-            out = realloc(out, cap);
-            if (out == NULL)
-                abort();
-        }
-        memcpy(out + n, part, part_len);
-        n += part_len;
-        if (secret) {
-            memcpy(out + n, "=(redacted)", 11);
-            n += 11;
-        }
-        if (end >= len)
-            break;
-        out[n++] = '&';
-        i = end + 1;
+    wg_query_t query;
+    wg_query_parse(q, len, &query);
+    text_t t = {0};
+    text_add("", 0, &t);
+    for (size_t i = 0; i < query.count; i++) {
+        const wg_query_param_t *p = &query.params[i];
+        if (i > 0)
+            text_add("&", 1, &t);
+        text_add(p->name, strlen(p->name), &t);
+        text_add("=", 1, &t);
+        if (is_secret_name(p->name, strlen(p->name)))
+            text_add("(redacted)", 10, &t);
+        else
+            text_add(p->value, strlen(p->value), &t);
     }
-    json_t *s = json_stringn(out, n);
-    free(out);
-    return s != NULL ? s : json_string("(not UTF-8)");
+    wg_query_free(&query);
+    json_t *s = set_text_value(t.data, t.len);
+    free(t.data);
+    return s;
 }
 
 void wg_inspector_record_open(const char *conn_id, h2o_req_t *req, const char *source_ip, const char *user_agent)
