@@ -137,6 +137,11 @@ typedef struct wg_config {
     char *record_dir;
     char *domain_name; /* domainName in events; NULL = the Host the client used (spec 1.3) */
     int is_verbose;
+    /* Functions wsgate runs itself (functions.c): --max-concurrency, --runtime NAME=PATH, --no-reload. */
+    uint32_t max_concurrency;          /* per function without ReservedConcurrentExecutions; 0 = 10 */
+    wg_string_pair_t *runtime_overrides; /* "nodejs20.x" -> "/path/to/node" */
+    size_t num_runtime_overrides;
+    int is_reload_disabled;
     wg_route_config_t *routes;
     size_t num_routes;
     wg_authorizer_config_t authorizer;
