@@ -459,6 +459,14 @@ void wg_function_process_signal(wg_function_process_t *proc, int sig)
     kill(-proc->pid, sig);
 }
 
+void wg_function_process_drain(wg_function_process_t *proc)
+{
+    if (proc->out.sock != NULL && drain_pipe(&proc->out))
+        close_pipe(&proc->out);
+    if (proc->err.sock != NULL && drain_pipe(&proc->err))
+        close_pipe(&proc->err);
+}
+
 pid_t wg_function_process_pid(const wg_function_process_t *proc)
 {
     return proc->pid;

@@ -75,6 +75,10 @@ void wg_function_process_signal(wg_function_process_t *proc, int sig);
 
 pid_t wg_function_process_pid(const wg_function_process_t *proc);
 
+/** Reads what the process has written so far (on_line for each complete line), without waiting:
+ * its output then comes before the END line of the invocation it belongs to. */
+void wg_function_process_drain(wg_function_process_t *proc);
+
 /** Whether on_exit has run. */
 int wg_function_process_has_exited(const wg_function_process_t *proc);
 

@@ -291,6 +291,8 @@ static void log_end(invocation_t *inv, const char *status)
 {
     proc_t *p = inv->proc;
     double duration = now_ms_precise() - inv->started_ms;
+    if (p != NULL && p->state != PROC_EXITED)
+        wg_function_process_drain(p->process);
     char init[64] = "";
     if (p != NULL && !p->has_reported_init) {
         p->has_reported_init = 1;
