@@ -487,7 +487,7 @@ def go_bootstrap():
     """The Go handler, built with go build (module cache filled by install-deps.sh)."""
     exe = GO_DIR / "bootstrap"
     go = shutil.which("go") or "/usr/local/go/bin/go"
-    env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod")
+    env = dict(os.environ, CGO_ENABLED="0")
     subprocess.run([go, "build", "-o", str(exe), "."], cwd=GO_DIR, check=True, timeout=300, env=env)
     return exe
 
