@@ -120,55 +120,73 @@ static wg_runtime_endpoint_t *endpoint_of(wg_runtime_api_t *api, h2o_req_t *req)
     return NULL;
 }
 
+wg_runtime_api_path_t wg_runtime_api_parse_path(const char *path, size_t len, const char **id, size_t *id_len)
+{
+    *id = NULL;
+    *id_len = 0;
+    if (len < sizeof(prefix) - 1 || memcmp(path, prefix, sizeof(prefix) - 1) != 0)
+        return WG_RUNTIME_API_UNKNOWN;
+    const char *rest = path + sizeof(prefix) - 1;
+    size_t rest_len = len - (sizeof(prefix) - 1);
+    if (h2o_memis(rest, rest_len, H2O_STRLIT("invocation/next")))
+        return WG_RUNTIME_API_NEXT;
+    if (h2o_memis(rest, rest_len, H2O_STRLIT("init/error")))
+        return WG_RUNTIME_API_INIT_ERROR;
+    static const char inv[] = "invocation/";
+    if (rest_len <= sizeof(inv) - 1 || memcmp(rest, inv, sizeof(inv) - 1) != 0)
+        return WG_RUNTIME_API_UNKNOWN;
+    const char *start = rest + sizeof(inv) - 1;
+    const char *slash = memchr(start, '/', rest_len - (sizeof(inv) - 1));
+    if (slash == NULL)
+        return WG_RUNTIME_API_UNKNOWN;
+    size_t tail_len = (size_t)(rest + rest_len - slash);
+    wg_runtime_api_path_t kind = h2o_memis(slash, tail_len, H2O_STRLIT("/response")) ? WG_RUNTIME_API_RESPONSE
+                                 : h2o_memis(slash, tail_len, H2O_STRLIT("/error"))  ? WG_RUNTIME_API_ERROR
+                                                                                     : WG_RUNTIME_API_UNKNOWN;
+    if (kind != WG_RUNTIME_API_UNKNOWN) {
+        *id = start;
+        *id_len = (size_t)(slash - start);
+    }
+    return kind;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     wg_runtime_api_t *api = ((api_handler_t *)self)->api;
-    const char *path = req->path.base;
     size_t len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
-    int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
-    if (len < sizeof(prefix) - 1 || memcmp(path, prefix, sizeof(prefix) - 1) != 0) {
+    const char *id;
+    size_t id_len;
+    wg_runtime_api_path_t kind = wg_runtime_api_parse_path(req->path.base, len, &id, &id_len);
+    if (kind == WG_RUNTIME_API_UNKNOWN) {
         wg_runtime_api_send_status(req, 404, "NotFound", "not a Runtime API path");
         return 0;
     }
-    const char *rest = path + sizeof(prefix) - 1;
-    size_t rest_len = len - (sizeof(prefix) - 1);
+    if (is_get != (kind == WG_RUNTIME_API_NEXT) ||
+        (!is_get && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))) {
+        wg_runtime_api_send_status(req, 405, "MethodNotAllowed", kind == WG_RUNTIME_API_NEXT ? "use GET" : "use POST");
+        return 0;
+    }
     wg_runtime_endpoint_t *e = endpoint_of(api, req);
     if (e == NULL) {
         /* the process this endpoint belonged to is gone (retired, timed out) */
         wg_runtime_api_send_status(req, 410, "Runtime.Gone", "this execution environment was shut down");
         return 0;
     }
-    if (h2o_memis(rest, rest_len, H2O_STRLIT("invocation/next"))) {
-        if (!is_get)
-            return wg_runtime_api_send_status(req, 405, "MethodNotAllowed", "use GET"), 0;
+    switch (kind) {
+    case WG_RUNTIME_API_NEXT:
         api->cb.on_next(e->owner, req);
-        return 0;
-    }
-    if (h2o_memis(rest, rest_len, H2O_STRLIT("init/error"))) {
-        if (!is_post)
-            return wg_runtime_api_send_status(req, 405, "MethodNotAllowed", "use POST"), 0;
+        break;
+    case WG_RUNTIME_API_INIT_ERROR:
         api->cb.on_init_error(e->owner, req);
-        return 0;
+        break;
+    case WG_RUNTIME_API_RESPONSE:
+    case WG_RUNTIME_API_ERROR:
+        api->cb.on_result(e->owner, req, id, id_len, kind == WG_RUNTIME_API_ERROR);
+        break;
+    case WG_RUNTIME_API_UNKNOWN:
+        break;
     }
-    static const char inv[] = "invocation/";
-    if (rest_len > sizeof(inv) - 1 && memcmp(rest, inv, sizeof(inv) - 1) == 0) {
-        const char *id = rest + sizeof(inv) - 1;
-        const char *slash = memchr(id, '/', rest_len - (sizeof(inv) - 1));
-        if (slash != NULL) {
-            size_t id_len = (size_t)(slash - id);
-            size_t tail_len = (size_t)(rest + rest_len - slash);
-            int is_response = h2o_memis(slash, tail_len, H2O_STRLIT("/response"));
-            int is_error = h2o_memis(slash, tail_len, H2O_STRLIT("/error"));
-            if (is_response || is_error) {
-                if (!is_post)
-                    return wg_runtime_api_send_status(req, 405, "MethodNotAllowed", "use POST"), 0;
-                api->cb.on_result(e->owner, req, id, id_len, is_error);
-                return 0;
-            }
-        }
-    }
-    wg_runtime_api_send_status(req, 404, "NotFound", "not a Runtime API path");
     return 0;
 }
 

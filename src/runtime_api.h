@@ -34,6 +34,19 @@ typedef struct wg_runtime_api_callbacks {
     void (*on_init_error)(void *owner, h2o_req_t *req);
 } wg_runtime_api_callbacks_t;
 
+/** What a Runtime API path addresses. */
+typedef enum wg_runtime_api_path {
+    WG_RUNTIME_API_UNKNOWN,    /* 404 */
+    WG_RUNTIME_API_NEXT,       /* /2018-06-01/runtime/invocation/next */
+    WG_RUNTIME_API_RESPONSE,   /* /2018-06-01/runtime/invocation/{id}/response */
+    WG_RUNTIME_API_ERROR,      /* /2018-06-01/runtime/invocation/{id}/error */
+    WG_RUNTIME_API_INIT_ERROR, /* /2018-06-01/runtime/init/error */
+} wg_runtime_api_path_t;
+
+/** Parses a request path (without its query, as sent). For RESPONSE and ERROR, *id and *id_len get
+ * the request id segment (borrowed from `path`; may be empty or anything a runtime sent). */
+wg_runtime_api_path_t wg_runtime_api_parse_path(const char *path, size_t len, const char **id, size_t *id_len);
+
 /** Sets up the Runtime API's h2o context on `loop`. */
 wg_runtime_api_t *wg_runtime_api_new(h2o_evloop_t *loop, const wg_runtime_api_callbacks_t *cb);
 void wg_runtime_api_free(wg_runtime_api_t *api);
