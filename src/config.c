@@ -19,6 +19,7 @@
 #include "config_document.h"
 #include "limits.h"
 #include "ids.h"
+#include "log.h"
 
 static char *dup_or_die(const char *s)
 {
@@ -663,9 +664,25 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
                 }
                 set_function_env(code, ek, json_string_value(ev));
             }
+        } else if (strcmp(k, "functionName") == 0) {
+            if (want_string(doc, what, v, err, err_size)) goto out;
+            cfg->function_names = realloc(cfg->function_names, (cfg->num_function_names + 1) * sizeof(*cfg->function_names));
+            if (cfg->function_names == NULL)
+                abort();
+            cfg->function_names[cfg->num_function_names].key = dup_or_die(json_string_value(v));
+            cfg->function_names[cfg->num_function_names].value = dup_or_die(name);
+            cfg->num_function_names++;
+        } else if (strcmp(k, "unresolvedEnvironment") == 0 && json_is_object(v)) {
+            /* written by the template readers: variables whose value a template could not give */
+            const char *ek;
+            json_t *why;
+            json_object_foreach(v, ek, why) {
+                wg_log_warn("function %s: environment variable %s has no value from the template (%s); it is unset "
+                            "unless --env-vars gives it", name, ek, json_is_string(why) ? json_string_value(why) : "?");
+            }
         } else {
             DOC_FAIL(v, "unknown key '%s' (a function wsgate runs has runtime, handler, codeUri, timeout, memorySize, "
-                        "reservedConcurrency, environment)", what);
+                        "reservedConcurrency, environment, functionName)", what);
             goto out;
         }
     }
@@ -894,12 +911,12 @@ static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, 
     return WG_CONFIG_OK;
 }
 
-static int load_file(wg_config_t *cfg, const char *path, char *err, size_t err_size)
+static int load_file(wg_config_t *cfg, const char *path, const json_t *parameters, char *err, size_t err_size)
 {
     wg_config_document_t docv;
     const wg_config_document_t *doc = &docv;
     char where_buf[512];
-    if (wg_config_document_load(path, &docv, err, err_size) != 0)
+    if (wg_config_document_load_with_parameters(path, parameters, &docv, err, err_size) != 0)
         return WG_CONFIG_ERROR;
     json_t *root = doc->root;
     int rc = WG_CONFIG_OK;
@@ -1045,6 +1062,9 @@ static const char usage_text[] =
     "                               serverless.yml or gateway.config.yaml (docs/config-formats.md)\n"
     "  --function NAME=TARGET       run function NAME (a \"function\" in routes/authorizer) at TARGET:\n"
     "                               http(s)://URL or lambda:http://HOST:PORT[/FUNCTION] (repeatable)\n"
+    "  --parameter-overrides 'K=V ...'  template parameter values, as SAM CLI takes them (repeatable)\n"
+    "  --env-vars FILE              functions' environment, SAM CLI's JSON: {\"Parameters\": {...},\n"
+    "                               \"FunctionName\": {...}}; variables the template lacks are added\n"
     "  --region NAME                region for IDs and SigV4 (default us-east-1)\n"
     "  --api-id ID                  10-character apiId (default: random)\n"
     "  --domain-name NAME|aws       domainName in events (default: the Host the client used;\n"
@@ -1073,7 +1093,8 @@ enum {
     OPT_PORT = 256, OPT_HOST, OPT_STAGE, OPT_BACKEND, OPT_CONFIG, OPT_REGION, OPT_API_ID,
     OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
-    OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME, OPT_MAX_CONCURRENCY, OPT_RUNTIME, OPT_NO_RELOAD,
+    OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
+    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_MAX_CONCURRENCY, OPT_RUNTIME, OPT_NO_RELOAD,
 };
 
 static const struct option long_options[] = {
@@ -1089,6 +1110,8 @@ static const struct option long_options[] = {
     {"auth", required_argument, NULL, OPT_AUTH},
     {"credentials", required_argument, NULL, OPT_CREDENTIALS},
     {"function", required_argument, NULL, OPT_FUNCTION},
+    {"parameter-overrides", required_argument, NULL, OPT_PARAMETER_OVERRIDES},
+    {"env-vars", required_argument, NULL, OPT_ENV_VARS},
     {"credentials-file", required_argument, NULL, OPT_CREDENTIALS_FILE},
     {"domain-name", required_argument, NULL, OPT_DOMAIN_NAME},
     {"idle-timeout", required_argument, NULL, OPT_IDLE},
@@ -1119,6 +1142,181 @@ static int short_to_long(int opt)
     case 'h': return OPT_HELP;
     default: return opt;
     }
+}
+
+/* ---- --parameter-overrides and --env-vars (SAM CLI's forms) ---------------------------------- */
+
+/* One --parameter-overrides value: "K1=V1 K2='v 2'" or "ParameterKey=K1,ParameterValue=V1 ...". */
+static int parse_parameter_overrides(json_t *parameters, const char *text, char *err, size_t err_size)
+{
+    char *token = malloc(strlen(text) + 1);
+    if (token == NULL)
+        abort();
+    int rc = WG_CONFIG_ERROR;
+    const char *p = text;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '\0')
+            break;
+        size_t n = 0;
+        char quote = 0;
+        for (; *p != '\0' && (quote || !isspace((unsigned char)*p)); p++) {
+            if (quote && *p == quote)
+                quote = 0;
+            else if (!quote && (*p == '"' || *p == '\''))
+                quote = *p;
+            else
+                token[n++] = *p;
+        }
+        token[n] = '\0';
+        if (quote) {
+            fail(err, err_size, "--parameter-overrides: a quote is not closed in '%s'", text);
+            goto out;
+        }
+        char *key = token, *value;
+        if (strncmp(token, "ParameterKey=", 13) == 0) {
+            key = token + 13;
+            char *comma = strstr(key, ",ParameterValue=");
+            if (comma == NULL) {
+                fail(err, err_size, "--parameter-overrides: '%s' needs ,ParameterValue=", token);
+                goto out;
+            }
+            *comma = '\0';
+            value = comma + 16;
+        } else {
+            value = strchr(token, '=');
+            if (value == NULL) {
+                fail(err, err_size, "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'", token);
+                goto out;
+            }
+            *value++ = '\0';
+        }
+        json_t *v = json_string(value);
+        if (*key == '\0' || v == NULL) {
+            json_decref(v);
+            fail(err, err_size, "--parameter-overrides: '%s' needs a name and a UTF-8 value", text);
+            goto out;
+        }
+        json_object_set_new(parameters, key, v);
+    }
+    rc = WG_CONFIG_OK;
+out:
+    free(token);
+    return rc;
+}
+
+/* Every --parameter-overrides of the command line (the template is read before the other flags). */
+static int parameter_overrides_from_flags(int argc, char **argv, json_t **out, char *err, size_t err_size)
+{
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
+        if (opt != OPT_PARAMETER_OVERRIDES)
+            continue;
+        if (*out == NULL && (*out = json_object()) == NULL)
+            abort();
+        if (parse_parameter_overrides(*out, optarg, err, err_size) != WG_CONFIG_OK)
+            return WG_CONFIG_ERROR;
+    }
+    return WG_CONFIG_OK;
+}
+
+/* Sets every variable of `vars` (an --env-vars object) on `code`; numbers and booleans as text. */
+static int apply_env_object(wg_function_code_t *code, const char *path, const char *owner, json_t *vars, char *err,
+                            size_t err_size)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(vars, k, v) {
+        char number[64];
+        const char *text = json_string_value(v);
+        if (json_is_integer(v))
+            snprintf(number, sizeof(number), "%" JSON_INTEGER_FORMAT, json_integer_value(v)), text = number;
+        else if (json_is_real(v))
+            snprintf(number, sizeof(number), "%.17g", json_real_value(v)), text = number;
+        else if (json_is_boolean(v))
+            text = json_is_true(v) ? "true" : "false";
+        if (text == NULL)
+            return fail(err, err_size, "--env-vars %s: %s.%s must be a string", path, owner, k);
+        if (*k == '\0' || strchr(k, '=') != NULL)
+            return fail(err, err_size, "--env-vars %s: %s: '%s' is not an environment variable name", path, owner, k);
+        set_function_env(code, k, text);
+    }
+    return WG_CONFIG_OK;
+}
+
+/* Whether `name` is a FUNCTION target's deployed FunctionName. */
+static int is_function_name(const wg_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->num_function_names; i++)
+        if (strcmp(cfg->function_names[i].key, name) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * --env-vars FILE, SAM CLI's format: {"Parameters": {...}, "<function>": {...}}. "Parameters" goes
+ * to every function wsgate runs, a function's own object over it. Unlike SAM, variables the
+ * template does not declare are added (AWS_ENDPOINT_URL_DYNAMODB and the like). A name that is no
+ * function wsgate runs is logged and skipped, as SAM skips it.
+ */
+static int apply_env_vars(wg_config_t *cfg, const char *path, char *err, size_t err_size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return fail(err, err_size, "--env-vars %s: %s", path, strerror(errno));
+    if (st.st_size > WG_LIMIT_CONFIG_BYTES)
+        return fail(err, err_size, "--env-vars %s: larger than %d bytes", path, WG_LIMIT_CONFIG_BYTES);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return fail(err, err_size, "--env-vars %s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+    int rc = WG_CONFIG_ERROR;
+    if (!json_is_object(root)) {
+        fail(err, err_size, "--env-vars %s: expected {\"Parameters\": {...}, \"FunctionName\": {...}}", path);
+        goto out;
+    }
+    const char *name;
+    json_t *vars;
+    json_object_foreach(root, name, vars) {
+        if (!json_is_object(vars)) {
+            fail(err, err_size, "--env-vars %s: %s must be an object of NAME: value", path, name);
+            goto out;
+        }
+    }
+    json_t *common = json_object_get(root, "Parameters");
+    for (size_t i = 0; common != NULL && i < cfg->num_functions; i++)
+        if (cfg->functions[i].code != NULL &&
+            apply_env_object(cfg->functions[i].code, path, "Parameters", common, err, err_size) != WG_CONFIG_OK)
+            goto out;
+    /* A function by its FunctionName, then by its logical ID (SAM CLI's order: the ID wins). */
+    for (int by_id = 0; by_id <= 1; by_id++) {
+        json_object_foreach(root, name, vars) {
+            if (strcmp(name, "Parameters") == 0)
+                continue;
+            const char *target = name;
+            for (size_t i = 0; !by_id && i < cfg->num_function_names; i++)
+                if (strcmp(cfg->function_names[i].key, name) == 0)
+                    target = cfg->function_names[i].value;
+            if (!by_id && target == name)
+                continue;
+            wg_function_target_t *f = find_function(cfg, target);
+            if (f == NULL || f->code == NULL) {
+                if (by_id && !is_function_name(cfg, name))
+                    wg_log_warn("--env-vars %s: '%s' is not a function wsgate runs: its variables are not used", path,
+                                name);
+                continue;
+            }
+            if (apply_env_object(f->code, path, name, vars, err, err_size) != WG_CONFIG_OK)
+                goto out;
+        }
+    }
+    rc = WG_CONFIG_OK;
+out:
+    json_decref(root);
+    return rc;
 }
 
 static void set_defaults(wg_config_t *cfg)
@@ -1289,7 +1487,11 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
             set_string(&cfg->config_path, optarg);
     }
     if (cfg->config_path != NULL) {
-        int rc = load_file(cfg, cfg->config_path, err, err_size);
+        json_t *parameters = NULL;
+        int rc = parameter_overrides_from_flags(argc, argv, &parameters, err, err_size);
+        if (rc == WG_CONFIG_OK)
+            rc = load_file(cfg, cfg->config_path, parameters, err, err_size);
+        json_decref(parameters);
         if (rc != WG_CONFIG_OK)
             return rc;
     }
@@ -1305,6 +1507,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
 
     optind = 1;
     long long n;
+    const char *env_vars_path = NULL;
     while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
         switch (short_to_long(opt)) {
         case OPT_PORT:
@@ -1365,6 +1568,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
                 return fail(err, err_size, "--function %s", why);
             break;
         }
+        case OPT_PARAMETER_OVERRIDES: break; /* read with the config file */
+        case OPT_ENV_VARS: env_vars_path = optarg; break;
         case OPT_TEST_CONTROL: cfg->has_test_control = 1; break;
         case OPT_RECORD: set_string(&cfg->record_dir, optarg); break;
         case OPT_VERBOSE: cfg->is_verbose = 1; break;
@@ -1398,6 +1603,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
     }
     if (optind < argc)
         return fail(err, err_size, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (env_vars_path != NULL && apply_env_vars(cfg, env_vars_path, err, err_size) != WG_CONFIG_OK)
+        return WG_CONFIG_ERROR;
     return resolve(cfg, err, err_size);
 }
 
@@ -1451,6 +1658,11 @@ void wg_config_free(wg_config_t *cfg)
     for (size_t i = 0; i < cfg->num_functions; i++)
         free_function(&cfg->functions[i]);
     free(cfg->functions);
+    for (size_t i = 0; i < cfg->num_function_names; i++) {
+        free(cfg->function_names[i].key);
+        free(cfg->function_names[i].value);
+    }
+    free(cfg->function_names);
     for (size_t i = 0; i < cfg->num_runtime_overrides; i++) {
         free(cfg->runtime_overrides[i].key);
         free(cfg->runtime_overrides[i].value);

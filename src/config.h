@@ -152,6 +152,8 @@ typedef struct wg_config {
     size_t num_stage_variables;
     wg_function_target_t *functions; /* "functions" plus --function flags (flags win) */
     size_t num_functions;
+    wg_string_pair_t *function_names; /* a FUNCTION target's deployed name -> its `name` (--env-vars) */
+    size_t num_function_names;
     /* $connect's authorization, resolved: the $connect route's settings (CUSTOM by default when
      * an "authorizer" is configured). */
     wg_authorization_type_t connect_authorization;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CFN_REGION "us-east-1"
 #define CFN_ACCOUNT "123456789012"
@@ -30,6 +31,7 @@
 
 typedef struct cfn {
     const char *path;
+    const json_t *parameters; /* --parameter-overrides: name -> string, winning over Default (borrowed) */
     wg_config_lines_t *lines;
     json_t *tmpl;       /* the whole template (borrowed) */
     json_t *resources;  /* tmpl.Resources (borrowed) */
@@ -89,6 +91,7 @@ static int is_function_type(const char *type)
 
 static json_t *eval(cfn_t *c, json_t *v);
 static int eval_condition(cfn_t *c, json_t *v, int *out);
+static json_t *ref_of_service_resource(cfn_t *c, json_t *at, const char *logical, json_t *resource);
 
 /* A scalar as text (numbers and booleans as CloudFormation writes them), or NULL. */
 static char *scalar_text(json_t *v)
@@ -138,9 +141,11 @@ static json_t *eval_ref(cfn_t *c, json_t *at, json_t *arg)
         return v;
     json_t *param = json_object_get(json_object_get(c->tmpl, "Parameters"), name);
     if (param != NULL) {
-        json_t *def = json_object_get(param, "Default");
+        json_t *over = c->parameters ? json_object_get(c->parameters, name) : NULL;
+        json_t *def = over ? over : json_object_get(param, "Default");
         if (def == NULL) {
-            cfn_fail(c, at, "parameter '%s' has no Default: give it one (wsgate cannot ask for parameter values)", name);
+            cfn_fail(c, at, "parameter '%s' has no Default: give it one, or a value with --parameter-overrides "
+                            "%s=VALUE", name, name);
             return NULL;
         }
         const char *type = json_string_value(json_object_get(param, "Type"));
@@ -159,15 +164,133 @@ static json_t *eval_ref(cfn_t *c, json_t *at, json_t *arg)
     }
     json_t *resource = json_object_get(c->resources, name);
     if (resource != NULL) {
-        /* A function's Ref is its name; everything else here only needs to be recognised again
-         * (ApiId, Target, RouteId, AuthorizerId), so the logical ID stands for the physical ID. */
+        /* A function's Ref is its name, a table's or bucket's its name, a queue's its URL, a
+         * topic's its ARN (a function's environment uses them); everything else here only needs to
+         * be recognised again (ApiId, Target, RouteId, AuthorizerId), so the logical ID stands for
+         * the physical ID. */
         json_t *fname = json_object_get(resource_properties(resource), "FunctionName");
         if (is_function_type(resource_type(resource)) && json_is_string(fname))
             return json_incref(fname);
-        return json_string(name);
+        return ref_of_service_resource(c, at, name, resource);
     }
     cfn_fail(c, at, "Ref to '%s', which is neither a parameter nor a resource of this template", name);
     return NULL;
+}
+
+/*
+ * The physical name of a table, bucket, queue or topic: its name property when set, else the
+ * logical ID ([I] inferred: CloudFormation would generate "stack-LogicalId-RANDOM"; the logical
+ * ID is what a local DynamoDB/moto table is most likely called). New string, or NULL on error.
+ */
+static char *physical_name(cfn_t *c, const char *logical, json_t *resource)
+{
+    static const struct {
+        const char *type, *property;
+    } names[] = {
+        {"AWS::DynamoDB::Table", "TableName"},    {"AWS::Serverless::SimpleTable", "TableName"},
+        {"AWS::DynamoDB::GlobalTable", "TableName"}, {"AWS::S3::Bucket", "BucketName"},
+        {"AWS::SQS::Queue", "QueueName"},         {"AWS::SNS::Topic", "TopicName"},
+        {"AWS::Kinesis::Stream", "Name"},         {"AWS::Events::EventBus", "Name"},
+        {"AWS::StepFunctions::StateMachine", "StateMachineName"},
+    };
+    const char *type = resource_type(resource);
+    for (size_t i = 0; type != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(type, names[i].type) != 0)
+            continue;
+        json_t *raw = json_object_get(resource_properties(resource), names[i].property);
+        if (raw == NULL)
+            break;
+        json_t *v = eval(c, raw);
+        char *text = v && v != c->no_value ? scalar_text(v) : NULL;
+        json_decref(v);
+        if (text == NULL && !c->has_error)
+            break; /* AWS::NoValue: the generated name */
+        return text;
+    }
+    char *d = strdup(logical);
+    if (d == NULL)
+        abort();
+    return d;
+}
+
+static int is_type(json_t *resource, const char *type)
+{
+    const char *t = resource_type(resource);
+    return t != NULL && strcmp(t, type) == 0;
+}
+
+static json_t *ref_of_service_resource(cfn_t *c, json_t *at, const char *logical, json_t *resource)
+{
+    int is_queue = is_type(resource, "AWS::SQS::Queue"), is_topic = is_type(resource, "AWS::SNS::Topic");
+    int is_named = is_queue || is_topic || is_type(resource, "AWS::DynamoDB::Table") ||
+                   is_type(resource, "AWS::Serverless::SimpleTable") || is_type(resource, "AWS::S3::Bucket") ||
+                   is_type(resource, "AWS::Kinesis::Stream") || is_type(resource, "AWS::Events::EventBus");
+    if (!is_named)
+        return json_string(logical);
+    char *name = physical_name(c, logical, resource);
+    if (name == NULL)
+        return NULL;
+    char buf[1024];
+    if (is_queue)
+        snprintf(buf, sizeof(buf), "https://sqs." CFN_REGION ".amazonaws.com/" CFN_ACCOUNT "/%s", name);
+    else if (is_topic)
+        snprintf(buf, sizeof(buf), "arn:aws:sns:" CFN_REGION ":" CFN_ACCOUNT ":%s", name);
+    else
+        snprintf(buf, sizeof(buf), "%s", name);
+    free(name);
+    return json_string(buf);
+}
+
+/* Fn::GetAtt of a resource a function's environment names: a plausible ARN / URL ([I] inferred:
+ * the formats AWS documents, with this template's region and account). 0, or -1 when the resource
+ * type or attribute is not one of these. */
+static int service_attribute(cfn_t *c, const char *logical, json_t *resource, const char *attribute, char *buf,
+                             size_t size)
+{
+    const char *type = resource_type(resource);
+    if (type == NULL || strncmp(type, "AWS::", 5) != 0 || strncmp(type, "AWS::ApiGateway", 15) == 0)
+        return -1;
+    char *name = physical_name(c, logical, resource);
+    if (name == NULL)
+        return -1;
+    int rc = 0;
+    int is_table = is_type(resource, "AWS::DynamoDB::Table") || is_type(resource, "AWS::Serverless::SimpleTable");
+    if (is_table && strcmp(attribute, "Arn") == 0)
+        snprintf(buf, size, "arn:aws:dynamodb:" CFN_REGION ":" CFN_ACCOUNT ":table/%s", name);
+    else if (is_table && strcmp(attribute, "StreamArn") == 0)
+        snprintf(buf, size, "arn:aws:dynamodb:" CFN_REGION ":" CFN_ACCOUNT ":table/%s/stream/1970-01-01T00:00:00.000",
+                 name);
+    else if (is_type(resource, "AWS::SQS::Queue") && strcmp(attribute, "Arn") == 0)
+        snprintf(buf, size, "arn:aws:sqs:" CFN_REGION ":" CFN_ACCOUNT ":%s", name);
+    else if (is_type(resource, "AWS::SQS::Queue") && strcmp(attribute, "QueueUrl") == 0)
+        snprintf(buf, size, "https://sqs." CFN_REGION ".amazonaws.com/" CFN_ACCOUNT "/%s", name);
+    else if (is_type(resource, "AWS::SQS::Queue") && strcmp(attribute, "QueueName") == 0)
+        snprintf(buf, size, "%s", name);
+    else if (is_type(resource, "AWS::SNS::Topic") && strcmp(attribute, "TopicArn") == 0)
+        snprintf(buf, size, "arn:aws:sns:" CFN_REGION ":" CFN_ACCOUNT ":%s", name);
+    else if (is_type(resource, "AWS::SNS::Topic") && strcmp(attribute, "TopicName") == 0)
+        snprintf(buf, size, "%s", name);
+    else if (is_type(resource, "AWS::S3::Bucket") && strcmp(attribute, "Arn") == 0)
+        snprintf(buf, size, "arn:aws:s3:::%s", name);
+    else if (is_type(resource, "AWS::S3::Bucket") && strcmp(attribute, "DomainName") == 0)
+        snprintf(buf, size, "%s.s3.amazonaws.com", name);
+    else if (is_type(resource, "AWS::S3::Bucket") && strcmp(attribute, "RegionalDomainName") == 0)
+        snprintf(buf, size, "%s.s3." CFN_REGION ".amazonaws.com", name);
+    else if (strcmp(attribute, "Arn") == 0) {
+        /* any other AWS::Service::Thing: arn:aws:service:region:account:thing/name */
+        const char *svc = type + 5, *sep = strstr(svc, "::");
+        char service[64], thing[64];
+        snprintf(service, sizeof(service), "%.*s", sep ? (int)(sep - svc) : (int)strlen(svc), svc);
+        snprintf(thing, sizeof(thing), "%s", sep ? sep + 2 : "resource");
+        for (char *p = service; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        for (char *p = thing; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        snprintf(buf, size, "arn:aws:%s:" CFN_REGION ":" CFN_ACCOUNT ":%s/%s", service, thing, name);
+    } else
+        rc = -1;
+    free(name);
+    return rc;
 }
 
 static json_t *get_att(cfn_t *c, json_t *at, const char *name, const char *attribute)
@@ -185,6 +308,10 @@ static json_t *get_att(cfn_t *c, json_t *at, const char *name, const char *attri
         snprintf(buf, sizeof(buf), "wss://%s.execute-api." CFN_REGION ".amazonaws.com", name);
     else if (type != NULL && strcmp(type, "AWS::ApiGatewayV2::Api") == 0 && strcmp(attribute, "ApiId") == 0)
         snprintf(buf, sizeof(buf), "%s", name);
+    else if (!is_function_type(type) && service_attribute(c, name, resource, attribute, buf, sizeof(buf)) == 0)
+        ;
+    else if (c->has_error)
+        return NULL;
     else
         snprintf(buf, sizeof(buf), "%s.%s", name, attribute); /* unused by wsgate: a recognisable stand-in */
     return json_string(buf);
@@ -836,6 +963,275 @@ static int convert_stage(cfn_t *c, json_t *resource, json_t *out)
     return c->has_error ? -1 : 0;
 }
 
+/* ---- functions whose code is on disk (config.h wg_function_code_t, run by functions.c) -------- */
+
+/* A function property: the function's own, else (SAM) Globals.Function's. Raw, not evaluated. */
+static json_t *function_raw(cfn_t *c, json_t *props, int is_sam, const char *name)
+{
+    json_t *v = json_object_get(props, name);
+    if (v == NULL && is_sam)
+        v = json_object_get(json_object_get(json_object_get(c->tmpl, "Globals"), "Function"), name);
+    return v;
+}
+
+/* Evaluates a raw value: NULL when absent or AWS::NoValue (no error), or on error. */
+static json_t *eval_raw(cfn_t *c, json_t *raw)
+{
+    if (raw == NULL)
+        return NULL;
+    json_t *e = eval(c, raw);
+    if (e == c->no_value) {
+        json_decref(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* Whether `code` (relative to the template's directory, or absolute) exists. */
+static int is_on_disk(cfn_t *c, const char *code)
+{
+    char *full = NULL;
+    const char *slash = strrchr(c->path, '/');
+    if (code[0] == '/' || slash == NULL)
+        full = strdup(code);
+    else if (asprintf(&full, "%.*s/%s", (int)(slash - c->path), c->path, code) < 0)
+        full = NULL;
+    if (full == NULL)
+        abort();
+    struct stat st;
+    int yes = stat(full, &st) == 0;
+    free(full);
+    return yes;
+}
+
+/* Where a function's code is, as the template says it (relative to the template), or NULL: CDK's
+ * aws:asset:path metadata, SAM's CodeUri (default "." as SAM CLI's), a CloudFormation Code string
+ * (the local-path form `aws cloudformation package` reads). S3 objects, inline code and images
+ * are not on this machine. Sets *line to the line that says it. */
+static char *function_code_path(cfn_t *c, json_t *resource, json_t *props, int is_sam, int *line)
+{
+    json_t *meta = json_object_get(resource, "Metadata");
+    json_t *asset = json_object_get(meta, "aws:asset:path");
+    const char *asset_property = json_string_value(json_object_get(meta, "aws:asset:property"));
+    if (json_is_string(asset) && (asset_property == NULL || strcmp(asset_property, "Code") == 0 ||
+                                  strcmp(asset_property, "CodeUri") == 0)) {
+        *line = key_line(c, meta, "aws:asset:path");
+        return scalar_text(asset);
+    }
+    json_t *package_type = eval_raw(c, function_raw(c, props, is_sam, "PackageType"));
+    int is_image = json_is_string(package_type) && strcmp(json_string_value(package_type), "Image") == 0;
+    json_decref(package_type);
+    if (is_image || c->has_error)
+        return NULL;
+    const char *key = is_sam ? "CodeUri" : "Code";
+    json_t *raw = function_raw(c, props, is_sam, key);
+    if (is_sam && raw == NULL && function_raw(c, props, is_sam, "InlineCode") != NULL)
+        return NULL;
+    *line = key_line(c, props, key);
+    if (raw == NULL) {
+        if (!is_sam)
+            return NULL;
+        char *dot = strdup(".");
+        if (dot == NULL)
+            abort();
+        return dot;
+    }
+    json_t *v = eval_raw(c, raw);
+    char *path = json_is_string(v) && json_string_length(v) > 0 ? scalar_text(v) : NULL;
+    json_decref(v);
+    return path;
+}
+
+/* A number property (a Number parameter's value may be a string): 1 set, 0 absent, -1 error. */
+static int function_number(cfn_t *c, json_t *props, int is_sam, const char *name, json_int_t *out)
+{
+    json_t *raw = function_raw(c, props, is_sam, name);
+    json_t *v = eval_raw(c, raw);
+    if (v == NULL)
+        return c->has_error ? -1 : 0;
+    char *end = NULL;
+    if (json_is_integer(v))
+        *out = json_integer_value(v);
+    else if (json_is_string(v))
+        *out = strtoll(json_string_value(v), &end, 10);
+    int ok = json_is_integer(v) || (end != NULL && end != json_string_value(v) && *end == '\0');
+    json_decref(v);
+    if (!ok)
+        return cfn_fail(c, raw, "%s must be a whole number", name);
+    return 1;
+}
+
+/* Environment.Variables evaluated (SAM: Globals.Function's, then the function's own over them),
+ * every value as text, into `env`. A value that cannot be evaluated here (Fn::ImportValue, a
+ * parameter without a value, ...) does not stop wsgate: its message goes into `unresolved`
+ * (name -> "file:line: problem") and config.c logs it, since --env-vars can still give the value. */
+static int function_environment(cfn_t *c, json_t *props, int is_sam, json_t *env, json_t *unresolved)
+{
+    json_t *layers[2] = {NULL, json_object_get(json_object_get(props, "Environment"), "Variables")};
+    if (is_sam)
+        layers[0] = json_object_get(
+            json_object_get(json_object_get(json_object_get(c->tmpl, "Globals"), "Function"), "Environment"),
+            "Variables");
+    for (size_t i = 0; i < 2; i++) {
+        if (layers[i] == NULL)
+            continue;
+        /* Variables written as one intrinsic (!If [...], !FindInMap ...) are evaluated whole. */
+        const char *first = json_object_size(layers[i]) == 1 ? json_object_iter_key(json_object_iter(layers[i])) : NULL;
+        int is_whole = first != NULL && (strcmp(first, "Ref") == 0 || strncmp(first, "Fn::", 4) == 0);
+        json_t *vars = is_whole ? eval_raw(c, layers[i]) : json_incref(layers[i]);
+        if (c->has_error)
+            return -1;
+        if (vars != NULL && !json_is_object(vars)) {
+            json_decref(vars);
+            return cfn_fail(c, layers[i], "Environment.Variables must be a map of NAME: value");
+        }
+        const char *k;
+        json_t *raw;
+        json_object_foreach(vars, k, raw) {
+            json_t *v = is_whole ? json_incref(raw) : eval(c, raw);
+            if (v == c->no_value) { /* !Ref AWS::NoValue: not set */
+                json_decref(v);
+                json_object_del(env, k);
+                continue;
+            }
+            char *text = v == NULL || json_is_array(v) || json_is_object(v) ? NULL : scalar_text(v);
+            json_decref(v);
+            if (text == NULL && !c->has_error)
+                cfn_fail(c, raw, "Environment.Variables.%s must be a single value", k);
+            if (text == NULL) {
+                json_object_del(env, k);
+                json_t *why = json_string(c->err);
+                put(c, unresolved, k, why ? why : json_string("cannot be evaluated"), key_line(c, layers[i], k));
+                c->has_error = 0;
+                continue;
+            }
+            json_object_del(unresolved, k);
+            put(c, env, k, json_string(text), key_line(c, layers[i], k));
+            free(text);
+        }
+        json_decref(vars);
+    }
+    return 0;
+}
+
+/* out.functions[logical] = {runtime, handler, codeUri, ...} when the function's code is on disk. */
+static int convert_function(cfn_t *c, const char *logical, json_t *resource, json_t *functions)
+{
+    json_t *props = resource_properties(resource);
+    int is_sam = is_type(resource, "AWS::Serverless::Function");
+    int code_line = key_line(c, c->resources, logical);
+    char *code = function_code_path(c, resource, props, is_sam, &code_line);
+    json_t *runtime = code ? eval_raw(c, function_raw(c, props, is_sam, "Runtime")) : NULL;
+    json_t *handler = NULL, *entry = NULL, *env = NULL, *unresolved = NULL;
+    int rc = c->has_error ? -1 : 0;
+    /* Not on disk, or no runtime (an image): it stays a function to map with --function. */
+    if (rc != 0 || code == NULL || !json_is_string(runtime) || !is_on_disk(c, code))
+        goto out;
+    handler = eval_raw(c, function_raw(c, props, is_sam, "Handler"));
+    if (c->has_error || (handler != NULL && !json_is_string(handler))) {
+        rc = cfn_fail(c, function_raw(c, props, is_sam, "Handler"), "function %s: Handler must be a string", logical);
+        goto out;
+    }
+    entry = json_object();
+    int line = key_line(c, c->resources, logical);
+    wg_config_lines_set(c->lines, entry, line);
+    put(c, entry, "runtime", json_incref(runtime), key_line(c, props, "Runtime"));
+    if (handler != NULL)
+        put(c, entry, "handler", json_incref(handler), key_line(c, props, "Handler"));
+    put(c, entry, "codeUri", json_string(code), code_line);
+    /* its FunctionName: SAM CLI's --env-vars also finds a function by that name */
+    json_t *fname = eval_raw(c, json_object_get(props, "FunctionName"));
+    if (json_is_string(fname) && json_string_length(fname) > 0)
+        put(c, entry, "functionName", json_incref(fname), key_line(c, props, "FunctionName"));
+    json_decref(fname);
+    if (c->has_error) {
+        rc = -1;
+        goto out;
+    }
+    static const struct {
+        const char *property, *key;
+    } numbers[] = {{"Timeout", "timeout"}, {"MemorySize", "memorySize"}, {"ReservedConcurrentExecutions", "reservedConcurrency"}};
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        json_int_t n = 0;
+        int got = function_number(c, props, is_sam, numbers[i].property, &n);
+        if (got < 0) {
+            rc = -1;
+            goto out;
+        }
+        if (got > 0)
+            put(c, entry, numbers[i].key, json_integer(n), key_line(c, props, numbers[i].property));
+    }
+    env = json_object();
+    unresolved = json_object();
+    if (function_environment(c, props, is_sam, env, unresolved) != 0) {
+        rc = -1;
+        goto out;
+    }
+    if (json_object_size(env) > 0)
+        put(c, entry, "environment", json_incref(env), key_line(c, props, "Environment"));
+    if (json_object_size(unresolved) > 0)
+        put(c, entry, "unresolvedEnvironment", json_incref(unresolved), key_line(c, props, "Environment"));
+    put(c, functions, logical, json_incref(entry), line);
+out:
+    free(code);
+    json_decref(runtime);
+    json_decref(handler);
+    json_decref(entry);
+    json_decref(env);
+    json_decref(unresolved);
+    return rc;
+}
+
+/* The functions the routes and the authorizer name, when they are this template's and their code is
+ * on disk, as "functions" entries wsgate runs itself. */
+static int convert_functions(cfn_t *c, json_t *out, json_t *routes)
+{
+    json_t *functions = json_object();
+    json_t *names = json_array();
+    const char *key;
+    json_t *route;
+    json_object_foreach(routes, key, route) {
+        json_t *f = json_object_get(route, "function");
+        if (json_is_string(f))
+            json_array_append(names, f);
+    }
+    json_t *af = json_object_get(json_object_get(out, "authorizer"), "function");
+    if (json_is_string(af))
+        json_array_append(names, af);
+    size_t i;
+    json_t *name;
+    int rc = 0;
+    json_array_foreach(names, i, name) {
+        const char *logical = json_string_value(name);
+        json_t *resource = json_object_get(c->resources, logical);
+        if (json_object_get(functions, logical) != NULL || !is_function_type(resource_type(resource)) ||
+            !is_included(c, resource))
+            continue;
+        if ((rc = convert_function(c, logical, resource, functions)) != 0)
+            break;
+    }
+    if (rc == 0 && json_object_size(functions) > 0)
+        put(c, out, "functions", json_incref(functions), key_line(c, c->tmpl, "Resources"));
+    json_decref(names);
+    json_decref(functions);
+    return rc;
+}
+
+json_t *wg_config_cloudformation_eval(const char *path, json_t *tmpl, wg_config_lines_t *lines, json_t *value,
+                                      char *err, size_t err_size)
+{
+    cfn_t c = {.path = path, .lines = lines, .tmpl = tmpl, .err = err, .err_size = err_size};
+    c.resources = json_object_get(tmpl, "Resources");
+    c.no_value = json_object();
+    json_t *out = eval(&c, value);
+    if (out == c.no_value) {
+        json_decref(out);
+        out = json_null();
+    }
+    json_decref(c.no_value);
+    return out;
+}
+
 int wg_config_is_cloudformation(const json_t *root)
 {
     if (!json_is_object(root))
@@ -854,10 +1250,10 @@ int wg_config_is_cloudformation(const json_t *root)
     return 0;
 }
 
-json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
-                                      size_t err_size)
+json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines,
+                                      const json_t *parameters, char *err, size_t err_size)
 {
-    cfn_t c = {.path = path, .lines = lines, .tmpl = source, .err = err, .err_size = err_size};
+    cfn_t c = {.path = path, .parameters = parameters, .lines = lines, .tmpl = source, .err = err, .err_size = err_size};
     c.resources = json_object_get(source, "Resources");
     c.no_value = json_object();
     json_t *out = json_object(), *routes = json_object(), *route_ids = json_object(), *api_keys = json_array();
@@ -945,6 +1341,8 @@ json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_confi
             goto fail;
     }
     put(&c, out, "routes", json_incref(routes), key_line(&c, c.resources, api));
+    if (convert_functions(&c, out, routes) != 0)
+        goto fail;
     if (json_array_size(api_keys) > 0)
         put(&c, out, "apiKeys", json_incref(api_keys), wg_config_lines_line(lines, json_array_get(api_keys, 0)));
     json_decref(routes);

@@ -17,8 +17,15 @@
 
 /** Recognises a CloudFormation / SAM / CDK template by its top-level keys. */
 int wg_config_is_cloudformation(const json_t *root);
-json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
-                                      size_t err_size);
+/** `parameters` (borrowed, may be NULL): --parameter-overrides, name -> string, over the Defaults. */
+json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines,
+                                      const json_t *parameters, char *err, size_t err_size);
+
+/** Evaluates `value` (intrinsic functions: Ref, Fn::GetAtt, Fn::Sub, ...) against `tmpl`, a template
+ * or a serverless.yml's `resources` (its Resources, Parameters, Conditions): a new value, or NULL
+ * with "file:line: problem" in err. */
+json_t *wg_config_cloudformation_eval(const char *path, json_t *tmpl, wg_config_lines_t *lines, json_t *value,
+                                      char *err, size_t err_size);
 
 /** Recognises a serverless.yml (top-level "service" with "provider" or "functions"). */
 int wg_config_is_serverless(const json_t *root);

@@ -105,20 +105,35 @@ static json_t *parse_json(const char *path, const char *text, size_t length, wg_
     return root;
 }
 
+static int parse_document(const char *path, const char *text, size_t length, const json_t *parameters,
+                          wg_config_document_t *doc, char *err, size_t err_size);
+
 int wg_config_document_load(const char *path, wg_config_document_t *doc, char *err, size_t err_size)
+{
+    return wg_config_document_load_with_parameters(path, NULL, doc, err, err_size);
+}
+
+int wg_config_document_load_with_parameters(const char *path, const json_t *parameters, wg_config_document_t *doc,
+                                            char *err, size_t err_size)
 {
     memset(doc, 0, sizeof(*doc));
     size_t length;
     char *text = read_file(path, &length, err, err_size);
     if (text == NULL)
         return -1;
-    int rc = wg_config_document_parse(path, text, length, doc, err, err_size);
+    int rc = parse_document(path, text, length, parameters, doc, err, err_size);
     free(text);
     return rc;
 }
 
 int wg_config_document_parse(const char *path, const char *text, size_t length, wg_config_document_t *doc, char *err,
                              size_t err_size)
+{
+    return parse_document(path, text, length, NULL, doc, err, err_size);
+}
+
+static int parse_document(const char *path, const char *text, size_t length, const json_t *parameters,
+                          wg_config_document_t *doc, char *err, size_t err_size)
 {
     memset(doc, 0, sizeof(*doc));
     wg_config_lines_t *lines = wg_config_lines_new();
@@ -131,7 +146,7 @@ int wg_config_document_parse(const char *path, const char *text, size_t length, 
     json_t *root = source;
     if (wg_config_is_cloudformation(source)) {
         doc->format = WG_CONFIG_FORMAT_CLOUDFORMATION;
-        root = wg_config_from_cloudformation(path, source, lines, err, err_size);
+        root = wg_config_from_cloudformation(path, source, lines, parameters, err, err_size);
     } else if (wg_config_is_serverless(source)) {
         doc->format = WG_CONFIG_FORMAT_SERVERLESS;
         root = wg_config_from_serverless(path, source, lines, err, err_size);

@@ -39,6 +39,10 @@ int wg_config_document_load(const char *path, wg_config_document_t *doc, char *e
  * read from `path` (whose extension picks the format). */
 int wg_config_document_parse(const char *path, const char *text, size_t length, wg_config_document_t *doc, char *err,
                              size_t err_size);
+/** Like wg_config_document_load, with a template's parameter values (--parameter-overrides):
+ * `parameters` (borrowed, may be NULL) maps a parameter name to a string that wins over its Default. */
+int wg_config_document_load_with_parameters(const char *path, const json_t *parameters, wg_config_document_t *doc,
+                                            char *err, size_t err_size);
 void wg_config_document_free(wg_config_document_t *doc);
 
 /**

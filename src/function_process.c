@@ -6,9 +6,8 @@
  * _VERSION ($LATEST), _MEMORY_SIZE, AWS_LAMBDA_LOG_GROUP_NAME (/aws/lambda/NAME),
  * AWS_LAMBDA_LOG_STREAM_NAME (YYYY/MM/DD/[$LATEST]<32 hex>), AWS_REGION, AWS_DEFAULT_REGION,
  * AWS_EXECUTION_ENV (AWS_Lambda_<runtime>), AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_INITIALIZATION_TYPE,
- * _HANDLER, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR, TZ=:UTC, LANG, the credentials, then the
- * function's own variables (which may override any of them but AWS_LAMBDA_RUNTIME_API [I]: on
- * Lambda the reserved keys cannot be set at all; locally overriding e.g. AWS_REGION is useful).
+ * _HANDLER, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR, TZ=:UTC, LANG and the credentials win over the
+ * function's own variables (Lambda reserves those keys; a template cannot set them).
  * PATH, HOME, NODE_PATH and PYTHONPATH come from wsgate's own environment: that is how users
  * provide the AWS SDK that Lambda's runtimes ship (README, "Run your functions").
  */
@@ -210,6 +209,8 @@ int wg_function_command_build(const wg_function_launch_t *l, wg_function_command
     env_inherit(&env, "HOME");
     env_inherit(&env, "NODE_PATH");
     env_inherit(&env, "PYTHONPATH");
+    for (size_t i = 0; i < code->num_env; i++)
+        env_set(&env, code->env[i].key, code->env[i].value);
     env_set(&env, "LANG", "en_US.UTF-8");
     env_set(&env, "TZ", ":UTC");
     env_set(&env, "AWS_LAMBDA_FUNCTION_NAME", l->name);
@@ -242,8 +243,6 @@ int wg_function_command_build(const wg_function_launch_t *l, wg_function_command
         env_set(&env, "REQUESTS_CA_BUNDLE", l->ca_bundle_file);
         env_set(&env, "SSL_CERT_FILE", l->ca_bundle_file);
     }
-    for (size_t i = 0; i < code->num_env; i++)
-        env_set(&env, code->env[i].key, code->env[i].value);
     env_set(&env, "AWS_LAMBDA_RUNTIME_API", l->runtime_api);
     OPENSSL_cleanse(hex, sizeof(hex));
 

@@ -925,9 +925,9 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
     }
     for (size_t i = 0; i < fns->num_pools; i++) {
         pool_t *pool = &fns->pools[i];
-        wg_log_info("function %s: %s %s in %s (timeout %u s, memory %u MB, concurrency %u)%s%s", pool->name,
-                    pool->code->runtime, pool->code->handler, pool->code->code_path, pool->code->timeout_s, pool->code->memory_mb,
-                    pool->cap, pool->interpreter ? ", " : "", pool->interpreter ? pool->interpreter : "");
+        wg_log_info("function %s runs with %s: up to %u processes, timeout %u s, memory %u MB", pool->name,
+                    pool->interpreter ? pool->interpreter : "its own bootstrap", pool->cap, pool->code->timeout_s,
+                    pool->code->memory_mb);
     }
     return 0;
 }

@@ -9,6 +9,26 @@
 #include "replay.h"
 #include "server.h"
 
+/* The functions wsgate runs itself (a template's functions with code on disk) and what uses them. */
+static void announce_functions(const wg_config_t *cfg)
+{
+    for (size_t i = 0; i < cfg->num_functions; i++) {
+        const wg_function_target_t *f = &cfg->functions[i];
+        if (f->code == NULL)
+            continue;
+        char uses[512] = "";
+        size_t len = 0;
+        for (size_t j = 0; j < cfg->num_routes && len < sizeof(uses); j++)
+            if (cfg->routes[j].type == WG_INTEGRATION_FUNCTION && strcmp(cfg->routes[j].function, f->name) == 0)
+                len += (size_t)snprintf(uses + len, sizeof(uses) - len, "%s%s", len ? ", " : "", cfg->routes[j].key);
+        if (cfg->authorizer.is_configured && cfg->authorizer.type == WG_INTEGRATION_FUNCTION &&
+            strcmp(cfg->authorizer.function, f->name) == 0 && len < sizeof(uses))
+            snprintf(uses + len, sizeof(uses) - len, "%sthe $connect authorizer", len ? ", " : "");
+        wg_log_info("function %s (%s, %s, %s): %s", f->name, f->code->runtime, f->code->handler, f->code->code_path,
+                    uses[0] ? uses : "no route");
+    }
+}
+
 static void announce(const wg_server_t *server, const wg_config_t *cfg)
 {
     const char *base = cfg->is_custom_domain ? "" : "/";
@@ -23,6 +43,7 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
         wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients", cfg->host);
     if (!is_loopback && cfg->has_test_control)
         wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients", cfg->host);
+    announce_functions(cfg);
     for (size_t i = 0; i < cfg->num_routes; i++) {
         const wg_route_config_t *r = &cfg->routes[i];
         if (r->type == WG_INTEGRATION_DEMO) {

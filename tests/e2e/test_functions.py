@@ -147,11 +147,13 @@ def test_node_esm_cjs_and_python_post_to_connection_through_the_sdks(wsgate):
     assert again["pid"] == esm["pid"]
     assert again["requestId"] != esm["requestId"]
     ws.close()
+    # CloudWatch-style lines, prefixed with the function name (a REPORT follows the function's
+    # answer, which may come after its PostToConnection reached the client)
+    report = re.compile(r"\[Py\] REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: \d+ ms\t"
+                        r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [0-9.]+ ms")
+    wait_for(lambda: report.search(server.log_text()), 10, "the Python function's REPORT line")
     log = server.log_text()
-    # CloudWatch-style lines, prefixed with the function name
     assert re.search(r"\[Esm\] START RequestId: [0-9a-f-]{36} Version: \$LATEST", log)
-    assert re.search(r"\[Py\] REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: \d+ ms\t"
-                     r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [0-9.]+ ms", log)
     assert re.search(r"\[Cjs\] \S+\t[0-9a-f-]{36}\tINFO\troute cjs connection ", log)  # the function's console.log
     assert re.search(r"\[Py\] \[WARNING\]\t\S+\t[0-9a-f-]{36}\techoing from python", log)  # logging, as on Lambda
     assert re.search(r"\[Esm\] cold start: runtime ready in \d+ ms", log)

@@ -95,7 +95,7 @@ START_TEST(test_command_and_environment)
     ck_assert_str_eq(env_get(cmd.envp, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), "256");
     ck_assert_str_eq(env_get(cmd.envp, "AWS_LAMBDA_LOG_GROUP_NAME"), "/aws/lambda/Chat");
     ck_assert_uint_eq(strlen(env_get(cmd.envp, "AWS_LAMBDA_LOG_STREAM_NAME")), strlen("2026/12/06/[$LATEST]") + 32);
-    ck_assert_str_eq(env_get(cmd.envp, "AWS_REGION"), "local-override"); /* the function's own wins */
+    ck_assert_str_eq(env_get(cmd.envp, "AWS_REGION"), "eu-west-1"); /* Lambda's reserved keys win */
     ck_assert_str_eq(env_get(cmd.envp, "AWS_DEFAULT_REGION"), "eu-west-1");
     ck_assert_str_eq(env_get(cmd.envp, "AWS_EXECUTION_ENV"), "AWS_Lambda_nodejs20.x");
     ck_assert_str_eq(env_get(cmd.envp, "AWS_LAMBDA_RUNTIME_API"), "127.0.0.1:4242"); /* never the function's */
