@@ -159,6 +159,23 @@ def test_node_esm_cjs_and_python_post_to_connection_through_the_sdks(wsgate):
     assert re.search(r"\[Esm\] cold start: runtime ready in \d+ ms", log)
 
 
+def test_sam_template_alone_runs_the_whole_api(wsgate, tmp_path, record):
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(json.dumps({"RecordFunction": {"RECORD_FILE": str(record)}}))
+    server = wsgate("-c", str(DATA / "sam" / "template.yaml"), "--runtime", f"python3.12={VENV_PYTHON}",
+                    "--parameter-overrides", "Greeting=howdy", "--env-vars", str(env_vars))
+    ws = wsclient.connect(server.ws_url(stage="prod"), timeout=15)
+    env = send_recv(ws, {"action": "sendmessage", "op": "env"})["env"]
+    assert (env["AWS_LAMBDA_FUNCTION_NAME"], env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]) == ("SendFunction", "512")
+    assert (env["TABLE_NAME"], env["GREETING"]) == ("chat-connections", "howdy")
+    py = send_recv(ws, {"action": "anything", "op": "echo", "message": "to python"})
+    assert (py["runtime"], py["echo"], py["functionName"]) == ("python", "to python", "PyFunction")
+    connection_id = recorded(record, "$connect")[0][1]
+    ws.close()
+    wait_for(lambda: recorded(record, "$disconnect"), 10, "$disconnect")
+    assert recorded(record, "$disconnect")[0][1] == connection_id
+
+
 def test_two_way_route_returns_the_function_result(wsgate):
     server = start(wsgate, {"$default": {"function": "Esm", "twoWay": True}},
                    {"Esm": fn("nodejs20.x", "esm/app.handler", NODE)})
