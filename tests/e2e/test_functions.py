@@ -242,6 +242,23 @@ def test_timeout_kills_the_process_and_the_next_event_gets_a_new_one(wsgate):
     ws.close()
 
 
+def test_integration_timeout_answers_504_style_while_the_function_runs_on(wsgate):
+    server = start(wsgate, {"$default": {"function": "Esm", "twoWay": True, "timeout": 500}},
+                   {"Esm": fn("nodejs20.x", "esm/app.handler", NODE, timeout=10)})
+    ws = wsclient.connect(server.ws_url(), timeout=15)
+    send_recv(ws, {"action": "sleep", "ms": 1})  # warm
+    t0 = time.monotonic()
+    ws.send(json.dumps({"action": "sleep", "ms": 2000}))
+    frame = json.loads(wsclient.recv_text(ws, timeout=10))
+    assert frame["message"] == "Endpoint request timed out", frame
+    assert time.monotonic() - t0 < 1.8
+    # the function finished on its own: no timeout in its log, and no late frame reaches the client
+    wait_for(lambda: server.log_text().count("[Esm] END RequestId") >= 2, 10, "the slow invocation to end")
+    assert "Task timed out" not in server.log_text()
+    assert send_recv(ws, {"action": "reply", "message": "next"})["reply"] == "next"
+    ws.close()
+
+
 def test_crash_fails_the_event_with_exit_error_and_is_replaced(wsgate):
     server = start(wsgate, {"$default": {"function": "Esm", "twoWay": True}},
                    {"Esm": fn("nodejs20.x", "esm/app.handler", NODE)})
