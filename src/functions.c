@@ -16,9 +16,10 @@
  * - An id other than the current invocation's: 400 InvalidRequestID.
  * - Init: a runtime must call `next` within Lambda's 10 s initialization limit.
  * Choices where Lambda's behaviour is not observable locally [I]: events over the cap wait up to
- * WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS for a process before failing as throttled (Lambda answers
- * 429 at once for synchronous invokes; waiting a little keeps bursts of $disconnect from being
- * lost); an init failure fails the oldest waiting event with the init error document.
+ * WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS, counted while every process is up, before failing as throttled
+ * (Lambda answers 429 at once for synchronous invokes, but its account-wide cap is 1000, not 10:
+ * waiting a little keeps bursts, e.g. of $disconnect, from being lost); an init failure fails the
+ * oldest waiting event with the init error document.
  */
 #include "functions.h"
 
@@ -558,6 +559,15 @@ static void assign(proc_t *p, invocation_t *inv)
 static void on_wait_timeout(h2o_timeout_entry_t *entry)
 {
     invocation_t *inv = H2O_STRUCT_FROM_MEMBER(invocation_t, wait_entry, entry);
+    /* While processes of the pool are still starting, the pool is growing to its cap rather than
+     * full: the event keeps waiting (a burst at start-up is not throttled by our own cold starts). */
+    for (h2o_linklist_t *l = inv->pool->procs.next; l != &inv->pool->procs; l = l->next) {
+        proc_t *p = H2O_STRUCT_FROM_MEMBER(proc_t, link, l);
+        if (p->state == PROC_STARTING && !p->is_retiring) {
+            h2o_timeout_link(inv->fns->loop, &inv->fns->wait_timeout, &inv->wait_entry);
+            return;
+        }
+    }
     wg_log_warn("[%s] throttled: %u invocations already running (the function's concurrency cap) and none finished "
                 "within %d ms", inv->pool->name, inv->pool->cap, WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS);
     complete_error(inv, "TooManyRequestsException", "Rate Exceeded.", 1);
