@@ -909,6 +909,12 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
             abort();
         if (resolve_interpreter(fns, pool, err, err_size) != 0)
             return -1;
+        size_t path_len = strlen(t->code->code_path);
+        if (path_len > 4 && strcmp(t->code->code_path + path_len - 4, ".zip") == 0) {
+            snprintf(err, err_size, "function %s (%s): code %s is a .zip: wsgate runs code as it is on disk; unzip it "
+                     "and point the function at the directory", t->name, t->code->runtime, t->code->code_path);
+            return -1;
+        }
         if (access(t->code->code_path, R_OK) != 0) {
             snprintf(err, err_size, "function %s (%s): code %s: %s", t->name, t->code->runtime, t->code->code_path,
                      strerror(errno));
