@@ -309,8 +309,10 @@ def test_init_errors_fail_connect_with_502_and_name_the_problem(wsgate, runtime,
     assert server.get_json("/health")[0] == 200
 
 
-def test_missing_sdk_and_boto3_imports_say_how_to_provide_them(wsgate):
-    server = wsgate("--runtime", "python3.12=/usr/bin/python3", config={
+def test_missing_sdk_and_boto3_imports_say_how_to_provide_them(wsgate, tmp_path):
+    # an interpreter that certainly has no boto3: a fresh virtualenv without site packages
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True, timeout=60)
+    server = wsgate("--runtime", f"python3.12={tmp_path / 'bare' / 'bin' / 'python'}", config={
         "routes": {"$default": {"function": "NoSdk"}, "py": {"function": "NoBoto"}},
         "functions": {"NoSdk": fn("nodejs20.x", "nosdk.handler", NODE / "bad"),
                       "NoBoto": fn("python3.12", "needsboto.handler", PYTHON)}})
