@@ -890,7 +890,7 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
     h2o_timeout_init(fns->loop, &fns->zero_timeout, 0);
     h2o_timeout_init(fns->loop, &fns->wait_timeout, WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS);
     h2o_timeout_init(fns->loop, &fns->init_timeout, WG_LIMIT_FUNCTION_INIT_TIMEOUT_MS);
-    server->functions = fns; /* from here on wg_functions_free cleans up */
+    server->functions = fns;
     for (size_t i = 0; i < cfg->num_functions; i++) {
         const wg_function_target_t *t = &cfg->functions[i];
         if (t->type != WG_INTEGRATION_FUNCTION || t->code == NULL)
@@ -908,17 +908,17 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
         if (asprintf(&pool->arn, "arn:aws:lambda:%s:%s:function:%s", cfg->region, cfg->account_id, t->name) < 0)
             abort();
         if (resolve_interpreter(fns, pool, err, err_size) != 0)
-            return -1;
+            goto Error;
         size_t path_len = strlen(t->code->code_path);
         if (path_len > 4 && strcmp(t->code->code_path + path_len - 4, ".zip") == 0) {
             snprintf(err, err_size, "function %s (%s): code %s is a .zip: wsgate runs code as it is on disk; unzip it "
                      "and point the function at the directory", t->name, t->code->runtime, t->code->code_path);
-            return -1;
+            goto Error;
         }
         if (access(t->code->code_path, R_OK) != 0) {
             snprintf(err, err_size, "function %s (%s): code %s: %s", t->name, t->code->runtime, t->code->code_path,
                      strerror(errno));
-            return -1;
+            goto Error;
         }
     }
     make_credentials(fns);
@@ -946,6 +946,11 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
                     pool->code->memory_mb);
     }
     return 0;
+
+Error:
+    wg_functions_free(fns);
+    server->functions = NULL;
+    return -1;
 }
 
 static pool_t *find_pool(wg_functions_t *fns, const char *name)
