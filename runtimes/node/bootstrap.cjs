@@ -5,7 +5,8 @@
  * - handler "dir/file.fn" (fn may be a dotted path); file.mjs / file.cjs / file.js (ES module when
  *   the nearest package.json says "type": "module"; a CommonJS require that fails with
  *   ERR_REQUIRE_ESM is retried as import());
- * - async handlers (a promise), callback handlers (three parameters) and context.succeed/fail/done;
+ * - async handlers (a promise), callback handlers and context.succeed/fail/done (a plain return value
+ *   is ignored; without a callback the answer is null once the event loop is empty);
  * - context: awsRequestId, functionName, functionVersion, invokedFunctionArn, memoryLimitInMB,
  *   logGroupName, logStreamName, identity, clientContext, getRemainingTimeInMillis(),
  *   callbackWaitsForEmptyEventLoop (true: a callback result is sent once the event loop is empty);
@@ -217,10 +218,14 @@ function invoke(handler, event, headers) {
   return new Promise((resolve) => {
     let settled = false;
     const requestId = headers['lambda-runtime-aws-request-id'];
+    /* A handler that neither returns a promise nor calls back ends with null once the event loop
+     * is empty, as in Lambda's runtime. */
+    const onEmptyLoop = () => finish(null, null, false);
     const finish = (err, result, fromCallback) => {
       if (settled) return;
       settled = true;
       pendingFailure = null;
+      process.removeListener('beforeExit', onEmptyLoop);
       if (fromCallback && context.callbackWaitsForEmptyEventLoop) {
         /* Lambda sends a callback's result once the event loop is empty */
         process.once('beforeExit', () => resolve(sendResult(requestId, err, result)));
@@ -235,8 +240,9 @@ function invoke(handler, event, headers) {
       const out = handler(event, context, callback);
       if (out && typeof out.then === 'function') {
         out.then((r) => finish(null, r, false), (e) => finish(e === undefined || e === null ? new Error(String(e)) : e, undefined, false));
-      } else if (handler.length < 3) {
-        finish(null, out, false);
+      } else if (!settled) {
+        /* a plain return value is ignored: the answer comes through the callback or context */
+        process.once('beforeExit', onEmptyLoop);
       }
     } catch (e) {
       finish(e, undefined, false);

@@ -159,6 +159,14 @@ def test_node_esm_cjs_and_python_post_to_connection_through_the_sdks(wsgate):
     assert re.search(r"\[Esm\] cold start: runtime ready in \d+ ms", log)
 
 
+def test_es_module_js_file_nested_handler_and_context_succeed(wsgate):
+    server = start(wsgate, {"$default": {"function": "EsmJs", "twoWay": True}},
+                   {"EsmJs": fn("nodejs20.x", "app.handlers.reply", NODE / "esmjs")})
+    ws = wsclient.connect(server.ws_url(), timeout=15)
+    assert send_recv(ws, {"action": "x", "message": "type module"}) == {"esmjs": "type module", "fn": "EsmJs"}
+    ws.close()
+
+
 def test_sam_template_alone_runs_the_whole_api(wsgate, tmp_path, record):
     env_vars = tmp_path / "env.json"
     env_vars.write_text(json.dumps({"RecordFunction": {"RECORD_FILE": str(record)}}))
