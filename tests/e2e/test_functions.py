@@ -304,6 +304,7 @@ def test_function_error_is_the_internal_server_error_frame(wsgate):
      "Cannot find package '@aws-sdk/client-dynamodb'"),
     ("python3.12", "nohandler.handler", PYTHON, "Runtime.HandlerNotFound", "Handler 'handler' missing on module 'nohandler'"),
     ("python3.12", "missing.handler", PYTHON, "Runtime.ImportModuleError", "Unable to import module 'missing'"),
+    ("python3.12", "syntaxerr.handler", PYTHON, "Runtime.UserCodeSyntaxError", "Syntax error in module 'syntaxerr'"),
 ])
 def test_init_errors_fail_connect_with_502_and_name_the_problem(wsgate, runtime, handler, code, error_type, text):
     server = start(wsgate, {"$connect": {"function": "Bad"}, "$default": {"function": "Bad"}},
