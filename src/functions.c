@@ -939,6 +939,8 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
             wg_log_warn("hot reload off: inotify_init1: %s", strerror(errno));
         }
     }
+    wg_log_info("functions: Lambda Runtime API on 127.0.0.1 (a port per runtime process), bootstraps from %s%s",
+                fns->runtimes_dir, cfg->is_reload_disabled ? ", hot reload off" : "");
     for (size_t i = 0; i < fns->num_pools; i++) {
         pool_t *pool = &fns->pools[i];
         wg_log_info("function %s runs with %s: up to %u processes, timeout %u s, memory %u MB", pool->name,
