@@ -383,6 +383,30 @@ def test_missing_interpreter_is_a_start_up_error_naming_function_and_runtime(tmp
     assert "function Api (nodejs20.x): --runtime nodejs20.x=/nonexistent/node: not an executable" in result.stderr.decode()
 
 
+@pytest.mark.parametrize("args,message", [
+    (["--max-concurrency", "0"], "--max-concurrency expects a number from 1 to 1000, got '0'"),
+    (["--max-concurrency", "many"], "--max-concurrency expects a number from 1 to 1000, got 'many'"),
+    (["--runtime", "nodejs20.x"], "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got 'nodejs20.x'"),
+    (["--runtime", "=/usr/bin/node"], "--runtime expects NAME=PATH"),
+])
+def test_function_flags_are_checked(args, message):
+    result = run_cli(["--port", "0"] + args)
+    assert result.returncode == 2
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_zip_code_is_a_start_up_error(tmp_path):
+    archive = tmp_path / "fn.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"routes": {"$default": {"function": "Zip"}},
+                                  "functions": {"Zip": fn("nodejs20.x", "app.handler", archive)}}))
+    result = run_cli(["--port", "0", "-c", str(config)])
+    assert result.returncode == 2
+    assert "function Zip (nodejs20.x): code " in result.stderr.decode() and "is a .zip" in result.stderr.decode()
+
+
 def test_shutdown_delivers_every_disconnect_then_stops_every_process(wsgate, record):
     server = start(wsgate, {"$disconnect": {"function": "Rec"}, "$default": {"function": "Rec", "twoWay": True}},
                    {"Rec": fn("nodejs20.x", "record.handler", NODE / "cjs", environment={"RECORD_FILE": str(record)})})
