@@ -7,6 +7,7 @@
 #
 #   bench/functions.sh                      # node python, RUNS=3 each
 #   RIE=/path/to/aws-lambda-rie bench/functions.sh node rie
+#   CONNS=1 bench/functions.sh node-reply  # two-way answer, no SDK: wsgate's own path per invocation
 #
 # Knobs: RUNS (3), CONNS (100), SECS (10), WARM (10: cold starts happen in it), PORT (18310), PROJECT_BIN (build/wsgate),
 # WSLOAD (../shared/bench/bin/wsload; `make -C ../shared/bench`), PYTHON (.venv/bin/python, has boto3).
@@ -39,6 +40,7 @@ config_for() { # kind -> config file
   case $kind in
     node) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"runtime": "nodejs20.x", "handler": "echo.handler", "codeUri": "'"$FN"'/node"}}}' >"$cfg" ;;
     python) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"runtime": "python3.12", "handler": "echo.handler", "codeUri": "'"$FN"'/python"}}}' >"$cfg" ;;
+    node-reply) echo '{"routes": {"$default": {"function": "Echo", "twoWay": true}}, "functions": {"Echo": {"runtime": "nodejs20.x", "handler": "reply.handler", "codeUri": "'"$FN"'/node"}}}' >"$cfg" ;;
     rie) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"integration": "lambda", "uri": "http://127.0.0.1:'"$RIE_PORT"'", "function": "function"}}}' >"$cfg" ;;
   esac
   echo "$cfg"
