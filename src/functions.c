@@ -112,6 +112,7 @@ struct pool {
     h2o_linklist_t procs;
     h2o_linklist_t queue;
     h2o_timeout_t invoke_timeout;      /* the function's Timeout */
+    uint64_t last_ready_ms;            /* when a process of the pool last finished its cold start */
     int has_logged_init_error;
 };
 
@@ -568,6 +569,11 @@ static void on_wait_timeout(h2o_timeout_entry_t *entry)
             return;
         }
     }
+    if (wg_now_ms() - inv->pool->last_ready_ms < WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS) {
+        /* the last cold start ended only now: the wait counts from there */
+        h2o_timeout_link(inv->fns->loop, &inv->fns->wait_timeout, &inv->wait_entry);
+        return;
+    }
     wg_log_warn("[%s] throttled: %u invocations already running (the function's concurrency cap) and none finished "
                 "within %d ms", inv->pool->name, inv->pool->cap, WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS);
     complete_error(inv, "TooManyRequestsException", "Rate Exceeded.", 1);
@@ -648,6 +654,7 @@ static void on_next(void *owner, h2o_req_t *req)
     if (!p->has_called_next) {
         p->has_called_next = 1;
         p->init_ms = now_ms_precise() - p->spawned_ms;
+        pool->last_ready_ms = wg_now_ms();
         if (h2o_timeout_is_linked(&p->init_entry))
             h2o_timeout_unlink(&p->init_entry);
         wg_log_info("[%s] cold start: runtime ready in %.0f ms (pid %d)", pool->name, p->init_ms, (int)p->pid);
