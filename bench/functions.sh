@@ -9,6 +9,8 @@
 #   RIE=/path/to/aws-lambda-rie bench/functions.sh node rie
 #   CONNS=1 bench/functions.sh node-reply  # two-way answer, no SDK: wsgate's own path per invocation
 #
+# The echo functions get a 30 s Timeout: on a CPU-starved machine their first invocations (SDK
+# clients being built) can take longer than Lambda's default 3 s, which would measure the machine.
 # Knobs: RUNS (3), CONNS (100), SECS (10), WARM (10: cold starts happen in it), PORT (18310), PROJECT_BIN (build/wsgate),
 # WSLOAD (../shared/bench/bin/wsload; `make -C ../shared/bench`), PYTHON (.venv/bin/python, has boto3).
 # One line per figure on stdout: "functions KIND FIGURE median=V runs=V1,V2,V3". Everything runs on
@@ -38,8 +40,8 @@ children_jiffies() { # user+sys of reaped children of this shell, in clock ticks
 config_for() { # kind -> config file
   local kind=$1 cfg=$WORK/$1.json
   case $kind in
-    node) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"runtime": "nodejs20.x", "handler": "echo.handler", "codeUri": "'"$FN"'/node"}}}' >"$cfg" ;;
-    python) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"runtime": "python3.12", "handler": "echo.handler", "codeUri": "'"$FN"'/python"}}}' >"$cfg" ;;
+    node) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"runtime": "nodejs20.x", "handler": "echo.handler", "codeUri": "'"$FN"'/node", "timeout": 30}}}' >"$cfg" ;;
+    python) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"runtime": "python3.12", "handler": "echo.handler", "codeUri": "'"$FN"'/python", "timeout": 30}}}' >"$cfg" ;;
     node-reply) echo '{"routes": {"$default": {"function": "Echo", "twoWay": true}}, "functions": {"Echo": {"runtime": "nodejs20.x", "handler": "reply.handler", "codeUri": "'"$FN"'/node"}}}' >"$cfg" ;;
     rie) echo '{"routes": {"$default": {"function": "Echo"}}, "functions": {"Echo": {"integration": "lambda", "uri": "http://127.0.0.1:'"$RIE_PORT"'", "function": "function"}}}' >"$cfg" ;;
   esac
