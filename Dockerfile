@@ -42,6 +42,8 @@ RUN apt-get update \
 COPY --from=build /out/wsgate /usr/local/bin/wsgate
 COPY docker/entrypoint.sh /usr/local/bin/wsgate-entrypoint
 COPY docker/healthcheck.sh /usr/local/bin/wsgate-healthcheck
+# The AWS captures `wsgate replay --aws-scenarios` builds its session from (docs/replay.md).
+COPY fixtures/*.json /usr/share/wsgate/fixtures/
 RUN chmod 0755 /usr/local/bin/wsgate-entrypoint /usr/local/bin/wsgate-healthcheck
 
 LABEL org.opencontainers.image.title="wsgate" \
@@ -50,7 +52,8 @@ LABEL org.opencontainers.image.title="wsgate" \
 # Listen on all interfaces inside the container; port 3001, stage "local" (wsgate's default).
 # These are defaults only: -e WSGATE_PORT=... or a --port flag override them.
 ENV WSGATE_HOST=0.0.0.0 \
-    WSGATE_PORT=3001
+    WSGATE_PORT=3001 \
+    WSGATE_FIXTURES=/usr/share/wsgate/fixtures
 
 # Numeric, so Kubernetes runAsNonRoot can verify it.
 USER 10001:10001

@@ -12,8 +12,14 @@
 #   WSGATE_HOST                 --host ADDR
 #   WSGATE_CONFIG               --config FILE
 #   WSGATE_AUTH                 --auth none|sigv4|strict
-#   WSGATE_CREDENTIALS          --credentials AKID:SECRET, repeated; separate several pairs with
-#                               commas or spaces ("AKID1:SECRET1,AKID2:SECRET2")
+#   WSGATE_CREDENTIALS          known keys "AKID:SECRET[:TOKEN]", several separated by commas or
+#                               spaces ("AKID1:SECRET1,AKID2:SECRET2"). NOT turned into flags:
+#                               wsgate reads it from its environment itself, because command-line
+#                               arguments are world-readable (/proc/PID/cmdline, `ps`). Also read
+#                               by wsgate: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN
+#                               and AWS_SHARED_CREDENTIALS_FILE.
+#   WSGATE_CREDENTIALS_FILE     --credentials-file FILE (an AWS credentials file, e.g. a mounted
+#                               secret; only its path is an argument)
 #   WSGATE_REGION               --region NAME
 #   WSGATE_API_ID               --api-id ID
 #   WSGATE_IDLE_TIMEOUT         --idle-timeout SECONDS
@@ -83,7 +89,8 @@ for _pair in \
     "idle-timeout::${WSGATE_IDLE_TIMEOUT:-}" \
     "hard-timeout::${WSGATE_HARD_TIMEOUT:-}" \
     "integration-timeout::${WSGATE_INTEGRATION_TIMEOUT:-}" \
-    "route-selection-expression::${WSGATE_ROUTE_SELECTION_EXPRESSION:-}"
+    "route-selection-expression::${WSGATE_ROUTE_SELECTION_EXPRESSION:-}" \
+    "credentials-file::${WSGATE_CREDENTIALS_FILE:-}"
 do
     _flag=${_pair%%:*}
     _rest=${_pair#*:}
@@ -94,17 +101,10 @@ do
     set -- "$@" "--$_flag" "$_value"
 done
 
-if [ -n "${WSGATE_CREDENTIALS:-}" ] && ! has_flag credentials "" "$@"; then
-    # Split on commas and whitespace without globbing (secrets may contain '*' or '?').
-    set -f
-    _old_ifs=$IFS
-    IFS=', 	
-'
-    for _cred in $WSGATE_CREDENTIALS; do
-        [ -n "$_cred" ] && set -- "$@" --credentials "$_cred"
-    done
-    IFS=$_old_ifs
-    set +f
+# Secrets stay in the environment (see WSGATE_CREDENTIALS above). An explicit --credentials flag
+# wins over the variable, as for every other flag: then wsgate must not see the variable at all.
+if has_flag credentials "" "$@"; then
+    unset WSGATE_CREDENTIALS
 fi
 
 for _pair in \

@@ -5,8 +5,9 @@
  *   2. the whole input as the raw query string, no Authorization (presigned-URL parsing);
  *   3. split at '\n' into Authorization | X-Amz-Date | raw path | raw query | body, so dates,
  *      path encoding and payloads are reached too (missing fields are left out).
- * Every run goes through strict and non-strict mode with one known key ("AKID" / "secret") so the
- * HMAC path is exercised. Invariants checked: a result has a message exactly when it is not OK,
+ * Every run goes through non-strict mode, strict mode and strict mode with the full policy (region,
+ * session token, payload hash from the body) with one known key ("AKID" / "secret") so the HMAC
+ * path is exercised. Invariants checked: a result has a message exactly when it is not OK,
  * the message is a proper C string, and the building blocks and the signer never fail on it.
  */
 #include <stddef.h>
@@ -24,12 +25,22 @@ static const char *lookup(void *ctx, const char *akid)
     return strcmp(akid, "AKID") == 0 ? "secret" : NULL;
 }
 
+static const char *lookup_token(void *ctx, const char *akid)
+{
+    (void)ctx;
+    return strcmp(akid, "AKID") == 0 ? "token" : NULL;
+}
+
+/* Modes: 0 sigv4, 1 strict key only, 2 strict with the full policy (region us-east-1, session
+ * token "token" for AKID, payload hash from the body) as --auth strict runs it. */
 static void check(const wg_sigv4_request_t *req)
 {
-    for (int strict = 0; strict <= 1; strict++) {
+    for (int strict = 0; strict <= 2; strict++) {
         wg_sigv4_result_t result;
+        wg_sigv4_policy_t policy = {strict > 0, strict == 2 ? "us-east-1" : NULL,
+                                    strict == 2 ? lookup_token : NULL, strict == 2};
         wg_sigv4_status_t st =
-            wg_sigv4_verify(req, "execute-api", FUZZ_NOW_MS, lookup, NULL, strict, &result);
+            wg_sigv4_verify_policy(req, "execute-api", FUZZ_NOW_MS, lookup, NULL, &policy, &result);
         if (st != result.status || st > WG_SIGV4_UNKNOWN_KEY)
             abort();
         if ((st == WG_SIGV4_OK) != (result.message == NULL))

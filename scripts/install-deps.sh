@@ -17,7 +17,8 @@ APT_PACKAGES=(
 # test, installed from Debian only when the command is missing, so a machine that already has newer
 # ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them. The demo needs none of them.
 if [ "${1:-}" = "--all" ]; then
-    APT_PACKAGES+=(clang libclang-rt-14-dev valgrind)
+    APT_PACKAGES+=(clang libclang-rt-14-dev valgrind locales)
+    APT_PACKAGES+=(patchelf shellcheck)   # packages step: build-dist.sh's RUNPATHs; actionlint's shell checks
     command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
     command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
@@ -36,6 +37,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The unit tests check that request times stay English under another LC_TIME (test_ids.c).
+if [ "${1:-}" = "--all" ] && ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+    echo "install-deps: generating the de_DE.UTF-8 locale"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO localedef -i de_DE -f UTF-8 de_DE.UTF-8
+fi
+
 # Python test environment. The interpreter is whatever python3 is first on PATH (>= 3.9).
 if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/.requirements 2>/dev/null; then
     echo "install-deps: preparing .venv"
@@ -43,6 +52,24 @@ if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/.requireme
     timeout 600 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt \
         || { echo "install-deps: pip install failed (is the PyPI registry reachable?)" >&2; exit 1; }
     cp tests/requirements.txt .venv/.requirements
+fi
+# With --all: kosoku, the Autobahn|Testsuite runner of scripts/autobahn.sh (its own pin file, so
+# the e2e packages above are not reinstalled when it changes).
+if [ "${1:-}" = "--all" ] && ! cmp -s tests/requirements-autobahn.txt .venv/.requirements-autobahn 2>/dev/null; then
+    timeout 600 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements-autobahn.txt \
+        || { echo "install-deps: pip install of kosoku failed (is the PyPI registry reachable?)" >&2; exit 1; }
+    cp tests/requirements-autobahn.txt .venv/.requirements-autobahn
+fi
+# packages step: actionlint (validates .github/workflows/release.yml), from the Go module proxy.
+ACTIONLINT_VERSION=v1.7.7
+if [ "${1:-}" = "--all" ]; then
+    GO=$(command -v go || echo /usr/local/go/bin/go)
+    GOBIN_DIR=$("$GO" env GOPATH 2>/dev/null)/bin
+    if ! "$GOBIN_DIR/actionlint" -version 2>/dev/null | grep -qx "$ACTIONLINT_VERSION"; then
+        echo "install-deps: installing actionlint $ACTIONLINT_VERSION (go install)"
+        timeout 600 "$GO" install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" \
+            || { echo "install-deps: go install actionlint failed (is the Go module proxy reachable?)" >&2; exit 1; }
+    fi
 fi
 # Functions wsgate runs itself (README, "Run your functions"): AWS's Java runtime interface client,
 # from Maven Central into runtimes/java/lib (with --all, or --java-ric alone); with --all also the

@@ -22,7 +22,8 @@
 #   WSGATE_IMAGE=wsgate:test           tag to build and test
 #   WSGATE_PODMAN_CACHE=DIR            config + storage + base image cache
 #                                      (default ${XDG_CACHE_HOME:-$HOME/.cache}/wsgate-podman)
-#   WSGATE_DEBIAN_MIRROR=URL           debootstrap mirror (default http://deb.debian.org/debian)
+#   WSGATE_DEBIAN_MIRROR=URL           debootstrap mirror (default: the first Debian URI of this
+#                                      machine's own apt sources; the image gets the same sources)
 #   WSGATE_SKIP_BUILD=1                test an already built $WSGATE_IMAGE
 #   WSGATE_KEEP_TMP=1                  keep the temp dir (build log, backend events) for debugging
 #   PYTHON=PATH                        interpreter with websocket-client + boto3 (default .venv/bin/python)
@@ -35,7 +36,14 @@ ROOT=$(pwd)
 IMAGE=${WSGATE_IMAGE:-wsgate:test}
 BASE_IMAGE=docker.io/library/debian:bookworm-slim
 CACHE=${WSGATE_PODMAN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wsgate-podman}
-MIRROR=${WSGATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The machine's own Debian mirror, read from its apt sources (deb822 .sources files, then the
+# one-line sources.list); no mirror host is written in this repository.
+host_debian_mirror() {
+    { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
+      grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+          sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}'; } | grep -v -- '-security' | head -n 1
+}
+MIRROR=${WSGATE_DEBIAN_MIRROR:-$(host_debian_mirror)}
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 BASE_ONLY=0
 [ "${1:-}" = "--base-only" ] && BASE_ONLY=1
@@ -132,6 +140,7 @@ make_base_image() {
     local rootfs="$CACHE/rootfs.$$"
     rm -rf "$rootfs"
     log "creating $BASE_IMAGE with debootstrap (minbase, $MIRROR)"
+    [ -n "$MIRROR" ] || { log "no Debian mirror in this machine's apt sources; set WSGATE_DEBIAN_MIRROR"; return 1; }
     if ! timeout 600 debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR" >"$TMP/debootstrap.log" 2>&1; then
         tail -5 "$TMP/debootstrap.log" >&2
         rm -rf "$rootfs"
@@ -139,19 +148,11 @@ make_base_image() {
     fi
     # Make it look like the official slim image: deb822 sources with updates + security, no docs.
     rm -f "$rootfs/etc/apt/sources.list"
-    cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+    # The image uses the machine's own apt sources (its mirror, updates and security suites).
+    local f
+    for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list; do
+        [ -s "$f" ] && cp "$f" "$rootfs$f"
+    done
     cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
 path-exclude /usr/share/doc/*
 path-include /usr/share/doc/*/copyright
@@ -254,8 +255,20 @@ ws = websocket.create_connection(base.replace("http", "ws", 1) + f"/{stage}?prob
                                  header=["User-Agent: wsgate-podman-test"])
 check(ws.connected, f"WebSocket connected to /{stage}")
 import urllib.request
-ids = json.load(urllib.request.urlopen(f"{base}/_wsgate/connections", timeout=5))["connections"]
-check(len(ids) == 1, f"/_wsgate/connections lists one connection ({ids})")
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+# the listing is guarded like @connections: unsigned is refused, signed is listed
+try:
+    urllib.request.urlopen(f"{base}/_wsgate/connections", timeout=5)
+    check(False, "/_wsgate/connections refuses an unsigned request")
+except urllib.error.HTTPError as e:
+    check(e.code == 403, f"/_wsgate/connections refuses an unsigned request ({e.code})")
+signed = AWSRequest(method="GET", url=f"{base}/_wsgate/connections")
+SigV4Auth(Credentials("AKIDWSGATETEST", "wsgate-test-secret"), "execute-api", "us-east-1").add_auth(signed)
+req = urllib.request.Request(f"{base}/_wsgate/connections", headers=dict(signed.headers.items()))
+ids = json.load(urllib.request.urlopen(req, timeout=5))["connections"]
+check(len(ids) == 1, f"/_wsgate/connections lists one connection to a signed request ({ids})")
 cid = ids[0]
 
 if backend_log:
@@ -387,6 +400,11 @@ run_b() {
     log "  ok   explicit --port $port_b won over WSGATE_PORT=1"
     timeout 60 "$PYTHON" "$TMP/client.py" "http://127.0.0.1:$port_b" ci "$TMP/events.jsonl" strict >&2 \
         || fail "container B: end-to-end checks"
+    # secrets stay out of the command line (world-readable in /proc): WSGATE_CREDENTIALS is read
+    # by wsgate from its environment
+    podman exec "$NAME_B" cat /proc/1/cmdline | tr '\0' ' ' | grep -q wsgate-test-secret \
+        && fail "container B: the secret key is on wsgate's command line"
+    log "  ok   WSGATE_CREDENTIALS is not on the command line"
     podman rm -f -t 10 "$NAME_B" >/dev/null 2>&1 || fail "podman rm (B)"
 }
 

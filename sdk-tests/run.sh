@@ -68,7 +68,9 @@ trap 'stop_gate; exit 130' INT TERM
 
 # start_gate MODE LOG: starts wsgate on a free port, exports WSGATE_URL/WSGATE_PORT/WSGATE_ENDPOINT.
 start_gate() {
-    local mode=$1 log=$2 args=(--port 0 --auth "$1")
+    # --test-control: the suites find their connectionId through GET /_wsgate/connections, which is
+    # otherwise guarded like @connections
+    local mode=$1 log=$2 args=(--port 0 --auth "$1" --test-control)
     [ "$mode" = strict ] && args+=(--credentials "$KEY:$SECRET")
     "$WSGATE_BIN" "${args[@]}" >"$log" 2>&1 &
     GATE_PID=$!
@@ -179,4 +181,5 @@ echo
 echo "sdk-tests summary ($(( $(date +%s) - START ))s, logs in $LOGDIR):"
 printf '  %s\n' "${SUMMARY[@]}"
 echo "sdk-tests: $PASSED passed, $FAILED failed"
+[ "$PASSED" -gt 0 ] || { echo "sdk-tests: no suite ran" >&2; exit 1; }
 [ "$FAILED" -eq 0 ]

@@ -5,10 +5,12 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_convert.h"
 #include "config_document.h"
 #include "limits.h"
 #include "ids.h"
@@ -87,11 +90,21 @@ static int is_valid_stage(const char *s)
 }
 
 
-static void add_credential(wg_config_t *cfg, const char *akid, const char *secret)
+/* Replaces a secret (secret key or session token), wiping the old one first. */
+static void set_secret(char **slot, const char *value)
+{
+    if (*slot != NULL)
+        OPENSSL_cleanse(*slot, strlen(*slot));
+    set_string(slot, value);
+}
+
+/* Adds or updates a known key; `token` is the session token issued with it (NULL: none). */
+static void add_credential_with_token(wg_config_t *cfg, const char *akid, const char *secret, const char *token)
 {
     for (size_t i = 0; i < cfg->num_credentials; i++) {
         if (strcmp(cfg->credentials[i].access_key_id, akid) == 0) {
-            set_string(&cfg->credentials[i].secret_access_key, secret);
+            set_secret(&cfg->credentials[i].secret_access_key, secret);
+            set_secret(&cfg->credentials[i].session_token, token);
             return;
         }
     }
@@ -100,20 +113,52 @@ static void add_credential(wg_config_t *cfg, const char *akid, const char *secre
         abort();
     cfg->credentials[cfg->num_credentials].access_key_id = dup_or_die(akid);
     cfg->credentials[cfg->num_credentials].secret_access_key = dup_or_die(secret);
+    cfg->credentials[cfg->num_credentials].session_token = token ? dup_or_die(token) : NULL;
     cfg->num_credentials++;
 }
 
+/* --credentials AKID:SECRET[:TOKEN] (neither a secret key nor a session token holds ':'). The
+ * copies made here are wiped before they are freed. */
 static int add_credential_pair(wg_config_t *cfg, const char *pair, char *err, size_t err_size)
 {
     const char *colon = strchr(pair, ':');
-    if (colon == NULL || colon == pair || colon[1] == '\0')
-        return fail(err, err_size, "--credentials expects AKID:SECRET, got '%.*s...'", 4, pair);
+    if (colon == NULL || colon == pair || colon[1] == '\0' || colon[1] == ':')
+        return fail(err, err_size, "--credentials expects AKID:SECRET or AKID:SECRET:TOKEN, got '%.*s...'", 4, pair);
+    const char *colon2 = strchr(colon + 1, ':');
+    if (colon2 != NULL && colon2[1] == '\0')
+        return fail(err, err_size, "--credentials expects AKID:SECRET:TOKEN with a token, got '%.*s...'", 4, pair);
     char *akid = strndup(pair, (size_t)(colon - pair));
-    if (akid == NULL)
+    char *secret = strndup(colon + 1, colon2 ? (size_t)(colon2 - colon - 1) : strlen(colon + 1));
+    if (akid == NULL || secret == NULL)
         abort();
-    add_credential(cfg, akid, colon + 1);
+    add_credential_with_token(cfg, akid, secret, colon2 ? colon2 + 1 : NULL);
+    OPENSSL_cleanse(secret, strlen(secret));
+    free(secret);
     free(akid);
     return WG_CONFIG_OK;
+}
+
+/* WSGATE_CREDENTIALS: "AKID:SECRET[:TOKEN]" items separated by commas or whitespace, read from the
+ * environment so that secrets need not be command-line arguments (world-readable in /proc; the
+ * container's entrypoint relies on this). The copy is wiped before it is freed. */
+static int load_credentials_env(wg_config_t *cfg, char *err, size_t err_size)
+{
+    const char *env = getenv("WSGATE_CREDENTIALS");
+    if (env == NULL || *env == '\0')
+        return WG_CONFIG_OK;
+    char *copy = dup_or_die(env);
+    size_t copy_len = strlen(copy);
+    int rc = WG_CONFIG_OK;
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ", \t\r\n", &save); item != NULL; item = strtok_r(NULL, ", \t\r\n", &save)) {
+        if (add_credential_pair(cfg, item, err, err_size) != WG_CONFIG_OK) {
+            rc = WG_CONFIG_ERROR;
+            break;
+        }
+    }
+    OPENSSL_cleanse(copy, copy_len);
+    free(copy);
+    return rc;
 }
 
 static wg_route_config_t *add_route(wg_config_t *cfg, const char *key)
@@ -142,6 +187,32 @@ const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key)
     for (size_t i = 0; i < cfg->num_stage_variables; i++)
         if (strcmp(cfg->stage_variables[i].key, key) == 0)
             return cfg->stage_variables[i].value;
+    return NULL;
+}
+
+int wg_config_is_loopback_host(const char *host)
+{
+    if (host == NULL)
+        return 0;
+    if (strcmp(host, "localhost") == 0)
+        return 1;
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &v6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&v6))
+            return 1;
+        return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+const char *wg_config_session_token_for(const wg_config_t *cfg, const char *access_key_id)
+{
+    for (size_t i = 0; i < cfg->num_credentials; i++)
+        if (strcmp(cfg->credentials[i].access_key_id, access_key_id) == 0)
+            return cfg->credentials[i].session_token;
     return NULL;
 }
 
@@ -858,8 +929,8 @@ static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, 
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return fail(err, err_size, "credentials file %s: %s", path, strerror(errno));
-    char line[1024], akid[256] = "", secret[256] = "";
-    int line_no = 0, added = 0;
+    char line[4096], akid[256] = "", secret[256] = "", token[2048] = "";
+    int line_no = 0, added = 0, rc = WG_CONFIG_OK;
     for (;;) {
         int is_eof = fgets(line, sizeof(line), f) == NULL;
         char *p = is_eof ? (char *)"" : line;
@@ -869,10 +940,10 @@ static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, 
         if (is_eof || *p == '[') {
             /* a profile ends: keep its pair */
             if (akid[0] != '\0' && secret[0] != '\0') {
-                add_credential(cfg, akid, secret);
+                add_credential_with_token(cfg, akid, secret, token[0] ? token : NULL);
                 added++;
             }
-            akid[0] = secret[0] = '\0';
+            akid[0] = secret[0] = token[0] = '\0';
             if (is_eof)
                 break;
             continue;
@@ -881,8 +952,8 @@ static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, 
             continue;
         char *eq = strchr(p, '=');
         if (eq == NULL) {
-            fclose(f);
-            return fail(err, err_size, "credentials file %s:%d: expected 'name = value'", path, line_no);
+            rc = fail(err, err_size, "credentials file %s:%d: expected 'name = value'", path, line_no);
+            goto out;
         }
         char *name_end = eq;
         while (name_end > p && isspace((unsigned char)name_end[-1]))
@@ -899,16 +970,25 @@ static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, 
             slot = akid;
         else if (name_len == 21 && strncmp(p, "aws_secret_access_key", 21) == 0)
             slot = secret;
-        if (slot != NULL && value_len < 256) {
+        size_t slot_size = 256;
+        if (name_len == 17 && strncmp(p, "aws_session_token", 17) == 0) {
+            slot = token;
+            slot_size = sizeof(token);
+        }
+        if (slot != NULL && value_len < slot_size) {
             memcpy(slot, value, value_len);
             slot[value_len] = '\0';
         }
     }
-    fclose(f);
-    memset(secret, 0, sizeof(secret));
     if (added == 0)
-        return fail(err, err_size, "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key", path);
-    return WG_CONFIG_OK;
+        rc = fail(err, err_size, "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key", path);
+out:
+    /* every path wipes what the file's secrets passed through */
+    fclose(f);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    OPENSSL_cleanse(token, sizeof(token));
+    OPENSSL_cleanse(line, sizeof(line));
+    return rc;
 }
 
 static int load_file(wg_config_t *cfg, const char *path, const json_t *parameters, char *err, size_t err_size)
@@ -918,6 +998,10 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
     char where_buf[512];
     if (wg_config_document_load_with_parameters(path, parameters, &docv, err, err_size) != 0)
         return WG_CONFIG_ERROR;
+    /* aws-apigw-ws-emulator's @connections is unsigned: its files default to --auth none. */
+    cfg->is_emulator_config = docv.format == WG_CONFIG_FORMAT_EMULATOR;
+    if (cfg->is_emulator_config && json_object_get(docv.root, "auth") == NULL)
+        cfg->auth = WG_AUTH_NONE, cfg->is_auth_emulator_default = 1;
     json_t *root = doc->root;
     int rc = WG_CONFIG_OK;
     if (!json_is_object(root)) {
@@ -979,11 +1063,13 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
             json_t *c;
             json_array_foreach(v, i, c) {
                 json_t *a = json_object_get(c, "accessKeyId"), *s = json_object_get(c, "secretAccessKey");
-                if (!json_is_object(c) || !json_is_string(a) || !json_is_string(s) || json_object_size(c) != 2) {
-                    rc = DOC_FAIL(c, "credentials[%zu] must be {\"accessKeyId\": ..., \"secretAccessKey\": ...}", i);
+                json_t *t = json_object_get(c, "sessionToken");
+                if (!json_is_object(c) || !json_is_string(a) || !json_is_string(s) || (t && !json_is_string(t)) ||
+                    json_object_size(c) != (t ? 3u : 2u)) {
+                    rc = DOC_FAIL(c, "credentials[%zu] must be {\"accessKeyId\": ..., \"secretAccessKey\": ...[, \"sessionToken\": ...]}", i);
                     goto out;
                 }
-                add_credential(cfg, json_string_value(a), json_string_value(s));
+                add_credential_with_token(cfg, json_string_value(a), json_string_value(s), t ? json_string_value(t) : NULL);
             }
         } else if (strcmp(key, "routes") == 0) {
             if (!json_is_object(v)) {
@@ -1050,7 +1136,7 @@ out:
 
 static const char usage_text[] =
     "usage: wsgate [options]\n"
-    "       wsgate replay --backend URL [FIXTURE_DIR]\n"
+    "       wsgate replay --backend URL [FIXTURE_DIR | --aws-scenarios]   (wsgate replay --help)\n"
     "\n"
     "A local, SigV4-faithful emulator of AWS API Gateway WebSocket APIs.\n"
     "\n"
@@ -1072,7 +1158,9 @@ static const char usage_text[] =
     "  --custom-domain              serve the API at the root, like a custom domain\n"
     "  --route-selection-expression EXPR   (default $request.body.action)\n"
     "  --auth none|sigv4|strict     management API authentication (default sigv4)\n"
-    "  --credentials AKID:SECRET    a known key pair (repeatable; also AWS_ACCESS_KEY_ID/...)\n"
+    "  --credentials AKID:SECRET[:TOKEN]  a known key pair, with its session token if any\n"
+    "                               (repeatable; also AWS_ACCESS_KEY_ID/..._SESSION_TOKEN, and\n"
+    "                               WSGATE_CREDENTIALS=\"AKID:SECRET[:TOKEN],...\")\n"
     "  --credentials-file FILE      known keys from an AWS credentials file (also\n"
     "                               AWS_SHARED_CREDENTIALS_FILE)\n"
     "  --idle-timeout SECONDS       idle connection timeout (default 600)\n"
@@ -1081,6 +1169,7 @@ static const char usage_text[] =
     "  --connect-rate-limit N       new connections per second, 429 above (default: no limit)\n"
     "  --test-control               enable the /_wsgate/test API (not part of AWS)\n"
     "  --record DIR                 write every event and backend answer as fixture files\n"
+    "  -m, --integration-mode lambda_proxy|http   aws-apigw-ws-emulator's flag (its config only)\n"
     "  --max-concurrency N          runtime processes per function without reserved\n"
     "                               concurrency (default 10)\n"
     "  --runtime NAME=PATH          interpreter for a runtime, e.g. nodejs20.x=/usr/bin/node,\n"
@@ -1094,7 +1183,7 @@ enum {
     OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
     OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
-    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_MAX_CONCURRENCY, OPT_RUNTIME, OPT_NO_RELOAD,
+    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_INTEGRATION_MODE, OPT_MAX_CONCURRENCY, OPT_RUNTIME, OPT_NO_RELOAD,
 };
 
 static const struct option long_options[] = {
@@ -1126,11 +1215,12 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"integration-mode", required_argument, NULL, OPT_INTEGRATION_MODE},
     {NULL, 0, NULL, 0},
 };
 
 /* The short flags of aws-apigw-ws-emulator, so switching from it is one command. */
-#define SHORT_OPTIONS ":p:s:c:vh"
+#define SHORT_OPTIONS ":p:s:c:vhm:"
 
 static int short_to_long(int opt)
 {
@@ -1140,6 +1230,7 @@ static int short_to_long(int opt)
     case 'c': return OPT_CONFIG;
     case 'v': return OPT_VERBOSE;
     case 'h': return OPT_HELP;
+    case 'm': return OPT_INTEGRATION_MODE;
     default: return opt;
     }
 }
@@ -1336,13 +1427,19 @@ static void set_defaults(wg_config_t *cfg)
 /* Unmapped "function" references, collected so that one error lists them all. */
 typedef struct unmapped {
     char text[1024];
-    size_t count;
+    size_t count;          /* distinct functions (several routes may name one) */
+    const char *names[32]; /* borrowed: the first distinct names, to count the others once */
 } unmapped_t;
 
 static void note_unmapped(unmapped_t *u, const char *function, const char *where)
 {
     size_t len = strlen(u->text);
-    snprintf(u->text + len, sizeof(u->text) - len, "%s%s (%s)", u->count ? ", " : "", function, where);
+    snprintf(u->text + len, sizeof(u->text) - len, "%s%s (%s)", len ? ", " : "", function, where);
+    for (size_t i = 0; i < u->count && i < sizeof(u->names) / sizeof(*u->names); i++)
+        if (strcmp(u->names[i], function) == 0)
+            return;
+    if (u->count < sizeof(u->names) / sizeof(*u->names))
+        u->names[u->count] = function;
     u->count++;
 }
 
@@ -1396,7 +1493,7 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
             }
         }
     }
-    unmapped_t unmapped = {{0}, 0};
+    unmapped_t unmapped = {0};
     for (size_t i = 0; i < cfg->num_routes; i++) {
         wg_route_config_t *r = &cfg->routes[i];
         char where[160];
@@ -1469,6 +1566,7 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
 int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t err_size)
 {
     set_defaults(cfg);
+    wg_config_emulator_set_mode(NULL);
     /* First pass: only --config (and --help/--version), so flags can override the file. */
     int opt;
     opterr = 0;
@@ -1485,6 +1583,10 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         }
         if (opt == OPT_CONFIG)
             set_string(&cfg->config_path, optarg);
+        if (opt == OPT_INTEGRATION_MODE && !wg_config_emulator_is_mode(optarg))
+            return fail(err, err_size, "--integration-mode expects lambda_proxy or http, got '%s'", optarg);
+        if (opt == OPT_INTEGRATION_MODE)
+            wg_config_emulator_set_mode(optarg);
     }
     if (cfg->config_path != NULL) {
         json_t *parameters = NULL;
@@ -1496,8 +1598,12 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
             return rc;
     }
     const char *env_akid = getenv("AWS_ACCESS_KEY_ID"), *env_secret = getenv("AWS_SECRET_ACCESS_KEY");
-    if (env_akid && *env_akid && env_secret && *env_secret)
-        add_credential(cfg, env_akid, env_secret);
+    if (env_akid && *env_akid && env_secret && *env_secret) {
+        const char *env_token = getenv("AWS_SESSION_TOKEN");
+        add_credential_with_token(cfg, env_akid, env_secret, env_token && *env_token ? env_token : NULL);
+    }
+    if (load_credentials_env(cfg, err, err_size) != WG_CONFIG_OK)
+        return WG_CONFIG_ERROR;
     const char *env_file = getenv("AWS_SHARED_CREDENTIALS_FILE");
     if (env_file != NULL && *env_file != '\0') {
         int rc = load_credentials_file(cfg, env_file, err, err_size);
@@ -1519,11 +1625,17 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_STAGE: set_string(&cfg->stage, optarg); break;
         case OPT_BACKEND: set_string(&cfg->backend, optarg); break;
         case OPT_CONFIG: break;
+        case OPT_INTEGRATION_MODE: /* aws-apigw-ws-emulator's -m: applied by config_emulator.c */
+            if (strcmp(optarg, "http") == 0 && !cfg->is_emulator_config)
+                return fail(err, err_size, "--integration-mode http applies to an aws-apigw-ws-emulator config "
+                            "(-c gateway.config.yaml); for other configs use \"integration\": \"http_proxy\" routes");
+            break;
         case OPT_REGION: set_string(&cfg->region, optarg); break;
         case OPT_API_ID: set_string(&cfg->api_id, optarg); break;
         case OPT_CUSTOM_DOMAIN: cfg->is_custom_domain = 1; break;
         case OPT_RSE: set_string(&cfg->route_selection_expression, optarg); break;
         case OPT_AUTH:
+            cfg->is_auth_emulator_default = 0;
             if (parse_auth_mode(optarg, &cfg->auth) != 0)
                 return fail(err, err_size, "--auth expects none, sigv4 or strict, got '%s'", optarg);
             break;
@@ -1621,10 +1733,8 @@ void wg_config_free(wg_config_t *cfg)
     free(cfg->domain_name);
     for (size_t i = 0; i < cfg->num_credentials; i++) {
         free(cfg->credentials[i].access_key_id);
-        if (cfg->credentials[i].secret_access_key != NULL) {
-            memset(cfg->credentials[i].secret_access_key, 0, strlen(cfg->credentials[i].secret_access_key));
-            free(cfg->credentials[i].secret_access_key);
-        }
+        set_secret(&cfg->credentials[i].secret_access_key, NULL);
+        set_secret(&cfg->credentials[i].session_token, NULL);
     }
     free(cfg->credentials);
     for (size_t i = 0; i < cfg->num_routes; i++) {

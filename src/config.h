@@ -114,6 +114,7 @@ typedef enum wg_auth_mode {
 typedef struct wg_credential {
     char *access_key_id;
     char *secret_access_key;
+    char *session_token; /* temporary credentials: the token issued with them; NULL when none */
 } wg_credential_t;
 
 typedef struct wg_config {
@@ -127,6 +128,8 @@ typedef struct wg_config {
     char *config_path;
     char *route_selection_expression;
     wg_auth_mode_t auth;
+    int is_emulator_config;       /* the config file is aws-apigw-ws-emulator's (config_emulator.c) */
+    int is_auth_emulator_default; /* auth is none only because of that file (no --auth, no "auth") */
     wg_credential_t *credentials;
     size_t num_credentials;
     uint64_t idle_timeout_ms;
@@ -183,9 +186,15 @@ const wg_route_config_t *wg_config_route(const wg_config_t *cfg, const char *key
 /** The "functions" entry (or --function) named `name` (a logical ID / function name), or NULL.
  * A FUNCTION target's `code` says how wsgate runs it. */
 const wg_function_target_t *wg_config_function_target(const wg_config_t *cfg, const char *name);
+/** 1 when `host` (a --host value) only accepts connections from this machine: "localhost",
+ * 127.0.0.0/8, ::1 (and ::ffff:127.x). 0.0.0.0, :: and every other address are exposed. */
+int wg_config_is_loopback_host(const char *host);
 
 /** The secret for an access key id among the configured credentials, or NULL. */
 const char *wg_config_secret_for(const wg_config_t *cfg, const char *access_key_id);
+/** The session token issued with an access key id (--credentials AKID:SECRET:TOKEN, a credentials
+ * file's aws_session_token, AWS_SESSION_TOKEN), or NULL when it has none or is unknown. */
+const char *wg_config_session_token_for(const wg_config_t *cfg, const char *access_key_id);
 
 /** The value of stage variable `key`, or NULL. */
 const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key);

@@ -36,5 +36,11 @@ json_t *wg_config_from_serverless(const char *path, json_t *source, wg_config_li
 int wg_config_is_emulator(const char *path, const json_t *root);
 json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
                                 size_t err_size);
+/** The emulator's -m/--integration-mode flag: overrides the file's integrationMode in later
+ * wg_config_from_emulator calls (`mode` borrowed, must outlive them; NULL = the file's). */
+void wg_config_emulator_set_mode(const char *mode);
+/** 1 when `mode` is an integrationMode the emulator accepts ("lambda_proxy", "http") or an older
+ * spelling ("lambda-proxy", "lambda"). */
+int wg_config_emulator_is_mode(const char *mode);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * config_document.c: config files into the canonical JSON document (see config_document.h).
  *
- * JSON is read by jansson (exact numbers, duplicate keys rejected) and, for line numbers only,
+ * JSON or YAML is decided by the content (looks_like_json), not the file name. JSON is read by jansson (exact numbers, duplicate keys rejected) and, for line numbers only,
  * also by the YAML reader (JSON is YAML): the two trees have the same shape, so lines are copied
  * across key by key. YAML is read by config_yaml.c. Then the document's keys decide whether it is
  * a template, a serverless.yml or an emulator config, which config_convert.h turns into the
@@ -61,25 +61,28 @@ fail:
     return NULL;
 }
 
-static int has_suffix(const char *s, const char *suffix)
+/* JSON when the text (after a byte order mark and blanks) starts with '{' or '[', else YAML: by
+ * content, never by name, because `cdk synth > x.template.json` writes YAML into a .json file. */
+static int looks_like_json(const char *text)
 {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcasecmp(s + n - m, suffix) == 0;
-}
-
-/* JSON by extension, else YAML by extension, else JSON when the text starts like JSON. */
-static int looks_like_json(const char *path, const char *text)
-{
-    if (has_suffix(path, ".json"))
-        return 1;
-    if (has_suffix(path, ".yaml") || has_suffix(path, ".yml"))
-        return 0;
     const unsigned char *p = (const unsigned char *)text;
     if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
         p += 3; /* UTF-8 byte order mark */
     while (isspace(*p))
         p++;
     return *p == '{' || *p == '[';
+}
+
+/* Appends to a syntax error which reader was chosen and why, so a YAML file named .json (or the
+ * reverse) explains itself. */
+static void say_detected(char *err, size_t err_size, int is_yaml)
+{
+    size_t len = strlen(err);
+    if (len + 1 >= err_size)
+        return;
+    snprintf(err + len, err_size - len, "%s",
+             is_yaml ? " (read as YAML: the content does not start with '{' or '[')"
+                     : " (read as JSON: the content starts with '{' or '[')");
 }
 
 static json_t *parse_json(const char *path, const char *text, size_t length, wg_config_lines_t *lines, char *err,
@@ -137,11 +140,13 @@ static int parse_document(const char *path, const char *text, size_t length, con
 {
     memset(doc, 0, sizeof(*doc));
     wg_config_lines_t *lines = wg_config_lines_new();
-    doc->is_yaml = !looks_like_json(path, text);
+    doc->is_yaml = !looks_like_json(text);
     json_t *source = doc->is_yaml ? wg_config_yaml_parse(path, text, length, lines, err, err_size)
                                   : parse_json(path, text, length, lines, err, err_size);
-    if (source == NULL)
+    if (source == NULL) {
+        say_detected(err, err_size, doc->is_yaml);
         goto fail;
+    }
 
     json_t *root = source;
     if (wg_config_is_cloudformation(source)) {

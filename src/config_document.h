@@ -6,7 +6,9 @@
  * Formats (docs/config-formats.md): wsgate JSON and YAML (the same keys), CloudFormation / SAM /
  * CDK templates (JSON or YAML with short tags; config_cloudformation.c), serverless.yml
  * (config_serverless.c) and aws-apigw-ws-emulator's gateway.config.yaml (config_emulator.c).
- * The format is chosen by extension (.json, .yaml, .yml) or content, then by the document's keys.
+ * JSON or YAML is chosen by content (JSON when it starts with '{' or '['; the file name does not
+ * matter: `cdk synth > t.json` writes YAML), then the format by the document's keys. Syntax errors
+ * say which reader was used.
  */
 #ifndef WG_CONFIG_DOCUMENT_H
 #define WG_CONFIG_DOCUMENT_H
@@ -36,7 +38,7 @@ typedef struct wg_config_document {
  */
 int wg_config_document_load(const char *path, wg_config_document_t *doc, char *err, size_t err_size);
 /** Like wg_config_document_load, from memory: `text` (length bytes, NUL-terminated at length) as if
- * read from `path` (whose extension picks the format). */
+ * read from `path` (used in messages and to recognise gateway.config.*). */
 int wg_config_document_parse(const char *path, const char *text, size_t length, wg_config_document_t *doc, char *err,
                              size_t err_size);
 /** Like wg_config_document_load, with a template's parameter values (--parameter-overrides):

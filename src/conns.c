@@ -73,7 +73,7 @@ struct wg_conn {
     /* set when we close: what $disconnect reports */
     int has_close_override;
     int close_code;
-    char close_reason[64];
+    char close_reason[124]; /* a close reason is at most 123 bytes (RFC 6455 5.5) */
 };
 
 struct wg_conns {
@@ -261,9 +261,9 @@ static void record_call(conn_call_t *call, const wg_integration_result_t *result
 {
     wg_recorder_t *rec = call->conn->conns->server->recorder;
     if (rec != NULL && call->recorded_event != NULL)
-        wg_recorder_event_at(rec, call->recorded_seq, call->route->key, call->conn->id, call->recorded_event, call->recorded_event_len,
-                          result->outcome == WG_OUTCOME_OK ? result->http_status : 0, result->raw_body,
-                          result->raw_body ? result->raw_body_len : 0);
+        wg_recorder_event_at(rec, call->recorded_seq, call->route->key, call->route->is_two_way, call->conn->id,
+                             call->recorded_event, call->recorded_event_len, result->http_status, result->raw_body,
+                             result->raw_body ? result->raw_body_len : 0);
     free(call->recorded_event);
     call->recorded_event = NULL;
 }

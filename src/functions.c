@@ -867,8 +867,11 @@ static void make_credentials(wg_functions_t *fns)
     cfg->credentials = realloc(cfg->credentials, (cfg->num_credentials + 1) * sizeof(*cfg->credentials));
     if (cfg->credentials == NULL)
         abort();
+    memset(&cfg->credentials[cfg->num_credentials], 0, sizeof(cfg->credentials[0]));
     cfg->credentials[cfg->num_credentials].access_key_id = strdup(fns->access_key_id);
     cfg->credentials[cfg->num_credentials].secret_access_key = strdup(fns->secret_access_key);
+    /* strict mode checks that a known key's requests carry the token issued with it */
+    cfg->credentials[cfg->num_credentials].session_token = strdup(fns->session_token);
     cfg->num_credentials++;
 }
 

@@ -68,13 +68,15 @@ static void echo_back(wg_server_t *server, const char *connection_id, const char
         wg_sigv4_credentials_t creds = {
             cfg->num_credentials ? cfg->credentials[0].access_key_id : DEMO_ACCESS_KEY,
             cfg->num_credentials ? cfg->credentials[0].secret_access_key : DEMO_SECRET_KEY,
-            NULL, cfg->region, "execute-api",
+            cfg->num_credentials ? cfg->credentials[0].session_token : NULL, cfg->region, "execute-api",
         };
         wg_header_t host_header = {"Host", 4, host, strlen(host)};
         wg_sigv4_request_t sreq = {"POST", 4, path, strlen(path), "", 0, &host_header, 1, body, body_len};
         wg_sigv4_signature_t sig;
         if (wg_sigv4_sign(&sreq, &creds, wg_now_ms(), &sig) == 0) {
             wg_httpc_add_header(&req, "X-Amz-Date", sig.amz_date, strlen(sig.amz_date));
+            if (creds.session_token != NULL)
+                wg_httpc_add_header(&req, "X-Amz-Security-Token", creds.session_token, strlen(creds.session_token));
             wg_httpc_add_header(&req, "x-amz-content-sha256", sig.content_sha256, strlen(sig.content_sha256));
             wg_httpc_add_header(&req, "Authorization", sig.authorization, strlen(sig.authorization));
         }
@@ -86,7 +88,9 @@ void wg_integration_demo_invoke(wg_server_t *server, wg_integration_call_t *call
 {
     const char *key = call->route->key;
     if (strcmp(key, "$connect") != 0 && strcmp(key, "$disconnect") != 0) {
-        json_t *event = json_loadb(call->event_json, call->event_len, 0, NULL);
+        /* JSON_ALLOW_NUL: a message may hold U+0000 (the event carries it as \u0000); without the
+         * flag jansson refuses the whole event and the echo was lost. */
+        json_t *event = json_loadb(call->event_json, call->event_len, JSON_ALLOW_NUL, NULL);
         json_t *body = json_object_get(event, "body");
         if (json_is_string(body)) {
             wg_log_info("demo: echoing %zu bytes to %s", json_string_length(body), call->connection_id);

@@ -20,10 +20,13 @@
  * - A mapping whose source has no value here (header not sent, body field missing, undefined
  *   stage variable) is left out rather than failing the request.
  * - route.request.body.<path> values: strings as they are, other JSON values as compact JSON.
+ * - A header value holding a control character (CR, LF, NUL...: anything below 0x20 but HTAB, and
+ *   DEL) is left out with a warning; query-string values are percent-encoded, so they pass.
  * - Answer: 5xx or no answer = integration failure (502 / Internal server error frame); any other
  *   status counts as is ($connect: 2xx accepts, else that status); the body is NOT read as a
  *   Lambda proxy result. A Sec-WebSocket-Protocol response header goes on the 101.
  */
+#include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -231,29 +234,23 @@ static void on_proxy_done(void *data, const wg_httpc_response_t *res)
     free(call);
 }
 
-/* Appends `s` percent-encoded for a query component. */
+/* Appends `s` percent-encoded for a query component (every byte but RFC 3986 unreserved ones,
+ * by libcurl). */
 static void append_encoded(char **buf, size_t *len, size_t *cap, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t need = *len + strlen(s) * 3 + 2;
-    if (need > *cap) {
-        *cap = need * 2;
+    char *enc = curl_easy_escape(NULL, s, 0);
+    if (enc == NULL)
+        abort();
+    size_t n = strlen(enc);
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
         *buf = realloc(*buf, *cap);
         if (*buf == NULL)
             abort();
     }
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                    *p == '-' || *p == '_' || *p == '.' || *p == '~';
-        if (plain) {
-            (*buf)[(*len)++] = (char)*p;
-        } else {
-            (*buf)[(*len)++] = '%';
-            (*buf)[(*len)++] = hex[*p >> 4];
-            (*buf)[(*len)++] = hex[*p & 15];
-        }
-    }
-    (*buf)[*len] = '\0';
+    memcpy(*buf + *len, enc, n + 1);
+    *len += n;
+    curl_free(enc);
 }
 
 static void append_raw(char **buf, size_t *len, size_t *cap, const char *s)
@@ -267,6 +264,16 @@ static void append_raw(char **buf, size_t *len, size_t *cap, const char *s)
     }
     memcpy(*buf + *len, s, n + 1);
     *len += n;
+}
+
+/* 1 when `v` can be an HTTP header value: no control byte but HTAB (RFC 9110 5.5). libcurl sends
+ * header strings as given, so a CR/LF from route.request.body.* would inject headers or a request. */
+static int is_header_value_safe(const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
+            return 0;
+    return 1;
 }
 
 void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
@@ -292,7 +299,12 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
     int has_query = strchr(route->uri, '?') != NULL;
     int has_content_type = 0;
     for (size_t i = 0; i < num_params; i++) {
-        if (params[i].is_header) {
+        if (params[i].is_header && !is_header_value_safe(params[i].value)) {
+            /* [I] AWS's handling is not documented: the header is left out (like a mapping whose
+             * source has no value) and the call goes on; one log line says why. */
+            wg_log_warn("route %s: request parameter %s left out: its value holds a control character",
+                        route->key, params[i].name);
+        } else if (params[i].is_header) {
             if (wg_str_ieq(params[i].name, strlen(params[i].name), "Content-Type"))
                 has_content_type = 1;
             if (wg_httpc_add_header(&req, params[i].name, params[i].value, strlen(params[i].value)) != 0)
@@ -307,6 +319,21 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
         free(params[i].value);
     }
     free(params);
+    /* "integration.request.querystring.*": "route.request.querystring.*" (config_emulator.c): the
+     * client's whole $connect query as sent, as aws-apigw-ws-emulator's http mode forwards it. */
+    for (size_t i = 0; i < route->num_params && call->has_query && call->raw_query_len > 0; i++) {
+        const wg_request_parameter_t *p = &route->params[i];
+        if (p->is_header || p->kind != WG_PARAM_QUERYSTRING || strcmp(p->source, "*") != 0)
+            continue;
+        char *raw = strndup(call->raw_query, call->raw_query_len);
+        if (raw == NULL)
+            abort();
+        append_raw(&url, &url_len, &url_cap, has_query ? "&" : "?");
+        append_raw(&url, &url_len, &url_cap, raw);
+        has_query = 1;
+        free(raw);
+        break;
+    }
 
     req.method = route->method;
     req.url = url;

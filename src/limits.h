@@ -36,6 +36,9 @@
 #define WG_LIMIT_AUTHORIZER_RESULT_BYTES (8 * 1024)
 /* AWS: SigV4 requests are accepted within 5 minutes of the server's clock, either way (spec 7.5). */
 #define WG_LIMIT_SIGV4_SKEW_MS (5 * 60 * 1000)
+/* Internal: the most of a canonical request that an InvalidSignatureException message quotes
+ * ([I] AWS quotes it whole; a request that big is hostile, and its 403 must stay small). */
+#define WG_LIMIT_SIGV4_QUOTE_BYTES (16 * 1024)
 
 /* Internal: bytes that may wait in one connection's outgoing queue before PostToConnection
  * answers 429 LimitExceededException (a client that stops reading must not grow memory). */
@@ -58,6 +61,11 @@
 #define WG_LIMIT_TEST_HISTORY_BYTES (4 * 1024 * 1024)
 /* Internal: the longest config file we read. */
 #define WG_LIMIT_CONFIG_BYTES (4 * 1024 * 1024)
+/* Internal (`wsgate replay`): files read from one fixture directory, each at most this size, and
+ * PostToConnection calls kept between two events (more answers 429). */
+#define WG_LIMIT_REPLAY_FILES 10000
+#define WG_LIMIT_REPLAY_FILE_BYTES (4 * 1024 * 1024)
+#define WG_LIMIT_REPLAY_POSTS 10000
 
 /* Functions run by wsgate (functions.c). Lambda: a synchronous response is at most 6 MB
  * (6291556 bytes); initialization may take 10 s; unreserved concurrency here defaults to 10

@@ -18,6 +18,67 @@ int wg_log_is_verbose(void)
     return log_verbose;
 }
 
+/* Length of the well-formed UTF-8 sequence at s (1..4), 0 when the bytes there are not one (RFC
+ * 3629: no overlongs, no surrogates, at most U+10FFFF). */
+static size_t utf8_sequence(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || n > len)
+        return 0;
+    unsigned cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (size_t k = 1; k < n; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)in;
+    size_t o = 0, i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        char esc[4];
+        size_t n = 0, used = 1;
+        size_t seq = c >= 0x80 ? utf8_sequence(u + i, len - i) : 1;
+        /* C1 controls (U+0080-U+009F, UTF-8 C2 80-C2 9F) act as escapes on some terminals too */
+        int is_c1 = seq == 2 && c == 0xC2 && u[i + 1] < 0xA0;
+        if (c == '\n' || c == '\r' || c == '\t' || c == '\\') {
+            esc[n++] = '\\';
+            esc[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
+        } else if (c < 0x20 || c == 0x7F || seq == 0 || is_c1) {
+            /* a C1 control: this \xc2, then its second byte, alone, is malformed: \x80-\x9f */
+            esc[n++] = '\\';
+            esc[n++] = 'x';
+            esc[n++] = hex[c >> 4];
+            esc[n++] = hex[c & 15];
+        } else {
+            used = seq; /* a whole well-formed character, copied as it is */
+        }
+        size_t need = n ? n : used;
+        if (o + need + 1 > out_size)
+            break;
+        if (n) {
+            for (size_t k = 0; k < n; k++)
+                out[o++] = esc[k];
+        } else {
+            for (size_t k = 0; k < used; k++)
+                out[o++] = (char)u[i + k];
+        }
+        i += used;
+    }
+    if (out_size > 0)
+        out[o] = '\0';
+    return i;
+}
+
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
     struct timeval tv;
@@ -26,11 +87,14 @@ static void log_line(const char *level, const char *fmt, va_list ap)
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-    char line[2048];
+    char line[2048], escaped[4 * 2048];
     int n = vsnprintf(line, sizeof(line), fmt, ap);
     if (n < 0)
         return;
-    fprintf(stderr, "%s.%03dZ %s %s%s\n", stamp, (int)(tv.tv_usec / 1000), level, line,
+    size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+    /* vsnprintf's count includes any NUL a %.*s argument carried; escape all `len` bytes */
+    wg_log_escape(line, len, escaped, sizeof(escaped));
+    fprintf(stderr, "%s.%03dZ %s %s%s\n", stamp, (int)(tv.tv_usec / 1000), level, escaped,
             (size_t)n >= sizeof(line) ? "..." : "");
 }
 

@@ -8,6 +8,44 @@
 #include "log.h"
 #include "replay.h"
 #include "server.h"
+#include "sigv4.h"
+
+/* Where each route goes, one line each, so a config file's effect is visible without --verbose. */
+static void announce_routes(const wg_config_t *cfg)
+{
+    for (size_t i = 0; i < cfg->num_routes; i++) {
+        const wg_route_config_t *r = &cfg->routes[i];
+        const char *two_way = r->is_two_way ? " (two-way)" : "";
+        switch (r->type) {
+        case WG_INTEGRATION_HTTP:
+            wg_log_info("route %-12s -> http: the Lambda proxy event POSTed to %s%s", r->key, r->uri, two_way);
+            break;
+        case WG_INTEGRATION_LAMBDA:
+            wg_log_info("route %-12s -> lambda: function %s through the Invoke API at %s%s", r->key, r->function,
+                        r->uri, two_way);
+            break;
+        case WG_INTEGRATION_HTTP_PROXY:
+            wg_log_info("route %-12s -> http_proxy: %s %s (the raw message)%s", r->key, r->method, r->uri, two_way);
+            break;
+        case WG_INTEGRATION_MOCK:
+            wg_log_info("route %-12s -> mock: statusCode %d%s", r->key, r->mock_status, two_way);
+            break;
+        case WG_INTEGRATION_DEMO:
+            wg_log_info("route %-12s -> demo: the built-in echo backend", r->key);
+            break;
+        case WG_INTEGRATION_FUNCTION:
+            wg_log_info("route %-12s -> function %s, run by wsgate%s", r->key, r->function, two_way);
+            break;
+        default:
+            wg_log_info("route %-12s -> %s: %s%s", r->key, wg_integration_type_name(r->type),
+                        r->function != NULL ? r->function : r->uri != NULL ? r->uri : "", two_way);
+            break;
+        }
+    }
+    if (cfg->is_auth_emulator_default)
+        wg_log_info("management API: --auth none because %s is an aws-apigw-ws-emulator config (its @connections is "
+                    "unsigned); pass --auth sigv4 to require signatures", cfg->config_path);
+}
 
 /* The functions wsgate runs itself (a template's functions with code on disk) and what uses them. */
 static void announce_functions(const wg_config_t *cfg)
@@ -38,11 +76,16 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
     wg_log_info("WebSocket API:  ws://%s:%d%s%s", cfg->host, server->port, base, stage);
     wg_log_info("management API: http://%s:%d%s%s/@connections/{connectionId} (auth: %s)", cfg->host, server->port, base,
                 stage, wg_auth_mode_name(cfg->auth));
-    int is_loopback = strcmp(cfg->host, "127.0.0.1") == 0 || strcmp(cfg->host, "localhost") == 0 || strcmp(cfg->host, "::1") == 0;
+    int is_loopback = wg_config_is_loopback_host(cfg->host);
     if (!is_loopback && cfg->auth == WG_AUTH_NONE)
         wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients", cfg->host);
+    if (!is_loopback && cfg->auth == WG_AUTH_SIGV4)
+        wg_log_warn("listening on %s with --auth sigv4: a signature from any made-up key is accepted, so anyone who can "
+                    "reach this port can push to and close your clients; use --auth strict with --credentials",
+                    cfg->host);
     if (!is_loopback && cfg->has_test_control)
         wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients", cfg->host);
+    announce_routes(cfg);
     announce_functions(cfg);
     for (size_t i = 0; i < cfg->num_routes; i++) {
         const wg_route_config_t *r = &cfg->routes[i];
@@ -60,7 +103,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return wg_replay_main(argc - 1, argv + 1);
     wg_config_t cfg;
-    char err[512] = "";
+    char err[2048] = ""; /* room for an error listing every unmapped function */
     int rc = wg_config_load(&cfg, argc, argv, err, sizeof(err));
     if (rc == WG_CONFIG_EXIT) {
         wg_config_free(&cfg);
@@ -81,6 +124,7 @@ int main(int argc, char **argv)
     announce(&server, &cfg);
     int status = wg_server_run(&server);
     wg_server_dispose(&server);
-    wg_config_free(&cfg);
+    wg_sigv4_forget_keys(); /* derived keys are as sensitive as a day's signatures */
+    wg_config_free(&cfg);  /* wipes the secrets */
     return status;
 }

@@ -18,6 +18,7 @@
 #include "ids.h"
 #include "limits.h"
 #include "log.h"
+#include "recorder.h"
 #include "sigv4.h"
 #include "urlcodec.h"
 
@@ -45,8 +46,12 @@ static const char *lookup_secret(void *ctx, const char *access_key_id)
     return wg_config_secret_for(ctx, access_key_id);
 }
 
-/* Returns 0 when the request may go on; otherwise it has been answered. */
-static int authenticate(wg_server_t *server, h2o_req_t *req)
+static const char *lookup_token(void *ctx, const char *access_key_id)
+{
+    return wg_config_session_token_for(ctx, access_key_id);
+}
+
+int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
 {
     const wg_config_t *cfg = server->config;
     if (cfg->auth == WG_AUTH_NONE)
@@ -61,8 +66,13 @@ static int authenticate(wg_server_t *server, h2o_req_t *req)
         headers, num_headers, req->entity.base ? req->entity.base : "", req->entity.len,
     };
     wg_sigv4_result_t result;
-    wg_sigv4_status_t status = wg_sigv4_verify(&sreq, "execute-api", wg_now_ms(), lookup_secret, (void *)cfg,
-                                               cfg->auth == WG_AUTH_STRICT, &result);
+    /* strict: refuse what AWS refuses (another region, a token nobody issued, a body that is not
+     * the one signed); sigv4: any well-formed, current signature */
+    int is_strict = cfg->auth == WG_AUTH_STRICT;
+    wg_sigv4_policy_t policy = {is_strict, is_strict ? cfg->region : NULL, is_strict ? lookup_token : NULL,
+                                is_strict};
+    wg_sigv4_status_t status = wg_sigv4_verify_policy(&sreq, "execute-api", wg_now_ms(), lookup_secret,
+                                                      (void *)cfg, &policy, &result);
     free(headers);
     if (status == WG_SIGV4_OK) {
         wg_sigv4_result_clear(&result);
@@ -111,7 +121,7 @@ void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, siz
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
-    if (authenticate(server, req) != 0)
+    if (wg_mgmt_authenticate(server, req) != 0)
         return;
     if (!is_post && !is_get && !is_delete) {
         /* execute-api answers an unknown method on a known resource like an unknown resource */
@@ -160,6 +170,7 @@ void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, siz
         wg_mgmt_send_error(req, WG_AWS_ERR_GONE, NULL);
         return;
     }
+    wg_recorder_side_effect(server->recorder, "postToConnection", id, req->entity.base, req->entity.len);
     if (wg_log_is_verbose())
         wg_log_debug("POST @connections/%s: 200 (%zu bytes)", id, req->entity.len);
     add_request_id(req);

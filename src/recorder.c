@@ -118,13 +118,14 @@ static json_t *base64_string(const char *s, size_t len)
 }
 
 /* Builds the fixture document; returns a new reference. */
-static json_t *build_document(const char *route_key, const char *connection_id,
+static json_t *build_document(const char *route_key, int is_two_way, const char *connection_id,
                               const char *event_json, size_t len, int status,
                               const char *response_body, size_t response_len)
 {
     json_t *doc = json_object();
     json_object_set_new(doc, "routeKey", json_string(route_key != NULL ? route_key : ""));
     json_object_set_new(doc, "connectionId", json_string(connection_id != NULL ? connection_id : ""));
+    json_object_set_new(doc, "twoWay", json_boolean(is_two_way));
 
     json_error_t jerr;
     json_t *event = json_loadb(event_json != NULL ? event_json : "", event_json != NULL ? len : 0,
@@ -156,28 +157,55 @@ unsigned wg_recorder_reserve(wg_recorder_t *rec)
     return seq;
 }
 
-void wg_recorder_event(wg_recorder_t *rec, const char *route_key, const char *connection_id,
+void wg_recorder_event(wg_recorder_t *rec, const char *route_key, int is_two_way, const char *connection_id,
                        const char *event_json, size_t len, int status, const char *response_body,
                        size_t response_len)
 {
     if (rec == NULL)
         return;
-    wg_recorder_event_at(rec, wg_recorder_reserve(rec), route_key, connection_id, event_json, len, status,
-                         response_body, response_len);
+    wg_recorder_event_at(rec, wg_recorder_reserve(rec), route_key, is_two_way, connection_id, event_json, len,
+                         status, response_body, response_len);
 }
 
-void wg_recorder_event_at(wg_recorder_t *rec, unsigned seq, const char *route_key, const char *connection_id,
-                          const char *event_json, size_t len, int status, const char *response_body,
-                          size_t response_len)
+static void write_document(wg_recorder_t *rec, unsigned seq, const char *name_part, json_t *doc);
+
+void wg_recorder_event_at(wg_recorder_t *rec, unsigned seq, const char *route_key, int is_two_way,
+                          const char *connection_id, const char *event_json, size_t len, int status,
+                          const char *response_body, size_t response_len)
 {
     if (rec == NULL)
         return;
-    json_t *doc = build_document(route_key, connection_id, event_json, len, status, response_body,
+    json_t *doc = build_document(route_key, is_two_way, connection_id, event_json, len, status, response_body,
                                  response_len);
+    write_document(rec, seq, route_key, doc);
+    json_decref(doc);
+}
+
+void wg_recorder_side_effect(wg_recorder_t *rec, const char *operation, const char *connection_id,
+                             const char *data, size_t len)
+{
+    if (rec == NULL)
+        return;
+    json_t *call = json_object();
+    json_object_set_new(call, "connectionId", json_string(connection_id != NULL ? connection_id : ""));
+    json_t *text = utf8_string_or_null(data, len);
+    if (text != NULL)
+        json_object_set_new(call, "data", text);
+    else
+        json_object_set_new(call, "dataBase64", base64_string(data, len));
+    json_t *doc = json_object();
+    json_object_set_new(doc, operation, call);
+    write_document(rec, wg_recorder_reserve(rec), operation, doc);
+    json_decref(doc);
+}
+
+/* Writes `doc` as NNNN-<name_part>.json through a .tmp file and a rename. */
+static void write_document(wg_recorder_t *rec, unsigned seq, const char *name_part, json_t *doc)
+{
     char name[96], path[4096], tmp[4112];
 
     pthread_mutex_lock(&rec->lock);
-    wg_recorder_file_name(seq, route_key, name, sizeof(name));
+    wg_recorder_file_name(seq, name_part, name, sizeof(name));
     snprintf(path, sizeof(path), "%s/%s", rec->dir, name);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     char *text = json_dumps(doc, JSON_INDENT(2));
@@ -194,7 +222,6 @@ void wg_recorder_event_at(wg_recorder_t *rec, unsigned seq, const char *route_ke
         unlink(tmp);
     }
     pthread_mutex_unlock(&rec->lock);
-    json_decref(doc);
 }
 
 void wg_recorder_close(wg_recorder_t *rec)

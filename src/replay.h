@@ -1,13 +1,14 @@
 /*
- * replay.h: `wsgate replay --backend URL [FIXTURE_DIR]` - checks a user's backend against
- * AWS-format events without any WebSocket client.
+ * replay.h: `wsgate replay --backend URL [FIXTURE_DIR | --aws-scenarios]` - regression-tests a
+ * user's backend without any WebSocket client (docs/replay.md).
  *
- * It reads the fixture directory (the AWS captures in fixtures/, or files written by
- * `wsgate --record DIR`, see recorder.h), then POSTs one realistic session to the backend: a
- * $connect event, one message on every route key found in the fixtures (with that fixture's body)
- * and a $disconnect event, all built by events.c with fresh IDs from ids.c, as API Gateway would
- * send them to a Lambda proxy integration (spec sections 1, 2). For each event it prints the HTTP
- * status and whether the answer is a valid Lambda proxy result (or a plain 2xx answer).
+ * It replays a recording (`wsgate --record DIR`, see recorder.h) as sessions: every event in
+ * order, per connection, with fresh IDs, comparing each answer and each PostToConnection the
+ * backend makes with the recorded ones (replay_compare.h, replay_mgmt.h). Events without a
+ * recorded answer (AWS captures such as fixtures/, or the scripted --aws-scenarios session built
+ * from them by events.c) are judged alone: is the answer a valid Lambda proxy result and what
+ * would API Gateway do with it (spec sections 1-5). Reports: one line per event with a diff per
+ * mismatch, optionally JUnit XML; the exit status says whether everything matched.
  */
 #ifndef WG_REPLAY_H
 #define WG_REPLAY_H
@@ -46,10 +47,12 @@ int wg_replay_judge(int http_status, const char *body, size_t len, char *summary
 
 /**
  * The `replay` subcommand. Accepts argv starting at "replay" (main passes argc - 1, argv + 1) or
- * the whole command line ("wsgate", "replay", ...). Options: --backend URL (required),
- * --stage NAME (local), --region NAME (us-east-1), --api-id ID (random), --timeout MS (29000),
- * --verbose (print every event and answer), --help; positional FIXTURE_DIR (default "fixtures").
- * Returns the process exit status: 0 all events answered successfully, 1 a failure, 2 usage.
+ * the whole command line ("wsgate", "replay", ...). Options (docs/replay.md): --backend URL
+ * (required), --aws-scenarios, --ignore PATH, --junit FILE, --port N, --host ADDR, --settle MS,
+ * --timeout MS, --stage NAME, --api-id ID, --region NAME, --verbose, --help; positional
+ * FIXTURE_DIR (without it: --aws-scenarios). Returns the process exit status: 0 every event
+ * matched (or, judged alone, was valid), 1 a difference or invalid answer, 2 usage or a missing,
+ * empty or unreadable fixture directory.
  */
 int wg_replay_main(int argc, char **argv);
 

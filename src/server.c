@@ -158,8 +158,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 
     if (path_is(path, path_len, "/health"))
         return handle_health(server, req), 0;
-    if (path_is(path, path_len, "/_wsgate/connections"))
+    if (path_is(path, path_len, "/_wsgate/connections")) {
+        /* every connection id lets its holder post to and close that connection: the listing is
+         * guarded like @connections itself, unless the test-control API is on */
+        if (!server->config->has_test_control && wg_mgmt_authenticate(server, req) != 0)
+            return 0;
         return handle_list(server, req), 0;
+    }
     static const char test_prefix[] = "/_wsgate/test/";
     if (path_len >= sizeof(test_prefix) - 1 && memcmp(path, test_prefix, sizeof(test_prefix) - 1) == 0) {
         wg_test_control_handle(server, req, path + sizeof(test_prefix) - 1, path_len - (sizeof(test_prefix) - 1));
@@ -186,7 +191,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (rest_len == 0 || (rest_len == 1 && rest[0] == '/')) {
         const char *client_key = NULL;
         int rv = h2o_is_websocket_handshake(req, &client_key);
-        if (rv != 0) {
+        /* RFC 6455 4.1: the opening handshake is HTTP/1.1 or later; h2o would upgrade 1.0 too.
+         * [I] AWS's answer is not captured: the same 400 as a malformed handshake. */
+        if (rv != 0 || (client_key != NULL && req->version < 0x101)) {
             wg_server_respond(req, 400, "application/json", H2O_STRLIT("{\"message\":\"Bad Request\"}"));
             return 0;
         }

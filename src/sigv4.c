@@ -30,6 +30,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "limits.h"
+
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define SKEW_SECONDS 300 /* spec 7.5: 5 minutes either way (WG_LIMIT_SIGV4_SKEW_MS) */
 #define MAX_PRESIGN_EXPIRES 604800 /* SigV4 presigned URLs live at most 7 days [D] */
@@ -372,11 +374,12 @@ void wg_sigv4_signing_key(const char *secret, const char *date, const char *regi
 }
 
 /* Derived keys are the same all day for one secret, region and service, and deriving one costs four
- * HMACs: a few are kept, with an HMAC context already keyed with each. A cached key is as sensitive
- * as the secret it comes from; entries are wiped when replaced. */
+ * HMACs: a few are kept, with an HMAC context already keyed with each. The cache holds derived values
+ * only: an entry is found by the SHA-256 of the secret, never the secret itself. A cached key is as
+ * sensitive as a day's signatures; entries are wiped when replaced. */
 #define SIGNING_KEY_CACHE 4
 typedef struct signing_key_entry {
-    char secret[128];
+    uint8_t secret_hash[32];
     char date[9];
     char region[32];
     char service[32];
@@ -384,35 +387,50 @@ typedef struct signing_key_entry {
     EVP_MAC_CTX *keyed; /* HMAC-SHA256 keyed with `key`, copied per signature */
 } signing_key_entry_t;
 
+static signing_key_entry_t cache[SIGNING_KEY_CACHE];
+
+void wg_sigv4_forget_keys(void)
+{
+    for (unsigned i = 0; i < SIGNING_KEY_CACHE; i++) {
+        EVP_MAC_CTX_free(cache[i].keyed);
+        OPENSSL_cleanse(&cache[i], sizeof(cache[i]));
+    }
+}
+
 /* Returns the cache entry holding the signing key for these inputs (derived on a miss), or NULL when
  * the inputs are too long to cache (then `out` holds the key). Used from one thread only (see
  * sha256_md). */
 static signing_key_entry_t *cached_signing_key(const char *secret, const char *date8, const char *region,
                                                const char *service, uint8_t out[32])
 {
-    static signing_key_entry_t cache[SIGNING_KEY_CACHE];
     static unsigned next;
-    size_t secret_len = strlen(secret);
-    int is_cacheable = secret_len < sizeof(cache[0].secret) && strlen(date8) < sizeof(cache[0].date) &&
-                       strlen(region) < sizeof(cache[0].region) && strlen(service) < sizeof(cache[0].service);
+    int is_cacheable = strlen(date8) < sizeof(cache[0].date) && strlen(region) < sizeof(cache[0].region) &&
+                       strlen(service) < sizeof(cache[0].service);
+    uint8_t secret_hash[32];
+    unsigned int hash_len = 32;
+    if (EVP_Digest(secret, strlen(secret), secret_hash, &hash_len, sha256_md(), NULL) != 1)
+        abort();
     if (is_cacheable) {
         for (unsigned i = 0; i < SIGNING_KEY_CACHE; i++) {
             signing_key_entry_t *e = &cache[i];
             if (e->date[0] != '\0' && strcmp(e->date, date8) == 0 && strcmp(e->region, region) == 0 &&
-                strcmp(e->service, service) == 0 && strlen(e->secret) == secret_len &&
-                CRYPTO_memcmp(e->secret, secret, secret_len) == 0) {
+                strcmp(e->service, service) == 0 && CRYPTO_memcmp(e->secret_hash, secret_hash, 32) == 0) {
                 memcpy(out, e->key, 32);
+                OPENSSL_cleanse(secret_hash, sizeof(secret_hash));
                 return e;
             }
         }
     }
     wg_sigv4_signing_key(secret, date8, region, service, out);
-    if (!is_cacheable)
+    if (!is_cacheable) {
+        OPENSSL_cleanse(secret_hash, sizeof(secret_hash));
         return NULL;
+    }
     signing_key_entry_t *e = &cache[next++ % SIGNING_KEY_CACHE];
     EVP_MAC_CTX_free(e->keyed);
     OPENSSL_cleanse(e, sizeof(*e));
-    memcpy(e->secret, secret, secret_len + 1);
+    memcpy(e->secret_hash, secret_hash, 32);
+    OPENSSL_cleanse(secret_hash, sizeof(secret_hash));
     strcpy(e->date, date8);
     strcpy(e->region, region);
     strcpy(e->service, service);
@@ -433,6 +451,7 @@ static void compute_signature(const char *secret, const char *date8, const char 
         hmac_sha256(key, 32, string_to_sign, strlen(string_to_sign), sig);
     hex_encode(sig, 32, out);
     OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(sig, sizeof(sig));
 }
 
 /* ---- canonical request ---- */
@@ -915,6 +934,42 @@ static void set_field(char *field, size_t size, const char *s, size_t len)
     }
 }
 
+/*
+ * SignedHeaders must name each header once, in ascending order of lowercase names, as every SDK
+ * signs. A repeated name would copy its header value into the canonical request once per repetition
+ * (a 48 KB request could cost hundreds of MB), so such a list is refused before anything is built:
+ * then the canonical request is at most about three times the request (percent-encoding).
+ * [I] AWS's answer to such a list is not documented nor captured: IncompleteSignatureException
+ * with this text. Returns 0 when the list is well-formed.
+ */
+static int check_signed_headers(const char *list, size_t len)
+{
+    const char *prev = NULL;
+    size_t prev_len = 0, i = 0;
+    while (i <= len) {
+        size_t j = i;
+        while (j < len && list[j] != ';')
+            j++;
+        const char *name = list + i;
+        size_t name_len = j - i;
+        if (name_len == 0)
+            return -1;
+        if (prev != NULL) {
+            size_t n = prev_len < name_len ? prev_len : name_len, k = 0;
+            while (k < n && lower((unsigned char)prev[k]) == lower((unsigned char)name[k]))
+                k++;
+            int cmp = k < n ? (int)lower((unsigned char)prev[k]) - (int)lower((unsigned char)name[k])
+                            : (prev_len < name_len ? -1 : (prev_len > name_len ? 1 : 0));
+            if (cmp >= 0)
+                return -1;
+        }
+        prev = name;
+        prev_len = name_len;
+        i = j + 1;
+    }
+    return 0;
+}
+
 static int list_has(const char *list, size_t len, const char *name)
 {
     size_t i = 0;
@@ -934,6 +989,19 @@ wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *ser
                                   void *lookup_ctx, int require_known_key,
                                   wg_sigv4_result_t *result)
 {
+    wg_sigv4_policy_t policy = {require_known_key, NULL, NULL, 0};
+    return wg_sigv4_verify_policy(req, service, now_ms, lookup, lookup_ctx, &policy, result);
+}
+
+wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const char *service,
+                                         uint64_t now_ms, wg_sigv4_secret_lookup_fn lookup,
+                                         void *lookup_ctx, const wg_sigv4_policy_t *policy,
+                                         wg_sigv4_result_t *result)
+{
+    static const wg_sigv4_policy_t lenient = {0, NULL, NULL, 0};
+    if (policy == NULL)
+        policy = &lenient;
+    int require_known_key = policy->require_known_key;
     memset(result, 0, sizeof(*result));
     if (req == NULL || service == NULL || (req->headers == NULL && req->num_headers) ||
         (req->query == NULL && req->query_len) || (req->path == NULL && req->path_len) ||
@@ -1031,6 +1099,14 @@ wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *ser
                            "Credential should be scoped to a valid region, not ''. "); /* [I] */
         goto out;
     }
+    if (policy->region != NULL && !eq(comp[2].ptr, comp[2].len, policy->region)) {
+        buf_t msg = {0}; /* AWS's wording (issue 15); the exception type is [I] */
+        buf_adds(&msg, "Credential should be scoped to a valid region, not '");
+        buf_add_text(&msg, comp[2].ptr, comp[2].len);
+        buf_adds(&msg, "'. ");
+        status = fail(result, WG_SIGV4_BAD_SIGNATURE, &msg);
+        goto out;
+    }
     if (comp[3].len != 8 || memcmp(comp[3].ptr, amz_date, 8) != 0) {
         status = fail_text(result, WG_SIGV4_BAD_SIGNATURE, /* [I] */
                            "Invalid credential date. Date is not the same as X-Amz-Date.");
@@ -1099,6 +1175,12 @@ wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *ser
         goto out;
     }
 
+    if (check_signed_headers(parts.signed_headers.ptr, parts.signed_headers.len) != 0) {
+        status = fail_text(result, WG_SIGV4_INCOMPLETE, /* [I] see check_signed_headers */
+                           "SignedHeaders must list each signed header once, in lowercase and in "
+                           "alphabetical order, separated by ';'. ");
+        goto out;
+    }
     if (!list_has(parts.signed_headers.ptr, parts.signed_headers.len, "host") &&
         !list_has(parts.signed_headers.ptr, parts.signed_headers.len, ":authority")) {
         status = fail_text(result, WG_SIGV4_INCOMPLETE, /* [I] AWS front-end wording */
@@ -1122,11 +1204,49 @@ wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *ser
         goto out;
     }
 
+    /* Session token: temporary credentials are only good with the token issued with them, and a
+     * token nobody issued is an unknown credential ("The security token included in the request is
+     * invalid.", UnrecognizedClientException, as for an unknown key). */
+    if (policy->token_lookup != NULL) {
+        const char *expected = policy->token_lookup(lookup_ctx, akid);
+        const char *token = NULL;
+        size_t token_len = 0;
+        if (result->is_presigned) {
+            token = f.values[Q_TOKEN];
+            token_len = f.lens[Q_TOKEN];
+        } else {
+            const wg_header_t *th = find_header(req, "X-Amz-Security-Token");
+            if (th != NULL) {
+                token = th->value;
+                token_len = th->value_len;
+                trim(&token, &token_len);
+            }
+        }
+        int token_ok = expected == NULL ? token == NULL
+                                        : token != NULL && token_len == strlen(expected) &&
+                                              CRYPTO_memcmp(token, expected, token_len) == 0;
+        if (!token_ok) {
+            status = fail_text(result, WG_SIGV4_UNKNOWN_KEY,
+                               "The security token included in the request is invalid.");
+            goto out;
+        }
+    }
+
     /* Signature. */
     char payload_hash[65];
     const wg_header_t *content_sha = find_header(req, "x-amz-content-sha256");
     const char *hash_ptr;
     size_t hash_len;
+    const char *claimed = content_sha ? content_sha->value : NULL;
+    size_t claimed_len = content_sha ? content_sha->value_len : 0;
+    trim(&claimed, &claimed_len);
+    /* Strict: the payload hash signed is the hash of the body actually received, so a body that
+     * differs from x-amz-content-sha256 fails as a signature mismatch quoting the real hash, the
+     * way services that hash the payload themselves answer. [I] execute-api's handling of
+     * "UNSIGNED-PAYLOAD" is not documented; it is accepted as the literal payload hash (as S3 and
+     * the SDK signers allow), so the signature still covers method, path, query and headers. */
+    if (policy->hash_body && content_sha != NULL && !eq(claimed, claimed_len, "UNSIGNED-PAYLOAD"))
+        content_sha = NULL;
     if (content_sha != NULL) {
         hash_ptr = content_sha->value;
         hash_len = content_sha->value_len;
@@ -1176,7 +1296,13 @@ wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *ser
                        "provided. Check your AWS Secret Access Key and signing method. Consult "
                        "the service documentation for details.\n\nThe Canonical String for this "
                        "request should have been\n'");
-        buf_add_text(&msg, creq, creq_len);
+        /* [I] a canonical request over the cap (only a hostile request) is quoted cut, with "..." */
+        if (creq_len > WG_LIMIT_SIGV4_QUOTE_BYTES) {
+            buf_add_text(&msg, creq, WG_LIMIT_SIGV4_QUOTE_BYTES);
+            buf_adds(&msg, "...");
+        } else {
+            buf_add_text(&msg, creq, creq_len);
+        }
         buf_adds(&msg, "'\n\nThe String-to-Sign should have been\n'");
         buf_adds(&msg, sts);
         buf_adds(&msg, "'\n");

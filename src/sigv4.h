@@ -51,6 +51,21 @@ typedef struct wg_sigv4_result {
     int is_presigned;        /* 1 when the signature came from the query string */
 } wg_sigv4_result_t;
 
+/** Returns the session token issued with an access key id, or NULL when it has none. Borrowed. */
+typedef const char *(*wg_sigv4_token_lookup_fn)(void *ctx, const char *access_key_id);
+
+/** What a strict verifier refuses on top of a bad signature (see wg_sigv4_verify_policy). */
+typedef struct wg_sigv4_policy {
+    int require_known_key; /* an unknown key is WG_SIGV4_UNKNOWN_KEY (else accepted unchecked) */
+    const char *region;    /* non-NULL: a credential scope naming another region is refused */
+    /* non-NULL: a known key's request must carry exactly the session token issued with it (none
+     * when it has none), else WG_SIGV4_UNKNOWN_KEY */
+    wg_sigv4_token_lookup_fn token_lookup;
+    /* 1: the payload hash signed is the SHA-256 of the body received, not x-amz-content-sha256's
+     * word for it ("UNSIGNED-PAYLOAD" excepted, see sigv4.c) */
+    int hash_body;
+} wg_sigv4_policy_t;
+
 /**
  * Verifies `req` for `service` (e.g. "execute-api") at `now_ms`.
  * - A well-formed, current signature whose key `lookup` knows is checked against its secret.
@@ -63,6 +78,12 @@ wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *ser
                                   uint64_t now_ms, wg_sigv4_secret_lookup_fn lookup,
                                   void *lookup_ctx, int require_known_key,
                                   wg_sigv4_result_t *result);
+/** wg_sigv4_verify with a policy (mode strict: every field set). `lookup_ctx` is also passed to
+ * policy->token_lookup. Both SignedHeaders forms must list distinct names in ascending order. */
+wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const char *service,
+                                         uint64_t now_ms, wg_sigv4_secret_lookup_fn lookup,
+                                         void *lookup_ctx, const wg_sigv4_policy_t *policy,
+                                         wg_sigv4_result_t *result);
 void wg_sigv4_result_clear(wg_sigv4_result_t *result);
 
 typedef struct wg_sigv4_credentials {
@@ -87,6 +108,10 @@ typedef struct wg_sigv4_signature {
  */
 int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *creds,
                   uint64_t now_ms, wg_sigv4_signature_t *out);
+
+/** Wipes the cache of derived signing keys (OPENSSL_cleanse). Called at exit; the cache refills on
+ * the next verification. */
+void wg_sigv4_forget_keys(void);
 
 /* Building blocks, exposed for the unit tests against AWS's published test vectors. */
 

@@ -47,9 +47,12 @@ static void handle_advance(wg_server_t *server, h2o_req_t *req)
     json_t *body = parse_body(req);
     json_t *seconds = body ? json_object_get(body, "seconds") : NULL;
     json_t *id = body ? json_object_get(body, "connectionId") : NULL;
-    if (!json_is_number(seconds) || json_number_value(seconds) < 0 || (id != NULL && !json_is_string(id))) {
+    /* Range-checked before the cast: a double beyond uint64_t's range is undefined behaviour in C.
+     * A billion seconds (~31 years) is far past every timer wsgate has. */
+    if (!json_is_number(seconds) || !(json_number_value(seconds) >= 0 && json_number_value(seconds) <= 1e9) ||
+        (id != NULL && !json_is_string(id))) {
         json_decref(body);
-        reply_message(req, 400, "expected {\"seconds\": N, \"connectionId\": optional id}");
+        reply_message(req, 400, "expected {\"seconds\": N (0 to 1e9), \"connectionId\": optional id}");
         return;
     }
     advance_args_t args = {(uint64_t)(json_number_value(seconds) * 1000.0), 0};

@@ -45,11 +45,8 @@ struct wg_ws {
     int is_in_recv;
     int is_finished;
     int is_draining; /* wslay failed the connection: discard input until the client closes */
-    /* frame boundaries of the bytes given to wslay (see scan_frames) */
-    uint8_t scan_header[14];
-    size_t scan_header_len;
-    uint64_t scan_payload_left;
-    int is_scan_failed;
+    /* frame boundaries of the bytes given to wslay (see wg_ws_scan_frames) */
+    wg_ws_scan_t scan;
     /* a limit broken while parsing: close with this code after wslay_event_recv returns */
     int fail_code;
     const char *fail_reason;
@@ -74,45 +71,51 @@ static void set_failure(wg_ws_t *ws, int code, const char *reason);
  * frame over 125 bytes or fragmented (RFC 6455 5.5), a 64-bit length with the top bit set or any
  * length not in its shortest form (5.2). Following frame boundaries over the bytes we give wslay,
  * we stop just before the byte that would reveal such a header, so the connection fails with 1002
- * like wslay's other protocol errors. Returns how many of the `len` bytes wslay may have. */
-static size_t scan_frames(wg_ws_t *ws, const uint8_t *p, size_t len)
+ * like wslay's other protocol errors. A close frame whose payload is one byte (no room for a status
+ * code, 5.5.1) fails the same way: wslay would take it as a close without a code (1005). */
+size_t wg_ws_scan_frames(wg_ws_scan_t *scan, const uint8_t *p, size_t len)
 {
+    if (scan->is_failed)
+        return 0;
     size_t i = 0;
     while (i < len) {
-        if (ws->scan_payload_left > 0) {
-            uint64_t n = len - i < ws->scan_payload_left ? len - i : ws->scan_payload_left;
-            ws->scan_payload_left -= n;
+        if (scan->payload_left > 0) {
+            uint64_t n = len - i < scan->payload_left ? len - i : scan->payload_left;
+            scan->payload_left -= n;
             i += (size_t)n;
             continue;
         }
-        uint8_t *h = ws->scan_header;
-        h[ws->scan_header_len++] = p[i];
-        size_t len7 = ws->scan_header_len >= 2 ? (h[1] & 0x7F) : 0;
+        uint8_t *h = scan->header;
+        h[scan->header_len++] = p[i];
+        size_t len7 = scan->header_len >= 2 ? (h[1] & 0x7F) : 0;
         size_t ext = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
-        size_t total = 2 + ext + ((ws->scan_header_len >= 2 && (h[1] & 0x80)) ? 4 : 0);
-        if (ws->scan_header_len == 2 && (h[0] & 0x08) && (len7 > 125 || !(h[0] & 0x80))) {
-            ws->is_scan_failed = 1;
+        size_t total = 2 + ext + ((scan->header_len >= 2 && (h[1] & 0x80)) ? 4 : 0);
+        if (scan->header_len == 2 && (h[0] & 0x08) &&
+            (len7 > 125 || !(h[0] & 0x80) || ((h[0] & 0x0F) == 0x8 && len7 == 1))) {
+            scan->is_failed = 1;
+            scan->header_len = 0;
             return i;
         }
-        if (ext > 0 && ws->scan_header_len == 2 + ext) {
+        if (ext > 0 && scan->header_len == 2 + ext) {
             uint64_t n = 0;
             for (size_t k = 0; k < ext; k++)
                 n = (n << 8) | h[2 + k];
             if ((ext == 2 && n < 126) || (ext == 8 && (n < 65536 || (n >> 63) != 0))) {
-                ws->is_scan_failed = 1;
+                scan->is_failed = 1;
+                scan->header_len = 0;
                 return i;
             }
         }
         i++;
-        if (ws->scan_header_len >= 2 && ws->scan_header_len == total) {
+        if (scan->header_len >= 2 && scan->header_len == total) {
             uint64_t n = len7;
             if (ext > 0) {
                 n = 0;
                 for (size_t k = 0; k < ext; k++)
                     n = (n << 8) | h[2 + k];
             }
-            ws->scan_payload_left = n;
-            ws->scan_header_len = 0;
+            scan->payload_left = n;
+            scan->header_len = 0;
         }
     }
     return len;
@@ -123,8 +126,8 @@ static ssize_t recv_callback(wslay_event_context_ptr ctx, uint8_t *buf, size_t l
     wg_ws_t *ws = user_data;
     h2o_buffer_t *input = ws->sock->input;
     size_t n = input->size < len ? input->size : len;
-    n = ws->is_scan_failed ? 0 : scan_frames(ws, (const uint8_t *)input->bytes, n);
-    if (ws->is_scan_failed) {
+    n = wg_ws_scan_frames(&ws->scan, (const uint8_t *)input->bytes, n);
+    if (ws->scan.is_failed) {
         set_failure(ws, 1002, "");
         /* like wslay's own protocol errors: no more reading, close once our close frame is out */
         wslay_event_shutdown_read(ctx);
@@ -291,7 +294,7 @@ static void ensure_wslay(wg_ws_t *ws)
 static int is_quiescent(const wg_ws_t *ws)
 {
     return !(ws->wslay == NULL || ws->is_in_recv || ws->is_finished || ws->is_draining || ws->is_server_initiated ||
-        ws->fail_code != 0 || ws->is_in_message || ws->scan_header_len != 0 || ws->scan_payload_left != 0 ||
+        ws->fail_code != 0 || ws->is_in_message || ws->scan.header_len != 0 || ws->scan.payload_left != 0 ||
         ws->writing != NULL || ws->out_len != 0 || ws->fragmented_pending != 0 ||
         wslay_event_get_queued_msg_count(ws->wslay) != 0 || wslay_event_want_write(ws->wslay) ||
         !wslay_event_want_read(ws->wslay) || wslay_event_get_close_sent(ws->wslay) ||

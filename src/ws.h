@@ -21,6 +21,24 @@
 
 typedef struct wg_ws wg_ws_t;
 
+/** Follows frame boundaries over the bytes a connection receives (see wg_ws_scan_frames). */
+typedef struct wg_ws_scan {
+    uint8_t header[14];
+    size_t header_len;
+    uint64_t payload_left;
+    int is_failed;
+} wg_ws_scan_t;
+
+/**
+ * Frame-header checks that wslay would make by failing the connection without a status code, plus
+ * RFC 6455 5.5.1's close payload of one byte: a control frame over 125 bytes, fragmented or (close)
+ * with a 1-byte payload; a 64-bit length with the top bit set or a length not in its shortest form.
+ * Scans `len` more bytes of the stream and returns how many may be given to wslay: all of them, or,
+ * once such a header is seen (`is_failed` set, sticky), those before its revealing byte. Pure:
+ * any split of a stream into calls gives the same verdict (fuzz/fuzz_wsframes.c checks it).
+ */
+size_t wg_ws_scan_frames(wg_ws_scan_t *scan, const uint8_t *p, size_t len);
+
 typedef struct wg_ws_close_info {
     int code;            /* the code of the close (see is_server_initiated) or 1006 */
     const char *reason;  /* UTF-8, not NUL-terminated */

@@ -10,6 +10,7 @@
   (ws, connect_event). The client is closed at teardown if the test left it open.
 """
 import json
+import os
 import socket
 import uuid
 
@@ -20,10 +21,25 @@ from helpers.server import WsgateServer
 from helpers import wsclient
 
 
+def _allowed_skips():
+    """Node ids .ci/allowed-skips lets CI skip ("NAME: reason" lines)."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "allowed-skips")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return {line.split(":", 1)[0].strip() for line in f if ":" in line and not line.startswith("#")}
+    except OSError:
+        return set()
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    # CI fails closed: a skipped test is a failure unless .ci/allowed-skips names it.
+    if report.skipped and os.environ.get("CI") == "true" and not hasattr(report, "wasxfail") \
+            and item.nodeid not in _allowed_skips():
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI ({report.longrepr}); not in .ci/allowed-skips"
     setattr(item, "rep_" + report.when, report)
 
 

@@ -62,6 +62,11 @@ def error_frame(ws, message, timeout=15):
     return frame
 
 
+def log_text(server):
+    """The server's log with tabs as the functions wrote them (wsgate's log escapes them as \\t)."""
+    return server.log_text().replace("\\t", "\t")
+
+
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -151,8 +156,8 @@ def test_node_esm_cjs_and_python_post_to_connection_through_the_sdks(wsgate):
     # answer, which may come after its PostToConnection reached the client)
     report = re.compile(r"\[Py\] REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: \d+ ms\t"
                         r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [0-9.]+ ms")
-    wait_for(lambda: report.search(server.log_text()), 10, "the Python function's REPORT line")
-    log = server.log_text()
+    wait_for(lambda: report.search(log_text(server)), 10, "the Python function's REPORT line")
+    log = log_text(server)
     assert re.search(r"\[Esm\] START RequestId: [0-9a-f-]{36} Version: \$LATEST", log)
     assert re.search(r"\[Cjs\] \S+\t[0-9a-f-]{36}\tINFO\troute cjs connection ", log)  # the function's console.log
     assert re.search(r"\[Py\] \[WARNING\]\t\S+\t[0-9a-f-]{36}\techoing from python", log)  # logging, as on Lambda
@@ -212,7 +217,7 @@ def test_twenty_clients_closing_at_once_give_twenty_disconnect_invocations(wsgat
     assert {line[1] for line in lines} == ids
     pids = {line[2] for line in lines}
     assert 1 <= len(pids) <= 10  # at most --max-concurrency (default 10) processes
-    log = server.log_text()
+    log = log_text(server)
     assert "throttled" not in log
 
 
@@ -228,7 +233,7 @@ def test_concurrent_events_start_more_processes_up_to_the_cap_and_then_throttle(
     frame = error_frame(b, {"sleep": 1})  # the only process is busy for 7 s: b waits 5 s, then fails
     assert 4.0 <= time.monotonic() - t0 < 7.0
     assert json.loads(wsclient.recv_text(a, timeout=10))["recorded"] == "$default"
-    assert "throttled" in server.log_text()
+    assert "throttled" in log_text(server)
     assert frame["message"] == ERROR_FRAME
     a.close()
     b.close()
@@ -242,7 +247,7 @@ def test_timeout_kills_the_process_and_the_next_event_gets_a_new_one(wsgate):
     t0 = time.monotonic()
     error_frame(ws, {"action": "sleep", "ms": 5000})
     assert 0.9 <= time.monotonic() - t0 < 4.0
-    log = server.log_text()
+    log = log_text(server)
     assert "Task timed out after 1.00 seconds" in log
     wait_for(lambda: not is_alive(first["pid"]), 5, "the timed-out process to be killed")
     second = send_recv(ws, {"action": "sleep", "ms": 10})
@@ -261,8 +266,8 @@ def test_integration_timeout_answers_504_style_while_the_function_runs_on(wsgate
     assert frame["message"] == "Endpoint request timed out", frame
     assert time.monotonic() - t0 < 1.8
     # the function finished on its own: no timeout in its log, and no late frame reaches the client
-    wait_for(lambda: server.log_text().count("[Esm] END RequestId") >= 2, 10, "the slow invocation to end")
-    assert "Task timed out" not in server.log_text()
+    wait_for(lambda: log_text(server).count("[Esm] END RequestId") >= 2, 10, "the slow invocation to end")
+    assert "Task timed out" not in log_text(server)
     assert send_recv(ws, {"action": "reply", "message": "next"})["reply"] == "next"
     ws.close()
 
@@ -273,7 +278,7 @@ def test_crash_fails_the_event_with_exit_error_and_is_replaced(wsgate):
     ws = wsclient.connect(server.ws_url(), timeout=15)
     before = send_recv(ws, {"action": "sleep", "ms": 1})
     error_frame(ws, {"action": "crash"})
-    log = server.log_text()
+    log = log_text(server)
     assert "Runtime exited with error: exit status 3" in log
     assert "about to crash" in log
     after = send_recv(ws, {"action": "sleep", "ms": 1})
@@ -288,7 +293,7 @@ def test_function_error_is_the_internal_server_error_frame(wsgate):
     ws = wsclient.connect(server.ws_url(), timeout=15)
     error_frame(ws, {"action": "throw", "message": "x"})
     error_frame(ws, {"action": "py", "op": "throw"})
-    log = server.log_text()
+    log = log_text(server)
     assert re.search(r'\[Esm\] function error \(Error\): \{"errorType":"Error","errorMessage":"boom: x","trace":\[', log)
     assert re.search(r'\[Py\] function error \(ValueError\): \{"errorMessage": "python boom", "errorType": "ValueError"', log)
     # still serving
@@ -310,7 +315,7 @@ def test_init_errors_fail_connect_with_502_and_name_the_problem(wsgate, runtime,
     server = start(wsgate, {"$connect": {"function": "Bad"}, "$default": {"function": "Bad"}},
                    {"Bad": fn(runtime, handler, code)})
     assert wsclient.handshake_status(server.ws_url(), timeout=15) == 502
-    log = server.log_text()
+    log = log_text(server)
     assert f"[Bad] init error ({error_type})" in log
     assert text in log
     # the next attempt gets the same answer, and wsgate is still fine
@@ -329,7 +334,7 @@ def test_missing_sdk_and_boto3_imports_say_how_to_provide_them(wsgate, tmp_path)
     error_frame(ws, {"action": "x"})
     error_frame(ws, {"action": "py"})
     ws.close()
-    log = server.log_text()
+    log = log_text(server)
     assert "Lambda's Node.js runtime includes the AWS SDK for JavaScript v3" in log
     assert "npm install @aws-sdk/client-dynamodb" in log
     assert "No module named 'boto3'" in log and "Lambda's Python runtime includes boto3" in log
@@ -341,7 +346,7 @@ def test_wrong_request_id_gets_400_and_oversized_response_gets_lambdas_error(wsg
     ws = wsclient.connect(server.ws_url(), timeout=15)
     assert send_recv(ws, {"action": "wrongid"})["wrongIdStatus"] == 400
     error_frame(ws, {"action": "big"})
-    log = server.log_text()
+    log = log_text(server)
     assert "not its current invocation: 400" in log
     assert "Response payload size exceeded maximum allowed payload size (6291556 bytes)." in log
     assert send_recv(ws, {"action": "reply", "message": "still"})["reply"] == "still"
@@ -356,7 +361,7 @@ def test_runtime_that_never_asks_for_an_event_is_stopped(wsgate):
     t0 = time.monotonic()
     error_frame(ws, {"action": "x"}, timeout=20)
     assert 9.0 <= time.monotonic() - t0 < 15.0
-    assert "did not ask for an event" in server.log_text()
+    assert "did not ask for an event" in log_text(server)
     ws.close()
 
 
@@ -366,9 +371,9 @@ def test_chatty_function_output_is_bounded_per_invocation(wsgate):
     ws = wsclient.connect(server.ws_url(), timeout=15)
     ws.send(json.dumps({"action": "chatty", "lines": 3000}))  # about 700 KB of output
     assert wsclient.recv_text(ws, timeout=20) == "done"
-    wait_for(lambda: "output over 256 KB in this invocation" in server.log_text(), 5, "the output cap")
+    wait_for(lambda: "output over 256 KB in this invocation" in log_text(server), 5, "the output cap")
     time.sleep(0.5)
-    log = server.log_text()
+    log = log_text(server)
     assert "line 500 " in log
     assert "line 2999 " not in log
     ws.close()
@@ -501,7 +506,7 @@ def test_hot_reload_uses_the_new_code_and_keeps_connections_open(wsgate, tmp_pat
     v1, pid1 = wsclient.recv_text(ws, timeout=15).split()
     assert v1 == "v1"
     handler.write_text("exports.handler = async () => ({ statusCode: 200, body: 'v2 ' + process.pid });\n")
-    wait_for(lambda: "code changed" in server.log_text(), 5, "the change to be noticed")
+    wait_for(lambda: "code changed" in log_text(server), 5, "the change to be noticed")
     ws.send("{}")
     v2, pid2 = wsclient.recv_text(ws, timeout=15).split()
     assert (v2, pid2 != pid1) == ("v2", True)

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from helpers import wsclient
+from helpers import mgmt, wsclient
 from helpers.server import LISTEN_RE, run_cli
 
 
@@ -26,8 +26,9 @@ def test_connections_listing(gate, backend, open_client):
     ws1, c1 = open_client(gate, backend)
     ws2, c2 = open_client(gate, backend)
     id1, id2 = c1.context["connectionId"], c2.context["connectionId"]
-    status, body, headers = gate.get_json("/_wsgate/connections")
-    assert status == 200
+    resp = mgmt.raw_request(gate.port, "GET", "/_wsgate/connections")
+    assert resp.status == 200
+    body = resp.json()
     assert list(body) == ["connections"]
     assert sorted(body["connections"]) == sorted([id1, id2])
     wsclient.close_with(ws1, 1000)

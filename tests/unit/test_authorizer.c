@@ -22,7 +22,7 @@ static json_t *load_capture(const char *name)
         root = WG_SOURCE_DIR;
 #endif
     char path[1024];
-    snprintf(path, sizeof(path), "%s/tests/data/captures/%s", root, name);
+    snprintf(path, sizeof(path), "%s/fixtures/%s", root, name);
     json_error_t err;
     json_t *doc = json_load_file(path, 0, &err);
     ck_assert_msg(doc != NULL, "%s: %s", path, err.text);

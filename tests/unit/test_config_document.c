@@ -117,6 +117,40 @@ START_TEST(emulator_gateway_config)
 }
 END_TEST
 
+START_TEST(emulator_shipped_file)
+{
+    /* The file as aws-apigw-ws-emulator ships it (integrationMode: lambda_proxy, apiId: local). */
+    assert_same_document("aws-apigw-ws-emulator/gateway.config.yaml", "emulator-shipped.wsgate.json",
+                         WG_CONFIG_FORMAT_EMULATOR);
+}
+END_TEST
+
+START_TEST(yaml_under_a_json_name)
+{
+    /* `cdk synth > chat.template.json` writes YAML: the content decides, and errors say so. */
+    char *p = temp_file(".json", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n"
+                                 "      ProtocolType: WEBSOCKET\n      RouteSelectionExpression: $request.body.kind\n");
+    wg_config_document_t doc;
+    load_ok(p, &doc);
+    ck_assert_int_eq(doc.is_yaml, 1);
+    ck_assert_int_eq(doc.format, WG_CONFIG_FORMAT_CLOUDFORMATION);
+    ck_assert_str_eq(json_string_value(json_object_get(doc.root, "routeSelectionExpression")), "$request.body.kind");
+    wg_config_document_free(&doc);
+    unlink(p);
+    free(p);
+    p = temp_file(".json", "stage: a\nroutes: [unclosed\n");
+    ck_assert_msg(strstr(load_error(p), "(read as YAML: the content does not start with '{' or '[')") != NULL, "%s",
+                  load_error(p));
+    unlink(p);
+    free(p);
+    p = temp_file(".yaml", "{\"stage\": \"a\",}\n");
+    ck_assert_msg(strstr(load_error(p), "(read as JSON: the content starts with '{' or '[')") != NULL, "%s",
+                  load_error(p));
+    unlink(p);
+    free(p);
+}
+END_TEST
+
 /* ---- line numbers ------------------------------------------------------------------------------ */
 
 START_TEST(yaml_lines_of_wsgate_keys)
@@ -485,7 +519,11 @@ START_TEST(emulator_http_mode)
     ck_assert_int_eq(doc.format, WG_CONFIG_FORMAT_EMULATOR);
     json_t *want = json_loads("{\"customDomain\": true, \"routes\": {\"$default\": {\"uri\": \"http://localhost:8080/ws/default\","
                               " \"integration\": \"http_proxy\", \"requestParameters\":"
-                              " {\"integration.request.header.connectionId\": \"context.connectionId\"}}}}", 0, NULL);
+                              " {\"integration.request.header.connectionId\": \"context.connectionId\","
+                              " \"integration.request.header.X-Amzn-Apigateway-Api-Id\": \"context.apiId\","
+                              " \"integration.request.header.X-Amzn-Apigateway-Stage\": \"context.stage\","
+                              " \"integration.request.header.X-Event-Type\": \"context.eventType\","
+                              " \"integration.request.header.X-Route-Key\": \"context.routeKey\"}}}}", 0, NULL);
     char *got = json_dumps(doc.root, JSON_SORT_KEYS);
     ck_assert_msg(json_equal(doc.root, want), "%s", got);
     free(got);
@@ -508,6 +546,8 @@ Suite *wg_test_suite_config_document(void)
     tcase_add_test(formats, template_features);
     tcase_add_test(formats, serverless_errors_and_defaults);
     tcase_add_test(formats, emulator_http_mode);
+    tcase_add_test(formats, emulator_shipped_file);
+    tcase_add_test(formats, yaml_under_a_json_name);
     suite_add_tcase(s, formats);
     TCase *lines = tcase_create("lines");
     tcase_add_test(lines, yaml_lines_of_wsgate_keys);

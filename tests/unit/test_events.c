@@ -1,8 +1,8 @@
 /*
  * test_events.c: the Lambda proxy events and error frames (spec sections 1 and 5), byte for byte.
  *
- * The real captures under tests/data/captures/ (copies of ../shared/spec/captures/, provenance in
- * each .source.txt) are rebuilt from their inputs and compared with the capture re-serialised
+ * The real AWS captures in fixtures/ (provenance in each .source.txt, see fixtures/README.md)
+ * are rebuilt from their inputs and compared with the capture re-serialised
  * compactly by jansson (same key order, compact separators): the events must be equal to the
  * byte. Error frames are compared with the captured frame bytes directly.
  */
@@ -27,7 +27,7 @@ static char *capture_path(const char *name)
     ck_assert_ptr_nonnull(root);
     size_t n = strlen(root) + strlen(name) + 64;
     char *path = malloc(n);
-    snprintf(path, n, "%s/tests/data/captures/%s", root, name);
+    snprintf(path, n, "%s/fixtures/%s", root, name);
     return path;
 }
 

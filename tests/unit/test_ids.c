@@ -537,12 +537,14 @@ END_TEST
 
 START_TEST(test_request_time_ignores_locale)
 {
-    /* strftime's %b would follow LC_TIME; ours must stay English. Skipped silently if no such
-     * locale is installed (the "C" assertion still runs). */
+    /* strftime's %b would follow LC_TIME; ours must stay English. scripts/install-deps.sh --all
+     * generates de_DE.UTF-8; at least one of these locales must be there, or the test fails. */
     const char *locales[] = {"de_DE.UTF-8", "fr_FR.UTF-8", "es_ES.UTF-8"};
+    int tried = 0;
     for (size_t i = 0; i < sizeof(locales) / sizeof(locales[0]); i++) {
         if (setlocale(LC_ALL, locales[i]) == NULL)
             continue;
+        tried++;
         char out[32];
         wg_format_request_time(ms_of(2024, 5, 1, 0, 0, 0, 0), out);
         ck_assert_str_eq(out, "01/May/2024:00:00:00 +0000");
@@ -550,6 +552,7 @@ START_TEST(test_request_time_ignores_locale)
         ck_assert_str_eq(out, "01/Dec/2024:00:00:00 +0000");
     }
     setlocale(LC_ALL, "C");
+    ck_assert_msg(tried > 0, "no de_DE/fr_FR/es_ES UTF-8 locale installed: run scripts/install-deps.sh --all");
     char out[32];
     wg_format_request_time(ms_of(2024, 10, 9, 0, 0, 0, 0), out);
     ck_assert_str_eq(out, "09/Oct/2024:00:00:00 +0000");

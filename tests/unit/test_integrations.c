@@ -323,6 +323,13 @@ START_TEST(test_config_unmapped_functions_listed_once)
     ck_assert_ptr_nonnull(strstr(err, "--function NAME="));
     ck_assert_ptr_null(strchr(err, '\n'));
     wg_config_free(&cfg);
+    /* Four routes naming three functions: three are counted, every route is still listed. */
+    json = "{\"routes\":{\"$connect\":{\"function\":\"A\"},\"$disconnect\":{\"function\":\"A\"},"
+           "\"$default\":{\"function\":\"B\"},\"x\":{\"function\":\"C\"}}}";
+    ck_assert_int_eq(load(&cfg, json, NULL, err, sizeof(err)), WG_CONFIG_ERROR);
+    ck_assert_msg(strstr(err, "3 functions are not mapped") != NULL, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "A (routes.$disconnect)"));
+    wg_config_free(&cfg);
 }
 END_TEST
 

@@ -2,7 +2,7 @@
  * test_sigv4.c: SigV4 against (a) AWS's published test vectors (tests/data/sigv4-testsuite),
  * (b) requests signed by the real botocore signer for execute-api and Lambda
  * (tests/data/sigv4-execute-api, made by its generate.py), (c) the 2019 InvalidSignature capture
- * from real AWS (tests/data/sigv4-captures), byte for byte, and (d) every error path with AWS's
+ * from real AWS (fixtures/), byte for byte, and (d) every error path with AWS's
  * messages (spec 7.5).
  */
 #include "sigv4.h"
@@ -700,7 +700,7 @@ END_TEST
 
 START_TEST(test_capture_invalid_signature_2019)
 {
-    char *text = read_file("tests/data/sigv4-captures/mgmt-403-invalid-signature-2019.json", NULL);
+    char *text = read_file("fixtures/mgmt-403-invalid-signature-2019.json", NULL);
     ck_assert_ptr_nonnull(text);
     json_error_t err;
     json_t *capture = json_loads(text, 0, &err);
@@ -1044,6 +1044,244 @@ START_TEST(test_hostile_inputs)
 }
 END_TEST
 
+/* Issue 15 item 6: a name repeated in SignedHeaders used to copy its header's value once per
+ * repetition (48 KB request -> 160 MB answer). Duplicate, unsorted or empty names are refused
+ * before anything is built, in both forms. */
+START_TEST(test_signed_headers_must_be_sorted_and_distinct)
+{
+    static const char *const lists[] = {"host;host", "x-amz-date;host", "host;;x-amz-date",
+                                        "Host;HOST", "host;x-amz-date;", ";host",
+                                        "host;x-amz-date;x-amz-date"};
+    test_keys_t keys = {"AKID", "secret"};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        char authz[512];
+        snprintf(authz, sizeof(authz),
+                 "AWS4-HMAC-SHA256 Credential=AKID/20190603/us-east-1/execute-api/aws4_request, "
+                 "SignedHeaders=%s, Signature=%064d", lists[i], 0);
+        test_req_t t;
+        build_req(&t, "GET", "/", "", "");
+        add_header(&t, "Host", "h");
+        add_header(&t, "X-Amz-Date", "20190603T171519Z");
+        add_header(&t, "Authorization", authz);
+        finish_req(&t);
+        wg_sigv4_result_t r;
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
+                                         lookup_secret, &keys, 1, &r),
+                         WG_SIGV4_INCOMPLETE);
+        ck_assert_ptr_nonnull(strstr(r.message, "SignedHeaders must list each signed header once"));
+        wg_sigv4_result_clear(&r);
+        free_req(&t);
+
+        /* presigned form */
+        char query[512];
+        snprintf(query, sizeof(query),
+                 "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%%2F20190603%%2Fus-east-1"
+                 "%%2Fexecute-api%%2Faws4_request&X-Amz-Date=20190603T171519Z&X-Amz-Expires=60&"
+                 "X-Amz-SignedHeaders=%s&X-Amz-Signature=%064d", lists[i], 0);
+        build_req(&t, "GET", "/", query, "");
+        add_header(&t, "Host", "h");
+        finish_req(&t);
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
+                                         lookup_secret, &keys, 1, &r),
+                         WG_SIGV4_INCOMPLETE);
+        wg_sigv4_result_clear(&r);
+        free_req(&t);
+    }
+}
+END_TEST
+
+/* The 48 KB request of issue 15: one 40 KB header named 1,000 times in SignedHeaders. Refused with a
+ * short message; and a well-formed list over a big header gets a 403 whose quote is capped. */
+START_TEST(test_amplification_bounded)
+{
+    size_t big = 40 * 1024;
+    char *value = malloc(big + 1);
+    memset(value, 'v', big);
+    value[big] = '\0';
+    size_t reps = 1000, list_cap = reps * 6 + 64;
+    char *list = malloc(list_cap);
+    strcpy(list, "host");
+    for (size_t i = 0; i < reps; i++)
+        strcat(list, ";x-big");
+    char *authz = malloc(list_cap + 256);
+    snprintf(authz, list_cap + 256,
+             "AWS4-HMAC-SHA256 Credential=AKID/20190603/us-east-1/execute-api/aws4_request, "
+             "SignedHeaders=%s, Signature=%064d", list, 0);
+    test_keys_t keys = {"AKID", "secret"};
+    test_req_t t;
+    build_req(&t, "POST", "/local/@connections/x", "", "");
+    add_header(&t, "Host", "h");
+    add_header(&t, "X-Amz-Date", "20190603T171519Z");
+    add_header(&t, "X-Big", value);
+    add_header(&t, "Authorization", authz);
+    finish_req(&t);
+    size_t request_size = big + strlen(authz) + 64;
+    wg_sigv4_result_t r;
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
+                                     lookup_secret, &keys, 1, &r),
+                     WG_SIGV4_INCOMPLETE);
+    ck_assert_uint_lt(strlen(r.message), 1024);
+    wg_sigv4_result_clear(&r);
+    free_req(&t);
+
+    /* sorted, distinct: the canonical request holds the value once; the message quotes at most
+     * WG_LIMIT_SIGV4_QUOTE_BYTES of it */
+    snprintf(authz, list_cap + 256,
+             "AWS4-HMAC-SHA256 Credential=AKID/20190603/us-east-1/execute-api/aws4_request, "
+             "SignedHeaders=host;x-amz-date;x-big, Signature=%064d", 0);
+    build_req(&t, "POST", "/local/@connections/x", "", "");
+    add_header(&t, "Host", "h");
+    add_header(&t, "X-Amz-Date", "20190603T171519Z");
+    add_header(&t, "X-Big", value);
+    add_header(&t, "Authorization", authz);
+    finish_req(&t);
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
+                                     lookup_secret, &keys, 1, &r),
+                     WG_SIGV4_BAD_SIGNATURE);
+    ck_assert_uint_lt(strlen(r.message), 16 * 1024 + 1024);
+    ck_assert_uint_lt(strlen(r.message), request_size);
+    ck_assert_ptr_nonnull(strstr(r.message, "vvv...'\n\nThe String-to-Sign should have been\n"));
+    wg_sigv4_result_clear(&r);
+    free_req(&t);
+    free(value);
+    free(list);
+    free(authz);
+}
+END_TEST
+
+typedef struct token_keys {
+    test_keys_t keys;
+    const char *token;
+} token_keys_t;
+
+static const char *lookup_token(void *ctx, const char *akid)
+{
+    const token_keys_t *k = ctx;
+    return strcmp(akid, k->keys.akid) == 0 ? k->token : NULL;
+}
+
+/* Signs `t` (Host set) as an SDK does and adds the signature headers. */
+static void sign_into(test_req_t *t, const char *akid, const char *secret, const char *token,
+                      const char *region, uint64_t now)
+{
+    wg_sigv4_credentials_t creds = {akid, secret, token, region, "execute-api"};
+    wg_sigv4_signature_t sig;
+    ck_assert_int_eq(wg_sigv4_sign(&t->req, &creds, now, &sig), 0);
+    add_header(t, "X-Amz-Date", sig.amz_date);
+    add_header(t, "X-Amz-Content-SHA256", sig.content_sha256);
+    if (token != NULL)
+        add_header(t, "X-Amz-Security-Token", token);
+    add_header(t, "Authorization", sig.authorization);
+    finish_req(t);
+}
+
+/* Issue 15 item 7: strict mode refuses another region, a session token nobody issued (or none
+ * when one was), and a body other than the one x-amz-content-sha256 names. */
+START_TEST(test_strict_policy)
+{
+    uint64_t now = ms_of("20240301T120000Z");
+    token_keys_t k = {{"AKIDT", "secret-t"}, "issued-token"};
+    wg_sigv4_policy_t strict = {1, "us-east-1", lookup_token, 1};
+    wg_sigv4_result_t r;
+    test_req_t t;
+
+    /* the right region and token: accepted (and by the lenient verifier too) */
+    build_req(&t, "POST", "/local/@connections/x", "", "payload");
+    add_header(&t, "Host", "127.0.0.1");
+    finish_req(&t);
+    sign_into(&t, "AKIDT", "secret-t", "issued-token", "us-east-1", now);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                     WG_SIGV4_OK);
+    wg_sigv4_result_clear(&r);
+    /* a different body, same signature headers: refused, quoting the real body's hash */
+    char real_hash[65];
+    wg_sigv4_sha256_hex("tampered", 8, real_hash);
+    t.req.body = "tampered";
+    t.req.body_len = 8;
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                     WG_SIGV4_BAD_SIGNATURE);
+    ck_assert_ptr_nonnull(strstr(r.message, real_hash));
+    wg_sigv4_result_clear(&r);
+    /* the lenient verifier trusts the header (mode sigv4 as before) */
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, lookup_secret, &k, 1, &r), WG_SIGV4_OK);
+    wg_sigv4_result_clear(&r);
+    free_req(&t);
+
+    /* another region: AWS's message */
+    build_req(&t, "POST", "/local/@connections/x", "", "");
+    add_header(&t, "Host", "127.0.0.1");
+    finish_req(&t);
+    sign_into(&t, "AKIDT", "secret-t", "issued-token", "eu-west-1", now);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                     WG_SIGV4_BAD_SIGNATURE);
+    ck_assert_str_eq(r.message, "Credential should be scoped to a valid region, not 'eu-west-1'. ");
+    wg_sigv4_result_clear(&r);
+    free_req(&t);
+
+    /* a token nobody issued, and no token where one was issued */
+    const char *tokens[] = {"forged-token", NULL, "issued-tokeN", "issued-token-longer"};
+    for (size_t i = 0; i < 4; i++) {
+        build_req(&t, "GET", "/local/@connections/x", "", "");
+        add_header(&t, "Host", "127.0.0.1");
+        finish_req(&t);
+        sign_into(&t, "AKIDT", "secret-t", tokens[i], "us-east-1", now);
+        ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                         WG_SIGV4_UNKNOWN_KEY);
+        ck_assert_str_eq(r.message, "The security token included in the request is invalid.");
+        wg_sigv4_result_clear(&r);
+        free_req(&t);
+    }
+    /* a key issued without a token: a request with any token is refused */
+    token_keys_t plain = {{"AKIDP", "secret-p"}, NULL};
+    build_req(&t, "GET", "/local/@connections/x", "", "");
+    add_header(&t, "Host", "127.0.0.1");
+    finish_req(&t);
+    sign_into(&t, "AKIDP", "secret-p", "some-token", "us-east-1", now);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &plain, &strict, &r),
+                     WG_SIGV4_UNKNOWN_KEY);
+    wg_sigv4_result_clear(&r);
+    free_req(&t);
+
+    /* the derived-key cache can be wiped at any time and refills (main() wipes it at exit) */
+    build_req(&t, "GET", "/local/@connections/x", "", "");
+    add_header(&t, "Host", "127.0.0.1");
+    finish_req(&t);
+    sign_into(&t, "AKIDT", "secret-t", "issued-token", "us-east-1", now);
+    wg_sigv4_forget_keys();
+    wg_sigv4_forget_keys();
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                     WG_SIGV4_OK);
+    wg_sigv4_result_clear(&r);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
+                     WG_SIGV4_OK);
+    wg_sigv4_result_clear(&r);
+    free_req(&t);
+
+    /* [I] UNSIGNED-PAYLOAD stays the literal payload hash in strict mode */
+    build_req(&t, "POST", "/local/@connections/x", "", "anything");
+    add_header(&t, "Host", "127.0.0.1");
+    add_header(&t, "X-Amz-Date", "20240301T120000Z");
+    add_header(&t, "X-Amz-Content-SHA256", "UNSIGNED-PAYLOAD");
+    finish_req(&t);
+    const char *sh = "host;x-amz-content-sha256;x-amz-date";
+    char *creq = wg_sigv4_canonical_request(&t.req, sh, "UNSIGNED-PAYLOAD", 1);
+    char *sts = wg_sigv4_string_to_sign("20240301T120000Z", "20240301/us-east-1/execute-api/aws4_request", creq);
+    char sig[65], authz[512];
+    sign_hex("secret-p", "20240301", "us-east-1", "execute-api", sts, sig);
+    snprintf(authz, sizeof(authz),
+             "AWS4-HMAC-SHA256 Credential=AKIDP/20240301/us-east-1/execute-api/aws4_request, "
+             "SignedHeaders=%s, Signature=%s", sh, sig);
+    add_header(&t, "Authorization", authz);
+    finish_req(&t);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &plain, &strict, &r),
+                     WG_SIGV4_OK);
+    wg_sigv4_result_clear(&r);
+    free(creq);
+    free(sts);
+    free_req(&t);
+}
+END_TEST
+
 Suite *wg_test_suite_sigv4(void)
 {
     Suite *s = suite_create("sigv4");
@@ -1063,6 +1301,9 @@ Suite *wg_test_suite_sigv4(void)
     tcase_add_test(tc, test_date_header_and_unsigned_payload);
     tcase_add_test(tc, test_sign_round_trip);
     tcase_add_test(tc, test_hostile_inputs);
+    tcase_add_test(tc, test_signed_headers_must_be_sorted_and_distinct);
+    tcase_add_test(tc, test_amplification_bounded);
+    tcase_add_test(tc, test_strict_policy);
     suite_add_tcase(s, tc);
     return s;
 }

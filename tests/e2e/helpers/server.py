@@ -119,11 +119,15 @@ class WsgateServer:
         finally:
             conn.close()
 
-    def connections(self):
-        """Open connection ids from GET /_wsgate/connections."""
-        status, body, _ = self.get_json("/_wsgate/connections")
-        assert status == 200, f"/_wsgate/connections answered {status}"
-        return body["connections"]
+    def connections(self, credentials=None):
+        """Open connection ids from GET /_wsgate/connections, signed like a management API call
+        (the listing is guarded by --auth unless --test-control is on); `credentials` =
+        (akid, secret) for strict mode, else helpers.mgmt's example key."""
+        from helpers import mgmt  # late: mgmt imports boto3, which this module does not need
+        kw = {"credentials": credentials} if credentials else {}
+        resp = mgmt.raw_request(self.port, "GET", "/_wsgate/connections", **kw)
+        assert resp.status == 200, f"/_wsgate/connections answered {resp.status}: {resp.body!r}"
+        return json.loads(resp.body)["connections"]
 
     def ws_url(self, stage="local", query=""):
         url = f"ws://127.0.0.1:{self.port}/{stage}"
