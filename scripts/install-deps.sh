@@ -72,4 +72,20 @@ if [ "${1:-}" = "--all" ]; then
             || { echo "install-deps: go install actionlint failed (is the Go module proxy reachable?)" >&2; exit 1; }
     fi
 fi
+# Functions wsgate runs itself (README, "Run your functions"): AWS's Java runtime interface client,
+# from Maven Central into runtimes/java/lib (with --all, or --java-ric alone); with --all also the
+# AWS SDK v3 client the Node test handlers import (tests/data/functions/node, as Lambda ships it).
+if [ "${1:-}" = "--all" ] || [ "${1:-}" = "--java-ric" ]; then
+    if ! ls runtimes/java/lib/aws-lambda-java-runtime-interface-client-*.jar >/dev/null 2>&1; then
+        echo "install-deps: fetching AWS's Java runtime interface client (mvn)"
+        (cd runtimes/java && timeout 600 mvn -q -B dependency:copy-dependencies -DoutputDirectory=lib) \
+            || { echo "install-deps: mvn failed (is Maven Central reachable?)" >&2; exit 1; }
+    fi
+fi
+if [ "${1:-}" = "--all" ] && [ ! -d tests/data/functions/node/node_modules/@aws-sdk/client-apigatewaymanagementapi ]; then
+    echo "install-deps: installing the test handlers' AWS SDK v3 client (npm)"
+    (cd tests/data/functions/node && timeout 600 npm ci --prefer-offline --no-audit --no-fund --loglevel=error \
+        --fetch-timeout=20000 --fetch-retries=1) \
+        || { echo "install-deps: npm ci failed (is the npm registry reachable?)" >&2; exit 1; }
+fi
 echo "install-deps: ok"

@@ -39,6 +39,7 @@
 
 #include "httpc.h"
 #include "ids.h"
+#include "functions.h"
 #include "integration.h"
 #include "limits.h"
 #include "log.h"
@@ -424,6 +425,15 @@ static void on_authorizer_done(void *data, const wg_httpc_response_t *res)
     free(call);
 }
 
+/* A function run by wsgate answered: read it as the Invoke API's answer would be read. */
+static void on_authorizer_function_done(void *data, const wg_function_result_t *result)
+{
+    static const char error_header[] = "X-Amz-Function-Error: Unhandled\r\n";
+    wg_httpc_response_t res = {0, 0, NULL, result->is_throttled ? 429 : 200, result->body, result->body_len,
+                               result->is_error ? error_header : NULL, result->is_error ? sizeof(error_header) - 1 : 0};
+    on_authorizer_done(data, &res);
+}
+
 static char *stage_variables_json(const wg_config_t *cfg)
 {
     json_t *vars = json_object();
@@ -461,6 +471,18 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     if (wg_log_is_verbose())
         wg_log_debug("authorizer event for %s: %zu bytes to %s", request->context->connection_id, len, a->uri);
 
+    if (a->type == WG_INTEGRATION_FUNCTION) {
+        /* run by wsgate: its answer is read as an Invoke API answer (functions.c) */
+        call->is_lambda = 1;
+        if (server->functions == NULL) {
+            free(event);
+            wg_httpc_response_t res = {1, 0, "function not running", 0, NULL, 0, NULL, 0};
+            on_authorizer_done(call, &res);
+            return;
+        }
+        wg_functions_invoke(server->functions, a->function, event, len, on_authorizer_function_done, call);
+        return;
+    }
     uint32_t timeout = a->timeout_ms ? a->timeout_ms : cfg->integration_timeout_ms;
     wg_httpc_request_t req;
     memset(&req, 0, sizeof(req));
@@ -510,10 +532,6 @@ void wg_authorize_connect(wg_server_t *server, const wg_connect_request_t *reque
         if (!wg_authorizer_has_identity(cfg, request, &missing)) {
             wg_log_info("$connect: identity source %s missing or empty: 401 without calling the authorizer", missing);
             decide(done, data, 401, "identity source missing", NULL, NULL);
-            return;
-        }
-        if (cfg->authorizer.type == WG_INTEGRATION_FUNCTION) { /* until functions.c lands: the authorizer fails */
-            decide(done, data, 500, "functions runtime not built in", NULL, NULL);
             return;
         }
         call_authorizer(server, request, is_api_key_ok, done, data);

@@ -1173,6 +1173,11 @@ static const char usage_text[] =
     "                               bound to loopback)\n"
     "  --inspector-history N        inspector entries kept (default 1000)\n"
     "  -m, --integration-mode lambda_proxy|http   aws-apigw-ws-emulator's flag (its config only)\n"
+    "  --max-concurrency N          runtime processes per function without reserved\n"
+    "                               concurrency (default 10)\n"
+    "  --runtime NAME=PATH          interpreter for a runtime, e.g. nodejs20.x=/usr/bin/node,\n"
+    "                               python3.12=.venv/bin/python (repeatable; default: PATH)\n"
+    "  --no-reload                  keep function processes when their code changes\n"
     "  -v, --verbose                log every event, frame decision and management call\n"
     "  -h, --help, --version\n";
 
@@ -1181,7 +1186,7 @@ enum {
     OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
     OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
-    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_INTEGRATION_MODE,
+    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_INTEGRATION_MODE, OPT_MAX_CONCURRENCY, OPT_RUNTIME, OPT_NO_RELOAD,
     OPT_INSPECTOR, OPT_NO_INSPECTOR, OPT_INSPECTOR_HISTORY,
 };
 
@@ -1208,6 +1213,9 @@ static const struct option long_options[] = {
     {"connect-rate-limit", required_argument, NULL, OPT_CONNECT_RATE},
     {"test-control", no_argument, NULL, OPT_TEST_CONTROL},
     {"record", required_argument, NULL, OPT_RECORD},
+    {"max-concurrency", required_argument, NULL, OPT_MAX_CONCURRENCY},
+    {"runtime", required_argument, NULL, OPT_RUNTIME},
+    {"no-reload", no_argument, NULL, OPT_NO_RELOAD},
     {"inspector", no_argument, NULL, OPT_INSPECTOR},
     {"no-inspector", no_argument, NULL, OPT_NO_INSPECTOR},
     {"inspector-history", required_argument, NULL, OPT_INSPECTOR_HISTORY},
@@ -1684,6 +1692,28 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_TEST_CONTROL: cfg->has_test_control = 1; break;
         case OPT_RECORD: set_string(&cfg->record_dir, optarg); break;
         case OPT_VERBOSE: cfg->is_verbose = 1; break;
+        case OPT_MAX_CONCURRENCY:
+            if (parse_number(optarg, 1, WG_LIMIT_FUNCTION_CONCURRENCY_MAX, &n) != 0)
+                return fail(err, err_size, "--max-concurrency expects a number from 1 to %d, got '%s'",
+                            WG_LIMIT_FUNCTION_CONCURRENCY_MAX, optarg);
+            cfg->max_concurrency = (uint32_t)n;
+            break;
+        case OPT_RUNTIME: {
+            const char *eq = strchr(optarg, '=');
+            if (eq == NULL || eq == optarg || eq[1] == '\0')
+                return fail(err, err_size, "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got '%s'", optarg);
+            cfg->runtime_overrides = realloc(cfg->runtime_overrides,
+                                             (cfg->num_runtime_overrides + 1) * sizeof(*cfg->runtime_overrides));
+            if (cfg->runtime_overrides == NULL)
+                abort();
+            wg_string_pair_t *o = &cfg->runtime_overrides[cfg->num_runtime_overrides++];
+            o->key = strndup(optarg, (size_t)(eq - optarg));
+            o->value = dup_or_die(eq + 1);
+            if (o->key == NULL)
+                abort();
+            break;
+        }
+        case OPT_NO_RELOAD: cfg->is_reload_disabled = 1; break;
         case OPT_INSPECTOR: cfg->inspector_mode = 1; break;
         case OPT_NO_INSPECTOR: cfg->inspector_mode = -1; break;
         case OPT_INSPECTOR_HISTORY:
@@ -1758,5 +1788,10 @@ void wg_config_free(wg_config_t *cfg)
         free(cfg->function_names[i].value);
     }
     free(cfg->function_names);
+    for (size_t i = 0; i < cfg->num_runtime_overrides; i++) {
+        free(cfg->runtime_overrides[i].key);
+        free(cfg->runtime_overrides[i].value);
+    }
+    free(cfg->runtime_overrides);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -140,6 +140,11 @@ typedef struct wg_config {
     char *record_dir;
     char *domain_name; /* domainName in events; NULL = the Host the client used (spec 1.3) */
     int is_verbose;
+    /* Functions wsgate runs itself (functions.c): --max-concurrency, --runtime NAME=PATH, --no-reload. */
+    uint32_t max_concurrency;          /* per function without ReservedConcurrentExecutions; 0 = 10 */
+    wg_string_pair_t *runtime_overrides; /* "nodejs20.x" -> "/path/to/node" */
+    size_t num_runtime_overrides;
+    int is_reload_disabled;
     int inspector_mode;          /* /_wsgate/ inspector: 0 on when bound to loopback, 1 --inspector, -1 --no-inspector */
     uint32_t inspector_history;  /* --inspector-history: entries kept (default 1000) */
     wg_route_config_t *routes;

@@ -113,8 +113,8 @@ void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_
     case WG_INTEGRATION_MOCK:
         wg_integration_mock_invoke(server, call, done, data);
         return;
-    case WG_INTEGRATION_FUNCTION: /* until functions.c lands: a 502 as for a function that cannot start */
-        wg_integration_complete_later(server, &(wg_integration_result_t){.outcome = WG_OUTCOME_ERROR, .error = "functions runtime not built in"}, done, data);
+    case WG_INTEGRATION_FUNCTION:
+        wg_integration_function_invoke(server, call, done, data);
         return;
     }
     abort();

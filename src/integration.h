@@ -82,6 +82,8 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
                                       void *data);
 void wg_integration_mock_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
                                 void *data);
+void wg_integration_function_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
+                                    void *data);
 
 /* ---- Lambda Invoke API (integration_lambda.c; also used by the authorizer) ------------------ */
 

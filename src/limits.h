@@ -67,6 +67,25 @@
 #define WG_LIMIT_REPLAY_FILE_BYTES (4 * 1024 * 1024)
 #define WG_LIMIT_REPLAY_POSTS 10000
 
+/* Functions run by wsgate (functions.c). Lambda: a synchronous response is at most 6 MB
+ * (6291556 bytes); initialization may take 10 s; unreserved concurrency here defaults to 10
+ * (--max-concurrency). */
+#define WG_LIMIT_FUNCTION_RESPONSE_BYTES 6291556
+#define WG_LIMIT_FUNCTION_INIT_TIMEOUT_MS 10000
+#define WG_LIMIT_FUNCTION_CONCURRENCY_DEFAULT 10
+/* Internal: bodies the Runtime API accepts (over 6 MB, so an oversized response gets Lambda's answer). */
+#define WG_LIMIT_RUNTIME_API_BODY_BYTES (16 * 1024 * 1024)
+/* Internal [I]: how long an event over the concurrency cap waits for a process before it fails as
+ * throttled (Lambda throttles at once; a short wait keeps bursts of $disconnect from being lost). */
+#define WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS 5000
+/* Internal: a function's output kept in the log per invocation, and the longest logged line. */
+#define WG_LIMIT_FUNCTION_LOG_BYTES (256 * 1024)
+#define WG_LIMIT_FUNCTION_LOG_LINE_BYTES 1800
+/* Internal: how long stopping waits after SIGTERM before SIGKILL. */
+#define WG_LIMIT_FUNCTION_STOP_GRACE_MS 2000
+/* Internal: directories watched for hot reload (all functions together), and how deep. */
+#define WG_LIMIT_FUNCTION_WATCHES 4096
+#define WG_LIMIT_FUNCTION_WATCH_DEPTH 8
 /* Internal (inspector, /_wsgate/): entries kept by default (--inspector-history), the memory all
  * kept entries may use together, the longest string field one entry keeps (a whole 128 KB message
  * fits; longer backend answers are cut, marked "truncated"), how many pages may watch at once and

@@ -25,6 +25,7 @@
 
 #include "conns.h"
 #include "errors.h"
+#include "functions.h"
 #include "httpc.h"
 #include "inspector_http.h"
 #include "limits.h"
@@ -360,6 +361,8 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
     h2o_timeout_init(server->loop, &server->close_timeout, WG_LIMIT_CLOSE_HANDSHAKE_MS);
     server->httpc = wg_httpc_new(server->ctx.queue);
     server->conns = wg_conns_new(server);
+    if (wg_functions_start(server, err, err_size) != 0)
+        return -1;
     wg_inspector_init(server);
     if (open_signals(server) != 0) {
         snprintf(err, err_size, "cannot set up signal handling: %s", strerror(errno));
@@ -382,12 +385,15 @@ int wg_server_run(wg_server_t *server)
     }
     wg_conns_close_all(server->conns, 1001, "Going away");
     uint64_t deadline = wg_now_ms() + WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS;
-    while ((wg_conns_count_alive(server->conns) > 0 || wg_httpc_in_flight(server->httpc) > 0) && wg_now_ms() < deadline)
+    /* functions keep running until every $disconnect they were given is answered */
+    while ((wg_conns_count_alive(server->conns) > 0 || wg_httpc_in_flight(server->httpc) > 0 ||
+            wg_functions_in_flight(server->functions) > 0) && wg_now_ms() < deadline)
         h2o_evloop_run(server->loop, 100);
     size_t left = wg_conns_count_alive(server->conns);
     if (left > 0 || wg_httpc_in_flight(server->httpc) > 0)
         wg_log_warn("shutdown: gave up waiting for %zu connections and %zu backend calls", left,
                     wg_httpc_in_flight(server->httpc));
+    wg_functions_stop(server->functions);
     wg_log_info("stopped");
     return 0;
 }
@@ -406,6 +412,8 @@ void wg_server_dispose(wg_server_t *server)
         wg_conns_free(server->conns);
         server->conns = NULL;
     }
+    wg_functions_free(server->functions);
+    server->functions = NULL;
     wg_route_selector_free(server->selector);
     server->selector = NULL;
     wg_recorder_close(server->recorder);

@@ -22,6 +22,7 @@ typedef struct wg_httpc wg_httpc_t;
 typedef struct wg_conns wg_conns_t;
 typedef struct wg_route_selector wg_route_selector_t;
 typedef struct wg_recorder wg_recorder_t;
+typedef struct wg_functions wg_functions_t;
 
 typedef struct wg_server {
     wg_config_t *config;     /* borrowed */
@@ -38,6 +39,7 @@ typedef struct wg_server {
     wg_route_selector_t *selector;
     wg_conns_t *conns;
     wg_recorder_t *recorder; /* NULL unless --record */
+    wg_functions_t *functions; /* functions run by wsgate (functions.c); NULL when there are none */
     uint64_t started_at_ms;
     h2o_timeout_t close_timeout;
     int is_shutting_down;

@@ -1,0 +1,118 @@
+/*
+ * integration_function.c: AWS_PROXY to a function wsgate runs itself (functions.c), read exactly
+ * as integration_lambda.c reads the Invoke API's answer: a function error (including a timeout,
+ * Runtime.ExitError, an import error, throttling) is API Gateway's "Lambda function error": 502 on
+ * $connect, the Internal server error frame on messages [C] (spec 4, 5); `null` is no result;
+ * anything else is read as a Lambda proxy result by wg_integration_interpret.
+ *
+ * The route's integration timeout (29 s by default) bounds the call as it bounds a Lambda
+ * integration on AWS: past it the client gets 504 / "Endpoint request timed out" while the function
+ * runs on to its own Timeout, and its late answer is dropped.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "functions.h"
+#include "integration.h"
+#include "log.h"
+
+typedef struct function_call {
+    wg_integration_done_cb done;
+    void *data;
+    h2o_timeout_entry_t timeout_entry;
+    int is_answered; /* the integration timeout fired: the function's answer is dropped */
+} function_call_t;
+
+/* h2o timeouts have one duration each: one per distinct integration timeout (routes have few). */
+#define MAX_TIMEOUT_KINDS 16
+static struct {
+    h2o_evloop_t *loop;
+    uint32_t ms;
+    h2o_timeout_t timeout;
+} timeout_kinds[MAX_TIMEOUT_KINDS];
+
+static h2o_timeout_t *timeout_for(h2o_evloop_t *loop, uint32_t ms)
+{
+    for (size_t i = 0; i < MAX_TIMEOUT_KINDS; i++) {
+        if (timeout_kinds[i].loop == loop && timeout_kinds[i].ms == ms)
+            return &timeout_kinds[i].timeout;
+        if (timeout_kinds[i].loop == NULL) {
+            timeout_kinds[i].loop = loop;
+            timeout_kinds[i].ms = ms;
+            h2o_timeout_init(loop, &timeout_kinds[i].timeout, ms);
+            return &timeout_kinds[i].timeout;
+        }
+    }
+    return NULL; /* more distinct timeouts than that: the function's own Timeout still bounds it */
+}
+
+static void on_integration_timeout(h2o_timeout_entry_t *entry)
+{
+    function_call_t *call = H2O_STRUCT_FROM_MEMBER(function_call_t, timeout_entry, entry);
+    wg_integration_result_t result;
+    memset(&result, 0, sizeof(result));
+    result.outcome = WG_OUTCOME_TIMEOUT;
+    result.error = "function still running at the integration timeout";
+    call->is_answered = 1;
+    call->done(call->data, &result);
+}
+
+static void on_function_done(void *data, const wg_function_result_t *res)
+{
+    function_call_t *call = data;
+    if (h2o_timeout_is_linked(&call->timeout_entry))
+        h2o_timeout_unlink(&call->timeout_entry);
+    if (call->is_answered) {
+        free(call);
+        return;
+    }
+    wg_integration_result_t result;
+    json_t *doc = NULL;
+    memset(&result, 0, sizeof(result));
+    if (res->is_error) {
+        result.outcome = WG_OUTCOME_ERROR;
+        result.error = res->is_throttled ? "Lambda throttled (TooManyRequestsException)" : "Lambda function error";
+        result.http_status = res->is_throttled ? 429 : 200;
+        result.raw_body = res->body;
+        result.raw_body_len = res->body_len;
+    } else if (res->body_len == 0 || (res->body_len == 4 && memcmp(res->body, "null", 4) == 0)) {
+        /* The handler returned nothing: no proxy result, nothing to send back [I]. */
+        result.outcome = WG_OUTCOME_OK;
+        result.status = result.http_status = 200;
+        result.raw_body = res->body;
+        result.raw_body_len = res->body_len;
+    } else {
+        wg_integration_interpret(200, res->body, res->body_len, &result, &doc);
+    }
+    call->done(call->data, &result);
+    json_decref(doc);
+    free(call);
+}
+
+void wg_integration_function_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
+                                    void *data)
+{
+    char *payload = call->event_json;
+    call->event_json = NULL;
+    if (server->functions == NULL) {
+        free(payload);
+        wg_integration_result_t result;
+        memset(&result, 0, sizeof(result));
+        result.outcome = WG_OUTCOME_ERROR;
+        result.error = "function not running";
+        wg_integration_complete_later(server, &result, done, data);
+        return;
+    }
+    function_call_t *fc = calloc(1, sizeof(*fc));
+    if (fc == NULL)
+        abort();
+    fc->done = done;
+    fc->data = data;
+    h2o_timeout_t *timeout = call->timeout_ms ? timeout_for(server->loop, call->timeout_ms) : NULL;
+    if (timeout != NULL) {
+        fc->timeout_entry.cb = on_integration_timeout;
+        h2o_timeout_link(server->loop, timeout, &fc->timeout_entry);
+    }
+    wg_functions_invoke(server->functions, call->route->function, payload, call->event_len, on_function_done, fc);
+}
