@@ -103,6 +103,10 @@ function describe(e) {
     case 'mgmt': return { label: '@connections', bad: e.status >= 400,
       text: e.method + ' ' + (e.conn || '') + ' → ' + e.status + (e.errorType ? ' ' + e.errorType : '') +
         (e.latencyMs !== undefined ? ' (' + e.latencyMs.toFixed(1) + ' ms)' : '') };
+    case 'function':
+      if (e.what === 'start') return { label: 'λ start', text: e.function + ' invoked  [' + e.requestId + ']' };
+      if (e.what === 'end') return { label: 'λ end', bad: !!e.text, text: e.function + ' finished in ' + e.durationMs.toFixed(2) + ' ms' + (e.text ? ' (' + e.text + ')' : '') };
+      return { label: 'λ log', text: e.function + ': ' + e.text };
     case 'gap': return { label: 'gap', bad: true, text: 'entries ' + e.from + '–' + (e.to - 1) + ' were dropped before this page read them' };
     default: return { label: e.kind, text: '' };
   }

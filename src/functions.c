@@ -43,6 +43,7 @@
 
 #include "function_process.h"
 #include "ids.h"
+#include "inspector.h"
 #include "integration.h"
 #include "limits.h"
 #include "log.h"
@@ -273,6 +274,7 @@ static void on_proc_line(void *data, const char *line, size_t len)
         return;
     }
     wg_log_info("[%s] %.*s", p->pool->name, (int)len, line);
+    wg_inspector_note_function(p->pool->name, p->current ? p->current->request_id : NULL, "log", line, len, 0);
 }
 
 static long max_memory_mb(pid_t pid)
@@ -301,6 +303,7 @@ static void log_end(invocation_t *inv, const char *status)
         snprintf(init, sizeof(init), "\tInit Duration: %.2f ms", p->init_ms);
     }
     wg_log_info("[%s] END RequestId: %s", inv->pool->name, inv->request_id);
+    wg_inspector_note_function(inv->pool->name, inv->request_id, "end", status, status ? strlen(status) : 0, duration);
     wg_log_info("[%s] REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\tMemory Size: %u MB\t"
                 "Max Memory Used: %ld MB%s%s%s",
                 inv->pool->name, inv->request_id, duration, ceil(duration < 1 ? 1 : duration), inv->pool->code->memory_mb,
@@ -552,6 +555,7 @@ static void assign(proc_t *p, invocation_t *inv)
         inv->payload, inv->payload_len,
     };
     wg_log_info("[%s] START RequestId: %s Version: $LATEST", pool->name, inv->request_id);
+    wg_inspector_note_function(pool->name, inv->request_id, "start", NULL, 0, 0);
     h2o_req_t *req = p->next_req;
     release_next(p);
     wg_runtime_api_send_event(req, &ev);

@@ -651,3 +651,18 @@ void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_
     g.sig_req = NULL;
     wg_inspector_add(e);
 }
+
+void wg_inspector_record_function(const char *function, const char *request_id, const char *what, const char *text,
+                                  size_t len, double duration_ms)
+{
+    json_t *e = new_entry("function", NULL);
+    json_object_set_new(e, "function", json_string(function));
+    if (request_id != NULL)
+        json_object_set_new(e, "requestId", json_string(request_id));
+    json_object_set_new(e, "what", json_string(what));
+    if (text != NULL)
+        set_text(e, "text", text, len);
+    if (strcmp(what, "end") == 0)
+        json_object_set_new(e, "durationMs", json_real((double)(long long)(duration_ms * 100.0) / 100.0));
+    wg_inspector_add(e);
+}

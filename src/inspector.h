@@ -91,6 +91,8 @@ void wg_inspector_record_answer(const char *conn_id, const char *request_id, con
                                 const struct wg_integration_result *result);
 void wg_inspector_record_signature(struct st_h2o_req_t *req, const struct wg_sigv4_result *result);
 void wg_inspector_record_mgmt(struct st_h2o_req_t *req, const char *raw_id, size_t raw_id_len);
+void wg_inspector_record_function(const char *function, const char *request_id, const char *what, const char *text,
+                                  size_t len, double duration_ms);
 
 /* ---- hooks: one line at each place where something happens ----------------------------------- */
 
@@ -160,6 +162,15 @@ static inline void wg_inspector_note_mgmt(struct st_h2o_req_t *req, const char *
 {
     if (wg_inspector_watchers)
         wg_inspector_record_mgmt(req, raw_id, raw_id_len);
+}
+
+/** A function wsgate runs (functions.c): `what` "start" (an invocation begins), "log" (one line
+ * of its output, `text`), "end" (`duration_ms`; `text` a status such as "timeout", or NULL). */
+static inline void wg_inspector_note_function(const char *function, const char *request_id, const char *what,
+                                              const char *text, size_t len, double duration_ms)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_function(function, request_id, what, text, len, duration_ms);
 }
 
 #endif

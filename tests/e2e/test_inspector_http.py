@@ -235,3 +235,26 @@ def test_loopback_inspector_refuses_other_host_names(gate):
         resp.read()
         conn.close()
         assert resp.status == want, (host, resp.status)
+
+
+def test_function_invocations_and_logs(wsgate, streams):
+    """Functions wsgate runs itself: each invocation's start, its log lines and its end."""
+    import sys
+    from helpers.server import REPO_ROOT
+    python_dir = REPO_ROOT / "tests" / "data" / "functions" / "python"
+    server = wsgate("--runtime", f"python3.12={sys.executable}", config={
+        "routes": {"$default": {"function": "Py", "twoWay": True}},
+        "functions": {"Py": {"runtime": "python3.12", "handler": "app.handler", "codeUri": str(python_dir)}}})
+    stream = streams(server.port)
+    ws = wsclient.connect(server.ws_url(), timeout=15)
+    ws.send(json.dumps({"action": "hello"}))
+    assert json.loads(wsclient.recv_text(ws, timeout=20))["unknown"] == "hello"
+    start = stream.wait_for(lambda e: e["kind"] == "function" and e["what"] == "start", timeout=10)
+    assert start["function"] == "Py"
+    log = stream.wait_for(lambda e: e["kind"] == "function" and e["what"] == "log" and "route $default" in e["text"])
+    end = stream.wait_for(lambda e: e["kind"] == "function" and e["what"] == "end")
+    assert log["requestId"] == start["requestId"] == end["requestId"]
+    assert start["seq"] < log["seq"] < end["seq"] and end["durationMs"] > 0
+    call = stream.wait_for(lambda e: e["kind"] == "call" and e["routeKey"] == "$default")
+    assert call["integration"] == "function" and call["target"] == "Py"
+    ws.close()
