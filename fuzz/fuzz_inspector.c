@@ -40,7 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wg_inspector_watchers = 1;
 
     wg_inspector_note_frame("CONN=", "in", NULL, in, msg_len);
-    wg_inspector_note_frame(in, "out", "postToConnection", in, msg_len > 200 ? 200 : msg_len);
+    char *conn = malloc(msg_len + 1); /* the message as a (hostile) connection id too */
+    if (conn == NULL)
+        abort();
+    memcpy(conn, in, msg_len);
+    conn[msg_len] = '\0';
+    wg_inspector_note_frame(conn, "out", "postToConnection", in, msg_len > 200 ? 200 : msg_len);
     h2o_req_t req;
     memset(&req, 0, sizeof(req));
     char *path = malloc(query_len + 8);
@@ -51,13 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.path = h2o_iovec_init(path, query_len + 7);
     req.query_at = 6;
     req.method = h2o_iovec_init("POST", 4);
-    wg_inspector_note_open("CONN=", &req, "127.0.0.1", msg_len ? in : NULL);
+    wg_inspector_note_open("CONN=", &req, "127.0.0.1", msg_len ? conn : NULL);
     wg_inspector_note_mgmt(&req, query, query_len);
     wg_route_config_t route;
     memset(&route, 0, sizeof(route));
     route.key = "$default";
     wg_inspector_note_call("CONN=", "REQ", &route, event, event_len);
-    wg_inspector_note_rejected("CONN=", 403, msg_len ? in : "");
+    wg_inspector_note_rejected("CONN=", 403, conn);
 
     wg_inspector_ring_t *ring = wg_inspector_ring();
     if (wg_inspector_ring_count(ring) > 8)
@@ -71,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(doc);
     }
     free(path);
+    free(conn);
     wg_inspector_watchers = 0;
     wg_inspector_dispose();
     return 0;

@@ -132,6 +132,7 @@ static struct {
     wg_inspector_ring_t *ring;
     /* the last refused signature, until the management call it belongs to is noted */
     h2o_req_t *sig_req;
+    struct timeval sig_req_began; /* with the pointer: a later request may reuse the address */
     json_t *sig;
     struct {
         char request_id[WG_ID_LEN + 1];
@@ -265,7 +266,9 @@ static int text_member(text_t *t, const char *key, const void *data, size_t len)
 
 static text_t text_entry(const char *kind, const char *conn_id)
 {
-    text_t t = {0};
+    text_t t = {malloc(256), 0, 256};
+    if (t.data == NULL)
+        abort();
     text_printf(&t, "{\"seq\":%llu,\"t\":%llu,\"kind\":\"%s\"", (unsigned long long)wg_inspector_ring_next_seq(g.ring),
                 (unsigned long long)now_ms(), kind);
     if (conn_id != NULL)
@@ -593,6 +596,7 @@ void wg_inspector_record_signature(h2o_req_t *req, const wg_sigv4_result_t *resu
     json_decref(g.sig);
     g.sig = sig;
     g.sig_req = req;
+    g.sig_req_began = req->timestamps.request_begin_at;
 }
 
 void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_len)
@@ -602,7 +606,8 @@ void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_
     int has_id = raw_id_len < sizeof(id) && wg_url_decode(raw_id, raw_id_len, id, &id_len, 0) == 0;
     if (g.ring == NULL)
         return;
-    if (g.sig == NULL || g.sig_req != req) {
+    if (g.sig == NULL || g.sig_req != req || g.sig_req_began.tv_sec != req->timestamps.request_begin_at.tv_sec ||
+        g.sig_req_began.tv_usec != req->timestamps.request_begin_at.tv_usec) {
         /* the common case, written directly */
         text_t t = text_entry("mgmt", NULL);
         if (has_id)
