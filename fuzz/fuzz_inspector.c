@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +71,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint64_t s = wg_inspector_ring_oldest_seq(ring); s < wg_inspector_ring_next_seq(ring); s++) {
         const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, s);
         json_error_t err;
-        json_t *doc = json_loadb(e->text, e->len, 0, &err);
-        if (!json_is_object(doc) || json_integer_value(json_object_get(doc, "seq")) != (json_int_t)s)
+        json_t *doc = json_loadb(e->text, e->len, JSON_ALLOW_NUL, &err); /* a page reads \u0000 fine */
+        if (!json_is_object(doc) || json_integer_value(json_object_get(doc, "seq")) != (json_int_t)s) {
+            fprintf(stderr, "entry %llu is not valid (%s): %.*s\n", (unsigned long long)s, err.text, (int)e->len, e->text);
             abort();
+        }
         json_decref(doc);
     }
     free(path);
