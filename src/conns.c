@@ -28,6 +28,7 @@
 #endif
 
 #include "authorizer.h"
+#include "budget.h"
 #include "events.h"
 #include "headers.h"
 #include "integration.h"
@@ -70,6 +71,10 @@ struct wg_conn {
     /* --test-control: what was sent to the client, oldest first, capped */
     wg_conn_sent_t *sent_head, *sent_tail;
     size_t sent_count, sent_bytes;
+    /* message calls not answered yet (waiting for a slot or in flight), and their event bytes:
+     * capped by WG_LIMIT_CONN_CALLS / WG_LIMIT_CONN_CALL_BYTES */
+    size_t num_calls, call_bytes;
+    size_t num_throttled; /* messages answered "Too Many Requests" */
     /* set when we close: what $disconnect reports */
     int has_close_override;
     int close_code;
@@ -87,6 +92,10 @@ struct wg_conns {
     int needs_final_trim;  /* a mass-close trim happened; trim again once none is left */ /* most alive since the heap was last trimmed */
     h2o_timeout_t idle_timeout;
     h2o_timeout_t hard_timeout;
+    /* throttled messages are logged at most once a second, with a count (a flood must not flood
+     * the log) */
+    uint64_t throttle_logged_at;
+    size_t throttled_unlogged;
 };
 
 /* ---- registry ------------------------------------------------------------------------------- */
@@ -236,6 +245,7 @@ static void fill_context(wg_conn_t *conn, wg_event_context_t *ctx, const char *r
 typedef struct conn_call {
     wg_conn_t *conn;
     const wg_route_config_t *route;
+    size_t message_bytes; /* a message call: what it counts against the connection's cap */
     char request_id[WG_ID_LEN + 1];
     char *recorded_event; /* a copy of the event, only with --record */
     size_t recorded_event_len;
@@ -253,6 +263,7 @@ static conn_call_t *new_call(wg_conn_t *conn, const wg_route_config_t *route, co
     memcpy(call->request_id, request_id, sizeof(call->request_id));
     call->recorded_event = NULL;
     call->recorded_event_len = 0;
+    call->message_bytes = 0;
     return call;
 }
 
@@ -443,13 +454,35 @@ static void on_ws_closed(void *data, const wg_ws_close_info_t *info)
 
 /* ---- messages ------------------------------------------------------------------------------- */
 
+/* One line for a throttled message: the first, then at most one a second with how many were not
+ * logged. */
+static void log_throttled(wg_conn_t *conn, const char *why)
+{
+    wg_conns_t *conns = conn->conns;
+    uint64_t now = h2o_now(conns->server->loop);
+    if (conns->throttle_logged_at != 0 && now - conns->throttle_logged_at < 1000) {
+        conns->throttled_unlogged++;
+        return;
+    }
+    wg_log_warn("message %s: %s: answered \"%s\" (%zu more throttled since the last such line)", conn->id, why,
+                WG_FRAME_THROTTLED, conns->throttled_unlogged);
+    conns->throttle_logged_at = now;
+    conns->throttled_unlogged = 0;
+}
+
 static void on_message_done(void *data, const wg_integration_result_t *result)
 {
     conn_call_t *call = data;
     wg_conn_t *conn = call->conn;
+    conn->num_calls--;
+    conn->call_bytes -= call->message_bytes;
     record_call(call, result);
     if (conn->state == CONN_OPEN && conn->ws != NULL) {
-        if (result->outcome == WG_OUTCOME_ERROR) {
+        if (result->outcome == WG_OUTCOME_THROTTLED) {
+            conn->num_throttled++;
+            log_throttled(conn, "too many calls waiting for backends");
+            send_error_frame(conn, WG_FRAME_THROTTLED, call->request_id);
+        } else if (result->outcome == WG_OUTCOME_ERROR) {
             wg_log_warn("route %s %s: integration failed (%s)", call->route->key, conn->id, result->error ? result->error : "");
             send_error_frame(conn, WG_FRAME_INTERNAL_ERROR, call->request_id);
         } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
@@ -491,6 +524,14 @@ static void on_ws_text(void *data, const uint8_t *msg, size_t len)
         return;
     }
     free(key);
+    /* The connection's share: a client that sends faster than its backend answers gets the
+     * throttled answer for the excess, without an event being built or kept. */
+    if (conn->num_calls >= WG_LIMIT_CONN_CALLS || conn->call_bytes + len > WG_LIMIT_CONN_CALL_BYTES) {
+        conn->num_throttled++;
+        log_throttled(conn, "too many of its messages waiting for an answer");
+        send_error_frame(conn, WG_FRAME_THROTTLED, request_id);
+        return;
+    }
     char message_id[WG_ID_LEN + 1];
     wg_ids_message(s->ids, now, conn->id, message_id);
     wg_event_context_t ctx;
@@ -499,7 +540,11 @@ static void on_ws_text(void *data, const uint8_t *msg, size_t len)
     size_t event_len;
     char *event = wg_event_message(&ctx, (const char *)msg, len, &event_len);
     wg_integration_call_t ic = {.context = &ctx, .message = (const char *)msg, .message_len = len};
-    invoke(conn, route, event, event_len, new_call(conn, route, request_id), on_message_done, &ic);
+    conn_call_t *call = new_call(conn, route, request_id);
+    call->message_bytes = len;
+    conn->num_calls++;
+    conn->call_bytes += len;
+    invoke(conn, route, event, event_len, call, on_message_done, &ic);
 }
 
 /* ---- timers and server-side closes ---------------------------------------------------------- */
@@ -623,6 +668,10 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
         reject_connection(conn, 502, result->error ? result->error : "integration failed");
     } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
         reject_connection(conn, 504, "integration timed out");
+    } else if (result->outcome == WG_OUTCOME_THROTTLED) {
+        /* [I] inferred: as for --connect-rate-limit, 429 (AWS's status for a throttled $connect is
+         * not documented) */
+        reject_connection(conn, 429, "too many calls waiting for backends");
     } else if (result->status >= 200 && result->status < 300) {
         accept_connection(conn, result->subprotocol, result->subprotocol_len, result->response_headers);
     } else {
@@ -794,6 +843,10 @@ void wg_conns_foreach_open(wg_conns_t *conns, void (*fn)(wg_conn_t *conn, void *
 
 void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason)
 {
+    /* Shutdown: messages still waiting for a backend are dropped first (they would only delay the
+     * $disconnect calls, which are served first anyway and never dropped). */
+    if (conns->server->budget != NULL)
+        wg_budget_drop_waiting(conns->server->budget);
     for (size_t i = 0; i < conns->num_buckets; i++) {
         wg_conn_t *c = conns->buckets[i];
         while (c != NULL) {

@@ -3,8 +3,10 @@
  *
  * The worker touches only curl and its own jobs; all h2o and connection state stays on the loop
  * thread. CURLMOPT_MAXCONNECTS keeps finished connections for reuse (without it curl churns TCP
- * connections, toolchain notes 3) and CURLMOPT_MAX_HOST_CONNECTIONS bounds the pool per backend so
- * a burst (19,000 clients leaving at once) queues inside curl instead of opening 19,000 sockets.
+ * connections, toolchain notes 3). How many calls run at once is not decided here: every caller
+ * goes through its target's budget first (budget.h), which bounds the calls in flight per backend
+ * and makes the rest wait with their deadline running. A job handed to the worker starts at once,
+ * so a stuck backend can never hold a healthy one's calls back in a shared queue (issue 15).
  */
 #include "httpc.h"
 
@@ -33,12 +35,9 @@ typedef struct httpc_job {
     char error[CURL_ERROR_SIZE];
 } httpc_job_t;
 
-/* Easy handles kept for reuse (curl_easy_reset keeps their buffers), and the most transfers the
- * worker runs at once: jobs beyond it wait in `pending` as small structs instead of as idle easy
- * handles (each holds a 16 KB buffer), so a burst of 19,000 $disconnect calls stays bounded. */
-#define HTTPC_MAX_ACTIVE (4 * WG_LIMIT_BACKEND_POOL_CONNECTIONS)
-/* Spare easy handles kept for reuse: as many as the pool keeps connections. Each holds curl's 16 KB
- * receive buffer, so keeping one per active slot would hold 4 MB after a burst. */
+/* Spare easy handles kept for reuse (curl_easy_reset keeps their buffers): as many as the pool
+ * keeps connections. Each holds curl's 16 KB receive buffer, so keeping one per call in flight
+ * would hold megabytes after a burst. */
 #define HTTPC_MAX_SPARE WG_LIMIT_BACKEND_POOL_CONNECTIONS
 
 struct wg_httpc {
@@ -47,7 +46,6 @@ struct wg_httpc {
     CURL *spare[HTTPC_MAX_SPARE];
     size_t num_spare;
     size_t num_active;
-    httpc_job_t *pending_head, *pending_tail;
     pthread_t thread;
     pthread_mutex_t lock;
     httpc_job_t *incoming_head, *incoming_tail; /* guarded by lock */
@@ -169,41 +167,24 @@ static void *worker_main(void *arg)
         client->incoming_head = client->incoming_tail = NULL;
         int is_stopping = client->is_stopping;
         pthread_mutex_unlock(&client->lock);
-        if (jobs != NULL) {
-            if (client->pending_tail != NULL)
-                client->pending_tail->next = jobs;
-            else
-                client->pending_head = jobs;
-            while (jobs->next != NULL)
-                jobs = jobs->next;
-            client->pending_tail = jobs;
+        while (jobs != NULL) {
+            httpc_job_t *next = jobs->next;
+            jobs->next = NULL;
+            start_job(client, jobs);
+            jobs = next;
         }
         int running = 0;
-        for (;;) {
-            while (client->pending_head != NULL && client->num_active < HTTPC_MAX_ACTIVE) {
-                httpc_job_t *job = client->pending_head;
-                client->pending_head = job->next;
-                if (client->pending_head == NULL)
-                    client->pending_tail = NULL;
-                job->next = NULL;
-                start_job(client, job);
-            }
-            curl_multi_perform(client->multi, &running);
-            CURLMsg *msg;
-            int left, finished = 0;
-            while ((msg = curl_multi_info_read(client->multi, &left)) != NULL) {
-                if (msg->msg != CURLMSG_DONE)
-                    continue;
-                httpc_job_t *job;
-                curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
-                finish_job(client, job, msg->data.result);
-                finished++;
-            }
-            /* slots freed while jobs wait: start them now rather than after the next poll */
-            if (finished == 0 || client->pending_head == NULL)
-                break;
+        curl_multi_perform(client->multi, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(client->multi, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            httpc_job_t *job;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+            finish_job(client, job, msg->data.result);
         }
-        if (is_stopping && running == 0 && client->pending_head == NULL)
+        if (is_stopping && running == 0 && client->num_active == 0)
             break;
         int numfds;
         curl_multi_poll(client->multi, NULL, 0, 1000, &numfds);
@@ -263,7 +244,6 @@ wg_httpc_t *wg_httpc_new(h2o_multithread_queue_t *queue)
         abort();
     client->multi = curl_multi_init();
     curl_multi_setopt(client->multi, CURLMOPT_MAXCONNECTS, (long)WG_LIMIT_BACKEND_POOL_CONNECTIONS);
-    curl_multi_setopt(client->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)WG_LIMIT_BACKEND_POOL_CONNECTIONS);
     pthread_mutex_init(&client->lock, NULL);
     client->queue = queue;
     h2o_multithread_register_receiver(queue, &client->receiver, on_completions);

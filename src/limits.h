@@ -39,10 +39,35 @@
 #define WG_LIMIT_BACKEND_HEADER_BYTES (16 * 1024)
 /* Internal: how long a server-initiated close waits for the client's close frame. */
 #define WG_LIMIT_CLOSE_HANDSHAKE_MS 5000
-/* Internal: the largest request body h2o buffers (management API, test control). */
-#define WG_LIMIT_REQUEST_BODY_BYTES (256 * 1024)
+/* Internal: the largest request body h2o buffers (management API, test control): AWS's
+ * PostToConnection limit itself, so a bigger body of any size or transfer encoding is refused
+ * with the typed 413 before more than this is held (server.c). */
+#define WG_LIMIT_REQUEST_BODY_BYTES WG_LIMIT_MESSAGE_BYTES
 /* Internal: idle keep-alive backend connections kept by the HTTP client (toolchain notes 3). */
 #define WG_LIMIT_BACKEND_POOL_CONNECTIONS 64
+/* Internal (budget.c): backend calls one integration target (an HTTP origin, a Lambda function,
+ * the authorizer, a function run by wsgate) may have in flight. A stuck backend holds at most this
+ * many; every other target keeps its own. One more than the backend pool keeps a healthy target's
+ * calls on reused connections. */
+#define WG_LIMIT_TARGET_CONCURRENCY (WG_LIMIT_BACKEND_POOL_CONNECTIONS + WG_LIMIT_TARGET_PRIORITY_SLOTS)
+/* Internal (budget.c): of those, the slots only $disconnect calls may use, so that a $disconnect
+ * never waits for a slot behind message traffic stuck on the same target. */
+#define WG_LIMIT_TARGET_PRIORITY_SLOTS 8
+/* Internal (budget.c): calls waiting for a slot, over all targets, and the event bytes they hold.
+ * Over either, a message is answered as a throttled integration (conns.c) and a $connect gets
+ * 429. 32768 lets 2,000 clients x 10 messages wait for one stuck backend; each waits at most the
+ * integration timeout. $disconnect calls are never refused (one per connection). */
+#define WG_LIMIT_WAITING_CALLS 32768
+#define WG_LIMIT_WAITING_BYTES (64 * 1024 * 1024)
+/* Internal (conns.c): a connection's message calls not yet answered (waiting or in flight), and
+ * the event bytes they hold. A client that sends faster than its backend answers gets the
+ * throttled answer for the excess instead of growing memory. */
+#define WG_LIMIT_CONN_CALLS 256
+#define WG_LIMIT_CONN_CALL_BYTES (4 * 1024 * 1024)
+/* Internal (budget.c): distinct integration targets with their own budget (they come from the
+ * configuration; beyond this many they share one) and distinct timeout values (likewise). */
+#define WG_LIMIT_BUDGET_TARGETS 1024
+#define WG_LIMIT_BUDGET_TIMEOUT_LISTS 64
 /* Internal: how long graceful shutdown waits for in-flight backend calls. */
 #define WG_LIMIT_SHUTDOWN_WAIT_MS 5000
 /* Internal (test control): how many sent messages, and bytes, are kept per connection. */

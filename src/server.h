@@ -38,6 +38,7 @@ typedef struct wg_server {
     wg_route_selector_t *selector;
     wg_conns_t *conns;
     wg_recorder_t *recorder; /* NULL unless --record */
+    struct wg_budget *budget; /* per-target call budgets (budget.h); made on first use */
     uint64_t started_at_ms;
     h2o_timeout_t close_timeout;
     int is_shutting_down;
