@@ -279,8 +279,10 @@ def _raw_http(port, head, body_chunks, read_timeout=10.0):
     return status, {"x-amzn-ErrorType": headers_ci.get("x-amzn-errortype")}, rest, sent
 
 
-@pytest.mark.parametrize("size", [131073, 200 * 1024, 300 * 1024, 5 * 1024 * 1024])
+@pytest.mark.parametrize("size", [131073, 200 * 1024, 256 * 1024, 300 * 1024])
 def test_oversized_post_to_connection_gets_the_typed_413_with_content_length(wsgate, size):
+    """Below 256 KB the management API answered; above, h2o did (untyped): now one answer. (Bigger
+    bodies: the next test; a client that keeps sending after the answer gets a reset.)"""
     server = wsgate("--auth", "none")
     path = mgmt.connection_path("AAAAAAAAAAAAAAAA")
     resp = mgmt.raw_request(server.port, "POST", path, b"x" * size, sign=False)
