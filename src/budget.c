@@ -9,6 +9,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "limits.h"
 
@@ -52,7 +55,27 @@ struct wg_budget {
     deadline_list_t *deadlines;
     size_t num_deadlines;
     size_t waiting, waiting_bytes, running;
+    size_t waiting_high_water; /* most calls waiting since the heap was last trimmed */
+    h2o_timeout_t trim_timeout;
+    h2o_timeout_entry_t trim_entry;
 };
+
+/* After a burst of waiting calls (thousands of events held for a stuck backend) glibc keeps the
+ * freed heap: once the queues are empty and the calls and their connections' buffers (ws.c frees
+ * a quiet connection's after a second) had time to go, give it back. */
+#define TRIM_AFTER_WAITING 1024
+#define TRIM_DELAY_MS 2000
+
+static void on_trim(h2o_timeout_entry_t *entry)
+{
+    wg_budget_t *budget = H2O_STRUCT_FROM_MEMBER(wg_budget_t, trim_entry, entry);
+    if (budget->waiting > 0)
+        return; /* a new burst: trimmed when it drains */
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    budget->waiting_high_water = 0;
+}
 
 static wg_budget_target_t *new_target(wg_budget_t *budget, const char *key)
 {
@@ -72,6 +95,8 @@ wg_budget_t *wg_budget_new(h2o_loop_t *loop)
         abort();
     budget->loop = loop;
     budget->overflow = new_target(budget, "(overflow)");
+    h2o_timeout_init(loop, &budget->trim_timeout, TRIM_DELAY_MS);
+    budget->trim_entry.cb = on_trim;
     return budget;
 }
 
@@ -138,6 +163,8 @@ static void unqueue(waiting_t *w)
         h2o_timeout_unlink(&w->timer);
     budget->waiting--;
     budget->waiting_bytes -= w->bytes;
+    if (budget->waiting == 0 && budget->waiting_high_water >= TRIM_AFTER_WAITING && !h2o_timeout_is_linked(&budget->trim_entry))
+        h2o_timeout_link(budget->loop, &budget->trim_timeout, &budget->trim_entry);
 }
 
 /* Starts waiting calls while `target` has room for them. */
@@ -228,6 +255,8 @@ int wg_budget_wait(wg_budget_target_t *target, int is_priority, uint32_t timeout
     h2o_timeout_link(budget->loop, deadline_list(budget, timeout_ms), &w->timer);
     budget->waiting++;
     budget->waiting_bytes += bytes;
+    if (budget->waiting > budget->waiting_high_water)
+        budget->waiting_high_water = budget->waiting;
     pump(target); /* a slot may be free (only the class order held it back) */
     return 0;
 }
@@ -286,6 +315,9 @@ void wg_budget_free(wg_budget_t *budget)
     }
     free_target(budget->overflow);
     free(budget->owners);
+    if (h2o_timeout_is_linked(&budget->trim_entry))
+        h2o_timeout_unlink(&budget->trim_entry);
+    h2o_timeout_dispose(budget->loop, &budget->trim_timeout);
     while (budget->deadlines != NULL) {
         deadline_list_t *next = budget->deadlines->next;
         h2o_timeout_dispose(budget->loop, &budget->deadlines->timeout);

@@ -95,6 +95,7 @@ struct wg_conns {
     /* throttled messages are logged at most once a second, with a count (a flood must not flood
      * the log) */
     uint64_t throttle_logged_at;
+    size_t num_recorded; /* --record: events recorded so far (WG_LIMIT_RECORD_FILES at most) */
     size_t throttled_unlogged;
 };
 
@@ -333,10 +334,13 @@ static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event,
                    wg_integration_done_cb done, wg_integration_call_t *ic_in)
 {
     wg_integration_call_t ic = *ic_in;
-    if (conn->conns->server->recorder != NULL) {
+    if (conn->conns->server->recorder != NULL && conn->conns->num_recorded < WG_LIMIT_RECORD_FILES) {
         call->recorded_event = h2o_strdup(NULL, event, event_len).base;
         call->recorded_event_len = event_len;
         call->recorded_seq = wg_recorder_reserve(conn->conns->server->recorder);
+        if (++conn->conns->num_recorded == WG_LIMIT_RECORD_FILES)
+            wg_log_warn("--record: %d events recorded, the most one run records; recording stops here",
+                        WG_LIMIT_RECORD_FILES);
     }
     ic.route = route;
     ic.event_json = event;

@@ -4,6 +4,20 @@
  * The AWS values come from ../shared/spec/aws-websocket-spec.md section 6 (the API Gateway
  * WebSocket quotas table) and section 7 (the management API's service model). Internal caps
  * (queues, buffers) exist so that no input can grow memory without bound; each says why.
+ *
+ * Sizes bounded elsewhere, by what they hold (docs/reliability.md has the full list):
+ * - connections and handshakes in progress: one socket each, so the process's file-descriptor
+ *   limit (RLIMIT_NOFILE); AWS documents no per-API connection quota.
+ * - the connection registry (conns.c): one entry per connection; buckets double with them.
+ * - backend calls in flight (httpc.c): at most WG_LIMIT_TARGET_CONCURRENCY per target, targets
+ *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles HTTPC_MAX_SPARE.
+ * - an HTTP request head: h2o's H2O_MAX_REQLEN (about 400 KB) and 100 header lines.
+ * - a message being reassembled: WG_LIMIT_MESSAGE_BYTES; a frame: WG_LIMIT_FRAME_BYTES (ws.c).
+ * - a log line: 2 KB (log.c), events logged with --verbose cut at 2,000 characters; throttled
+ *   messages are logged at most once a second (conns.c).
+ * - the SigV4 signing-key cache: SIGNING_KEY_CACHE entries (sigv4.c). wsgate keeps no authorizer
+ *   result cache: every $connect calls the authorizer.
+ * - waiting completions (integration.c): one per call, so the call caps above.
  */
 #ifndef WG_LIMITS_H
 #define WG_LIMITS_H
@@ -73,6 +87,9 @@
 /* Internal (test control): how many sent messages, and bytes, are kept per connection. */
 #define WG_LIMIT_TEST_HISTORY_MESSAGES 1000
 #define WG_LIMIT_TEST_HISTORY_BYTES (4 * 1024 * 1024)
+/* Internal (--record): the most fixture files one run writes (disk, not memory: a load test with
+ * --record must not fill the disk); one warning when reached. */
+#define WG_LIMIT_RECORD_FILES 100000
 /* Internal: the longest config file we read. */
 #define WG_LIMIT_CONFIG_BYTES (4 * 1024 * 1024)
 
