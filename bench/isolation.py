@@ -108,7 +108,7 @@ def scenario_a(binary, tmp, clients_n, per_client, timeout_ms):
             c.sock.setblocking(False)
             sel.register(c.sock, selectors.EVENT_READ, n)
         t0 = time.monotonic()
-        late = RawWs.open(port)
+        late = RawWs.open(port, timeout=60)
         connect_s = time.monotonic() - t0
         late.close()
         remaining = clients_n * per_client
