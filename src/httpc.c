@@ -292,13 +292,17 @@ void wg_httpc_submit(wg_httpc_t *client, wg_httpc_request_t *req)
     memset(req, 0, sizeof(*req));
     client->in_flight++;
     pthread_mutex_lock(&client->lock);
+    /* The worker takes the whole list at once: only the call that makes it non-empty needs to
+     * wake it (one write instead of one per call under load). */
+    int is_first = client->incoming_head == NULL;
     if (client->incoming_tail)
         client->incoming_tail->next = job;
     else
         client->incoming_head = job;
     client->incoming_tail = job;
     pthread_mutex_unlock(&client->lock);
-    curl_multi_wakeup(client->multi);
+    if (is_first)
+        curl_multi_wakeup(client->multi);
 }
 
 size_t wg_httpc_in_flight(const wg_httpc_t *client)
