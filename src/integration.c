@@ -302,6 +302,16 @@ void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_
         dispatch(server, call, on_gated_done, g);
         return;
     }
+    wg_integration_result_t result;
+    memset(&result, 0, sizeof(result));
+    if (server->is_shutting_down && !is_priority) {
+        /* shutting down: what would wait now would only hold the $disconnect calls up */
+        free(g);
+        result.outcome = WG_OUTCOME_ERROR;
+        result.error = "shutting down";
+        wg_integration_complete_later(server, &result, done, data);
+        return;
+    }
     size_t bytes = call->event_len + call->message_len;
     g->waiting = copy_call(call);
     if (wg_budget_wait(target, is_priority, call->timeout_ms, bytes, on_waiting_start, on_waiting_drop, g) == 0)
@@ -310,8 +320,6 @@ void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_
     free(g->waiting->event_json);
     free(g->waiting);
     free(g);
-    wg_integration_result_t result;
-    memset(&result, 0, sizeof(result));
     result.outcome = WG_OUTCOME_THROTTLED;
     result.error = "too many calls waiting for backends";
     wg_integration_complete_later(server, &result, done, data);
