@@ -225,7 +225,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
  * Content-Length over it from the header, a chunked body as soon as it passes it), with a
  * text/plain 413. This filter, on every path h2o may answer from, turns that answer into the
  * management API's typed one (PayloadTooLargeException, spec 7.1), so SDKs raise their exception;
- * a 413 that already carries x-amzn-ErrorType (mgmt_api.c's) goes through unchanged. */
+ * a 413 that already carries x-amzn-ErrorType (mgmt_api.c's) goes through unchanged. [I] inferred:
+ * what AWS answers an oversized body on other paths is not documented; they get the same answer. */
 typedef struct typed_413_ostream {
     h2o_ostream_t super;
     h2o_iovec_t body;
