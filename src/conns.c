@@ -96,10 +96,15 @@ struct wg_conns {
      * the log) */
     uint64_t throttle_logged_at;
     size_t num_recorded; /* --record: events recorded so far (WG_LIMIT_RECORD_FILES at most) */
+    int is_iterating;    /* walking the buckets: they must not be resized */
     size_t throttled_unlogged;
 };
 
 /* ---- registry ------------------------------------------------------------------------------- */
+
+#define REGISTRY_MIN_BUCKETS 1024
+
+static void registry_resize(wg_conns_t *conns, size_t n);
 
 static size_t hash_id(const char *id)
 {
@@ -117,9 +122,19 @@ static wg_conn_t *registry_find(wg_conns_t *conns, const char *id)
     return NULL;
 }
 
-static void registry_grow(wg_conns_t *conns)
+static void registry_add(wg_conns_t *conns, wg_conn_t *conn)
 {
-    size_t n = conns->num_buckets * 2;
+    if (conns->num_registered + 1 > conns->num_buckets)
+        registry_resize(conns, conns->num_buckets * 2);
+    size_t b = hash_id(conn->id) & (conns->num_buckets - 1);
+    conn->hash_next = conns->buckets[b];
+    conns->buckets[b] = conn;
+    conns->num_registered++;
+}
+
+/* Rehashes into `n` buckets (a power of two). */
+static void registry_resize(wg_conns_t *conns, size_t n)
+{
     wg_conn_t **buckets = calloc(n, sizeof(*buckets));
     if (buckets == NULL)
         abort();
@@ -138,16 +153,6 @@ static void registry_grow(wg_conns_t *conns)
     conns->num_buckets = n;
 }
 
-static void registry_add(wg_conns_t *conns, wg_conn_t *conn)
-{
-    if (conns->num_registered + 1 > conns->num_buckets)
-        registry_grow(conns);
-    size_t b = hash_id(conn->id) & (conns->num_buckets - 1);
-    conn->hash_next = conns->buckets[b];
-    conns->buckets[b] = conn;
-    conns->num_registered++;
-}
-
 static void registry_remove(wg_conns_t *conns, wg_conn_t *conn)
 {
     wg_conn_t **p = &conns->buckets[hash_id(conn->id) & (conns->num_buckets - 1)];
@@ -156,6 +161,10 @@ static void registry_remove(wg_conns_t *conns, wg_conn_t *conn)
             *p = conn->hash_next;
             conn->hash_next = NULL;
             conns->num_registered--;
+            /* after a mass departure the table shrinks back (it grew with the connections) */
+            if (conns->num_buckets > REGISTRY_MIN_BUCKETS && conns->num_registered * 8 < conns->num_buckets &&
+                !conns->is_iterating)
+                registry_resize(conns, conns->num_buckets / 2);
             return;
         }
     }
@@ -804,7 +813,7 @@ wg_conns_t *wg_conns_new(wg_server_t *server)
     if (conns == NULL)
         abort();
     conns->server = server;
-    conns->num_buckets = 1024;
+    conns->num_buckets = REGISTRY_MIN_BUCKETS;
     conns->buckets = calloc(conns->num_buckets, sizeof(*conns->buckets));
     if (conns->buckets == NULL)
         abort();
@@ -851,6 +860,7 @@ void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason)
      * $disconnect calls, which are served first anyway and never dropped). */
     if (conns->server->budget != NULL)
         wg_budget_drop_waiting(conns->server->budget);
+    conns->is_iterating = 1;
     for (size_t i = 0; i < conns->num_buckets; i++) {
         wg_conn_t *c = conns->buckets[i];
         while (c != NULL) {
@@ -859,6 +869,7 @@ void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason)
             c = next;
         }
     }
+    conns->is_iterating = 0;
 }
 
 int wg_conn_post(wg_conn_t *conn, const void *data, size_t len)
