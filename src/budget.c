@@ -51,7 +51,7 @@ struct wg_budget {
         const void *owner;
         wg_budget_target_t *target;
     } *owners; /* owner -> target, for wg_budget_target_of (a few: the configured routes) */
-    size_t num_owners;
+    size_t num_owners, owners_cap;
     deadline_list_t *deadlines;
     size_t num_deadlines;
     size_t waiting, waiting_bytes, running;
@@ -126,10 +126,13 @@ void wg_budget_remember(wg_budget_t *budget, const void *owner, wg_budget_target
 {
     if (budget->num_owners >= WG_LIMIT_BUDGET_TARGETS)
         return;
-    if (budget->owners == NULL) {
-        budget->owners = calloc(WG_LIMIT_BUDGET_TARGETS, sizeof(*budget->owners));
-        if (budget->owners == NULL)
+    if (budget->num_owners == budget->owners_cap) {
+        size_t cap = budget->owners_cap ? budget->owners_cap * 2 : 16;
+        void *owners = realloc(budget->owners, cap * sizeof(*budget->owners));
+        if (owners == NULL)
             abort();
+        budget->owners = owners;
+        budget->owners_cap = cap;
     }
     budget->owners[budget->num_owners].owner = owner;
     budget->owners[budget->num_owners].target = target;
