@@ -95,9 +95,9 @@ struct wg_conns {
     /* throttled messages are logged at most once a second, with a count (a flood must not flood
      * the log) */
     uint64_t throttle_logged_at;
+    size_t throttled_unlogged;
     size_t num_recorded; /* --record: events recorded so far (WG_LIMIT_RECORD_FILES at most) */
     int is_iterating;    /* walking the buckets: they must not be resized */
-    size_t throttled_unlogged;
 };
 
 /* ---- registry ------------------------------------------------------------------------------- */
@@ -461,6 +461,9 @@ static void on_ws_closed(void *data, const wg_ws_close_info_t *info)
         snprintf(reason, sizeof(reason), "%.*s", (int)info->reason_len, info->reason);
     }
     wg_log_info("disconnect %s code=%d reason=\"%s\"", conn->id, code, reason);
+    if (conn->num_throttled > 0)
+        wg_log_info("disconnect %s: %zu of its messages were answered \"%s\"", conn->id, conn->num_throttled,
+                    WG_FRAME_THROTTLED);
     send_disconnect(conn, code, reason);
     conn_release(conn); /* the socket's reference */
 }
