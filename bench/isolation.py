@@ -16,6 +16,7 @@ Everything on 127.0.0.1; every process started here is stopped by PID.
 import argparse
 import json
 import os
+import resource
 import selectors
 import signal
 import statistics
@@ -221,6 +222,8 @@ def main():
     ap.add_argument("--messages", type=int, default=10)
     ap.add_argument("--only", default="ABC")
     a = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)   # 2 sockets per client here, and wsgate's
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit the raised limit
     with tempfile.TemporaryDirectory(prefix="wsgate-isolation-") as tmp:
         if "A" in a.only:
             scenario_a(a.bin, tmp, a.clients, a.messages, 300)
