@@ -339,3 +339,50 @@ def test_chunked_post_to_connection_at_the_limit_is_accepted(wsgate, backend, op
     assert status == 200
     ws.settimeout(5)
     assert len(ws.recv()) == size
+
+
+def test_stuck_authorizer_does_not_delay_message_integrations(wsgate, backend):
+    """The authorizer is a target of its own. 5 clients connect while it answers; then it stops
+    answering and 300 handshakes wait on it (integration timeout 5 s). Messages from the 5 open
+    clients still reach their backend at once. With the shared queue the 300 authorizer calls
+    held all 256 slots and the messages waited for them to time out."""
+    from helpers.backend import RecordingBackend
+    from helpers.rawws import handshake_request
+    authz = RecordingBackend()
+    try:
+        allow = {"principalId": "me", "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}}
+        authz.set_answer("$connect", body=allow)
+        config = {
+            "authorizer": {"integration": "http", "uri": authz.url("/authorize"),
+                           "identitySource": ["route.request.header.Authorization"]},
+            "routes": {"$connect": {"uri": backend.url("/connect"), "authorizationType": "CUSTOM"},
+                       "$disconnect": {"uri": backend.url("/disconnect")},
+                       "$default": {"uri": backend.url("/default")}},
+        }
+        server = wsgate("--integration-timeout", "5000", config=config)
+        clients = [RawWs.open(server.port, headers=["Authorization: token"]) for _ in range(5)]
+        authz.set_answer("$connect", body=allow, delay=60)     # the authorizer is stuck from now on
+        waiting = []
+        for _ in range(300):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            s.sendall(handshake_request("/local", f"127.0.0.1:{server.port}", ["Authorization: token"]))
+            waiting.append(s)
+        authz.wait_for(lambda r: True, count=5 + 50, what="authorizer calls held", timeout=10)
+        started = time.monotonic()
+        for n, c in enumerate(clients):
+            c.send_frame(OP_TEXT, json.dumps({"n": n}).encode())
+        backend.wait_for_events("$default", 5, timeout=10)
+        took = time.monotonic() - started
+        assert took < 1.5, f"messages waited {took:.1f} s behind the stuck authorizer's calls"
+        # the held handshakes are refused once their timeout passes (the authorizer timing out: 500)
+        for s in waiting[:3]:
+            s.settimeout(10)
+            assert s.recv(64).startswith(b"HTTP/1.1 5")
+        for s in waiting:
+            s.close()
+        for c in clients:
+            c.close()
+        time.sleep(5.5)                                        # every held authorizer call has ended
+    finally:
+        authz.close()
