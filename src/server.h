@@ -40,6 +40,7 @@ typedef struct wg_server {
     wg_conns_t *conns;
     wg_recorder_t *recorder; /* NULL unless --record */
     wg_functions_t *functions; /* functions run by wsgate (functions.c); NULL when there are none */
+    struct wg_budget *budget; /* per-target call budgets (budget.h); made on first use */
     uint64_t started_at_ms;
     h2o_timeout_t close_timeout;
     int is_shutting_down;
