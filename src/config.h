@@ -120,6 +120,13 @@ typedef struct wg_config {
     char *record_dir;
     char *domain_name; /* domainName in events; NULL = the Host the client used (spec 1.3) */
     int is_verbose;
+    /* TLS on the listening ports (listener.c, tls.c, tls_ca.c; README "TLS and callback URLs") */
+    int is_tls_off;             /* --tls off: plain HTTP only; a ClientHello is logged and dropped */
+    char *tls_cert_path;        /* --tls-cert: the user's own certificate chain (PEM) */
+    char *tls_key_path;         /* --tls-key: its private key (PEM) */
+    char *state_dir;            /* --state-dir: the local CA; NULL = $XDG_DATA_HOME/wsgate or ~/.local/share/wsgate */
+    char **listen;              /* --listen ADDR:PORT, extra listening sockets (repeatable) */
+    size_t num_listen;
     wg_route_config_t *routes;
     size_t num_routes;
     wg_authorizer_config_t authorizer;
@@ -134,6 +141,10 @@ typedef struct wg_config {
      * an "authorizer" is configured). */
     wg_authorization_type_t connect_authorization;
     int is_connect_api_key_required;
+    /* TLS (tls_ca.c): the local CA certificate clients must trust, and a PEM bundle of the
+     * system's CAs plus that CA; NULL when TLS is off or the user brought their own certificate. */
+    char *tls_ca_file;
+    char *tls_ca_bundle_file;
 } wg_config_t;
 
 /** Outcomes of wg_config_load. */
