@@ -66,7 +66,7 @@ struct wg_listeners {
     h2o_timeout_t handshake_timeout;
     h2o_linklist_t pending;
     size_t num_handshakes;
-    log_throttle_t throttle_tls_off, throttle_handshake, throttle_timeout, throttle_full;
+    log_throttle_t throttle_tls_off, throttle_handshake, throttle_silent, throttle_stalled, throttle_full;
     int is_closed;
 };
 
@@ -123,7 +123,7 @@ static void on_pending_timeout(h2o_timeout_entry_t *entry)
     pending_t *p = H2O_STRUCT_FROM_MEMBER(pending_t, timeout, entry);
     char peer[NI_MAXHOST];
     peer_of(p->sock, peer);
-    throttled_log(p->owner, &p->owner->throttle_timeout, "connection from %s: %s within %d ms; closed", peer,
+    throttled_log(p->owner, p->is_handshaking ? &p->owner->throttle_stalled : &p->owner->throttle_silent, "connection from %s: %s within %d ms; closed", peer,
                   p->is_handshaking ? "TLS handshake not finished" : "nothing sent",
                   p->is_handshaking ? WG_LIMIT_TLS_HANDSHAKE_MS : WG_LIMIT_FIRST_BYTE_MS);
     pending_drop(p);

@@ -3,6 +3,7 @@
  */
 #include "tls.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +62,17 @@ static int use_user_pair(SSL_CTX *ctx, const char *cert, const char *key, char *
 {
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         return fail(err, err_size, "--tls-cert %s: cannot load a PEM certificate chain: %s", cert, openssl_reason());
-    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-        return fail(err, err_size, "--tls-key %s: cannot load a PEM private key: %s", key, openssl_reason());
-    if (SSL_CTX_check_private_key(ctx) != 1)
+    FILE *f = fopen(key, "r");
+    EVP_PKEY *pkey = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f != NULL)
+        fclose(f);
+    if (pkey == NULL)
+        return fail(err, err_size, "--tls-key %s: cannot load a PEM private key (unencrypted): %s", key,
+                    f == NULL ? strerror(errno) : openssl_reason());
+    /* OpenSSL checks the pair here already; the check below covers a key it could not compare */
+    int is_used = SSL_CTX_use_PrivateKey(ctx, pkey) == 1;
+    EVP_PKEY_free(pkey);
+    if (!is_used || SSL_CTX_check_private_key(ctx) != 1)
         return fail(err, err_size, "--tls-key %s does not match the certificate in --tls-cert %s: %s", key, cert,
                     openssl_reason());
     return 0;
