@@ -23,12 +23,29 @@
 #   WSGATE_VERBOSE              --verbose          (when 1, true, yes or on)
 #   WSGATE_TEST_CONTROL         --test-control     (when 1, true, yes or on)
 #   WSGATE_CUSTOM_DOMAIN        --custom-domain    (when 1, true, yes or on)
+#   WSGATE_TLS                  --tls on|off
+#   WSGATE_TLS_CERT             --tls-cert FILE    (with WSGATE_TLS_KEY: your own certificate)
+#   WSGATE_TLS_KEY              --tls-key FILE
+#   WSGATE_STATE_DIR            --state-dir DIR    (the local CA; the image sets /var/lib/wsgate)
+#   WSGATE_DOMAIN_NAME          --domain-name NAME|aws
+#   WSGATE_LISTEN               --listen ADDR:PORT, repeated; separate several with commas or spaces
 #
-# `IMAGE --help`, `IMAGE --version` and `IMAGE replay ...` go to wsgate unchanged. Any other first
+# `IMAGE --help`, `IMAGE --version` and `IMAGE replay ...` go to wsgate unchanged; `IMAGE ca` prints
+# the local CA (in WSGATE_STATE_DIR) and how to trust it. Any other first
 # argument that is not a flag is run as a command (`IMAGE sh`) for debugging.
 set -eu
 
 WSGATE_BIN=${WSGATE_BIN:-/usr/local/bin/wsgate}
+
+# has_flag_early NAME ARGS...: --NAME or --NAME=... among ARGS (for `ca`, before has_flag exists).
+has_flag_early() {
+    _n=$1
+    shift
+    for _a in "$@"; do
+        case "$_a" in "--$_n"|"--$_n="*) return 0 ;; esac
+    done
+    return 1
+}
 
 case "${1:-}" in
     wsgate|"$WSGATE_BIN") shift ;;
@@ -37,6 +54,12 @@ esac
 case "${1:-}" in
     replay|--help|-h|--version)
         exec "$WSGATE_BIN" "$@" ;;
+    ca)
+        shift
+        if [ -n "${WSGATE_STATE_DIR:-}" ] && ! has_flag_early state-dir "$@"; then
+            set -- --state-dir "$WSGATE_STATE_DIR" "$@"
+        fi
+        exec "$WSGATE_BIN" ca "$@" ;;
     ''|-*)
         ;;
     *)
@@ -83,7 +106,12 @@ for _pair in \
     "idle-timeout::${WSGATE_IDLE_TIMEOUT:-}" \
     "hard-timeout::${WSGATE_HARD_TIMEOUT:-}" \
     "integration-timeout::${WSGATE_INTEGRATION_TIMEOUT:-}" \
-    "route-selection-expression::${WSGATE_ROUTE_SELECTION_EXPRESSION:-}"
+    "route-selection-expression::${WSGATE_ROUTE_SELECTION_EXPRESSION:-}" \
+    "tls::${WSGATE_TLS:-}" \
+    "tls-cert::${WSGATE_TLS_CERT:-}" \
+    "tls-key::${WSGATE_TLS_KEY:-}" \
+    "state-dir::${WSGATE_STATE_DIR:-}" \
+    "domain-name::${WSGATE_DOMAIN_NAME:-}"
 do
     _flag=${_pair%%:*}
     _rest=${_pair#*:}
@@ -102,6 +130,18 @@ if [ -n "${WSGATE_CREDENTIALS:-}" ] && ! has_flag credentials "" "$@"; then
 '
     for _cred in $WSGATE_CREDENTIALS; do
         [ -n "$_cred" ] && set -- "$@" --credentials "$_cred"
+    done
+    IFS=$_old_ifs
+    set +f
+fi
+
+if [ -n "${WSGATE_LISTEN:-}" ] && ! has_flag listen "" "$@"; then
+    set -f
+    _old_ifs=$IFS
+    IFS=', 	
+'
+    for _l in $WSGATE_LISTEN; do
+        [ -n "$_l" ] && set -- "$@" --listen "$_l"
     done
     IFS=$_old_ifs
     set +f
