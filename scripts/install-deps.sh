@@ -18,6 +18,8 @@ APT_PACKAGES=(
 # ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them. The demo needs none of them.
 if [ "${1:-}" = "--all" ]; then
     APT_PACKAGES+=(clang libclang-rt-14-dev valgrind)
+    # TLS tests: openssl (certificates), certutil (Chromium's NSS database), headless Chromium
+    APT_PACKAGES+=(openssl libnss3-tools chromium)
     command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
     command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
