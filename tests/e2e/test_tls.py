@@ -432,3 +432,15 @@ def test_2000_half_finished_handshakes(tls_gate):
         time.sleep(0.1)
     assert procstat.client_sockets(pid, tls_gate.port) == []
     assert_still_serving(tls_gate)
+
+
+def test_bad_tls_flags_exit_2(tmp_path):
+    for args, text in ((["--tls", "maybe"], b"--tls expects on or off"),
+                       (["--listen", "nope"], b"--listen expects ADDR:PORT"),
+                       (["--listen", "127.0.0.1:99999"], b"--listen expects ADDR:PORT")):
+        out = run_cli(["--port", "0"] + args)
+        assert out.returncode == 2 and text in out.stderr, (args, out.stderr)
+    config = tmp_path / "c.json"
+    config.write_text('{"tls": "maybe"}')
+    out = run_cli(["--config", str(config)])
+    assert out.returncode == 2 and b"key 'tls' must be on or off" in out.stderr, out.stderr
