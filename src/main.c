@@ -28,7 +28,7 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
         else
             wg_log_info("TLS certificate: %s", cfg->tls_cert_path);
     } else {
-        wg_log_info("TLS is off (--tls off): plain http:// and ws:// only");
+        wg_log_info("TLS is off: plain http:// and ws:// only");
     }
     for (size_t i = 1; i < wg_listeners_count(server->listeners); i++) {
         const char *addr = cfg->listen[i - 1];

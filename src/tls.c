@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "log.h"
 #include "tls_ca.h"
 
 static int fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -119,6 +120,16 @@ int wg_tls_setup(wg_config_t *cfg, SSL_CTX **out, char *err, size_t err_size)
         return -1;
     int rv = cfg->tls_cert_path != NULL ? use_user_pair(ctx, cfg->tls_cert_path, cfg->tls_key_path, err, err_size)
                                         : use_local_ca(cfg, ctx, err, err_size);
+    if (rv != 0 && cfg->tls_cert_path == NULL && cfg->state_dir == NULL) {
+        /* The default state directory is not usable (a read-only HOME, no HOME): TLS was not asked
+         * for explicitly, so plain HTTP still starts, with one line saying how to get TLS. */
+        wg_log_warn("TLS is off: %s; give --state-dir DIR for wss:// and https://, or --tls off to silence this",
+                    err);
+        err[0] = '\0';
+        cfg->is_tls_off = 1;
+        SSL_CTX_free(ctx);
+        return 0;
+    }
     if (rv != 0) {
         SSL_CTX_free(ctx);
         return -1;

@@ -20,7 +20,8 @@
  * else the local CA's leaf (made or renewed as needed), and cfg->tls_ca_file and
  * cfg->tls_ca_bundle_file are filled (new strings, freed by wg_config_free). Returns 0 with a new
  * SSL_CTX in *out, or -1 with a one-line reason in err (a bad or mismatched pair, an unwritable
- * state directory): the caller exits 2.
+ * --state-dir): the caller exits 2. When only the default state directory is unusable (no HOME, a
+ * read-only one), TLS is turned off with a warning instead (cfg->is_tls_off = 1, *out NULL, 0).
  */
 int wg_tls_setup(wg_config_t *cfg, SSL_CTX **out, char *err, size_t err_size);
 

@@ -444,3 +444,31 @@ def test_bad_tls_flags_exit_2(tmp_path):
     config.write_text('{"tls": "maybe"}')
     out = run_cli(["--config", str(config)])
     assert out.returncode == 2 and b"key 'tls' must be on or off" in out.stderr, out.stderr
+
+
+def test_unusable_default_state_dir_starts_plain_with_a_warning(tmp_path):
+    """No --state-dir and a HOME where nothing can be created: plain HTTP still starts, TLS is off,
+    and one line says how to get it (an explicit --state-dir that fails is an error instead)."""
+    from helpers.server import wsgate_binary
+    env = {k: v for k, v in os.environ.items() if k != "XDG_DATA_HOME"}
+    env["HOME"] = "/proc/self/fdinfo"  # not writable, even for root
+    log = tmp_path / "wsgate.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(wsgate_binary()), "--port", "0", "--host", "127.0.0.1"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        text = log.read_text()
+        port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)", text).group(1))
+        assert "TLS is off: cannot create" in text and "give --state-dir DIR" in text
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/health")
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    assert "AddressSanitizer" not in log.read_text() and "LeakSanitizer" not in log.read_text()
