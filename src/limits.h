@@ -128,5 +128,19 @@
 /* Internal: directories watched for hot reload (all functions together), and how deep. */
 #define WG_LIMIT_FUNCTION_WATCHES 4096
 #define WG_LIMIT_FUNCTION_WATCH_DEPTH 8
+/* Internal (TLS): how long an accepted connection may take to send its first byte (the byte
+ * that tells TLS from plain HTTP), and a TLS handshake to complete, before it is dropped
+ * (slowloris; h2o's own request timeout is 10 s too). */
+#define WG_LIMIT_FIRST_BYTE_MS 10000
+#define WG_LIMIT_TLS_HANDSHAKE_MS 10000
+/* Internal (TLS): connections still in the TLS handshake at once; beyond it, a new ClientHello
+ * is dropped (each costs an OpenSSL object of a few tens of KB). */
+#define WG_LIMIT_TLS_HANDSHAKES 4096
+/* Internal (TLS): the local leaf certificate's lifetime, and when it is renewed. Short, so a leaked
+ * leaf key matters little; browsers accept at most 398 days. */
+#define WG_LIMIT_TLS_LEAF_DAYS 30
+#define WG_LIMIT_TLS_LEAF_RENEW_DAYS 7
+/* Internal (TLS): the largest system CA file copied into ca-bundle.pem. */
+#define WG_LIMIT_TLS_BUNDLE_BYTES (8 * 1024 * 1024)
 
 #endif

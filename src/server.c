@@ -1,5 +1,6 @@
 /*
- * server.c: the listener, the HTTP path table and the event loop (see server.h).
+ * server.c: the HTTP path table and the event loop (see server.h); listening sockets, TLS and
+ * the plain/TLS dispatch are listener.c's.
  *
  * Path table (one port, like execute-api, spec 7.2):
  *   GET /health                              wsgate's health (not AWS)
@@ -27,12 +28,14 @@
 #include "errors.h"
 #include "functions.h"
 #include "httpc.h"
+#include "listener.h"
 #include "limits.h"
 #include "log.h"
 #include "mgmt_api.h"
 #include "recorder.h"
 #include "routes.h"
 #include "test_control.h"
+#include "tls.h"
 #include "urlcodec.h"
 
 #include <h2o/websocket.h>
@@ -281,16 +284,6 @@ static void on_setup_typed_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t
     h2o_setup_next_ostream(req, slot);
 }
 
-static void on_accept(h2o_socket_t *listener, const char *err)
-{
-    wg_server_t *server = listener->data;
-    if (err != NULL)
-        return;
-    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock != NULL)
-        h2o_accept(&server->accept_ctx, sock);
-}
-
 static void on_signal(h2o_socket_t *sock, const char *err)
 {
     wg_server_t *server = sock->data;
@@ -301,41 +294,6 @@ static void on_signal(h2o_socket_t *sock, const char *err)
             wg_log_info("signal %u: shutting down", info.ssi_signo);
         server->is_shutting_down = 1;
     }
-}
-
-static int open_listener(wg_server_t *server, char *err, size_t err_size)
-{
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    char port[16];
-    snprintf(port, sizeof(port), "%d", server->config->port);
-    int gai = getaddrinfo(server->config->host, port, &hints, &res);
-    if (gai != 0) {
-        snprintf(err, err_size, "cannot resolve --host '%s': %s", server->config->host, gai_strerror(gai));
-        return -1;
-    }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int on = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
-        snprintf(err, err_size, "cannot listen on %s:%s: %s", server->config->host, port, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(res);
-        return -1;
-    }
-    freeaddrinfo(res);
-    struct sockaddr_storage ss;
-    socklen_t ss_len = sizeof(ss);
-    getsockname(fd, (struct sockaddr *)&ss, &ss_len);
-    server->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
-    server->listener = h2o_evloop_socket_create(server->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    server->listener->data = server;
-    h2o_socket_read_start(server->listener, on_accept);
-    return 0;
 }
 
 static int open_signals(wg_server_t *server)
@@ -357,6 +315,9 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
 {
     memset(server, 0, sizeof(*server));
     server->config = config;
+    /* TLS first: it fills config->tls_ca_file/tls_ca_bundle_file, which what starts later reads */
+    if (wg_tls_setup(config, &server->ssl_ctx, err, err_size) != 0)
+        return -1;
     server->started_at_ms = wg_now_ms();
     /* SIGTERM/SIGINT arrive through a signalfd; block them before any thread starts. */
     sigset_t set;
@@ -425,7 +386,10 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
         snprintf(err, err_size, "cannot set up signal handling: %s", strerror(errno));
         return -1;
     }
-    return open_listener(server, err, err_size);
+    server->listeners =
+        wg_listeners_open(server->loop, &server->accept_ctx, config, server->ssl_ctx, &server->port, err, err_size);
+    server->ssl_ctx = NULL; /* the listeners' now (freed by them, also on failure) */
+    return server->listeners != NULL ? 0 : -1;
 }
 
 int wg_server_run(wg_server_t *server)
@@ -435,11 +399,7 @@ int wg_server_run(wg_server_t *server)
 
     /* Graceful shutdown: stop accepting, close every client with 1001, deliver every $disconnect,
      * wait (bounded) for backend calls in flight. */
-    if (server->listener != NULL) {
-        h2o_socket_read_stop(server->listener);
-        h2o_socket_close(server->listener);
-        server->listener = NULL;
-    }
+    wg_listeners_close(server->listeners);
     wg_conns_close_all(server->conns, 1001, "Going away");
     uint64_t deadline = wg_now_ms() + WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS;
     /* functions keep running until every $disconnect they were given is answered */
@@ -471,6 +431,8 @@ void wg_server_dispose(wg_server_t *server)
     }
     wg_functions_free(server->functions);
     server->functions = NULL;
+    wg_listeners_free(server->listeners);
+    server->listeners = NULL;
     wg_route_selector_free(server->selector);
     server->selector = NULL;
     wg_recorder_close(server->recorder);
