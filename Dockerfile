@@ -3,6 +3,9 @@
 #   docker build -t wsgate .                      (or: podman build --format docker -t wsgate .)
 #   docker run --rm -p 3001:3001 wsgate           -> ws://localhost:3001/local
 #   docker run --rm -p 3001:3001 -e WSGATE_BACKEND=http://host.docker.internal:8080/ws wsgate
+#   docker run --rm -p 3001:3001 -v wsgate-ca:/var/lib/wsgate wsgate   -> also wss:// and https://;
+#       keep the local CA across runs in a volume; `docker run --rm -v wsgate-ca:/var/lib/wsgate wsgate ca`
+#       prints it and the trust lines (or mount a host directory and point NODE_EXTRA_CA_CERTS etc. at it)
 #
 # Configure with flags after the image name or with WSGATE_* variables (docker/entrypoint.sh lists
 # them; a flag wins over its variable). Build args: RUN_UNIT_TESTS=0 skips ctest in the build stage.
@@ -37,7 +40,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 wsgate \
  && useradd --uid 10001 --gid wsgate --no-create-home --home-dir /nonexistent \
-      --shell /usr/sbin/nologin wsgate
+      --shell /usr/sbin/nologin wsgate \
+ && install -d -o 10001 -g 10001 -m 0755 /var/lib/wsgate
 
 COPY --from=build /out/wsgate /usr/local/bin/wsgate
 COPY docker/entrypoint.sh /usr/local/bin/wsgate-entrypoint
@@ -51,9 +55,11 @@ LABEL org.opencontainers.image.title="wsgate" \
 
 # Listen on all interfaces inside the container; port 3001, stage "local" (wsgate's default).
 # These are defaults only: -e WSGATE_PORT=... or a --port flag override them.
+# The local CA (TLS on the same port) lives in /var/lib/wsgate: mount a volume there to keep it.
 ENV WSGATE_HOST=0.0.0.0 \
     WSGATE_PORT=3001 \
-    WSGATE_FIXTURES=/usr/share/wsgate/fixtures
+    WSGATE_FIXTURES=/usr/share/wsgate/fixtures \
+    WSGATE_STATE_DIR=/var/lib/wsgate
 
 # Numeric, so Kubernetes runAsNonRoot can verify it.
 USER 10001:10001

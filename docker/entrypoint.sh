@@ -29,12 +29,29 @@
 #   WSGATE_VERBOSE              --verbose          (when 1, true, yes or on)
 #   WSGATE_TEST_CONTROL         --test-control     (when 1, true, yes or on)
 #   WSGATE_CUSTOM_DOMAIN        --custom-domain    (when 1, true, yes or on)
+#   WSGATE_TLS                  --tls on|off
+#   WSGATE_TLS_CERT             --tls-cert FILE    (with WSGATE_TLS_KEY: your own certificate)
+#   WSGATE_TLS_KEY              --tls-key FILE
+#   WSGATE_STATE_DIR            --state-dir DIR    (the local CA; the image sets /var/lib/wsgate)
+#   WSGATE_DOMAIN_NAME          --domain-name NAME|aws
+#   WSGATE_LISTEN               --listen ADDR:PORT, repeated; separate several with commas or spaces
 #
-# `IMAGE --help`, `IMAGE --version` and `IMAGE replay ...` go to wsgate unchanged. Any other first
+# `IMAGE --help`, `IMAGE --version` and `IMAGE replay ...` go to wsgate unchanged; `IMAGE ca` prints
+# the local CA (in WSGATE_STATE_DIR) and how to trust it. Any other first
 # argument that is not a flag is run as a command (`IMAGE sh`) for debugging.
 set -eu
 
 WSGATE_BIN=${WSGATE_BIN:-/usr/local/bin/wsgate}
+
+# has_flag_early NAME ARGS...: --NAME or --NAME=... among ARGS (for `ca`, before has_flag exists).
+has_flag_early() {
+    _n=$1
+    shift
+    for _a in "$@"; do
+        case "$_a" in "--$_n"|"--$_n="*) return 0 ;; esac
+    done
+    return 1
+}
 
 case "${1:-}" in
     wsgate|"$WSGATE_BIN") shift ;;
@@ -43,6 +60,12 @@ esac
 case "${1:-}" in
     replay|--help|-h|--version)
         exec "$WSGATE_BIN" "$@" ;;
+    ca)
+        shift
+        if [ -n "${WSGATE_STATE_DIR:-}" ] && ! has_flag_early state-dir "$@"; then
+            set -- --state-dir "$WSGATE_STATE_DIR" "$@"
+        fi
+        exec "$WSGATE_BIN" ca "$@" ;;
     ''|-*)
         ;;
     *)
@@ -90,7 +113,12 @@ for _pair in \
     "hard-timeout::${WSGATE_HARD_TIMEOUT:-}" \
     "integration-timeout::${WSGATE_INTEGRATION_TIMEOUT:-}" \
     "route-selection-expression::${WSGATE_ROUTE_SELECTION_EXPRESSION:-}" \
-    "credentials-file::${WSGATE_CREDENTIALS_FILE:-}"
+    "credentials-file::${WSGATE_CREDENTIALS_FILE:-}" \
+    "tls::${WSGATE_TLS:-}" \
+    "tls-cert::${WSGATE_TLS_CERT:-}" \
+    "tls-key::${WSGATE_TLS_KEY:-}" \
+    "state-dir::${WSGATE_STATE_DIR:-}" \
+    "domain-name::${WSGATE_DOMAIN_NAME:-}"
 do
     _flag=${_pair%%:*}
     _rest=${_pair#*:}
@@ -105,6 +133,18 @@ done
 # wins over the variable, as for every other flag: then wsgate must not see the variable at all.
 if has_flag credentials "" "$@"; then
     unset WSGATE_CREDENTIALS
+fi
+
+if [ -n "${WSGATE_LISTEN:-}" ] && ! has_flag listen "" "$@"; then
+    set -f
+    _old_ifs=$IFS
+    IFS=', 	
+'
+    for _l in $WSGATE_LISTEN; do
+        [ -n "$_l" ] && set -- "$@" --listen "$_l"
+    done
+    IFS=$_old_ifs
+    set +f
 fi
 
 for _pair in \

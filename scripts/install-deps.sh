@@ -19,7 +19,9 @@ APT_PACKAGES=(
 if [ "${1:-}" = "--all" ]; then
     APT_PACKAGES+=(clang libclang-rt-14-dev valgrind locales)
     APT_PACKAGES+=(patchelf shellcheck)   # packages step: build-dist.sh's RUNPATHs; actionlint's shell checks
-    APT_PACKAGES+=(chromium chromium-driver)   # the inspector's browser test (Selenium drives them)
+    # TLS tests: openssl (certificates), certutil (Chromium's NSS database), headless Chromium;
+    # the inspector's browser test: chromium-driver (Selenium drives Chromium through it)
+    APT_PACKAGES+=(openssl libnss3-tools chromium chromium-driver)
     command -v java >/dev/null 2>&1 || APT_PACKAGES+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
     command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)

@@ -9,6 +9,7 @@
 #   5. container A, default bridge network, -p 127.0.0.1:FREE:3001, built-in demo backend:
 #      /health, a real WebSocket client, a SigV4-signed PostToConnection (boto3) that the client must
 #      receive, GetConnection, DeleteConnection, the HEALTHCHECK status and the non-root user;
+#      https:// and wss:// on the same port with the CA from /var/lib/wsgate (`wsgate-entrypoint ca`);
 #   6. container B, --network=host (so it reaches a tiny HTTP backend on the host's 127.0.0.1),
 #      configured by WSGATE_* variables plus one explicit flag that must win over its variable:
 #      $connect/$default/$disconnect reach the backend, --auth strict accepts the configured key and
@@ -353,6 +354,21 @@ run_a() {
     wait_health "http://127.0.0.1:$PORT_A/health" "$NAME_A" || fail "container A: /health not ready within 20 s"
     curl -fsS "http://127.0.0.1:$PORT_A/health" >&2; echo >&2
     timeout 60 "$PYTHON" "$TMP/client.py" "http://127.0.0.1:$PORT_A" local >&2 || fail "container A: end-to-end checks"
+
+    # TLS on the same port, with the CA the image made in /var/lib/wsgate (WSGATE_STATE_DIR)
+    podman exec "$NAME_A" wsgate-entrypoint ca >"$TMP/ca-a.txt" 2>&1 || { cat "$TMP/ca-a.txt" >&2; fail "container A: wsgate ca"; }
+    [ "$(head -n1 "$TMP/ca-a.txt")" = /var/lib/wsgate/ca.pem ] || fail "container A: the CA is not in /var/lib/wsgate"
+    podman exec "$NAME_A" cat /var/lib/wsgate/ca.pem >"$TMP/ca-a.pem" || fail "container A: cannot read ca.pem"
+    curl -fsS --cacert "$TMP/ca-a.pem" "https://127.0.0.1:$PORT_A/health" >/dev/null || fail "container A: https:// with the CA"
+    timeout 30 "$PYTHON" -c '
+import json, sys, websocket
+ws = websocket.create_connection(sys.argv[1], sslopt={"ca_certs": sys.argv[2]}, timeout=10)
+ws.send(json.dumps({"action": "echo", "message": "over tls"}))
+reply = ws.recv()
+assert "over tls" in reply, reply
+ws.close()
+' "wss://127.0.0.1:$PORT_A/local" "$TMP/ca-a.pem" >&2 || fail "container A: wss:// echo with the CA"
+    log "  ok   https:// and wss:// on the same port with the image's CA (/var/lib/wsgate)"
 
     local uid
     uid=$(podman exec "$NAME_A" id -u) || fail "podman exec id -u"

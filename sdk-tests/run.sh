@@ -4,7 +4,11 @@
 #   sdk-tests/run.sh                      # all suites, modes "sigv4 strict"
 #   sdk-tests/run.sh python go            # some suites
 #   SDK_TEST_MODES=strict sdk-tests/run.sh java
+#   SDK_TEST_MODES=tls sdk-tests/run.sh python   # https:// and wss:// with only wsgate's CA trusted
 #
+# Mode "tls" runs the suites in TLS_SUITES over https:// and wss:// (auth sigv4), trusting wsgate's
+# local CA only through the lines `wsgate ca` prints (NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE,
+# SSL_CERT_FILE, JAVA_TOOL_OPTIONS): no SDK gets an "insecure" switch.
 # Env: WSGATE_BIN (default: <repo>/build/wsgate), WSGATE_VENV (default: <repo>/.venv),
 #      SDK_TEST_MODES ("sigv4 strict"), SDK_TEST_TIMEOUT (seconds per suite run, 300),
 #      SDK_TEST_BUDGET (seconds for the whole run, 1200), SDK_TEST_LOGDIR (default: a temp dir).
@@ -18,10 +22,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 WSGATE_BIN=${WSGATE_BIN:-$REPO/build/wsgate}
 VENV=${WSGATE_VENV:-$REPO/.venv}
-MODES=${SDK_TEST_MODES:-sigv4 strict}
+MODES=${SDK_TEST_MODES:-sigv4 strict tls}
 SUITE_TIMEOUT=${SDK_TEST_TIMEOUT:-300}
 BUDGET=${SDK_TEST_BUDGET:-1200}
 ALL_SUITES="python cli js-v3 js-v2 go java backend-node backend-java"
+TLS_SUITES="python js-v3 go java backend-node"
 SUITES=${*:-$ALL_SUITES}
 
 KEY=AKIDWSGATE
@@ -31,7 +36,7 @@ for s in $SUITES; do
     case " $ALL_SUITES " in *" $s "*) ;; *) echo "run.sh: unknown suite '$s' (known: $ALL_SUITES)" >&2; exit 2 ;; esac
 done
 for m in $MODES; do
-    case $m in sigv4|strict) ;; *) echo "run.sh: unknown mode '$m' (sigv4 or strict)" >&2; exit 2 ;; esac
+    case $m in sigv4|strict|tls) ;; *) echo "run.sh: unknown mode '$m' (sigv4, strict or tls)" >&2; exit 2 ;; esac
 done
 if [ ! -x "$WSGATE_BIN" ]; then
     echo "run.sh: wsgate binary not found at $WSGATE_BIN (build it, or set WSGATE_BIN)" >&2
@@ -66,12 +71,27 @@ stop_gate() {
 trap 'stop_gate' EXIT
 trap 'stop_gate; exit 130' INT TERM
 
+# Mode tls: one local CA for the run; the trust lines exactly as `wsgate ca` prints them.
+TLS_STATE=$LOGDIR/tls-state
+tls_trust_on() {
+    "$WSGATE_BIN" ca --state-dir "$TLS_STATE" >"$LOGDIR/wsgate-ca.txt" 2>&1 || { cat "$LOGDIR/wsgate-ca.txt"; return 1; }
+    eval "$(grep -E '^  export ' "$LOGDIR/wsgate-ca.txt")"
+    export WSGATE_TLS_STATE_DIR=$TLS_STATE
+}
+tls_trust_off() {
+    unset NODE_EXTRA_CA_CERTS AWS_CA_BUNDLE REQUESTS_CA_BUNDLE SSL_CERT_FILE JAVA_TOOL_OPTIONS WSGATE_TLS_STATE_DIR
+}
+
 # start_gate MODE LOG: starts wsgate on a free port, exports WSGATE_URL/WSGATE_PORT/WSGATE_ENDPOINT.
 start_gate() {
     # --test-control: the suites find their connectionId through GET /_wsgate/connections, which is
     # otherwise guarded like @connections
-    local mode=$1 log=$2 args=(--port 0 --auth "$1" --test-control)
-    [ "$mode" = strict ] && args+=(--credentials "$KEY:$SECRET")
+    local mode=$1 log=$2 args=(--port 0 --test-control)
+    case $mode in
+        strict) args+=(--auth strict --credentials "$KEY:$SECRET") ;;
+        tls) args+=(--auth sigv4 --state-dir "$TLS_STATE") ;;
+        *) args+=(--auth "$mode") ;;
+    esac
     "$WSGATE_BIN" "${args[@]}" >"$log" 2>&1 &
     GATE_PID=$!
     local url=
@@ -86,8 +106,13 @@ start_gate() {
         stop_gate
         return 1
     fi
-    export WSGATE_URL=$url WSGATE_PORT=${url##*:} WSGATE_ENDPOINT=$url/local WSGATE_WS_URL=ws://${url#http://}/local
+    local scheme=http
+    [ "$mode" = tls ] && scheme=https
+    url=$scheme://${url#http://}
+    export WSGATE_URL=$url WSGATE_PORT=${url##*:} WSGATE_ENDPOINT=$url/local WSGATE_WS_URL=ws${url#http}/local
     export WSGATE_AUTH=$mode
+    [ "$mode" = tls ] && export WSGATE_AUTH=sigv4
+    return 0
 }
 
 # suite_cmd SUITE: prints the directory and command of a suite (tab-separated).
@@ -125,7 +150,14 @@ PASSED=0 FAILED=0
 SUMMARY=()
 echo "sdk-tests: wsgate=$WSGATE_BIN modes=[$MODES] suites=[$SUITES] logs=$LOGDIR"
 for mode in $MODES; do
+    tls_trust_off
+    if [ "$mode" = tls ] && ! tls_trust_on; then
+        FAILED=$((FAILED + 1)); SUMMARY+=("FAIL  tls  (wsgate ca failed, see above)")
+        continue
+    fi
     for suite in $SUITES; do
+        # mode tls: the SDKs the TLS issue names, and the sample backend (a handler building https://)
+        [ "$mode" = tls ] && [[ " $TLS_SUITES " != *" $suite "* ]] && continue
         name="$mode/$suite"
         log="$LOGDIR/$mode-$suite.log"
         gatelog="$LOGDIR/$mode-$suite.wsgate.log"
@@ -143,7 +175,7 @@ for mode in $MODES; do
         else
             case $suite in
                 # the backend suites start their own wsgate with --backend; they only need the mode
-                backend-*) export WSGATE_AUTH=$mode; unset WSGATE_URL WSGATE_PORT WSGATE_ENDPOINT WSGATE_WS_URL; gate=no ;;
+                backend-*) export WSGATE_AUTH=$mode; [ "$mode" = tls ] && export WSGATE_AUTH=sigv4; unset WSGATE_URL WSGATE_PORT WSGATE_ENDPOINT WSGATE_WS_URL; gate=no ;;
                 *) gate=yes ;;
             esac
             if [ $gate = yes ] && ! start_gate "$mode" "$gatelog" >"$log" 2>&1; then

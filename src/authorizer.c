@@ -501,7 +501,8 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     }
     req.on_done = on_authorizer_done;
     req.data = call;
-    wg_httpc_submit(server->httpc, &req);
+    /* the authorizer is a target of its own: a stuck authorizer holds only its own budget */
+    wg_integration_submit_http(server, "authorizer", &req);
 }
 
 void wg_authorize_connect(wg_server_t *server, const wg_connect_request_t *request, wg_auth_done_cb done, void *data)

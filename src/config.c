@@ -68,6 +68,18 @@ static int parse_auth_mode(const char *s, wg_auth_mode_t *out)
 }
 
 /* Parses a whole decimal number in [min, max]. */
+/* "on"/"off" for --tls; *is_off gets 1 for off. */
+static int parse_on_off(const char *s, int *is_off)
+{
+    if (strcmp(s, "on") == 0)
+        *is_off = 0;
+    else if (strcmp(s, "off") == 0)
+        *is_off = 1;
+    else
+        return -1;
+    return 0;
+}
+
 static int parse_number(const char *s, long long min, long long max, long long *out)
 {
     char *end;
@@ -1019,7 +1031,9 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
                    strcmp(key, "apiId") == 0 || strcmp(key, "backend") == 0 ||
                    strcmp(key, "routeSelectionExpression") == 0 || strcmp(key, "record") == 0 ||
                    strcmp(key, "auth") == 0 || strcmp(key, "accountId") == 0 ||
-                   strcmp(key, "domainName") == 0 || strcmp(key, "credentialsFile") == 0) {
+                   strcmp(key, "domainName") == 0 || strcmp(key, "credentialsFile") == 0 ||
+                   strcmp(key, "tls") == 0 || strcmp(key, "tlsCert") == 0 || strcmp(key, "tlsKey") == 0 ||
+                   strcmp(key, "stateDir") == 0) {
             if ((rc = want_string(doc, key, v, err, err_size))) goto out;
             const char *s = json_string_value(v);
             if (strcmp(key, "host") == 0) set_string(&cfg->host, s);
@@ -1030,6 +1044,15 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
             else if (strcmp(key, "record") == 0) set_string(&cfg->record_dir, s);
             else if (strcmp(key, "accountId") == 0) set_string(&cfg->account_id, s);
             else if (strcmp(key, "domainName") == 0) set_string(&cfg->domain_name, s);
+            else if (strcmp(key, "tlsCert") == 0) set_string(&cfg->tls_cert_path, s);
+            else if (strcmp(key, "tlsKey") == 0) set_string(&cfg->tls_key_path, s);
+            else if (strcmp(key, "stateDir") == 0) set_string(&cfg->state_dir, s);
+            else if (strcmp(key, "tls") == 0) {
+                if (parse_on_off(s, &cfg->is_tls_off) != 0) {
+                    rc = DOC_FAIL(v, "key 'tls' must be on or off");
+                    goto out;
+                }
+            }
             else if (strcmp(key, "credentialsFile") == 0) {
                 if ((rc = load_credentials_file(cfg, s, err, err_size))) goto out;
             }
@@ -1137,6 +1160,7 @@ out:
 static const char usage_text[] =
     "usage: wsgate [options]\n"
     "       wsgate replay --backend URL [FIXTURE_DIR | --aws-scenarios]   (wsgate replay --help)\n"
+    "       wsgate ca [--state-dir DIR]   print the local CA's path and how to trust it\n"
     "\n"
     "A local, SigV4-faithful emulator of AWS API Gateway WebSocket APIs.\n"
     "\n"
@@ -1156,6 +1180,11 @@ static const char usage_text[] =
     "  --domain-name NAME|aws       domainName in events (default: the Host the client used;\n"
     "                               aws = {apiId}.execute-api.{region}.amazonaws.com)\n"
     "  --custom-domain              serve the API at the root, like a custom domain\n"
+    "  --listen ADDR:PORT           also listen there (repeatable; e.g. 127.0.0.1:443)\n"
+    "  --tls on|off                 TLS (wss://, https://) beside plain on every port (default on)\n"
+    "  --tls-cert FILE, --tls-key FILE   your own certificate and key (default: the local CA's)\n"
+    "  --state-dir DIR              where the local CA lives (default $XDG_DATA_HOME/wsgate or\n"
+    "                               ~/.local/share/wsgate); `wsgate ca` prints how to trust it\n"
     "  --route-selection-expression EXPR   (default $request.body.action)\n"
     "  --auth none|sigv4|strict     management API authentication (default sigv4)\n"
     "  --credentials AKID:SECRET[:TOKEN]  a known key pair, with its session token if any\n"
@@ -1187,6 +1216,7 @@ enum {
     OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
     OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
     OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_INTEGRATION_MODE, OPT_MAX_CONCURRENCY, OPT_RUNTIME, OPT_NO_RELOAD,
+    OPT_TLS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_STATE_DIR, OPT_LISTEN,
     OPT_INSPECTOR, OPT_NO_INSPECTOR, OPT_INSPECTOR_HISTORY,
 };
 
@@ -1207,6 +1237,11 @@ static const struct option long_options[] = {
     {"env-vars", required_argument, NULL, OPT_ENV_VARS},
     {"credentials-file", required_argument, NULL, OPT_CREDENTIALS_FILE},
     {"domain-name", required_argument, NULL, OPT_DOMAIN_NAME},
+    {"tls", required_argument, NULL, OPT_TLS},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"listen", required_argument, NULL, OPT_LISTEN},
     {"idle-timeout", required_argument, NULL, OPT_IDLE},
     {"hard-timeout", required_argument, NULL, OPT_HARD},
     {"integration-timeout", required_argument, NULL, OPT_INTEGRATION_TIMEOUT},
@@ -1668,6 +1703,24 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
                 return WG_CONFIG_ERROR;
             break;
         case OPT_DOMAIN_NAME: set_string(&cfg->domain_name, optarg); break;
+        case OPT_TLS:
+            if (parse_on_off(optarg, &cfg->is_tls_off) != 0)
+                return fail(err, err_size, "--tls expects on or off, got '%s'", optarg);
+            break;
+        case OPT_TLS_CERT: set_string(&cfg->tls_cert_path, optarg); break;
+        case OPT_TLS_KEY: set_string(&cfg->tls_key_path, optarg); break;
+        case OPT_STATE_DIR: set_string(&cfg->state_dir, optarg); break;
+        case OPT_LISTEN: {
+            const char *colon = strrchr(optarg, ':');
+            if (colon == NULL || colon == optarg || parse_number(colon + 1, 0, 65535, &n) != 0)
+                return fail(err, err_size, "--listen expects ADDR:PORT (e.g. 127.0.0.1:443 or [::1]:443), got '%s'", optarg);
+            char **grown = realloc(cfg->listen, (cfg->num_listen + 1) * sizeof(*grown));
+            if (grown == NULL)
+                abort();
+            cfg->listen = grown;
+            cfg->listen[cfg->num_listen++] = dup_or_die(optarg);
+            break;
+        }
         case OPT_CONNECT_RATE:
             if (parse_number(optarg, 0, 1000000, &n) != 0)
                 return fail(err, err_size, "--connect-rate-limit expects connections per second, got '%s'", optarg);
@@ -1732,6 +1785,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         return fail(err, err_size, "unexpected argument '%s' (see --help)", argv[optind]);
     if (env_vars_path != NULL && apply_env_vars(cfg, env_vars_path, err, err_size) != WG_CONFIG_OK)
         return WG_CONFIG_ERROR;
+    if ((cfg->tls_cert_path == NULL) != (cfg->tls_key_path == NULL))
+        return fail(err, err_size, "--tls-cert and --tls-key go together (the certificate chain and its private key)");
     return resolve(cfg, err, err_size);
 }
 
@@ -1746,6 +1801,14 @@ void wg_config_free(wg_config_t *cfg)
     free(cfg->route_selection_expression);
     free(cfg->record_dir);
     free(cfg->domain_name);
+    free(cfg->tls_cert_path);
+    free(cfg->tls_key_path);
+    free(cfg->state_dir);
+    for (size_t i = 0; i < cfg->num_listen; i++)
+        free(cfg->listen[i]);
+    free(cfg->listen);
+    free(cfg->tls_ca_file);
+    free(cfg->tls_ca_bundle_file);
     for (size_t i = 0; i < cfg->num_credentials; i++) {
         free(cfg->credentials[i].access_key_id);
         set_secret(&cfg->credentials[i].secret_access_key, NULL);

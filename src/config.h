@@ -145,6 +145,13 @@ typedef struct wg_config {
     wg_string_pair_t *runtime_overrides; /* "nodejs20.x" -> "/path/to/node" */
     size_t num_runtime_overrides;
     int is_reload_disabled;
+    /* TLS on the listening ports (listener.c, tls.c, tls_ca.c; README "TLS and callback URLs") */
+    int is_tls_off;             /* --tls off: plain HTTP only; a ClientHello is logged and dropped */
+    char *tls_cert_path;        /* --tls-cert: the user's own certificate chain (PEM) */
+    char *tls_key_path;         /* --tls-key: its private key (PEM) */
+    char *state_dir;            /* --state-dir: the local CA; NULL = $XDG_DATA_HOME/wsgate or ~/.local/share/wsgate */
+    char **listen;              /* --listen ADDR:PORT, extra listening sockets (repeatable) */
+    size_t num_listen;
     int inspector_mode;          /* /_wsgate/ inspector: 0 on when bound to loopback, 1 --inspector, -1 --no-inspector */
     uint32_t inspector_history;  /* --inspector-history: entries kept (default 1000) */
     wg_route_config_t *routes;

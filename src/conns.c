@@ -28,6 +28,7 @@
 #endif
 
 #include "authorizer.h"
+#include "budget.h"
 #include "events.h"
 #include "headers.h"
 #include "inspector.h"
@@ -71,6 +72,10 @@ struct wg_conn {
     /* --test-control: what was sent to the client, oldest first, capped */
     wg_conn_sent_t *sent_head, *sent_tail;
     size_t sent_count, sent_bytes;
+    /* message calls not answered yet (waiting for a slot or in flight), and their event bytes:
+     * capped by WG_LIMIT_CONN_CALLS / WG_LIMIT_CONN_CALL_BYTES */
+    size_t num_calls, call_bytes;
+    size_t num_throttled; /* messages answered "Too Many Requests" */
     /* set when we close: what $disconnect reports */
     int has_close_override;
     int close_code;
@@ -88,9 +93,19 @@ struct wg_conns {
     int needs_final_trim;  /* a mass-close trim happened; trim again once none is left */ /* most alive since the heap was last trimmed */
     h2o_timeout_t idle_timeout;
     h2o_timeout_t hard_timeout;
+    /* throttled messages are logged at most once a second, with a count (a flood must not flood
+     * the log) */
+    uint64_t throttle_logged_at;
+    size_t throttled_unlogged;
+    size_t num_recorded; /* --record: events recorded so far (WG_LIMIT_RECORD_FILES at most) */
+    int is_iterating;    /* walking the buckets: they must not be resized */
 };
 
 /* ---- registry ------------------------------------------------------------------------------- */
+
+#define REGISTRY_MIN_BUCKETS 1024
+
+static void registry_resize(wg_conns_t *conns, size_t n);
 
 static size_t hash_id(const char *id)
 {
@@ -108,9 +123,19 @@ static wg_conn_t *registry_find(wg_conns_t *conns, const char *id)
     return NULL;
 }
 
-static void registry_grow(wg_conns_t *conns)
+static void registry_add(wg_conns_t *conns, wg_conn_t *conn)
 {
-    size_t n = conns->num_buckets * 2;
+    if (conns->num_registered + 1 > conns->num_buckets)
+        registry_resize(conns, conns->num_buckets * 2);
+    size_t b = hash_id(conn->id) & (conns->num_buckets - 1);
+    conn->hash_next = conns->buckets[b];
+    conns->buckets[b] = conn;
+    conns->num_registered++;
+}
+
+/* Rehashes into `n` buckets (a power of two). */
+static void registry_resize(wg_conns_t *conns, size_t n)
+{
     wg_conn_t **buckets = calloc(n, sizeof(*buckets));
     if (buckets == NULL)
         abort();
@@ -129,16 +154,6 @@ static void registry_grow(wg_conns_t *conns)
     conns->num_buckets = n;
 }
 
-static void registry_add(wg_conns_t *conns, wg_conn_t *conn)
-{
-    if (conns->num_registered + 1 > conns->num_buckets)
-        registry_grow(conns);
-    size_t b = hash_id(conn->id) & (conns->num_buckets - 1);
-    conn->hash_next = conns->buckets[b];
-    conns->buckets[b] = conn;
-    conns->num_registered++;
-}
-
 static void registry_remove(wg_conns_t *conns, wg_conn_t *conn)
 {
     wg_conn_t **p = &conns->buckets[hash_id(conn->id) & (conns->num_buckets - 1)];
@@ -147,6 +162,10 @@ static void registry_remove(wg_conns_t *conns, wg_conn_t *conn)
             *p = conn->hash_next;
             conn->hash_next = NULL;
             conns->num_registered--;
+            /* after a mass departure the table shrinks back (it grew with the connections) */
+            if (conns->num_buckets > REGISTRY_MIN_BUCKETS && conns->num_registered * 8 < conns->num_buckets &&
+                !conns->is_iterating)
+                registry_resize(conns, conns->num_buckets / 2);
             return;
         }
     }
@@ -237,6 +256,7 @@ static void fill_context(wg_conn_t *conn, wg_event_context_t *ctx, const char *r
 typedef struct conn_call {
     wg_conn_t *conn;
     const wg_route_config_t *route;
+    size_t message_bytes; /* a message call: what it counts against the connection's cap */
     char request_id[WG_ID_LEN + 1];
     char *recorded_event; /* a copy of the event, only with --record */
     size_t recorded_event_len;
@@ -254,6 +274,7 @@ static conn_call_t *new_call(wg_conn_t *conn, const wg_route_config_t *route, co
     memcpy(call->request_id, request_id, sizeof(call->request_id));
     call->recorded_event = NULL;
     call->recorded_event_len = 0;
+    call->message_bytes = 0;
     return call;
 }
 
@@ -324,10 +345,13 @@ static void invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event,
                    wg_integration_done_cb done, wg_integration_call_t *ic_in)
 {
     wg_integration_call_t ic = *ic_in;
-    if (conn->conns->server->recorder != NULL) {
+    if (conn->conns->server->recorder != NULL && conn->conns->num_recorded < WG_LIMIT_RECORD_FILES) {
         call->recorded_event = h2o_strdup(NULL, event, event_len).base;
         call->recorded_event_len = event_len;
         call->recorded_seq = wg_recorder_reserve(conn->conns->server->recorder);
+        if (++conn->conns->num_recorded == WG_LIMIT_RECORD_FILES)
+            wg_log_warn("--record: %d events recorded, the most one run records; recording stops here",
+                        WG_LIMIT_RECORD_FILES);
     }
     ic.route = route;
     ic.event_json = event;
@@ -441,6 +465,9 @@ static void on_ws_closed(void *data, const wg_ws_close_info_t *info)
         snprintf(reason, sizeof(reason), "%.*s", (int)info->reason_len, info->reason);
     }
     wg_log_info("disconnect %s code=%d reason=\"%s\"", conn->id, code, reason);
+    if (conn->num_throttled > 0)
+        wg_log_info("disconnect %s: %zu of its messages were answered \"%s\"", conn->id, conn->num_throttled,
+                    WG_FRAME_THROTTLED);
     wg_inspector_note_closed(conn->id, info, code, reason);
     send_disconnect(conn, code, reason);
     conn_release(conn); /* the socket's reference */
@@ -448,13 +475,35 @@ static void on_ws_closed(void *data, const wg_ws_close_info_t *info)
 
 /* ---- messages ------------------------------------------------------------------------------- */
 
+/* One line for a throttled message: the first, then at most one a second with how many were not
+ * logged. */
+static void log_throttled(wg_conn_t *conn, const char *why)
+{
+    wg_conns_t *conns = conn->conns;
+    uint64_t now = h2o_now(conns->server->loop);
+    if (conns->throttle_logged_at != 0 && now - conns->throttle_logged_at < 1000) {
+        conns->throttled_unlogged++;
+        return;
+    }
+    wg_log_warn("message %s: %s: answered \"%s\" (%zu more throttled since the last such line)", conn->id, why,
+                WG_FRAME_THROTTLED, conns->throttled_unlogged);
+    conns->throttle_logged_at = now;
+    conns->throttled_unlogged = 0;
+}
+
 static void on_message_done(void *data, const wg_integration_result_t *result)
 {
     conn_call_t *call = data;
     wg_conn_t *conn = call->conn;
+    conn->num_calls--;
+    conn->call_bytes -= call->message_bytes;
     record_call(call, result);
     if (conn->state == CONN_OPEN && conn->ws != NULL) {
-        if (result->outcome == WG_OUTCOME_ERROR) {
+        if (result->outcome == WG_OUTCOME_THROTTLED) {
+            conn->num_throttled++;
+            log_throttled(conn, "too many calls waiting for backends");
+            send_error_frame(conn, WG_FRAME_THROTTLED, call->request_id);
+        } else if (result->outcome == WG_OUTCOME_ERROR) {
             wg_log_warn("route %s %s: integration failed (%s)", call->route->key, conn->id, result->error ? result->error : "");
             send_error_frame(conn, WG_FRAME_INTERNAL_ERROR, call->request_id);
         } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
@@ -497,6 +546,14 @@ static void on_ws_text(void *data, const uint8_t *msg, size_t len)
         return;
     }
     free(key);
+    /* The connection's share: a client that sends faster than its backend answers gets the
+     * throttled answer for the excess, without an event being built or kept. */
+    if (conn->num_calls >= WG_LIMIT_CONN_CALLS || conn->call_bytes + len > WG_LIMIT_CONN_CALL_BYTES) {
+        conn->num_throttled++;
+        log_throttled(conn, "too many of its messages waiting for an answer");
+        send_error_frame(conn, WG_FRAME_THROTTLED, request_id);
+        return;
+    }
     char message_id[WG_ID_LEN + 1];
     wg_ids_message(s->ids, now, conn->id, message_id);
     wg_event_context_t ctx;
@@ -505,7 +562,11 @@ static void on_ws_text(void *data, const uint8_t *msg, size_t len)
     size_t event_len;
     char *event = wg_event_message(&ctx, (const char *)msg, len, &event_len);
     wg_integration_call_t ic = {.context = &ctx, .message = (const char *)msg, .message_len = len};
-    invoke(conn, route, event, event_len, new_call(conn, route, request_id), on_message_done, &ic);
+    conn_call_t *call = new_call(conn, route, request_id);
+    call->message_bytes = len;
+    conn->num_calls++;
+    conn->call_bytes += len;
+    invoke(conn, route, event, event_len, call, on_message_done, &ic);
 }
 
 /* ---- timers and server-side closes ---------------------------------------------------------- */
@@ -632,6 +693,10 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
         reject_connection(conn, 502, result->error ? result->error : "integration failed");
     } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
         reject_connection(conn, 504, "integration timed out");
+    } else if (result->outcome == WG_OUTCOME_THROTTLED) {
+        /* [I] inferred: as for --connect-rate-limit, 429 (AWS's status for a throttled $connect is
+         * not documented) */
+        reject_connection(conn, 429, "too many calls waiting for backends");
     } else if (result->status >= 200 && result->status < 300) {
         accept_connection(conn, result->subprotocol, result->subprotocol_len, result->response_headers);
     } else {
@@ -761,7 +826,7 @@ wg_conns_t *wg_conns_new(wg_server_t *server)
     if (conns == NULL)
         abort();
     conns->server = server;
-    conns->num_buckets = 1024;
+    conns->num_buckets = REGISTRY_MIN_BUCKETS;
     conns->buckets = calloc(conns->num_buckets, sizeof(*conns->buckets));
     if (conns->buckets == NULL)
         abort();
@@ -804,6 +869,11 @@ void wg_conns_foreach_open(wg_conns_t *conns, void (*fn)(wg_conn_t *conn, void *
 
 void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason)
 {
+    /* Shutdown: messages still waiting for a backend are dropped first (they would only delay the
+     * $disconnect calls, which are served first anyway and never dropped). */
+    if (conns->server->budget != NULL)
+        wg_budget_drop_waiting(conns->server->budget);
+    conns->is_iterating = 1;
     for (size_t i = 0; i < conns->num_buckets; i++) {
         wg_conn_t *c = conns->buckets[i];
         while (c != NULL) {
@@ -812,6 +882,7 @@ void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason)
             c = next;
         }
     }
+    conns->is_iterating = 0;
 }
 
 int wg_conn_post(wg_conn_t *conn, const void *data, size_t len)

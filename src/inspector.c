@@ -145,6 +145,19 @@ void wg_inspector_init(wg_server_t *server)
     const wg_config_t *cfg = server->config;
     g.server = server;
     g.is_enabled = cfg->inspector_mode > 0 || (cfg->inspector_mode == 0 && wg_config_is_loopback_host(cfg->host));
+    /* on by default only when every listening address is loopback (--listen adds more) */
+    for (size_t i = 0; g.is_enabled && cfg->inspector_mode == 0 && i < cfg->num_listen; i++) {
+        char host[256];
+        const char *addr = cfg->listen[i], *colon = strrchr(addr, ':');
+        size_t n = colon ? (size_t)(colon - addr) : strlen(addr);
+        if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+            addr++;
+            n -= 2;
+        }
+        snprintf(host, sizeof(host), "%.*s", (int)n, addr);
+        if (!wg_config_is_loopback_host(host))
+            g.is_enabled = 0;
+    }
     g.ring = wg_inspector_ring_new(cfg->inspector_history ? cfg->inspector_history : WG_LIMIT_INSPECTOR_HISTORY_DEFAULT,
                                    WG_LIMIT_INSPECTOR_BYTES);
 }

@@ -21,7 +21,13 @@ typedef enum wg_outcome {
     WG_OUTCOME_OK,      /* the backend answered (status says how) */
     WG_OUTCOME_ERROR,   /* unreachable, reset, garbage, function error: 502 / Internal server error */
     WG_OUTCOME_TIMEOUT, /* no answer within the integration timeout: 504 / Endpoint request timed out */
+    WG_OUTCOME_THROTTLED, /* not called: over the waiting caps (budget.h): 429 / Too Many Requests */
 } wg_outcome_t;
+
+/* The error frame a throttled message gets: the shape of AWS's other error frames with the
+ * message API Gateway's throttles answer with ("Too Many Requests", HTTP 429). [I] inferred: the
+ * frame AWS sends when an integration is throttled is not documented (spec 5, open question 13). */
+#define WG_FRAME_THROTTLED "Too Many Requests"
 
 typedef struct wg_integration_result {
     wg_outcome_t outcome;
@@ -59,7 +65,13 @@ typedef struct wg_integration_call {
     size_t raw_query_len;
 } wg_integration_call_t;
 
-/** Invokes the route's integration; `done` runs later on the loop thread exactly once. */
+/**
+ * Invokes the route's integration; `done` runs later on the loop thread exactly once. Every
+ * integration type that calls out (all but DEMO and MOCK) goes through its target's budget
+ * (budget.h): the call starts now when the target has a free slot, else waits (a deep copy of
+ * `call`) with the deadline it got now; over the waiting caps it completes with
+ * WG_OUTCOME_THROTTLED. A "$disconnect" route's call is a priority call.
+ */
 void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done, void *data);
 
 /**
@@ -139,6 +151,14 @@ size_t wg_integration_map_parameters(const wg_config_t *cfg, const wg_integratio
  * backend answered and `result` is untouched). Shared by every HTTP-based integration. */
 struct wg_httpc_response;
 int wg_integration_transport_failure(const struct wg_httpc_response *res, wg_integration_result_t *result);
+
+/**
+ * Submits an HTTP call that is not a route's integration (the authorizer, the demo's echo) through
+ * the budget of target `key` (e.g. "authorizer"): like wg_httpc_submit, but it waits for a slot
+ * with its deadline running, and over the waiting caps it completes (later) as a transport error
+ * "throttled". Takes everything `req` owns.
+ */
+void wg_integration_submit_http(wg_server_t *server, const char *key, wg_httpc_request_t *req);
 
 /** Completes a call on the next loop turn with `result` (copied shallowly; strings must stay valid
  * until then, so pass static strings). */

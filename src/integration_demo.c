@@ -81,7 +81,7 @@ static void echo_back(wg_server_t *server, const char *connection_id, const char
             wg_httpc_add_header(&req, "Authorization", sig.authorization, strlen(sig.authorization));
         }
     }
-    wg_httpc_submit(server->httpc, &req);
+    wg_integration_submit_http(server, "demo echo", &req);
 }
 
 void wg_integration_demo_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done, void *data)

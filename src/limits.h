@@ -4,6 +4,20 @@
  * The AWS values come from ../shared/spec/aws-websocket-spec.md section 6 (the API Gateway
  * WebSocket quotas table) and section 7 (the management API's service model). Internal caps
  * (queues, buffers) exist so that no input can grow memory without bound; each says why.
+ *
+ * Sizes bounded elsewhere, by what they hold (docs/reliability.md has the full list):
+ * - connections and handshakes in progress: one socket each, so the process's file-descriptor
+ *   limit (RLIMIT_NOFILE); AWS documents no per-API connection quota.
+ * - the connection registry (conns.c): one entry per connection; buckets double with them.
+ * - backend calls in flight (httpc.c): at most WG_LIMIT_TARGET_CONCURRENCY per target, targets
+ *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles HTTPC_MAX_SPARE.
+ * - an HTTP request head: h2o's H2O_MAX_REQLEN (about 400 KB) and 100 header lines.
+ * - a message being reassembled: WG_LIMIT_MESSAGE_BYTES; a frame: WG_LIMIT_FRAME_BYTES (ws.c).
+ * - a log line: 2 KB (log.c), events logged with --verbose cut at 2,000 characters; throttled
+ *   messages are logged at most once a second (conns.c).
+ * - the SigV4 signing-key cache: SIGNING_KEY_CACHE entries (sigv4.c). wsgate keeps no authorizer
+ *   result cache: every $connect calls the authorizer.
+ * - waiting completions (integration.c): one per call, so the call caps above.
  */
 #ifndef WG_LIMITS_H
 #define WG_LIMITS_H
@@ -50,15 +64,43 @@
 #define WG_LIMIT_BACKEND_HEADER_BYTES (16 * 1024)
 /* Internal: how long a server-initiated close waits for the client's close frame. */
 #define WG_LIMIT_CLOSE_HANDSHAKE_MS 5000
-/* Internal: the largest request body h2o buffers (management API, test control). */
-#define WG_LIMIT_REQUEST_BODY_BYTES (256 * 1024)
+/* Internal: the largest request body h2o buffers (management API, test control): AWS's
+ * PostToConnection limit itself, so a bigger body of any size or transfer encoding is refused
+ * with the typed 413 before more than this is held (server.c). */
+#define WG_LIMIT_REQUEST_BODY_BYTES WG_LIMIT_MESSAGE_BYTES
 /* Internal: idle keep-alive backend connections kept by the HTTP client (toolchain notes 3). */
 #define WG_LIMIT_BACKEND_POOL_CONNECTIONS 64
+/* Internal (budget.c): backend calls one integration target (an HTTP origin, a Lambda function,
+ * the authorizer, a function run by wsgate) may have in flight. A stuck backend holds at most this
+ * many; every other target keeps its own. One more than the backend pool keeps a healthy target's
+ * calls on reused connections. */
+#define WG_LIMIT_TARGET_CONCURRENCY (WG_LIMIT_BACKEND_POOL_CONNECTIONS + WG_LIMIT_TARGET_PRIORITY_SLOTS)
+/* Internal (budget.c): of those, the slots only $disconnect calls may use, so that a $disconnect
+ * never waits for a slot behind message traffic stuck on the same target. */
+#define WG_LIMIT_TARGET_PRIORITY_SLOTS 8
+/* Internal (budget.c): calls waiting for a slot, over all targets, and the event bytes they hold.
+ * Over either, a message is answered as a throttled integration (conns.c) and a $connect gets
+ * 429. 32768 lets 2,000 clients x 10 messages wait for one stuck backend; each waits at most the
+ * integration timeout. $disconnect calls are never refused (one per connection). */
+#define WG_LIMIT_WAITING_CALLS 32768
+#define WG_LIMIT_WAITING_BYTES (64 * 1024 * 1024)
+/* Internal (conns.c): a connection's message calls not yet answered (waiting or in flight), and
+ * the event bytes they hold. A client that sends faster than its backend answers gets the
+ * throttled answer for the excess instead of growing memory. */
+#define WG_LIMIT_CONN_CALLS 256
+#define WG_LIMIT_CONN_CALL_BYTES (4 * 1024 * 1024)
+/* Internal (budget.c): distinct integration targets with their own budget (they come from the
+ * configuration; beyond this many they share one) and distinct timeout values (likewise). */
+#define WG_LIMIT_BUDGET_TARGETS 1024
+#define WG_LIMIT_BUDGET_TIMEOUT_LISTS 64
 /* Internal: how long graceful shutdown waits for in-flight backend calls. */
 #define WG_LIMIT_SHUTDOWN_WAIT_MS 5000
 /* Internal (test control): how many sent messages, and bytes, are kept per connection. */
 #define WG_LIMIT_TEST_HISTORY_MESSAGES 1000
 #define WG_LIMIT_TEST_HISTORY_BYTES (4 * 1024 * 1024)
+/* Internal (--record): the most fixture files one run writes (disk, not memory: a load test with
+ * --record must not fill the disk); one warning when reached. */
+#define WG_LIMIT_RECORD_FILES 100000
 /* Internal: the longest config file we read. */
 #define WG_LIMIT_CONFIG_BYTES (4 * 1024 * 1024)
 /* Internal (`wsgate replay`): files read from one fixture directory, each at most this size, and
@@ -86,6 +128,20 @@
 /* Internal: directories watched for hot reload (all functions together), and how deep. */
 #define WG_LIMIT_FUNCTION_WATCHES 4096
 #define WG_LIMIT_FUNCTION_WATCH_DEPTH 8
+/* Internal (TLS): how long an accepted connection may take to send its first byte (the byte
+ * that tells TLS from plain HTTP), and a TLS handshake to complete, before it is dropped
+ * (slowloris; h2o's own request timeout is 10 s too). */
+#define WG_LIMIT_FIRST_BYTE_MS 10000
+#define WG_LIMIT_TLS_HANDSHAKE_MS 10000
+/* Internal (TLS): connections still in the TLS handshake at once; beyond it, a new ClientHello
+ * is dropped (each costs an OpenSSL object of a few tens of KB). */
+#define WG_LIMIT_TLS_HANDSHAKES 4096
+/* Internal (TLS): the local leaf certificate's lifetime, and when it is renewed. Short, so a leaked
+ * leaf key matters little; browsers accept at most 398 days. */
+#define WG_LIMIT_TLS_LEAF_DAYS 30
+#define WG_LIMIT_TLS_LEAF_RENEW_DAYS 7
+/* Internal (TLS): the largest system CA file copied into ca-bundle.pem. */
+#define WG_LIMIT_TLS_BUNDLE_BYTES (8 * 1024 * 1024)
 /* Internal (inspector, /_wsgate/): entries kept by default (--inspector-history), the memory all
  * kept entries may use together, the longest string field one entry keeps (a whole 128 KB message
  * fits; longer backend answers are cut, marked "truncated"), how many pages may watch at once and

@@ -50,9 +50,12 @@ size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
         size_t seq = c >= 0x80 ? utf8_sequence(u + i, len - i) : 1;
         /* C1 controls (U+0080-U+009F, UTF-8 C2 80-C2 9F) act as escapes on some terminals too */
         int is_c1 = seq == 2 && c == 0xC2 && u[i + 1] < 0xA0;
-        if (c == '\n' || c == '\r' || c == '\t' || c == '\\') {
+        if (c == '\n' || c == '\r' || c == '\\') {
             esc[n++] = '\\';
-            esc[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
+            esc[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+        } else if (c == '\t') {
+            /* a tab can neither end a line nor drive a terminal: kept, so function logs read
+             * like CloudWatch's tab-separated lines */
         } else if (c < 0x20 || c == 0x7F || seq == 0 || is_c1) {
             /* a C1 control: this \xc2, then its second byte, alone, is malformed: \x80-\x9f */
             esc[n++] = '\\';

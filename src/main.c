@@ -7,7 +7,9 @@
 #include "config.h"
 #include "log.h"
 #include "replay.h"
+#include "listener.h"
 #include "server.h"
+#include "tls_ca.h"
 #include "sigv4.h"
 
 /* Where each route goes, one line each, so a config file's effect is visible without --verbose. */
@@ -76,6 +78,21 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
     wg_log_info("WebSocket API:  ws://%s:%d%s%s", cfg->host, server->port, base, stage);
     wg_log_info("management API: http://%s:%d%s%s/@connections/{connectionId} (auth: %s)", cfg->host, server->port, base,
                 stage, wg_auth_mode_name(cfg->auth));
+    if (wg_listeners_has_tls(server->listeners)) {
+        wg_log_info("over TLS too:   wss://%s:%d%s%s  https://%s:%d%s%s/@connections/{connectionId}", cfg->host,
+                    server->port, base, stage, cfg->host, server->port, base, stage);
+        if (cfg->tls_ca_file != NULL)
+            wg_log_info("TLS certificate from wsgate's local CA %s (`wsgate ca` prints how to trust it)", cfg->tls_ca_file);
+        else
+            wg_log_info("TLS certificate: %s", cfg->tls_cert_path);
+    } else {
+        wg_log_info("TLS is off: plain http:// and ws:// only");
+    }
+    for (size_t i = 1; i < wg_listeners_count(server->listeners); i++) {
+        const char *addr = cfg->listen[i - 1];
+        wg_log_info("also listening on %.*s:%d (plain%s, same paths)", (int)(strrchr(addr, ':') - addr), addr,
+                    wg_listeners_port(server->listeners, i), wg_listeners_has_tls(server->listeners) ? " and TLS" : "");
+    }
     int is_loopback = wg_config_is_loopback_host(cfg->host);
     if (!is_loopback && cfg->auth == WG_AUTH_NONE)
         wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients", cfg->host);
@@ -102,6 +119,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return wg_replay_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "ca") == 0)
+        return wg_tls_ca_main(argc - 1, argv + 1);
     wg_config_t cfg;
     char err[2048] = ""; /* room for an error listing every unmapped function */
     int rc = wg_config_load(&cfg, argc, argv, err, sizeof(err));

@@ -1,5 +1,6 @@
 /*
- * server.c: the listener, the HTTP path table and the event loop (see server.h).
+ * server.c: the HTTP path table and the event loop (see server.h); listening sockets, TLS and
+ * the plain/TLS dispatch are listener.c's.
  *
  * Path table (one port, like execute-api, spec 7.2):
  *   GET /health                              wsgate's health (not AWS)
@@ -27,6 +28,7 @@
 #include "errors.h"
 #include "functions.h"
 #include "httpc.h"
+#include "listener.h"
 #include "inspector_http.h"
 #include "limits.h"
 #include "log.h"
@@ -34,6 +36,7 @@
 #include "recorder.h"
 #include "routes.h"
 #include "test_control.h"
+#include "tls.h"
 #include "urlcodec.h"
 
 #include <h2o/websocket.h>
@@ -231,14 +234,58 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     return 0;
 }
 
-static void on_accept(h2o_socket_t *listener, const char *err)
+/* ---- oversized bodies: the typed 413 whatever the size or transfer encoding ------------------ */
+
+/* h2o refuses a body over globalconf.max_request_entity_size itself, before any handler runs (a
+ * Content-Length over it from the header, a chunked body as soon as it passes it), with a
+ * text/plain 413. This filter, on every path h2o may answer from, turns that answer into the
+ * management API's typed one (PayloadTooLargeException, spec 7.1), so SDKs raise their exception;
+ * a 413 that already carries x-amzn-ErrorType (mgmt_api.c's) goes through unchanged. [I] inferred:
+ * what AWS answers an oversized body on other paths is not documented; they get the same answer. */
+typedef struct typed_413_ostream {
+    h2o_ostream_t super;
+    h2o_iovec_t body;
+    int is_body_sent;
+} typed_413_ostream_t;
+
+static void on_typed_413_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                              h2o_send_state_t state)
 {
-    wg_server_t *server = listener->data;
-    if (err != NULL)
-        return;
-    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock != NULL)
-        h2o_accept(&server->accept_ctx, sock);
+    (void)bufs;
+    (void)bufcnt;
+    typed_413_ostream_t *o = (typed_413_ostream_t *)self;
+    h2o_iovec_t body = o->body;
+    size_t n = o->is_body_sent ? 0 : 1;
+    o->is_body_sent = 1;
+    h2o_ostream_send_next(self, req, &body, n, state); /* h2o's own text is dropped */
+}
+
+static void on_setup_typed_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    (void)self;
+    if (req->res.status == 413 && h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-amzn-errortype"), -1) == -1) {
+        wg_log_info("%.*s %.*s: 413 (body over %d bytes)", (int)req->method.len, req->method.base,
+                    (int)(req->path.len > 200 ? 200 : req->path.len), req->path.base, WG_LIMIT_REQUEST_BODY_BYTES);
+        size_t len;
+        char *body = wg_aws_error_body(WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL, &len);
+        const char *shape = wg_aws_error_shape(WG_AWS_ERR_PAYLOAD_TOO_LARGE);
+        char uuid[WG_UUID_LEN + 1];
+        wg_ids_uuid(uuid);
+        memset(&req->res.headers, 0, sizeof(req->res.headers));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-RequestId"), 0, NULL,
+                              h2o_strdup(&req->pool, uuid, WG_UUID_LEN).base, WG_UUID_LEN);
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-ErrorType"), 0, NULL, shape, strlen(shape));
+        req->res.reason = wg_http_reason(413);
+        req->res.content_length = len;
+        typed_413_ostream_t *o = (typed_413_ostream_t *)h2o_add_ostream(req, sizeof(*o), slot);
+        o->super.do_send = on_typed_413_send;
+        o->body = h2o_strdup(&req->pool, body, len);
+        o->is_body_sent = 0;
+        free(body);
+        slot = &o->super.next;
+    }
+    h2o_setup_next_ostream(req, slot);
 }
 
 static void on_signal(h2o_socket_t *sock, const char *err)
@@ -251,41 +298,6 @@ static void on_signal(h2o_socket_t *sock, const char *err)
             wg_log_info("signal %u: shutting down", info.ssi_signo);
         server->is_shutting_down = 1;
     }
-}
-
-static int open_listener(wg_server_t *server, char *err, size_t err_size)
-{
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    char port[16];
-    snprintf(port, sizeof(port), "%d", server->config->port);
-    int gai = getaddrinfo(server->config->host, port, &hints, &res);
-    if (gai != 0) {
-        snprintf(err, err_size, "cannot resolve --host '%s': %s", server->config->host, gai_strerror(gai));
-        return -1;
-    }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int on = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
-        snprintf(err, err_size, "cannot listen on %s:%s: %s", server->config->host, port, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(res);
-        return -1;
-    }
-    freeaddrinfo(res);
-    struct sockaddr_storage ss;
-    socklen_t ss_len = sizeof(ss);
-    getsockname(fd, (struct sockaddr *)&ss, &ss_len);
-    server->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
-    server->listener = h2o_evloop_socket_create(server->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    server->listener->data = server;
-    h2o_socket_read_start(server->listener, on_accept);
-    return 0;
 }
 
 static int open_signals(wg_server_t *server)
@@ -307,6 +319,9 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
 {
     memset(server, 0, sizeof(*server));
     server->config = config;
+    /* TLS first: it fills config->tls_ca_file/tls_ca_bundle_file, which what starts later reads */
+    if (wg_tls_setup(config, &server->ssl_ctx, err, err_size) != 0)
+        return -1;
     server->started_at_ms = wg_now_ms();
     /* SIGTERM/SIGINT arrive through a signalfd; block them before any thread starts. */
     sigset_t set;
@@ -347,9 +362,17 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
 
     h2o_config_init(&server->globalconf);
     server->globalconf.server_name = h2o_iovec_init(H2O_STRLIT(""));
-    server->globalconf.max_request_entity_size = WG_LIMIT_REQUEST_BODY_BYTES;
+    /* h2o refuses a chunked body once it has decoded `max` bytes (`>=`), a Content-Length only over
+     * it (`>`): one more byte than the limit lets exactly WG_LIMIT_REQUEST_BODY_BYTES through both. */
+    server->globalconf.max_request_entity_size = WG_LIMIT_REQUEST_BODY_BYTES + 1;
+    /* HTTP/1.1 only, as AWS's endpoints for these calls: no HTTP/2 prior knowledge (h2o would
+     * switch a connection starting with "PRI * HTTP/2" to HTTP/2 and buffer up to 100 request
+     * bodies on it) and no "Upgrade: h2c". The preface gets HTTP/1.1's 400. */
+    server->globalconf.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t *host = h2o_config_register_host(&server->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(host, "/", 0);
+    h2o_create_filter(pathconf, sizeof(h2o_filter_t))->on_setup_ostream = on_setup_typed_413;
+    h2o_create_filter(&host->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream = on_setup_typed_413;
     server_handler_t *handler = (server_handler_t *)h2o_create_handler(pathconf, sizeof(*handler));
     handler->super.on_req = on_req;
     handler->server = server;
@@ -368,7 +391,10 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
         snprintf(err, err_size, "cannot set up signal handling: %s", strerror(errno));
         return -1;
     }
-    return open_listener(server, err, err_size);
+    server->listeners =
+        wg_listeners_open(server->loop, &server->accept_ctx, config, server->ssl_ctx, &server->port, err, err_size);
+    server->ssl_ctx = NULL; /* the listeners' now (freed by them, also on failure) */
+    return server->listeners != NULL ? 0 : -1;
 }
 
 int wg_server_run(wg_server_t *server)
@@ -378,11 +404,7 @@ int wg_server_run(wg_server_t *server)
 
     /* Graceful shutdown: stop accepting, close every client with 1001, deliver every $disconnect,
      * wait (bounded) for backend calls in flight. */
-    if (server->listener != NULL) {
-        h2o_socket_read_stop(server->listener);
-        h2o_socket_close(server->listener);
-        server->listener = NULL;
-    }
+    wg_listeners_close(server->listeners);
     wg_conns_close_all(server->conns, 1001, "Going away");
     uint64_t deadline = wg_now_ms() + WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS;
     /* functions keep running until every $disconnect they were given is answered */
@@ -414,6 +436,8 @@ void wg_server_dispose(wg_server_t *server)
     }
     wg_functions_free(server->functions);
     server->functions = NULL;
+    wg_listeners_free(server->listeners);
+    server->listeners = NULL;
     wg_route_selector_free(server->selector);
     server->selector = NULL;
     wg_recorder_close(server->recorder);

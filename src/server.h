@@ -1,5 +1,5 @@
 /*
- * server.h: the gateway as a whole: the listener, the HTTP path table (WebSocket API, @connections,
+ * server.h: the gateway as a whole: the listeners (listener.c), the HTTP path table (WebSocket API, @connections,
  * /health, wsgate's own /_wsgate endpoints) and the state every module shares.
  *
  * Like an execute-api endpoint, one port serves the WebSocket API at /{stage} and the management
@@ -23,6 +23,7 @@ typedef struct wg_conns wg_conns_t;
 typedef struct wg_route_selector wg_route_selector_t;
 typedef struct wg_recorder wg_recorder_t;
 typedef struct wg_functions wg_functions_t;
+typedef struct wg_listeners wg_listeners_t;
 
 typedef struct wg_server {
     wg_config_t *config;     /* borrowed */
@@ -30,7 +31,8 @@ typedef struct wg_server {
     h2o_context_t ctx;
     h2o_evloop_t *loop;
     h2o_accept_ctx_t accept_ctx;
-    h2o_socket_t *listener;
+    wg_listeners_t *listeners; /* --host/--port and every --listen; plain and TLS (listener.c) */
+    SSL_CTX *ssl_ctx;          /* tls.c's, until the listeners take it; NULL with --tls off */
     int port;                /* the bound port (resolved when --port 0) */
     char api_id[WG_API_ID_LEN + 1];
     char domain_name[256]; /* --domain-name resolved; "" = the Host each client used */
@@ -40,6 +42,7 @@ typedef struct wg_server {
     wg_conns_t *conns;
     wg_recorder_t *recorder; /* NULL unless --record */
     wg_functions_t *functions; /* functions run by wsgate (functions.c); NULL when there are none */
+    struct wg_budget *budget; /* per-target call budgets (budget.h); made on first use */
     uint64_t started_at_ms;
     h2o_timeout_t close_timeout;
     int is_shutting_down;

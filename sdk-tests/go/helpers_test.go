@@ -38,7 +38,7 @@ func gate(t *testing.T) gateEnv {
 	return gateEnv{
 		URL:             url,
 		Endpoint:        url + "/" + stage,
-		WSURL:           strings.Replace(url, "http://", "ws://", 1) + "/" + stage,
+		WSURL:           "ws" + strings.TrimPrefix(url, "http") + "/" + stage, // http -> ws, https -> wss
 		Auth:            getenv(t, "WSGATE_AUTH", "sigv4"),
 		Region:          getenv(t, "WSGATE_REGION", "us-east-1"),
 		AccessKeyID:     getenv(t, "WSGATE_ACCESS_KEY_ID", "AKIDWSGATE"),

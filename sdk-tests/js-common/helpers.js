@@ -22,7 +22,7 @@ export function gate() {
   return {
     url,
     endpoint: `${url}/${stage}`,
-    wsUrl: `${url.replace(/^http:/, 'ws:')}/${stage}`,
+    wsUrl: `${url.replace(/^http/, 'ws')}/${stage}`, // http -> ws, https -> wss
     auth: env('WSGATE_AUTH', 'sigv4'),
     region: env('WSGATE_REGION', 'us-east-1'),
     accessKeyId: env('WSGATE_ACCESS_KEY_ID', 'AKIDWSGATE'),

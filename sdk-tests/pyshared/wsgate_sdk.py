@@ -23,7 +23,7 @@ def gate_settings():
     return {
         "url": url,
         "endpoint": f"{url}/{stage}",
-        "ws_url": url.replace("http://", "ws://", 1) + f"/{stage}",
+        "ws_url": "ws" + url[len("http"):] + f"/{stage}",  # http -> ws, https -> wss
         "auth": env("WSGATE_AUTH", "sigv4"),
         "region": env("WSGATE_REGION", "us-east-1"),
         "key": env("WSGATE_ACCESS_KEY_ID", "AKIDWSGATE"),

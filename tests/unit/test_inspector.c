@@ -157,7 +157,21 @@ START_TEST(test_enabled_only_on_loopback_unless_asked)
     wg_inspector_init(&server);
     ck_assert(wg_inspector_is_enabled());
     wg_inspector_dispose();
+    /* an extra --listen on another address turns the default off */
     cfg.host = "127.0.0.1";
+    cfg.inspector_mode = 0;
+    char *listen[] = {"127.0.0.1:4443", "192.0.2.1:443"};
+    cfg.listen = listen;
+    cfg.num_listen = 1;
+    wg_inspector_init(&server);
+    ck_assert(wg_inspector_is_enabled());
+    wg_inspector_dispose();
+    cfg.num_listen = 2;
+    wg_inspector_init(&server);
+    ck_assert(!wg_inspector_is_enabled());
+    wg_inspector_dispose();
+    cfg.listen = NULL;
+    cfg.num_listen = 0;
     cfg.inspector_mode = -1;
     wg_inspector_init(&server);
     ck_assert(!wg_inspector_is_enabled());

@@ -13,9 +13,9 @@ START_TEST(test_escape_control_bytes)
     const char in[] = "id\nFAKE 2026 info forged\r\x1b[31mred\x7f\ttab\\x";
     size_t used = wg_log_escape(in, sizeof(in) - 1, out, sizeof(out));
     ck_assert_uint_eq(used, sizeof(in) - 1);
-    ck_assert_str_eq(out, "id\\nFAKE 2026 info forged\\r\\x1b[31mred\\x7f\\ttab\\\\x");
+    ck_assert_str_eq(out, "id\\nFAKE 2026 info forged\\r\\x1b[31mred\\x7f\ttab\\\\x"); /* tab kept */
     for (const char *p = out; *p; p++)
-        ck_assert((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f);
+        ck_assert(*p == '\t' || ((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f));
 }
 END_TEST
 

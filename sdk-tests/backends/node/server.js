@@ -6,7 +6,8 @@
 //   PORT=9000 WSGATE_ENDPOINT=http://127.0.0.1:3001/local node server.js
 //
 // Env: PORT (default 9000; 0 = any free port), WSGATE_ENDPOINT (management API base URL incl. stage;
-// default: built from the event's requestContext.domainName and stage), AWS_REGION (us-east-1),
+// default: https://{requestContext.domainName}/{requestContext.stage}, as on AWS; needs
+// NODE_EXTRA_CA_CERTS=<wsgate ca's path>), AWS_REGION (us-east-1),
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (any value unless wsgate runs with --auth strict).
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +21,8 @@ const clients = new Map(); // endpoint -> client
 
 function managementClient(event) {
   const ctx = event.requestContext;
-  const endpoint = process.env.WSGATE_ENDPOINT || `http://${ctx.domainName}/${ctx.stage}`;
+  // the URL AWS's documentation builds; wsgate serves https on its port (trust its CA: `wsgate ca`)
+  const endpoint = process.env.WSGATE_ENDPOINT || `https://${ctx.domainName}/${ctx.stage}`;
   if (!clients.has(endpoint)) {
     clients.set(endpoint, new ApiGatewayManagementApiClient({
       endpoint,

@@ -1,5 +1,8 @@
 // A real WebSocket client -> wsgate -> this backend (HTTP POST of the Lambda-proxy event)
 // -> PostToConnection -> wsgate -> the same client. Starts its own wsgate (WSGATE_BIN) with --backend.
+// With WSGATE_TLS_STATE_DIR (sdk-tests/run.sh mode "tls"), everything goes over TLS: the client opens
+// wss://, and the backend is given no endpoint, so it builds https://{domainName}/{stage} from the
+// event as AWS's documentation does; both trust wsgate's CA only through NODE_EXTRA_CA_CERTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,6 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const auth = process.env.WSGATE_AUTH || 'sigv4';
 const key = process.env.WSGATE_ACCESS_KEY_ID || 'AKIDWSGATE';
 const secret = process.env.WSGATE_SECRET_ACCESS_KEY || 'wsgate-secret';
+const tlsStateDir = process.env.WSGATE_TLS_STATE_DIR;
 const procs = [];
 const logs = {}; // process name -> its stdout+stderr so far, shown when the test fails
 
@@ -49,13 +53,16 @@ before(async () => {
   const backendPort = await freePort();
   const args = ['--port', '0', '--backend', `http://127.0.0.1:${backendPort}/`, '--auth', auth];
   if (auth === 'strict') args.push('--credentials', `${key}:${secret}`);
-  const gateUrl = await startAndWait(bin, args, {}, /listening on (http:\/\/[0-9.]+:[0-9]+)/, 'wsgate');
-  wsUrl = `${gateUrl.replace('http:', 'ws:')}/local`;
+  if (tlsStateDir) args.push('--state-dir', tlsStateDir);
+  const plainUrl = await startAndWait(bin, args, {}, /listening on (http:\/\/[0-9.]+:[0-9]+)/, 'wsgate');
+  const gateUrl = tlsStateDir ? plainUrl.replace('http:', 'https:') : plainUrl;
+  wsUrl = `${gateUrl.replace(/^http/, 'ws')}/local`;
+  if (tlsStateDir) assert.ok(process.env.NODE_EXTRA_CA_CERTS, 'mode tls: NODE_EXTRA_CA_CERTS must name the CA');
   await startAndWait(process.execPath, [path.join(here, '..', 'server.js')], {
     env: {
       ...process.env,
       PORT: String(backendPort),
-      WSGATE_ENDPOINT: `${gateUrl}/local`,
+      ...(tlsStateDir ? {} : { WSGATE_ENDPOINT: `${gateUrl}/local` }),
       AWS_ACCESS_KEY_ID: key,
       AWS_SECRET_ACCESS_KEY: secret,
       AWS_REGION: 'us-east-1',

@@ -16,7 +16,7 @@ def handler(event, context):
     if route in ("$connect", "$disconnect"):
         return {"statusCode": 200}
     body = json.loads(event.get("body") or "{}")
-    client = boto3.client("apigatewaymanagementapi", endpoint_url=f"http://{ctx['domainName']}/{ctx['stage']}")
+    client = boto3.client("apigatewaymanagementapi", endpoint_url=f"https://{ctx['domainName']}/{ctx['stage']}")  # TLS, same port
     action = body.get("op") or body.get("action")
     if action == "echo":
         logger.warning("echoing %s", body.get("message"))

@@ -7,7 +7,7 @@ exports.handler = (event, context, callback) => {
   console.log(`route ${routeKey} connection ${connectionId}`);
   if (routeKey === '$connect' || routeKey === '$disconnect') return callback(null, { statusCode: 200 });
   const body = JSON.parse(event.body || '{}');
-  const client = new ApiGatewayManagementApiClient({ endpoint: `http://${domainName}/${stage}` });
+  const client = new ApiGatewayManagementApiClient({ endpoint: `http://${domainName}/${stage}` }); // plain http:// works too
   const post = (data) => client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify(data) }));
   act('node-cjs', body, context, post).then((r) => callback(null, r), (e) => callback(e));
 };

@@ -7,7 +7,7 @@ export const handler = async (event, context) => {
   console.log(`route ${routeKey} connection ${connectionId}`);
   if (routeKey === '$connect' || routeKey === '$disconnect') return { statusCode: 200 };
   const body = JSON.parse(event.body || '{}');
-  const client = new ApiGatewayManagementApiClient({ endpoint: `http://${domainName}/${stage}` });
+  const client = new ApiGatewayManagementApiClient({ endpoint: `https://${domainName}/${stage}` }); // as AWS documents it: wsgate serves TLS on the same port
   const post = (data) => client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify(data) }));
   return act('node-esm', body, context, post);
 };

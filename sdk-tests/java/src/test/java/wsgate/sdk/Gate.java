@@ -31,7 +31,7 @@ final class Gate {
         url = env("WSGATE_URL", null).replaceAll("/$", "");
         String stage = env("WSGATE_STAGE", "local");
         endpoint = url + "/" + stage;
-        wsUrl = url.replaceFirst("^http:", "ws:") + "/" + stage;
+        wsUrl = url.replaceFirst("^http", "ws") + "/" + stage; // http -> ws, https -> wss
         auth = env("WSGATE_AUTH", "sigv4");
         region = env("WSGATE_REGION", "us-east-1");
         accessKeyId = env("WSGATE_ACCESS_KEY_ID", "AKIDWSGATE");

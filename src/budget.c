@@ -1,0 +1,331 @@
+/*
+ * budget.c: per-target concurrency budgets and the bounded queues behind them (see budget.h).
+ *
+ * A waiting call sits in its target's queue for its class and on an h2o timeout list for its
+ * deadline. h2o's timeout lists fire in registration order for one fixed delay, so there is one
+ * list per distinct integration timeout (a handful: they come from the configuration).
+ */
+#include "budget.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "limits.h"
+
+typedef struct deadline_list {
+    struct deadline_list *next;
+    uint32_t ms;
+    h2o_timeout_t timeout;
+} deadline_list_t;
+
+typedef struct waiting {
+    h2o_linklist_t link;       /* in its target's queue */
+    h2o_timeout_entry_t timer; /* fires at the deadline */
+    wg_budget_target_t *target;
+    int is_priority;
+    uint64_t deadline;
+    size_t bytes;
+    wg_budget_start_cb start;
+    wg_budget_drop_cb drop;
+    void *data;
+} waiting_t;
+
+struct wg_budget_target {
+    wg_budget_t *budget;
+    wg_budget_target_t *next;
+    char *key;
+    size_t running;
+    int is_pumping;
+    h2o_linklist_t queue[2]; /* [0] normal, [1] priority ($disconnect) */
+};
+
+struct wg_budget {
+    h2o_loop_t *loop;
+    wg_budget_target_t *targets;
+    size_t num_targets;
+    wg_budget_target_t *overflow;
+    struct {
+        const void *owner;
+        wg_budget_target_t *target;
+    } *owners; /* owner -> target, for wg_budget_target_of (a few: the configured routes) */
+    size_t num_owners, owners_cap;
+    deadline_list_t *deadlines;
+    size_t num_deadlines;
+    size_t waiting, waiting_bytes, running;
+    size_t waiting_high_water; /* most calls waiting since the heap was last trimmed */
+    h2o_timeout_t trim_timeout;
+    h2o_timeout_entry_t trim_entry;
+};
+
+/* After a burst of waiting calls (thousands of events held for a stuck backend) glibc keeps the
+ * freed heap: once the queues are empty and the calls and their connections' buffers (ws.c frees
+ * a quiet connection's after a second) had time to go, give it back. */
+#define TRIM_AFTER_WAITING 1024
+#define TRIM_DELAY_MS 2000
+
+static void on_trim(h2o_timeout_entry_t *entry)
+{
+    wg_budget_t *budget = H2O_STRUCT_FROM_MEMBER(wg_budget_t, trim_entry, entry);
+    if (budget->waiting > 0)
+        return; /* a new burst: trimmed when it drains */
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    budget->waiting_high_water = 0;
+}
+
+static wg_budget_target_t *new_target(wg_budget_t *budget, const char *key)
+{
+    wg_budget_target_t *t = calloc(1, sizeof(*t));
+    if (t == NULL || (t->key = strdup(key)) == NULL)
+        abort();
+    t->budget = budget;
+    h2o_linklist_init_anchor(&t->queue[0]);
+    h2o_linklist_init_anchor(&t->queue[1]);
+    return t;
+}
+
+wg_budget_t *wg_budget_new(h2o_loop_t *loop)
+{
+    wg_budget_t *budget = calloc(1, sizeof(*budget));
+    if (budget == NULL)
+        abort();
+    budget->loop = loop;
+    budget->overflow = new_target(budget, "(overflow)");
+    h2o_timeout_init(loop, &budget->trim_timeout, TRIM_DELAY_MS);
+    budget->trim_entry.cb = on_trim;
+    return budget;
+}
+
+wg_budget_target_t *wg_budget_target(wg_budget_t *budget, const char *key)
+{
+    for (wg_budget_target_t *t = budget->targets; t != NULL; t = t->next)
+        if (strcmp(t->key, key) == 0)
+            return t;
+    if (budget->num_targets >= WG_LIMIT_BUDGET_TARGETS)
+        return budget->overflow;
+    wg_budget_target_t *t = new_target(budget, key);
+    t->next = budget->targets;
+    budget->targets = t;
+    budget->num_targets++;
+    return t;
+}
+
+wg_budget_target_t *wg_budget_target_of(wg_budget_t *budget, const void *owner)
+{
+    for (size_t i = 0; i < budget->num_owners; i++)
+        if (budget->owners[i].owner == owner)
+            return budget->owners[i].target;
+    return NULL;
+}
+
+void wg_budget_remember(wg_budget_t *budget, const void *owner, wg_budget_target_t *target)
+{
+    if (budget->num_owners >= WG_LIMIT_BUDGET_TARGETS)
+        return;
+    if (budget->num_owners == budget->owners_cap) {
+        size_t cap = budget->owners_cap ? budget->owners_cap * 2 : 16;
+        void *owners = realloc(budget->owners, cap * sizeof(*budget->owners));
+        if (owners == NULL)
+            abort();
+        budget->owners = owners;
+        budget->owners_cap = cap;
+    }
+    budget->owners[budget->num_owners].owner = owner;
+    budget->owners[budget->num_owners].target = target;
+    budget->num_owners++;
+}
+
+/* The most calls of this class that may run at once on one target. */
+static size_t class_cap(int is_priority)
+{
+    return is_priority ? WG_LIMIT_TARGET_CONCURRENCY : WG_LIMIT_TARGET_CONCURRENCY - WG_LIMIT_TARGET_PRIORITY_SLOTS;
+}
+
+int wg_budget_try_acquire(wg_budget_target_t *target, int is_priority, wg_budget_slot_t *slot)
+{
+    /* FIFO within a class; priority calls go before normal ones */
+    if (target->running >= class_cap(is_priority) || !h2o_linklist_is_empty(&target->queue[1]) ||
+        (!is_priority && !h2o_linklist_is_empty(&target->queue[0])))
+        return -1;
+    target->running++;
+    target->budget->running++;
+    slot->target = target;
+    slot->is_priority = is_priority;
+    return 0;
+}
+
+static void unqueue(waiting_t *w)
+{
+    wg_budget_t *budget = w->target->budget;
+    h2o_linklist_unlink(&w->link);
+    if (h2o_timeout_is_linked(&w->timer))
+        h2o_timeout_unlink(&w->timer);
+    budget->waiting--;
+    budget->waiting_bytes -= w->bytes;
+    if (budget->waiting == 0 && budget->waiting_high_water >= TRIM_AFTER_WAITING && !h2o_timeout_is_linked(&budget->trim_entry))
+        h2o_timeout_link(budget->loop, &budget->trim_timeout, &budget->trim_entry);
+}
+
+/* Starts waiting calls while `target` has room for them. */
+static void pump(wg_budget_target_t *target)
+{
+    if (target->is_pumping)
+        return; /* a start callback released a slot: the loop below goes on */
+    target->is_pumping = 1;
+    for (;;) {
+        int cls;
+        if (!h2o_linklist_is_empty(&target->queue[1]) && target->running < class_cap(1))
+            cls = 1;
+        else if (h2o_linklist_is_empty(&target->queue[1]) && !h2o_linklist_is_empty(&target->queue[0]) &&
+                 target->running < class_cap(0))
+            cls = 0;
+        else
+            break;
+        waiting_t *w = H2O_STRUCT_FROM_MEMBER(waiting_t, link, target->queue[cls].next);
+        unqueue(w);
+        uint64_t now = h2o_now(target->budget->loop);
+        if (now >= w->deadline) {
+            /* its deadline came in the same loop turn as the free slot */
+            w->drop(w->data, 1);
+            free(w);
+            continue;
+        }
+        target->running++;
+        target->budget->running++;
+        wg_budget_slot_t slot = {target, w->is_priority};
+        uint64_t left = w->deadline - now;
+        w->start(w->data, slot, (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left));
+        free(w);
+    }
+    target->is_pumping = 0;
+}
+
+static void on_deadline(h2o_timeout_entry_t *entry)
+{
+    waiting_t *w = H2O_STRUCT_FROM_MEMBER(waiting_t, timer, entry);
+    unqueue(w);
+    w->drop(w->data, 1);
+    free(w);
+}
+
+static h2o_timeout_t *deadline_list(wg_budget_t *budget, uint32_t ms)
+{
+    deadline_list_t *closest = NULL;
+    for (deadline_list_t *d = budget->deadlines; d != NULL; d = d->next) {
+        if (d->ms == ms)
+            return &d->timeout;
+        if (d->ms < ms && (closest == NULL || d->ms > closest->ms))
+            closest = d;
+    }
+    /* Timeouts come from the configuration, so there are few; past the cap (never with a real
+     * configuration) a call shares the nearest shorter list and times out a little early. */
+    if (budget->num_deadlines >= WG_LIMIT_BUDGET_TIMEOUT_LISTS && closest != NULL)
+        return &closest->timeout;
+    deadline_list_t *d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        abort();
+    d->ms = ms;
+    h2o_timeout_init(budget->loop, &d->timeout, ms);
+    d->next = budget->deadlines;
+    budget->deadlines = d;
+    budget->num_deadlines++;
+    return &d->timeout;
+}
+
+int wg_budget_wait(wg_budget_target_t *target, int is_priority, uint32_t timeout_ms, size_t bytes,
+                   wg_budget_start_cb start, wg_budget_drop_cb drop, void *data)
+{
+    wg_budget_t *budget = target->budget;
+    if (!is_priority &&
+        (budget->waiting >= WG_LIMIT_WAITING_CALLS || budget->waiting_bytes + bytes > WG_LIMIT_WAITING_BYTES))
+        return -1;
+    waiting_t *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        abort();
+    w->target = target;
+    w->is_priority = is_priority;
+    w->deadline = h2o_now(budget->loop) + timeout_ms;
+    w->bytes = bytes;
+    w->start = start;
+    w->drop = drop;
+    w->data = data;
+    w->timer.cb = on_deadline;
+    h2o_linklist_insert(&target->queue[is_priority ? 1 : 0], &w->link);
+    h2o_timeout_link(budget->loop, deadline_list(budget, timeout_ms), &w->timer);
+    budget->waiting++;
+    budget->waiting_bytes += bytes;
+    if (budget->waiting > budget->waiting_high_water)
+        budget->waiting_high_water = budget->waiting;
+    pump(target); /* a slot may be free (only the class order held it back) */
+    return 0;
+}
+
+void wg_budget_release(wg_budget_slot_t slot)
+{
+    wg_budget_target_t *target = slot.target;
+    target->running--;
+    target->budget->running--;
+    pump(target);
+}
+
+static void drop_queue(h2o_linklist_t *queue)
+{
+    while (!h2o_linklist_is_empty(queue)) {
+        waiting_t *w = H2O_STRUCT_FROM_MEMBER(waiting_t, link, queue->next);
+        unqueue(w);
+        w->drop(w->data, 0);
+        free(w);
+    }
+}
+
+void wg_budget_drop_waiting(wg_budget_t *budget)
+{
+    for (wg_budget_target_t *t = budget->targets; t != NULL; t = t->next)
+        drop_queue(&t->queue[0]);
+    drop_queue(&budget->overflow->queue[0]);
+}
+
+size_t wg_budget_count_waiting(const wg_budget_t *budget)
+{
+    return budget->waiting;
+}
+
+size_t wg_budget_count_running(const wg_budget_t *budget)
+{
+    return budget->running;
+}
+
+static void free_target(wg_budget_target_t *t)
+{
+    drop_queue(&t->queue[1]);
+    drop_queue(&t->queue[0]);
+    free(t->key);
+    free(t);
+}
+
+void wg_budget_free(wg_budget_t *budget)
+{
+    if (budget == NULL)
+        return;
+    while (budget->targets != NULL) {
+        wg_budget_target_t *next = budget->targets->next;
+        free_target(budget->targets);
+        budget->targets = next;
+    }
+    free_target(budget->overflow);
+    free(budget->owners);
+    if (h2o_timeout_is_linked(&budget->trim_entry))
+        h2o_timeout_unlink(&budget->trim_entry);
+    h2o_timeout_dispose(budget->loop, &budget->trim_timeout);
+    while (budget->deadlines != NULL) {
+        deadline_list_t *next = budget->deadlines->next;
+        h2o_timeout_dispose(budget->loop, &budget->deadlines->timeout);
+        free(budget->deadlines);
+        budget->deadlines = next;
+    }
+    free(budget);
+}
