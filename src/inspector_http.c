@@ -391,11 +391,10 @@ static void on_replay_done(void *data, const wg_integration_result_t *result)
 static void replay(wg_server_t *server, h2o_req_t *req)
 {
     json_t *doc = parse_body(req);
-    json_t *seq = doc ? json_object_get(doc, "seq") : NULL;
-    const wg_inspector_entry_t *e = json_is_integer(seq) && json_integer_value(seq) > 0
-                                        ? wg_inspector_ring_get(wg_inspector_ring(), (uint64_t)json_integer_value(seq))
-                                        : NULL;
+    json_t *seq_value = doc ? json_object_get(doc, "seq") : NULL;
+    long long seq = json_is_integer(seq_value) ? (long long)json_integer_value(seq_value) : 0;
     json_decref(doc);
+    const wg_inspector_entry_t *e = seq > 0 ? wg_inspector_ring_get(wg_inspector_ring(), (uint64_t)seq) : NULL;
     json_t *entry = e ? json_loadb(e->text, e->len, 0, NULL) : NULL;
     const char *kind = json_string_value(json_object_get(entry, "kind"));
     json_t *event = json_object_get(entry, "event");
@@ -417,7 +416,7 @@ static void replay(wg_server_t *server, h2o_req_t *req)
         abort();
     rc->route = route;
     snprintf(rc->conn_id, sizeof(rc->conn_id), "%s", conn_id);
-    snprintf(rc->request_id, sizeof(rc->request_id), "replay-%lld-%llu", (long long)json_integer_value(seq),
+    snprintf(rc->request_id, sizeof(rc->request_id), "replay-%lld-%llu", seq,
              (unsigned long long)wg_inspector_ring_next_seq(wg_inspector_ring()));
     wg_integration_call_t call;
     memset(&call, 0, sizeof(call));
@@ -427,7 +426,7 @@ static void replay(wg_server_t *server, h2o_req_t *req)
     call.event_len = strlen(call.event_json);
     snprintf(call.connection_id, sizeof(call.connection_id), "%s", conn_id);
     json_decref(entry);
-    wg_log_info("inspector: replaying seq %lld (%s) to its integration", (long long)json_integer_value(seq), route->key);
+    wg_log_info("inspector: replaying seq %lld (%s) to its integration", seq, route->key);
     wg_inspector_note_call(rc->conn_id, rc->request_id, route, call.event_json, call.event_len);
     json_t *answer = json_object();
     json_object_set_new(answer, "requestId", json_string(rc->request_id));
