@@ -80,8 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .forwarded_proto = "https",
     };
     size_t len = 0;
-    char *event = wg_event_connect(&ctx, headers, num_headers, has_query,
-                                   has_query ? query_line + 1 : NULL,
+    char *event = wg_event_connect(&ctx, headers, num_headers, has_query, has_query ? query_line + 1 : NULL,
                                    has_query ? query_len - 1 : 0, &fwd, &len);
     if (event == NULL)
         abort();
@@ -92,8 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *parsed = json_loadb(event, len, JSON_ALLOW_NUL, &error);
     if (parsed == NULL || !json_is_object(parsed)) {
         /* the event must be valid JSON whatever the client sent */
-        fprintf(stderr, "fuzz_events: invalid event JSON (%s at %d): %.*s\n",
-                parsed ? "not an object" : error.text, error.position, (int)len, event);
+        fprintf(stderr, "fuzz_events: invalid event JSON (%s at %d): %.*s\n", parsed ? "not an object" : error.text,
+                error.position, (int)len, event);
         abort();
     }
     json_decref(parsed);

@@ -73,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_error_t err;
         json_t *doc = json_loadb(e->text, e->len, JSON_ALLOW_NUL, &err); /* a page reads \u0000 fine */
         if (!json_is_object(doc) || json_integer_value(json_object_get(doc, "seq")) != (json_int_t)s) {
-            fprintf(stderr, "entry %llu is not valid (%s): %.*s\n", (unsigned long long)s, err.text, (int)e->len, e->text);
+            fprintf(stderr, "entry %llu is not valid (%s): %.*s\n", (unsigned long long)s, err.text, (int)e->len,
+                    e->text);
             abort();
         }
         json_decref(doc);

@@ -37,10 +37,9 @@ static void check(const wg_sigv4_request_t *req)
 {
     for (int strict = 0; strict <= 2; strict++) {
         wg_sigv4_result_t result;
-        wg_sigv4_policy_t policy = {strict > 0, strict == 2 ? "us-east-1" : NULL,
-                                    strict == 2 ? lookup_token : NULL, strict == 2};
-        wg_sigv4_status_t st =
-            wg_sigv4_verify_policy(req, "execute-api", FUZZ_NOW_MS, lookup, NULL, &policy, &result);
+        wg_sigv4_policy_t policy = {strict > 0, strict == 2 ? "us-east-1" : NULL, strict == 2 ? lookup_token : NULL,
+                                    strict == 2};
+        wg_sigv4_status_t st = wg_sigv4_verify_policy(req, "execute-api", FUZZ_NOW_MS, lookup, NULL, &policy, &result);
         if (st != result.status || st > WG_SIGV4_UNKNOWN_KEY)
             abort();
         if ((st == WG_SIGV4_OK) != (result.message == NULL))
@@ -115,8 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         free(creq);
     }
-    wg_sigv4_credentials_t creds = {"AKID", "secret", n > 1 ? "token" : NULL, "us-east-1",
-                                    "execute-api"};
+    wg_sigv4_credentials_t creds = {"AKID", "secret", n > 1 ? "token" : NULL, "us-east-1", "execute-api"};
     wg_sigv4_signature_t sig;
     if (wg_sigv4_sign(&sreq, &creds, FUZZ_NOW_MS, &sig) != 0)
         abort();

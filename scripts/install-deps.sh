@@ -17,7 +17,7 @@ APT_PACKAGES=(
 # test, installed from Debian only when the command is missing, so a machine that already has newer
 # ones (e.g. Node 20, Go 1.2x in /usr/local) keeps them. The demo needs none of them.
 if [ "${1:-}" = "--all" ]; then
-    APT_PACKAGES+=(clang libclang-rt-14-dev valgrind locales)
+    APT_PACKAGES+=(clang libclang-rt-14-dev valgrind locales clang-format)
     APT_PACKAGES+=(patchelf shellcheck)   # packages step: build-dist.sh's RUNPATHs; actionlint's shell checks
     # TLS tests: openssl (certificates), certutil (Chromium's NSS database), headless Chromium;
     # the inspector's browser test: chromium-driver (Selenium drives Chromium through it)

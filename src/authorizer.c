@@ -327,18 +327,24 @@ static int check_iam(wg_server_t *server, const wg_connect_request_t *request, c
 {
     const wg_config_t *cfg = server->config;
     wg_sigv4_request_t sreq = {
-        request->method, request->method_len, request->raw_path, request->raw_path_len,
-        request->has_query && request->raw_query ? request->raw_query : "", request->has_query ? request->raw_query_len : 0,
-        request->headers, request->num_headers, "", 0,
+        request->method,
+        request->method_len,
+        request->raw_path,
+        request->raw_path_len,
+        request->has_query && request->raw_query ? request->raw_query : "",
+        request->has_query ? request->raw_query_len : 0,
+        request->headers,
+        request->num_headers,
+        "",
+        0,
     };
     wg_sigv4_result_t result;
     /* strict: refuse what AWS refuses (another region, a token nobody issued, a body that is not
      * the one signed); sigv4: any well-formed, current signature */
     int is_strict = cfg->auth == WG_AUTH_STRICT;
-    wg_sigv4_policy_t policy = {is_strict, is_strict ? cfg->region : NULL, is_strict ? lookup_token : NULL,
-                                is_strict};
-    wg_sigv4_status_t status = wg_sigv4_verify_policy(&sreq, "execute-api", wg_now_ms(), lookup_secret,
-                                                      (void *)cfg, &policy, &result);
+    wg_sigv4_policy_t policy = {is_strict, is_strict ? cfg->region : NULL, is_strict ? lookup_token : NULL, is_strict};
+    wg_sigv4_status_t status =
+        wg_sigv4_verify_policy(&sreq, "execute-api", wg_now_ms(), lookup_secret, (void *)cfg, &policy, &result);
     if (status != WG_SIGV4_OK) {
         wg_log_info("$connect IAM: %s", result.message ? result.message : "signature rejected");
         wg_sigv4_result_clear(&result);
@@ -429,8 +435,14 @@ static void on_authorizer_done(void *data, const wg_httpc_response_t *res)
 static void on_authorizer_function_done(void *data, const wg_function_result_t *result)
 {
     static const char error_header[] = "X-Amz-Function-Error: Unhandled\r\n";
-    wg_httpc_response_t res = {0, 0, NULL, result->is_throttled ? 429 : 200, result->body, result->body_len,
-                               result->is_error ? error_header : NULL, result->is_error ? sizeof(error_header) - 1 : 0};
+    wg_httpc_response_t res = {0,
+                               0,
+                               NULL,
+                               result->is_throttled ? 429 : 200,
+                               result->body,
+                               result->body_len,
+                               result->is_error ? error_header : NULL,
+                               result->is_error ? sizeof(error_header) - 1 : 0};
     on_authorizer_done(data, &res);
 }
 
@@ -511,8 +523,7 @@ void wg_authorize_connect(wg_server_t *server, const wg_connect_request_t *reque
     int is_api_key_ok = !cfg->is_connect_api_key_required || has_valid_api_key(cfg, request);
     const char *why = NULL;
     switch (cfg->connect_authorization) {
-    case WG_AUTHORIZATION_NONE:
-        break;
+    case WG_AUTHORIZATION_NONE: break;
     case WG_AUTHORIZATION_AWS_IAM: {
         char *identity_json = NULL;
         int status = check_iam(server, request, &identity_json, &why);

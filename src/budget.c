@@ -22,7 +22,7 @@ typedef struct deadline_list {
 } deadline_list_t;
 
 typedef struct waiting {
-    h2o_linklist_t link;       /* in its target's queue */
+    h2o_linklist_t link; /* in its target's queue */
     h2o_timeout_entry_t timer; /* fires at the deadline */
     wg_budget_target_t *target;
     int is_priority;
@@ -50,7 +50,7 @@ struct wg_budget {
     struct {
         const void *owner;
         wg_budget_target_t *target;
-    } *owners; /* owner -> target, for wg_budget_target_of (a few: the configured routes) */
+    } * owners; /* owner -> target, for wg_budget_target_of (a few: the configured routes) */
     size_t num_owners, owners_cap;
     deadline_list_t *deadlines;
     size_t num_deadlines;
@@ -166,7 +166,8 @@ static void unqueue(waiting_t *w)
         h2o_timeout_unlink(&w->timer);
     budget->waiting--;
     budget->waiting_bytes -= w->bytes;
-    if (budget->waiting == 0 && budget->waiting_high_water >= TRIM_AFTER_WAITING && !h2o_timeout_is_linked(&budget->trim_entry))
+    if (budget->waiting == 0 && budget->waiting_high_water >= TRIM_AFTER_WAITING &&
+        !h2o_timeout_is_linked(&budget->trim_entry))
         h2o_timeout_link(budget->loop, &budget->trim_timeout, &budget->trim_entry);
 }
 

@@ -60,10 +60,14 @@ const char *wg_auth_mode_name(wg_auth_mode_t mode)
 
 static int parse_auth_mode(const char *s, wg_auth_mode_t *out)
 {
-    if (strcmp(s, "none") == 0) *out = WG_AUTH_NONE;
-    else if (strcmp(s, "sigv4") == 0) *out = WG_AUTH_SIGV4;
-    else if (strcmp(s, "strict") == 0) *out = WG_AUTH_STRICT;
-    else return -1;
+    if (strcmp(s, "none") == 0)
+        *out = WG_AUTH_NONE;
+    else if (strcmp(s, "sigv4") == 0)
+        *out = WG_AUTH_SIGV4;
+    else if (strcmp(s, "strict") == 0)
+        *out = WG_AUTH_STRICT;
+    else
+        return -1;
     return 0;
 }
 
@@ -100,7 +104,6 @@ static int is_valid_stage(const char *s)
             return 0;
     return 1;
 }
-
 
 /* Replaces a secret (secret key or session token), wiping the old one first. */
 static void set_secret(char **slot, const char *value)
@@ -273,8 +276,7 @@ static int want_int(const wg_config_document_t *doc, const char *key, json_t *v,
     return WG_CONFIG_OK;
 }
 
-static int want_bool(const wg_config_document_t *doc, const char *key, json_t *v, int *out, char *err,
-                     size_t err_size)
+static int want_bool(const wg_config_document_t *doc, const char *key, json_t *v, int *out, char *err, size_t err_size)
 {
     char where_buf[512];
     if (!json_is_boolean(v))
@@ -299,12 +301,18 @@ const char *wg_integration_type_name(wg_integration_type_t type)
 /* The canonical lower-case names, and AWS's IntegrationType spellings for the same thing. */
 static int parse_integration_type(const char *s, wg_integration_type_t *out)
 {
-    if (strcmp(s, "http") == 0 || strcmp(s, "AWS_PROXY") == 0) *out = WG_INTEGRATION_HTTP;
-    else if (strcmp(s, "lambda") == 0) *out = WG_INTEGRATION_LAMBDA;
-    else if (strcmp(s, "http_proxy") == 0 || strcmp(s, "HTTP_PROXY") == 0) *out = WG_INTEGRATION_HTTP_PROXY;
-    else if (strcmp(s, "mock") == 0 || strcmp(s, "MOCK") == 0) *out = WG_INTEGRATION_MOCK;
-    else if (strcmp(s, "demo") == 0) *out = WG_INTEGRATION_DEMO;
-    else return -1;
+    if (strcmp(s, "http") == 0 || strcmp(s, "AWS_PROXY") == 0)
+        *out = WG_INTEGRATION_HTTP;
+    else if (strcmp(s, "lambda") == 0)
+        *out = WG_INTEGRATION_LAMBDA;
+    else if (strcmp(s, "http_proxy") == 0 || strcmp(s, "HTTP_PROXY") == 0)
+        *out = WG_INTEGRATION_HTTP_PROXY;
+    else if (strcmp(s, "mock") == 0 || strcmp(s, "MOCK") == 0)
+        *out = WG_INTEGRATION_MOCK;
+    else if (strcmp(s, "demo") == 0)
+        *out = WG_INTEGRATION_DEMO;
+    else
+        return -1;
     return 0;
 }
 
@@ -316,9 +324,25 @@ static int is_http_url(const char *s)
 /* requestContext values a request parameter may read as context.<name> (the WebSocket mapping
  * reference's $context variables that wsgate has); authorizer.<key> reads the authorizer's. */
 static const char *const context_names[] = {
-    "connectionId", "requestId", "extendedRequestId", "eventType", "routeKey", "stage", "apiId", "domainName",
-    "connectedAt", "requestTimeEpoch", "requestTime", "messageId", "messageDirection", "identity.sourceIp",
-    "identity.userAgent", "disconnectStatusCode", "disconnectReason", "authorizer.principalId", NULL,
+    "connectionId",
+    "requestId",
+    "extendedRequestId",
+    "eventType",
+    "routeKey",
+    "stage",
+    "apiId",
+    "domainName",
+    "connectedAt",
+    "requestTimeEpoch",
+    "requestTime",
+    "messageId",
+    "messageDirection",
+    "identity.sourceIp",
+    "identity.userAgent",
+    "disconnectStatusCode",
+    "disconnectReason",
+    "authorizer.principalId",
+    NULL,
 };
 
 static int is_known_context_name(const char *name)
@@ -340,8 +364,8 @@ static int is_valid_header_name(const char *s)
 }
 
 /* One "integration.request.<header|querystring>.<name>": "<source>" entry (spec 3). */
-static int load_request_parameter(const wg_config_document_t *doc, wg_route_config_t *r, const char *target,
-                                  json_t *v, char *err, size_t err_size)
+static int load_request_parameter(const wg_config_document_t *doc, wg_route_config_t *r, const char *target, json_t *v,
+                                  char *err, size_t err_size)
 {
     char where_buf[512];
     const char *rk = r->key;
@@ -354,8 +378,10 @@ static int load_request_parameter(const wg_config_document_t *doc, wg_route_conf
         is_header = 0;
         name = target + 32;
     } else {
-        return DOC_FAIL(v, "routes.%s.requestParameters: '%s' must start with integration.request.header. or "
-                           "integration.request.querystring.", rk, target);
+        return DOC_FAIL(v,
+                        "routes.%s.requestParameters: '%s' must start with integration.request.header. or "
+                        "integration.request.querystring.",
+                        rk, target);
     }
     if (*name == '\0' || (is_header && !is_valid_header_name(name)))
         return DOC_FAIL(v, "routes.%s.requestParameters: '%s' does not name a %s", rk, target,
@@ -375,11 +401,13 @@ static int load_request_parameter(const wg_config_document_t *doc, wg_route_conf
         kind = WG_PARAM_CONTEXT;
         rest = src + 8;
         if (!is_known_context_name(rest))
-            return DOC_FAIL(v, "routes.%s.requestParameters.%s: unknown context variable '%s' (known: connectionId, "
-                               "requestId, extendedRequestId, eventType, routeKey, stage, apiId, domainName, "
-                               "connectedAt, requestTimeEpoch, requestTime, messageId, messageDirection, "
-                               "identity.sourceIp, identity.userAgent, disconnectStatusCode, disconnectReason, "
-                               "authorizer.<key>)", rk, target, src);
+            return DOC_FAIL(v,
+                            "routes.%s.requestParameters.%s: unknown context variable '%s' (known: connectionId, "
+                            "requestId, extendedRequestId, eventType, routeKey, stage, apiId, domainName, "
+                            "connectedAt, requestTimeEpoch, requestTime, messageId, messageDirection, "
+                            "identity.sourceIp, identity.userAgent, disconnectStatusCode, disconnectReason, "
+                            "authorizer.<key>)",
+                            rk, target, src);
     } else if (strncmp(src, "stageVariables.", 15) == 0 && src[15] != '\0') {
         kind = WG_PARAM_STAGE_VARIABLE;
         rest = src + 15;
@@ -393,8 +421,9 @@ static int load_request_parameter(const wg_config_document_t *doc, wg_route_conf
         kind = WG_PARAM_BODY;
         rest = src + 19;
     } else {
-        return DOC_FAIL(v, "routes.%s.requestParameters.%s: '%s' must be 'static', context.*, stageVariables.*, "
-                           "route.request.header.*, route.request.querystring.* or route.request.body.*",
+        return DOC_FAIL(v,
+                        "routes.%s.requestParameters.%s: '%s' must be 'static', context.*, stageVariables.*, "
+                        "route.request.header.*, route.request.querystring.* or route.request.body.*",
                         rk, target, src);
     }
     /* Only $connect has an HTTP request; only messages have a body (websocket-api-data-mapping) [D]. */
@@ -449,10 +478,14 @@ static int load_mock_response(const wg_config_document_t *doc, wg_route_config_t
 
 static int parse_authorization_type(const char *s, wg_authorization_type_t *out)
 {
-    if (strcmp(s, "NONE") == 0) *out = WG_AUTHORIZATION_NONE;
-    else if (strcmp(s, "AWS_IAM") == 0) *out = WG_AUTHORIZATION_AWS_IAM;
-    else if (strcmp(s, "CUSTOM") == 0) *out = WG_AUTHORIZATION_CUSTOM;
-    else return -1;
+    if (strcmp(s, "NONE") == 0)
+        *out = WG_AUTHORIZATION_NONE;
+    else if (strcmp(s, "AWS_IAM") == 0)
+        *out = WG_AUTHORIZATION_AWS_IAM;
+    else if (strcmp(s, "CUSTOM") == 0)
+        *out = WG_AUTHORIZATION_CUSTOM;
+    else
+        return -1;
     return 0;
 }
 
@@ -475,21 +508,25 @@ static int load_route(wg_config_t *cfg, const wg_config_document_t *doc, const c
         char what[200];
         snprintf(what, sizeof(what), "routes.%s.%s", key, name);
         if (strcmp(name, "uri") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             set_string(&r->uri, json_string_value(v));
         } else if (strcmp(name, "integration") == 0 || strcmp(name, "type") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             if (parse_integration_type(json_string_value(v), &r->type) != 0)
                 return DOC_FAIL(v, "%s: unknown integration '%s' (expected http, lambda, http_proxy, mock or demo)",
                                 what, json_string_value(v));
         } else if (strcmp(name, "function") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             if (json_string_length(v) == 0)
                 return DOC_FAIL(v, "%s must not be empty", what);
             set_string(&r->function, json_string_value(v));
         } else if (strcmp(name, "method") == 0) {
             static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", NULL};
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             size_t i;
             for (i = 0; methods[i] != NULL && strcmp(methods[i], json_string_value(v)) != 0; i++)
                 ;
@@ -503,20 +540,24 @@ static int load_route(wg_config_t *cfg, const wg_config_document_t *doc, const c
             const char *target;
             json_t *src;
             json_object_foreach(v, target, src) {
-                if (load_request_parameter(doc, r, target, src, err, err_size)) return WG_CONFIG_ERROR;
+                if (load_request_parameter(doc, r, target, src, err, err_size))
+                    return WG_CONFIG_ERROR;
             }
         } else if (strcmp(name, "response") == 0) {
-            if (load_mock_response(doc, r, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (load_mock_response(doc, r, v, err, err_size))
+                return WG_CONFIG_ERROR;
             has_response = 1;
         } else if (strcmp(name, "twoWay") == 0) {
-            if (want_bool(doc, what, v, &r->is_two_way, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_bool(doc, what, v, &r->is_two_way, err, err_size))
+                return WG_CONFIG_ERROR;
         } else if (strcmp(name, "timeout") == 0) {
             long long ms;
             if (want_int(doc, what, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &ms, err, err_size))
                 return WG_CONFIG_ERROR;
             r->timeout_ms = (uint32_t)ms;
         } else if (strcmp(name, "authorizationType") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             if (!is_connect)
                 return DOC_FAIL(v, "%s: only $connect can have authorization (spec 8)", what);
             if (parse_authorization_type(json_string_value(v), &r->authorization) != 0)
@@ -525,7 +566,8 @@ static int load_route(wg_config_t *cfg, const wg_config_document_t *doc, const c
         } else if (strcmp(name, "apiKeyRequired") == 0) {
             if (!is_connect)
                 return DOC_FAIL(v, "%s: only $connect can require an API key (messages carry no headers)", what);
-            if (want_bool(doc, what, v, &r->is_api_key_required, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_bool(doc, what, v, &r->is_api_key_required, err, err_size))
+                return WG_CONFIG_ERROR;
         } else {
             return DOC_FAIL(v, "unknown key '%s'", what);
         }
@@ -602,8 +644,10 @@ static int parse_function_target(wg_config_t *cfg, const char *name, const char 
             while (fn_len > 0 && fn[fn_len - 1] == '/')
                 fn_len--;
             if (memchr(fn, '/', fn_len) != NULL || memchr(fn, '?', fn_len) != NULL) {
-                snprintf(why, why_size, "'%s': after lambda:http://host:port only one path segment (the function "
-                                        "name) may follow", target);
+                snprintf(why, why_size,
+                         "'%s': after lambda:http://host:port only one path segment (the function "
+                         "name) may follow",
+                         target);
                 return -1;
             }
             if (fn_len > 0) {
@@ -618,8 +662,10 @@ static int parse_function_target(wg_config_t *cfg, const char *name, const char 
         put_function(cfg, name, WG_INTEGRATION_LAMBDA, uri, function);
         return 0;
     }
-    snprintf(why, why_size, "'%s' must be an http(s):// URL (an HTTP handler receiving the Lambda proxy event) or "
-                            "lambda:http://HOST:PORT[/FUNCTION] (the Lambda Invoke API, e.g. aws-lambda-rie)", target);
+    snprintf(why, why_size,
+             "'%s' must be an http(s):// URL (an HTTP handler receiving the Lambda proxy event) or "
+             "lambda:http://HOST:PORT[/FUNCTION] (the Lambda Invoke API, e.g. aws-lambda-rie)",
+             target);
     return -1;
 }
 
@@ -672,8 +718,8 @@ static char *absolute_path(const char *base_file, const char *path)
         char cwd[4096] = ".";
         if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
             snprintf(cwd, sizeof(cwd), "."); /* a working directory that is gone: the path stays relative */
-        if (asprintf(&joined, "%s%s%.*s/%s", dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/", dir_len, dir,
-                     path) < 0)
+        if (asprintf(&joined, "%s%s%.*s/%s", dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/", dir_len, dir, path) <
+            0)
             abort();
     }
     char *real = realpath(joined, NULL);
@@ -706,7 +752,8 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
         char what[200];
         snprintf(what, sizeof(what), "functions.%s.%s", name, k);
         if (strcmp(k, "runtime") == 0 || strcmp(k, "handler") == 0 || strcmp(k, "codeUri") == 0) {
-            if (want_string(doc, what, v, err, err_size)) goto out;
+            if (want_string(doc, what, v, err, err_size))
+                goto out;
             if (json_string_length(v) == 0) {
                 DOC_FAIL(v, "%s must not be empty", what);
                 goto out;
@@ -720,14 +767,17 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
                 code->code_path = absolute_path(doc->path, json_string_value(v));
             }
         } else if (strcmp(k, "timeout") == 0) {
-            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_TIMEOUT_S_MAX, &n, err, err_size)) goto out;
+            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_TIMEOUT_S_MAX, &n, err, err_size))
+                goto out;
             code->timeout_s = (uint32_t)n;
         } else if (strcmp(k, "memorySize") == 0) {
             if (want_int(doc, what, v, WG_LIMIT_FUNCTION_MEMORY_MB_MIN, WG_LIMIT_FUNCTION_MEMORY_MB_MAX, &n, err,
-                         err_size)) goto out;
+                         err_size))
+                goto out;
             code->memory_mb = (uint32_t)n;
         } else if (strcmp(k, "reservedConcurrency") == 0) {
-            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_CONCURRENCY_MAX, &n, err, err_size)) goto out;
+            if (want_int(doc, what, v, 1, WG_LIMIT_FUNCTION_CONCURRENCY_MAX, &n, err, err_size))
+                goto out;
             code->reserved_concurrency = (uint32_t)n;
         } else if (strcmp(k, "environment") == 0) {
             if (!json_is_object(v)) {
@@ -748,8 +798,10 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
                 set_function_env(code, ek, json_string_value(ev));
             }
         } else if (strcmp(k, "functionName") == 0) {
-            if (want_string(doc, what, v, err, err_size)) goto out;
-            cfg->function_names = realloc(cfg->function_names, (cfg->num_function_names + 1) * sizeof(*cfg->function_names));
+            if (want_string(doc, what, v, err, err_size))
+                goto out;
+            cfg->function_names =
+                realloc(cfg->function_names, (cfg->num_function_names + 1) * sizeof(*cfg->function_names));
             if (cfg->function_names == NULL)
                 abort();
             cfg->function_names[cfg->num_function_names].key = dup_or_die(json_string_value(v));
@@ -761,11 +813,14 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
             json_t *why;
             json_object_foreach(v, ek, why) {
                 wg_log_warn("function %s: environment variable %s has no value from the template (%s); it is unset "
-                            "unless --env-vars gives it", name, ek, json_is_string(why) ? json_string_value(why) : "?");
+                            "unless --env-vars gives it",
+                            name, ek, json_is_string(why) ? json_string_value(why) : "?");
             }
         } else {
-            DOC_FAIL(v, "unknown key '%s' (a function wsgate runs has runtime, handler, codeUri, timeout, memorySize, "
-                        "reservedConcurrency, environment, functionName)", what);
+            DOC_FAIL(v,
+                     "unknown key '%s' (a function wsgate runs has runtime, handler, codeUri, timeout, memorySize, "
+                     "reservedConcurrency, environment, functionName)",
+                     what);
             goto out;
         }
     }
@@ -811,10 +866,13 @@ static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, jso
             continue;
         }
         if (!json_is_object(spec))
-            return DOC_FAIL(spec, "functions.%s must be a URL string, {\"integration\": \"lambda\", \"uri\": ..., "
-                                  "\"function\": ...} or {\"runtime\": ..., \"handler\": ..., \"codeUri\": ...}", name);
+            return DOC_FAIL(spec,
+                            "functions.%s must be a URL string, {\"integration\": \"lambda\", \"uri\": ..., "
+                            "\"function\": ...} or {\"runtime\": ..., \"handler\": ..., \"codeUri\": ...}",
+                            name);
         if (json_object_get(spec, "runtime") != NULL) {
-            if (load_function_code(cfg, doc, name, spec, err, err_size)) return WG_CONFIG_ERROR;
+            if (load_function_code(cfg, doc, name, spec, err, err_size))
+                return WG_CONFIG_ERROR;
             continue;
         }
         wg_integration_type_t type = WG_INTEGRATION_HTTP;
@@ -825,15 +883,18 @@ static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, jso
             char what[200];
             snprintf(what, sizeof(what), "functions.%s.%s", name, k);
             if (strcmp(k, "integration") == 0) {
-                if (want_string(doc, what, fv, err, err_size)) return WG_CONFIG_ERROR;
+                if (want_string(doc, what, fv, err, err_size))
+                    return WG_CONFIG_ERROR;
                 if (parse_integration_type(json_string_value(fv), &type) != 0 ||
                     (type != WG_INTEGRATION_HTTP && type != WG_INTEGRATION_LAMBDA))
                     return DOC_FAIL(fv, "%s must be http or lambda", what);
             } else if (strcmp(k, "uri") == 0) {
-                if (want_string(doc, what, fv, err, err_size)) return WG_CONFIG_ERROR;
+                if (want_string(doc, what, fv, err, err_size))
+                    return WG_CONFIG_ERROR;
                 uri = json_string_value(fv);
             } else if (strcmp(k, "function") == 0) {
-                if (want_string(doc, what, fv, err, err_size)) return WG_CONFIG_ERROR;
+                if (want_string(doc, what, fv, err, err_size))
+                    return WG_CONFIG_ERROR;
                 function = json_string_value(fv);
             } else {
                 return DOC_FAIL(fv, "unknown key '%s' (expected integration, uri, function)", what);
@@ -848,8 +909,7 @@ static int load_functions(wg_config_t *cfg, const wg_config_document_t *doc, jso
     return WG_CONFIG_OK;
 }
 
-static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, json_t *spec, char *err,
-                           size_t err_size)
+static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, json_t *spec, char *err, size_t err_size)
 {
     char where_buf[512];
     wg_authorizer_config_t *a = &cfg->authorizer;
@@ -864,15 +924,18 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
         char what[200];
         snprintf(what, sizeof(what), "authorizer.%s", name);
         if (strcmp(name, "integration") == 0 || strcmp(name, "type") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             if (parse_integration_type(json_string_value(v), &a->type) != 0 ||
                 (a->type != WG_INTEGRATION_HTTP && a->type != WG_INTEGRATION_LAMBDA))
                 return DOC_FAIL(v, "%s must be http (the authorizer event POSTed to uri) or lambda", what);
         } else if (strcmp(name, "uri") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             set_string(&a->uri, json_string_value(v));
         } else if (strcmp(name, "function") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             if (json_string_length(v) == 0)
                 return DOC_FAIL(v, "%s must not be empty", what);
             set_string(&a->function, json_string_value(v));
@@ -896,20 +959,22 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
                     if (tl == 0)
                         continue;
                     /* `$request.header.X` is the HTTP-API spelling of route.request.header.X */
-                    const char *prefixes[] = {"route.request.header.", "route.request.querystring.",
-                                              "stageVariables.", "context."};
+                    const char *prefixes[] = {"route.request.header.", "route.request.querystring.", "stageVariables.",
+                                              "context."};
                     int ok = 0;
                     for (size_t p = 0; p < 4; p++)
                         if (strncmp(tok, prefixes[p], strlen(prefixes[p])) == 0 && tok[strlen(prefixes[p])] != '\0')
                             ok = 1;
                     if (!ok) {
-                        DOC_FAIL(item, "%s: '%s' must be route.request.header.X, route.request.querystring.x, "
-                                       "stageVariables.x or context.x", what, tok);
+                        DOC_FAIL(item,
+                                 "%s: '%s' must be route.request.header.X, route.request.querystring.x, "
+                                 "stageVariables.x or context.x",
+                                 what, tok);
                         free(copy);
                         return WG_CONFIG_ERROR;
                     }
-                    a->identity_sources = realloc(a->identity_sources,
-                                                  (a->num_identity_sources + 1) * sizeof(*a->identity_sources));
+                    a->identity_sources =
+                        realloc(a->identity_sources, (a->num_identity_sources + 1) * sizeof(*a->identity_sources));
                     if (a->identity_sources == NULL)
                         abort();
                     a->identity_sources[a->num_identity_sources++] = dup_or_die(tok);
@@ -917,7 +982,8 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
                 free(copy);
             }
         } else if (strcmp(name, "accountId") == 0) {
-            if (want_string(doc, what, v, err, err_size)) return WG_CONFIG_ERROR;
+            if (want_string(doc, what, v, err, err_size))
+                return WG_CONFIG_ERROR;
             set_string(&cfg->account_id, json_string_value(v));
         } else if (strcmp(name, "timeout") == 0) {
             long long ms;
@@ -925,8 +991,10 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
                 return WG_CONFIG_ERROR;
             a->timeout_ms = (uint32_t)ms;
         } else {
-            return DOC_FAIL(v, "unknown key '%s' (expected integration, uri, function, identitySource, accountId, "
-                               "timeout)", what);
+            return DOC_FAIL(v,
+                            "unknown key '%s' (expected integration, uri, function, identitySource, accountId, "
+                            "timeout)",
+                            what);
         }
     }
     return WG_CONFIG_OK;
@@ -993,7 +1061,8 @@ static int load_credentials_file(wg_config_t *cfg, const char *path, char *err, 
         }
     }
     if (added == 0)
-        rc = fail(err, err_size, "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key", path);
+        rc = fail(err, err_size, "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key",
+                  path);
 out:
     /* every path wipes what the file's secrets passed through */
     fclose(f);
@@ -1025,57 +1094,77 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
     long long n;
     json_object_foreach(root, key, v) {
         if (strcmp(key, "port") == 0) {
-            if ((rc = want_int(doc, key, v, 0, 65535, &n, err, err_size))) goto out;
+            if ((rc = want_int(doc, key, v, 0, 65535, &n, err, err_size)))
+                goto out;
             cfg->port = (int)n;
         } else if (strcmp(key, "host") == 0 || strcmp(key, "stage") == 0 || strcmp(key, "region") == 0 ||
                    strcmp(key, "apiId") == 0 || strcmp(key, "backend") == 0 ||
                    strcmp(key, "routeSelectionExpression") == 0 || strcmp(key, "record") == 0 ||
-                   strcmp(key, "auth") == 0 || strcmp(key, "accountId") == 0 ||
-                   strcmp(key, "domainName") == 0 || strcmp(key, "credentialsFile") == 0 ||
-                   strcmp(key, "tls") == 0 || strcmp(key, "tlsCert") == 0 || strcmp(key, "tlsKey") == 0 ||
-                   strcmp(key, "stateDir") == 0) {
-            if ((rc = want_string(doc, key, v, err, err_size))) goto out;
+                   strcmp(key, "auth") == 0 || strcmp(key, "accountId") == 0 || strcmp(key, "domainName") == 0 ||
+                   strcmp(key, "credentialsFile") == 0 || strcmp(key, "tls") == 0 || strcmp(key, "tlsCert") == 0 ||
+                   strcmp(key, "tlsKey") == 0 || strcmp(key, "stateDir") == 0) {
+            if ((rc = want_string(doc, key, v, err, err_size)))
+                goto out;
             const char *s = json_string_value(v);
-            if (strcmp(key, "host") == 0) set_string(&cfg->host, s);
-            else if (strcmp(key, "stage") == 0) set_string(&cfg->stage, s);
-            else if (strcmp(key, "region") == 0) set_string(&cfg->region, s);
-            else if (strcmp(key, "apiId") == 0) set_string(&cfg->api_id, s);
-            else if (strcmp(key, "backend") == 0) set_string(&cfg->backend, s);
-            else if (strcmp(key, "record") == 0) set_string(&cfg->record_dir, s);
-            else if (strcmp(key, "accountId") == 0) set_string(&cfg->account_id, s);
-            else if (strcmp(key, "domainName") == 0) set_string(&cfg->domain_name, s);
-            else if (strcmp(key, "tlsCert") == 0) set_string(&cfg->tls_cert_path, s);
-            else if (strcmp(key, "tlsKey") == 0) set_string(&cfg->tls_key_path, s);
-            else if (strcmp(key, "stateDir") == 0) set_string(&cfg->state_dir, s);
+            if (strcmp(key, "host") == 0)
+                set_string(&cfg->host, s);
+            else if (strcmp(key, "stage") == 0)
+                set_string(&cfg->stage, s);
+            else if (strcmp(key, "region") == 0)
+                set_string(&cfg->region, s);
+            else if (strcmp(key, "apiId") == 0)
+                set_string(&cfg->api_id, s);
+            else if (strcmp(key, "backend") == 0)
+                set_string(&cfg->backend, s);
+            else if (strcmp(key, "record") == 0)
+                set_string(&cfg->record_dir, s);
+            else if (strcmp(key, "accountId") == 0)
+                set_string(&cfg->account_id, s);
+            else if (strcmp(key, "domainName") == 0)
+                set_string(&cfg->domain_name, s);
+            else if (strcmp(key, "tlsCert") == 0)
+                set_string(&cfg->tls_cert_path, s);
+            else if (strcmp(key, "tlsKey") == 0)
+                set_string(&cfg->tls_key_path, s);
+            else if (strcmp(key, "stateDir") == 0)
+                set_string(&cfg->state_dir, s);
             else if (strcmp(key, "tls") == 0) {
                 if (parse_on_off(s, &cfg->is_tls_off) != 0) {
                     rc = DOC_FAIL(v, "key 'tls' must be on or off");
                     goto out;
                 }
-            }
-            else if (strcmp(key, "credentialsFile") == 0) {
-                if ((rc = load_credentials_file(cfg, s, err, err_size))) goto out;
-            }
-            else if (strcmp(key, "routeSelectionExpression") == 0) set_string(&cfg->route_selection_expression, s);
+            } else if (strcmp(key, "credentialsFile") == 0) {
+                if ((rc = load_credentials_file(cfg, s, err, err_size)))
+                    goto out;
+            } else if (strcmp(key, "routeSelectionExpression") == 0)
+                set_string(&cfg->route_selection_expression, s);
             else if (parse_auth_mode(s, &cfg->auth) != 0) {
                 rc = DOC_FAIL(v, "key 'auth' must be none, sigv4 or strict");
                 goto out;
             }
         } else if (strcmp(key, "customDomain") == 0) {
-            if ((rc = want_bool(doc, key, v, &cfg->is_custom_domain, err, err_size))) goto out;
+            if ((rc = want_bool(doc, key, v, &cfg->is_custom_domain, err, err_size)))
+                goto out;
         } else if (strcmp(key, "testControl") == 0) {
-            if ((rc = want_bool(doc, key, v, &cfg->has_test_control, err, err_size))) goto out;
+            if ((rc = want_bool(doc, key, v, &cfg->has_test_control, err, err_size)))
+                goto out;
         } else if (strcmp(key, "verbose") == 0) {
-            if ((rc = want_bool(doc, key, v, &cfg->is_verbose, err, err_size))) goto out;
+            if ((rc = want_bool(doc, key, v, &cfg->is_verbose, err, err_size)))
+                goto out;
         } else if (strcmp(key, "idleTimeout") == 0 || strcmp(key, "hardTimeout") == 0) {
-            if ((rc = want_int(doc, key, v, 1, 365LL * 24 * 3600, &n, err, err_size))) goto out;
-            if (strcmp(key, "idleTimeout") == 0) cfg->idle_timeout_ms = (uint64_t)n * 1000;
-            else cfg->hard_timeout_ms = (uint64_t)n * 1000;
+            if ((rc = want_int(doc, key, v, 1, 365LL * 24 * 3600, &n, err, err_size)))
+                goto out;
+            if (strcmp(key, "idleTimeout") == 0)
+                cfg->idle_timeout_ms = (uint64_t)n * 1000;
+            else
+                cfg->hard_timeout_ms = (uint64_t)n * 1000;
         } else if (strcmp(key, "integrationTimeout") == 0) {
-            if ((rc = want_int(doc, key, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &n, err, err_size))) goto out;
+            if ((rc = want_int(doc, key, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &n, err, err_size)))
+                goto out;
             cfg->integration_timeout_ms = (uint32_t)n;
         } else if (strcmp(key, "connectRateLimit") == 0) {
-            if ((rc = want_int(doc, key, v, 0, 1000000, &n, err, err_size))) goto out;
+            if ((rc = want_int(doc, key, v, 0, 1000000, &n, err, err_size)))
+                goto out;
             cfg->connect_rate_per_second = (uint32_t)n;
         } else if (strcmp(key, "credentials") == 0) {
             if (!json_is_array(v)) {
@@ -1089,10 +1178,14 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
                 json_t *t = json_object_get(c, "sessionToken");
                 if (!json_is_object(c) || !json_is_string(a) || !json_is_string(s) || (t && !json_is_string(t)) ||
                     json_object_size(c) != (t ? 3u : 2u)) {
-                    rc = DOC_FAIL(c, "credentials[%zu] must be {\"accessKeyId\": ..., \"secretAccessKey\": ...[, \"sessionToken\": ...]}", i);
+                    rc = DOC_FAIL(c,
+                                  "credentials[%zu] must be {\"accessKeyId\": ..., \"secretAccessKey\": ...[, "
+                                  "\"sessionToken\": ...]}",
+                                  i);
                     goto out;
                 }
-                add_credential_with_token(cfg, json_string_value(a), json_string_value(s), t ? json_string_value(t) : NULL);
+                add_credential_with_token(cfg, json_string_value(a), json_string_value(s),
+                                          t ? json_string_value(t) : NULL);
             }
         } else if (strcmp(key, "routes") == 0) {
             if (!json_is_object(v)) {
@@ -1102,12 +1195,15 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
             const char *rk;
             json_t *spec;
             json_object_foreach(v, rk, spec) {
-                if ((rc = load_route(cfg, doc, rk, spec, err, err_size))) goto out;
+                if ((rc = load_route(cfg, doc, rk, spec, err, err_size)))
+                    goto out;
             }
         } else if (strcmp(key, "authorizer") == 0) {
-            if ((rc = load_authorizer(cfg, doc, v, err, err_size))) goto out;
+            if ((rc = load_authorizer(cfg, doc, v, err, err_size)))
+                goto out;
         } else if (strcmp(key, "functions") == 0) {
-            if ((rc = load_functions(cfg, doc, v, err, err_size))) goto out;
+            if ((rc = load_functions(cfg, doc, v, err, err_size)))
+                goto out;
         } else if (strcmp(key, "apiKeys") == 0) {
             if (!json_is_array(v)) {
                 rc = DOC_FAIL(v, "key 'apiKeys' must be a list of strings");
@@ -1137,8 +1233,8 @@ static int load_file(wg_config_t *cfg, const char *path, const json_t *parameter
                     rc = DOC_FAIL(sv, "stageVariables.%s must be a string", sk);
                     goto out;
                 }
-                cfg->stage_variables = realloc(cfg->stage_variables,
-                                               (cfg->num_stage_variables + 1) * sizeof(*cfg->stage_variables));
+                cfg->stage_variables =
+                    realloc(cfg->stage_variables, (cfg->num_stage_variables + 1) * sizeof(*cfg->stage_variables));
                 if (cfg->stage_variables == NULL)
                     abort();
                 cfg->stage_variables[cfg->num_stage_variables].key = dup_or_die(sk);
@@ -1211,13 +1307,43 @@ static const char usage_text[] =
     "  -h, --help, --version\n";
 
 enum {
-    OPT_PORT = 256, OPT_HOST, OPT_STAGE, OPT_BACKEND, OPT_CONFIG, OPT_REGION, OPT_API_ID,
-    OPT_CUSTOM_DOMAIN, OPT_RSE, OPT_AUTH, OPT_CREDENTIALS, OPT_IDLE, OPT_HARD, OPT_INTEGRATION_TIMEOUT,
-    OPT_TEST_CONTROL, OPT_RECORD, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CONNECT_RATE, OPT_FUNCTION,
-    OPT_CREDENTIALS_FILE, OPT_DOMAIN_NAME,
-    OPT_PARAMETER_OVERRIDES, OPT_ENV_VARS, OPT_INTEGRATION_MODE, OPT_MAX_CONCURRENCY, OPT_RUNTIME, OPT_NO_RELOAD,
-    OPT_TLS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_STATE_DIR, OPT_LISTEN,
-    OPT_INSPECTOR, OPT_NO_INSPECTOR, OPT_INSPECTOR_HISTORY,
+    OPT_PORT = 256,
+    OPT_HOST,
+    OPT_STAGE,
+    OPT_BACKEND,
+    OPT_CONFIG,
+    OPT_REGION,
+    OPT_API_ID,
+    OPT_CUSTOM_DOMAIN,
+    OPT_RSE,
+    OPT_AUTH,
+    OPT_CREDENTIALS,
+    OPT_IDLE,
+    OPT_HARD,
+    OPT_INTEGRATION_TIMEOUT,
+    OPT_TEST_CONTROL,
+    OPT_RECORD,
+    OPT_VERBOSE,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_CONNECT_RATE,
+    OPT_FUNCTION,
+    OPT_CREDENTIALS_FILE,
+    OPT_DOMAIN_NAME,
+    OPT_PARAMETER_OVERRIDES,
+    OPT_ENV_VARS,
+    OPT_INTEGRATION_MODE,
+    OPT_MAX_CONCURRENCY,
+    OPT_RUNTIME,
+    OPT_NO_RELOAD,
+    OPT_TLS,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_STATE_DIR,
+    OPT_LISTEN,
+    OPT_INSPECTOR,
+    OPT_NO_INSPECTOR,
+    OPT_INSPECTOR_HISTORY,
 };
 
 static const struct option long_options[] = {
@@ -1320,7 +1446,8 @@ static int parse_parameter_overrides(json_t *parameters, const char *text, char 
         } else {
             value = strchr(token, '=');
             if (value == NULL) {
-                fail(err, err_size, "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'", token);
+                fail(err, err_size, "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'",
+                     token);
                 goto out;
             }
             *value++ = '\0';
@@ -1469,7 +1596,7 @@ static void set_defaults(wg_config_t *cfg)
 /* Unmapped "function" references, collected so that one error lists them all. */
 typedef struct unmapped {
     char text[1024];
-    size_t count;          /* distinct functions (several routes may name one) */
+    size_t count; /* distinct functions (several routes may name one) */
     const char *names[32]; /* borrowed: the first distinct names, to count the others once */
 } unmapped_t;
 
@@ -1546,12 +1673,13 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
     if (a->is_configured)
         resolve_function(cfg, &a->type, &a->uri, &a->function, "authorizer", &unmapped);
     if (unmapped.count > 0)
-        return fail(err, err_size,
-                    "%zu function%s not mapped to a target: %s. Map each with --function NAME=http://127.0.0.1:PORT/PATH "
-                    "(an HTTP handler that receives the Lambda proxy event) or --function "
-                    "NAME=lambda:http://127.0.0.1:PORT[/FUNCTION] (the Lambda Invoke API, e.g. aws-lambda-rie), or "
-                    "with a \"functions\": {\"NAME\": ...} entry in the config file",
-                    unmapped.count, unmapped.count == 1 ? " is" : "s are", unmapped.text);
+        return fail(
+            err, err_size,
+            "%zu function%s not mapped to a target: %s. Map each with --function NAME=http://127.0.0.1:PORT/PATH "
+            "(an HTTP handler that receives the Lambda proxy event) or --function "
+            "NAME=lambda:http://127.0.0.1:PORT[/FUNCTION] (the Lambda Invoke API, e.g. aws-lambda-rie), or "
+            "with a \"functions\": {\"NAME\": ...} entry in the config file",
+            unmapped.count, unmapped.count == 1 ? " is" : "s are", unmapped.text);
     for (size_t i = 0; i < cfg->num_routes; i++) {
         wg_route_config_t *r = &cfg->routes[i];
         char what[160];
@@ -1566,8 +1694,10 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
             break;
         case WG_INTEGRATION_LAMBDA:
             if (r->uri == NULL || r->function == NULL)
-                return fail(err, err_size, "route '%s': a lambda integration needs \"uri\" (the Invoke API, e.g. "
-                                           "http://127.0.0.1:9000) and \"function\"", r->key);
+                return fail(err, err_size,
+                            "route '%s': a lambda integration needs \"uri\" (the Invoke API, e.g. "
+                            "http://127.0.0.1:9000) and \"function\"",
+                            r->key);
             break;
         case WG_INTEGRATION_HTTP_PROXY:
             if (r->uri == NULL)
@@ -1577,16 +1707,17 @@ static int resolve(wg_config_t *cfg, char *err, size_t err_size)
             break;
         case WG_INTEGRATION_MOCK:
         case WG_INTEGRATION_DEMO:
-        case WG_INTEGRATION_FUNCTION:
-            break;
+        case WG_INTEGRATION_FUNCTION: break;
         }
         if (check_uri(r->uri, what, err, err_size))
             return WG_CONFIG_ERROR;
     }
     if (a->is_configured) {
-        if (a->type != WG_INTEGRATION_FUNCTION && (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL)))
-            return fail(err, err_size, "authorizer: needs \"uri\" (%s)%s", a->type == WG_INTEGRATION_LAMBDA
-                        ? "the Lambda Invoke API" : "receives the authorizer event as a JSON POST",
+        if (a->type != WG_INTEGRATION_FUNCTION &&
+            (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL)))
+            return fail(err, err_size, "authorizer: needs \"uri\" (%s)%s",
+                        a->type == WG_INTEGRATION_LAMBDA ? "the Lambda Invoke API"
+                                                         : "receives the authorizer event as a JSON POST",
                         a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
         if (check_uri(a->uri, "authorizer", err, err_size))
             return WG_CONFIG_ERROR;
@@ -1669,7 +1800,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_CONFIG: break;
         case OPT_INTEGRATION_MODE: /* aws-apigw-ws-emulator's -m: applied by config_emulator.c */
             if (strcmp(optarg, "http") == 0 && !cfg->is_emulator_config)
-                return fail(err, err_size, "--integration-mode http applies to an aws-apigw-ws-emulator config "
+                return fail(err, err_size,
+                            "--integration-mode http applies to an aws-apigw-ws-emulator config "
                             "(-c gateway.config.yaml); for other configs use \"integration\": \"http_proxy\" routes");
             break;
         case OPT_REGION: set_string(&cfg->region, optarg); break;
@@ -1690,12 +1822,15 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
             if (parse_number(optarg, 1, 365LL * 24 * 3600, &n) != 0)
                 return fail(err, err_size, "--%s expects a number of seconds, got '%s'",
                             opt == OPT_IDLE ? "idle-timeout" : "hard-timeout", optarg);
-            if (opt == OPT_IDLE) cfg->idle_timeout_ms = (uint64_t)n * 1000;
-            else cfg->hard_timeout_ms = (uint64_t)n * 1000;
+            if (opt == OPT_IDLE)
+                cfg->idle_timeout_ms = (uint64_t)n * 1000;
+            else
+                cfg->hard_timeout_ms = (uint64_t)n * 1000;
             break;
         case OPT_INTEGRATION_TIMEOUT:
             if (parse_number(optarg, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &n) != 0)
-                return fail(err, err_size, "--integration-timeout expects milliseconds (at least 50), got '%s'", optarg);
+                return fail(err, err_size, "--integration-timeout expects milliseconds (at least 50), got '%s'",
+                            optarg);
             cfg->integration_timeout_ms = (uint32_t)n;
             break;
         case OPT_CREDENTIALS_FILE:
@@ -1713,7 +1848,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_LISTEN: {
             const char *colon = strrchr(optarg, ':');
             if (colon == NULL || colon == optarg || parse_number(colon + 1, 0, 65535, &n) != 0)
-                return fail(err, err_size, "--listen expects ADDR:PORT (e.g. 127.0.0.1:443 or [::1]:443), got '%s'", optarg);
+                return fail(err, err_size, "--listen expects ADDR:PORT (e.g. 127.0.0.1:443 or [::1]:443), got '%s'",
+                            optarg);
             char **grown = realloc(cfg->listen, (cfg->num_listen + 1) * sizeof(*grown));
             if (grown == NULL)
                 abort();
@@ -1754,9 +1890,10 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_RUNTIME: {
             const char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg || eq[1] == '\0')
-                return fail(err, err_size, "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got '%s'", optarg);
-            cfg->runtime_overrides = realloc(cfg->runtime_overrides,
-                                             (cfg->num_runtime_overrides + 1) * sizeof(*cfg->runtime_overrides));
+                return fail(err, err_size, "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got '%s'",
+                            optarg);
+            cfg->runtime_overrides =
+                realloc(cfg->runtime_overrides, (cfg->num_runtime_overrides + 1) * sizeof(*cfg->runtime_overrides));
             if (cfg->runtime_overrides == NULL)
                 abort();
             wg_string_pair_t *o = &cfg->runtime_overrides[cfg->num_runtime_overrides++];
@@ -1775,10 +1912,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
                             WG_LIMIT_INSPECTOR_HISTORY_MAX, optarg);
             cfg->inspector_history = (uint32_t)n;
             break;
-        case ':':
-            return fail(err, err_size, "option '%s' needs a value (see --help)", argv[optind - 1]);
-        default:
-            return fail(err, err_size, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case ':': return fail(err, err_size, "option '%s' needs a value (see --help)", argv[optind - 1]);
+        default: return fail(err, err_size, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -15,54 +15,54 @@
 #include <stdint.h>
 
 typedef enum wg_integration_type {
-    WG_INTEGRATION_HTTP,       /* Lambda proxy event POSTed as JSON to `uri` (AWS_PROXY over HTTP) */
-    WG_INTEGRATION_DEMO,       /* the built-in demo backend: echoes messages back via @connections */
-    WG_INTEGRATION_LAMBDA,     /* AWS_PROXY through the Lambda Invoke API at `uri` (SigV4 "lambda") */
+    WG_INTEGRATION_HTTP, /* Lambda proxy event POSTed as JSON to `uri` (AWS_PROXY over HTTP) */
+    WG_INTEGRATION_DEMO, /* the built-in demo backend: echoes messages back via @connections */
+    WG_INTEGRATION_LAMBDA, /* AWS_PROXY through the Lambda Invoke API at `uri` (SigV4 "lambda") */
     WG_INTEGRATION_HTTP_PROXY, /* HTTP_PROXY: the raw message forwarded with `method` (spec 3) */
-    WG_INTEGRATION_MOCK,       /* MOCK: a canned `response` */
-    WG_INTEGRATION_FUNCTION,   /* run by wsgate itself through the Lambda Runtime API (functions.c) */
+    WG_INTEGRATION_MOCK, /* MOCK: a canned `response` */
+    WG_INTEGRATION_FUNCTION, /* run by wsgate itself through the Lambda Runtime API (functions.c) */
 } wg_integration_type_t;
 
 /** Where a request parameter's value comes from (spec 3; websocket-api-data-mapping). */
 typedef enum wg_param_source_kind {
-    WG_PARAM_STATIC,         /* 'literal' */
-    WG_PARAM_CONTEXT,        /* context.<name> (name may be dotted: identity.sourceIp) */
+    WG_PARAM_STATIC, /* 'literal' */
+    WG_PARAM_CONTEXT, /* context.<name> (name may be dotted: identity.sourceIp) */
     WG_PARAM_STAGE_VARIABLE, /* stageVariables.<name> */
-    WG_PARAM_HEADER,         /* route.request.header.<name> ($connect only) */
-    WG_PARAM_QUERYSTRING,    /* route.request.querystring.<name> ($connect only) */
-    WG_PARAM_BODY,           /* route.request.body.<json.path> (message routes only) */
+    WG_PARAM_HEADER, /* route.request.header.<name> ($connect only) */
+    WG_PARAM_QUERYSTRING, /* route.request.querystring.<name> ($connect only) */
+    WG_PARAM_BODY, /* route.request.body.<json.path> (message routes only) */
 } wg_param_source_kind_t;
 
 /** One "requestParameters" entry of an HTTP_PROXY route. */
 typedef struct wg_request_parameter {
-    int is_header;                /* integration.request.header.* (else .querystring.*) */
-    char *name;                   /* the header or query parameter sent to the backend */
+    int is_header; /* integration.request.header.* (else .querystring.*) */
+    char *name; /* the header or query parameter sent to the backend */
     wg_param_source_kind_t kind;
-    char *source;                 /* the literal (STATIC) or the name/path after the prefix */
+    char *source; /* the literal (STATIC) or the name/path after the prefix */
 } wg_request_parameter_t;
 
 typedef enum wg_authorization_type {
     WG_AUTHORIZATION_NONE,
     WG_AUTHORIZATION_AWS_IAM, /* SigV4 on the handshake (spec 8.1) */
-    WG_AUTHORIZATION_CUSTOM,  /* the Lambda REQUEST authorizer of "authorizer" (spec 8.2) */
+    WG_AUTHORIZATION_CUSTOM, /* the Lambda REQUEST authorizer of "authorizer" (spec 8.2) */
 } wg_authorization_type_t;
 
 typedef struct wg_route_config {
-    char *key;                  /* "$connect", "$disconnect", "$default" or a custom route key */
+    char *key; /* "$connect", "$disconnect", "$default" or a custom route key */
     wg_integration_type_t type;
-    char *uri;                  /* NULL for DEMO and MOCK; the Invoke API base URL for LAMBDA */
-    char *function;             /* LAMBDA: the function name in the Invoke path; FUNCTION: the
-                                 * wg_config_function_target name; else NULL */
-    char *method;               /* HTTP_PROXY: "POST" unless configured */
+    char *uri; /* NULL for DEMO and MOCK; the Invoke API base URL for LAMBDA */
+    char *function; /* LAMBDA: the function name in the Invoke path; FUNCTION: the
+                     * wg_config_function_target name; else NULL */
+    char *method; /* HTTP_PROXY: "POST" unless configured */
     wg_request_parameter_t *params; /* HTTP_PROXY: requestParameters, in file order */
     size_t num_params;
-    int mock_status;            /* MOCK: response.statusCode (default 200) */
-    char *mock_body;            /* MOCK: response.body, or NULL */
-    int is_two_way;             /* the route has a $default route response (spec 3) */
-    uint32_t timeout_ms;        /* integration timeout; 0 = the global one */
+    int mock_status; /* MOCK: response.statusCode (default 200) */
+    char *mock_body; /* MOCK: response.body, or NULL */
+    int is_two_way; /* the route has a $default route response (spec 3) */
+    uint32_t timeout_ms; /* integration timeout; 0 = the global one */
     wg_authorization_type_t authorization; /* $connect only */
     int has_authorization_type; /* "authorizationType" was given */
-    int is_api_key_required;    /* $connect only */
+    int is_api_key_required; /* $connect only */
 } wg_route_config_t;
 
 /** The Lambda REQUEST authorizer ("authorizer"); `type` is HTTP (event POSTed to uri), LAMBDA or
@@ -72,9 +72,9 @@ typedef struct wg_authorizer_config {
     wg_integration_type_t type;
     char *uri;
     char *function;
-    char **identity_sources;    /* "route.request.header.Authorization", ... */
+    char **identity_sources; /* "route.request.header.Authorization", ... */
     size_t num_identity_sources;
-    uint32_t timeout_ms;        /* 0 = the global integration timeout */
+    uint32_t timeout_ms; /* 0 = the global integration timeout */
 } wg_authorizer_config_t;
 
 /** A "key": "value" string pair (stage variables). */
@@ -86,13 +86,13 @@ typedef struct wg_string_pair {
 /** A function whose code wsgate runs itself (functions.c): from a template's function resource
  * (SAM/CloudFormation/CDK/serverless.yml) or a config file "functions" entry with "runtime". */
 typedef struct wg_function_code {
-    char *runtime;            /* "nodejs20.x", "python3.12", "java21", "provided.al2023", "go1.x" */
-    char *handler;            /* "app.handler", "pkg.Class::method", "bootstrap" */
-    char *code_path;          /* absolute: the code directory, or a .jar/.zip file */
-    uint32_t timeout_s;       /* Timeout (default 3) */
-    uint32_t memory_mb;       /* MemorySize (default 128) */
+    char *runtime; /* "nodejs20.x", "python3.12", "java21", "provided.al2023", "go1.x" */
+    char *handler; /* "app.handler", "pkg.Class::method", "bootstrap" */
+    char *code_path; /* absolute: the code directory, or a .jar/.zip file */
+    uint32_t timeout_s; /* Timeout (default 3) */
+    uint32_t memory_mb; /* MemorySize (default 128) */
     uint32_t reserved_concurrency; /* ReservedConcurrentExecutions; 0 = not set */
-    wg_string_pair_t *env;    /* Environment.Variables resolved, then --env-vars applied */
+    wg_string_pair_t *env; /* Environment.Variables resolved, then --env-vars applied */
     size_t num_env;
 } wg_function_code_t;
 
@@ -101,13 +101,13 @@ typedef struct wg_function_target {
     char *name;
     wg_integration_type_t type; /* HTTP, LAMBDA, or FUNCTION (run by wsgate: `code`) */
     char *uri;
-    char *function;             /* LAMBDA: the name in the Invoke path (default: `name`) */
-    wg_function_code_t *code;   /* FUNCTION: owned; NULL otherwise */
+    char *function; /* LAMBDA: the name in the Invoke path (default: `name`) */
+    wg_function_code_t *code; /* FUNCTION: owned; NULL otherwise */
 } wg_function_target_t;
 
 typedef enum wg_auth_mode {
-    WG_AUTH_NONE,   /* unsigned management calls accepted (curl users) */
-    WG_AUTH_SIGV4,  /* a well-formed, current SigV4 signature from any key (default) */
+    WG_AUTH_NONE, /* unsigned management calls accepted (curl users) */
+    WG_AUTH_SIGV4, /* a well-formed, current SigV4 signature from any key (default) */
     WG_AUTH_STRICT, /* a valid signature from a known key */
 } wg_auth_mode_t;
 
@@ -128,7 +128,7 @@ typedef struct wg_config {
     char *config_path;
     char *route_selection_expression;
     wg_auth_mode_t auth;
-    int is_emulator_config;       /* the config file is aws-apigw-ws-emulator's (config_emulator.c) */
+    int is_emulator_config; /* the config file is aws-apigw-ws-emulator's (config_emulator.c) */
     int is_auth_emulator_default; /* auth is none only because of that file (no --auth, no "auth") */
     wg_credential_t *credentials;
     size_t num_credentials;
@@ -141,24 +141,24 @@ typedef struct wg_config {
     char *domain_name; /* domainName in events; NULL = the Host the client used (spec 1.3) */
     int is_verbose;
     /* Functions wsgate runs itself (functions.c): --max-concurrency, --runtime NAME=PATH, --no-reload. */
-    uint32_t max_concurrency;          /* per function without ReservedConcurrentExecutions; 0 = 10 */
+    uint32_t max_concurrency; /* per function without ReservedConcurrentExecutions; 0 = 10 */
     wg_string_pair_t *runtime_overrides; /* "nodejs20.x" -> "/path/to/node" */
     size_t num_runtime_overrides;
     int is_reload_disabled;
     /* TLS on the listening ports (listener.c, tls.c, tls_ca.c; README "TLS and callback URLs") */
-    int is_tls_off;             /* --tls off: plain HTTP only; a ClientHello is logged and dropped */
-    char *tls_cert_path;        /* --tls-cert: the user's own certificate chain (PEM) */
-    char *tls_key_path;         /* --tls-key: its private key (PEM) */
-    char *state_dir;            /* --state-dir: the local CA; NULL = $XDG_DATA_HOME/wsgate or ~/.local/share/wsgate */
-    char **listen;              /* --listen ADDR:PORT, extra listening sockets (repeatable) */
+    int is_tls_off; /* --tls off: plain HTTP only; a ClientHello is logged and dropped */
+    char *tls_cert_path; /* --tls-cert: the user's own certificate chain (PEM) */
+    char *tls_key_path; /* --tls-key: its private key (PEM) */
+    char *state_dir; /* --state-dir: the local CA; NULL = $XDG_DATA_HOME/wsgate or ~/.local/share/wsgate */
+    char **listen; /* --listen ADDR:PORT, extra listening sockets (repeatable) */
     size_t num_listen;
-    int inspector_mode;          /* /_wsgate/ inspector: 0 on when bound to loopback, 1 --inspector, -1 --no-inspector */
-    uint32_t inspector_history;  /* --inspector-history: entries kept (default 1000) */
+    int inspector_mode; /* /_wsgate/ inspector: 0 on when bound to loopback, 1 --inspector, -1 --no-inspector */
+    uint32_t inspector_history; /* --inspector-history: entries kept (default 1000) */
     wg_route_config_t *routes;
     size_t num_routes;
     wg_authorizer_config_t authorizer;
-    char *account_id;           /* for methodArn and IAM identities; default 123456789012 */
-    char **api_keys;            /* "apiKeys": valid x-api-key values */
+    char *account_id; /* for methodArn and IAM identities; default 123456789012 */
+    char **api_keys; /* "apiKeys": valid x-api-key values */
     size_t num_api_keys;
     wg_string_pair_t *stage_variables;
     size_t num_stage_variables;
@@ -178,7 +178,7 @@ typedef struct wg_config {
 
 /** Outcomes of wg_config_load. */
 #define WG_CONFIG_OK 0
-#define WG_CONFIG_EXIT 1   /* --help or --version was printed: exit 0 */
+#define WG_CONFIG_EXIT 1 /* --help or --version was printed: exit 0 */
 #define WG_CONFIG_ERROR -1 /* `err` holds a one-line message: exit 2 */
 
 /**

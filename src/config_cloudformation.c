@@ -33,9 +33,9 @@ typedef struct cfn {
     const char *path;
     const json_t *parameters; /* --parameter-overrides: name -> string, winning over Default (borrowed) */
     wg_config_lines_t *lines;
-    json_t *tmpl;       /* the whole template (borrowed) */
-    json_t *resources;  /* tmpl.Resources (borrowed) */
-    json_t *no_value;   /* the marker AWS::NoValue evaluates to (owned) */
+    json_t *tmpl; /* the whole template (borrowed) */
+    json_t *resources; /* tmpl.Resources (borrowed) */
+    json_t *no_value; /* the marker AWS::NoValue evaluates to (owned) */
     char *err;
     size_t err_size;
     int has_error;
@@ -84,7 +84,8 @@ static json_t *resource_properties(json_t *resource)
 
 static int is_function_type(const char *type)
 {
-    return type != NULL && (strcmp(type, "AWS::Lambda::Function") == 0 || strcmp(type, "AWS::Serverless::Function") == 0);
+    return type != NULL &&
+           (strcmp(type, "AWS::Lambda::Function") == 0 || strcmp(type, "AWS::Serverless::Function") == 0);
 }
 
 /* ---- intrinsic functions -------------------------------------------------------------------- */
@@ -116,16 +117,23 @@ static char *scalar_text(json_t *v)
 
 static json_t *pseudo_parameter(cfn_t *c, const char *name)
 {
-    if (strcmp(name, "AWS::Region") == 0) return json_string(CFN_REGION);
-    if (strcmp(name, "AWS::AccountId") == 0) return json_string(CFN_ACCOUNT);
-    if (strcmp(name, "AWS::StackName") == 0) return json_string(CFN_STACK);
+    if (strcmp(name, "AWS::Region") == 0)
+        return json_string(CFN_REGION);
+    if (strcmp(name, "AWS::AccountId") == 0)
+        return json_string(CFN_ACCOUNT);
+    if (strcmp(name, "AWS::StackName") == 0)
+        return json_string(CFN_STACK);
     if (strcmp(name, "AWS::StackId") == 0)
         return json_string("arn:aws:cloudformation:" CFN_REGION ":" CFN_ACCOUNT ":stack/" CFN_STACK
                            "/00000000-0000-0000-0000-000000000000");
-    if (strcmp(name, "AWS::Partition") == 0) return json_string("aws");
-    if (strcmp(name, "AWS::URLSuffix") == 0) return json_string("amazonaws.com");
-    if (strcmp(name, "AWS::NotificationARNs") == 0) return json_array();
-    if (strcmp(name, "AWS::NoValue") == 0) return json_incref(c->no_value);
+    if (strcmp(name, "AWS::Partition") == 0)
+        return json_string("aws");
+    if (strcmp(name, "AWS::URLSuffix") == 0)
+        return json_string("amazonaws.com");
+    if (strcmp(name, "AWS::NotificationARNs") == 0)
+        return json_array();
+    if (strcmp(name, "AWS::NoValue") == 0)
+        return json_incref(c->no_value);
     return NULL;
 }
 
@@ -144,8 +152,10 @@ static json_t *eval_ref(cfn_t *c, json_t *at, json_t *arg)
         json_t *over = c->parameters ? json_object_get(c->parameters, name) : NULL;
         json_t *def = over ? over : json_object_get(param, "Default");
         if (def == NULL) {
-            cfn_fail(c, at, "parameter '%s' has no Default: give it one, or a value with --parameter-overrides "
-                            "%s=VALUE", name, name);
+            cfn_fail(c, at,
+                     "parameter '%s' has no Default: give it one, or a value with --parameter-overrides "
+                     "%s=VALUE",
+                     name, name);
             return NULL;
         }
         const char *type = json_string_value(json_object_get(param, "Type"));
@@ -187,10 +197,14 @@ static char *physical_name(cfn_t *c, const char *logical, json_t *resource)
     static const struct {
         const char *type, *property;
     } names[] = {
-        {"AWS::DynamoDB::Table", "TableName"},    {"AWS::Serverless::SimpleTable", "TableName"},
-        {"AWS::DynamoDB::GlobalTable", "TableName"}, {"AWS::S3::Bucket", "BucketName"},
-        {"AWS::SQS::Queue", "QueueName"},         {"AWS::SNS::Topic", "TopicName"},
-        {"AWS::Kinesis::Stream", "Name"},         {"AWS::Events::EventBus", "Name"},
+        {"AWS::DynamoDB::Table", "TableName"},
+        {"AWS::Serverless::SimpleTable", "TableName"},
+        {"AWS::DynamoDB::GlobalTable", "TableName"},
+        {"AWS::S3::Bucket", "BucketName"},
+        {"AWS::SQS::Queue", "QueueName"},
+        {"AWS::SNS::Topic", "TopicName"},
+        {"AWS::Kinesis::Stream", "Name"},
+        {"AWS::Events::EventBus", "Name"},
         {"AWS::StepFunctions::StateMachine", "StateMachineName"},
     };
     const char *type = resource_type(resource);
@@ -366,16 +380,16 @@ static json_t *eval_sub(cfn_t *c, json_t *at, json_t *arg)
     char *out = malloc(cap);
     if (out == NULL)
         abort();
-#define APPEND(p, n)                                                                                                   \
-    do {                                                                                                               \
-        size_t n_ = (n);                                                                                               \
-        while (len + n_ + 1 > cap) {                                                                                   \
-            cap *= 2;                                                                                                  \
-            if ((out = realloc(out, cap)) == NULL)                                                                     \
-                abort();                                                                                               \
-        }                                                                                                              \
-        memcpy(out + len, (p), n_);                                                                                    \
-        len += n_;                                                                                                     \
+#define APPEND(p, n)                               \
+    do {                                           \
+        size_t n_ = (n);                           \
+        while (len + n_ + 1 > cap) {               \
+            cap *= 2;                              \
+            if ((out = realloc(out, cap)) == NULL) \
+                abort();                           \
+        }                                          \
+        memcpy(out + len, (p), n_);                \
+        len += n_;                                 \
     } while (0)
     while (*s) {
         const char *open = strstr(s, "${");
@@ -633,8 +647,10 @@ static json_t *eval(cfn_t *c, json_t *v)
     } else if (key != NULL && strcmp(key, "Fn::If") == 0) {
         out = eval_if(c, v, arg);
     } else if (key != NULL && strncmp(key, "Fn::", 4) == 0) {
-        cfn_fail(c, v, "%s is not supported by wsgate here (supported: Ref, Fn::GetAtt, Fn::Sub, Fn::Join, "
-                       "Fn::Select, Fn::Split, Fn::FindInMap, Fn::If)", key);
+        cfn_fail(c, v,
+                 "%s is not supported by wsgate here (supported: Ref, Fn::GetAtt, Fn::Sub, Fn::Join, "
+                 "Fn::Select, Fn::Split, Fn::FindInMap, Fn::If)",
+                 key);
     } else if (json_is_object(v)) {
         out = json_object();
         wg_config_lines_copy(c->lines, v, out);
@@ -817,8 +833,8 @@ static int convert_integration(cfn_t *c, const char *logical, json_t *resource, 
     } else if (strcmp(type, "MOCK") == 0) {
         put(c, route, "integration", json_string("mock"), key_line(c, props, "IntegrationType"));
     } else {
-        cfn_fail(c, json_object_get(props, "IntegrationType"), "integration %s: unknown IntegrationType '%s'",
-                 logical, type);
+        cfn_fail(c, json_object_get(props, "IntegrationType"), "integration %s: unknown IntegrationType '%s'", logical,
+                 type);
         goto out;
     }
     json_t *params = prop(c, props, "RequestParameters");
@@ -844,7 +860,8 @@ out:
 static int convert_authorizer(cfn_t *c, const char *logical, json_t *out)
 {
     json_t *resource = json_object_get(c->resources, logical);
-    if (resource == NULL || strcmp(resource_type(resource) ? resource_type(resource) : "", "AWS::ApiGatewayV2::Authorizer") != 0)
+    if (resource == NULL ||
+        strcmp(resource_type(resource) ? resource_type(resource) : "", "AWS::ApiGatewayV2::Authorizer") != 0)
         return cfn_fail(c, resource, "AuthorizerId '%s' is not an AWS::ApiGatewayV2::Authorizer of this template",
                         logical);
     json_t *props = resource_properties(resource);
@@ -856,8 +873,10 @@ static int convert_authorizer(cfn_t *c, const char *logical, json_t *out)
     if (c->has_error)
         goto out;
     if (type != NULL && strcmp(type, "REQUEST") != 0) {
-        cfn_fail(c, json_object_get(props, "AuthorizerType"), "authorizer %s: WebSocket APIs only have REQUEST "
-                                                              "authorizers, not %s", logical, type);
+        cfn_fail(c, json_object_get(props, "AuthorizerType"),
+                 "authorizer %s: WebSocket APIs only have REQUEST "
+                 "authorizers, not %s",
+                 logical, type);
         goto out;
     }
     char *function = uri ? function_from_uri(c, uri) : NULL;
@@ -908,7 +927,8 @@ static int convert_route(cfn_t *c, const char *logical, json_t *resource, json_t
     json_object_set_new(route_ids, logical, json_string(key));
     if (target != NULL) {
         if (strncmp(target, "integrations/", 13) != 0) {
-            cfn_fail(c, json_object_get(props, "Target"), "route %s: Target must be integrations/<integration>", logical);
+            cfn_fail(c, json_object_get(props, "Target"), "route %s: Target must be integrations/<integration>",
+                     logical);
             goto out;
         }
         const char *integ = target + 13;
@@ -953,7 +973,8 @@ static int convert_stage(cfn_t *c, json_t *resource, json_t *out)
         json_t *v;
         json_object_foreach(vars, k, v) {
             char *s = scalar_text(v);
-            put(c, strings, k, s ? json_string(s) : json_incref(v), key_line(c, json_object_get(props, "StageVariables"), k));
+            put(c, strings, k, s ? json_string(s) : json_incref(v),
+                key_line(c, json_object_get(props, "StageVariables"), k));
             free(s);
         }
         put(c, out, "stageVariables", strings, key_line(c, props, "StageVariables"));
@@ -1013,8 +1034,8 @@ static char *function_code_path(cfn_t *c, json_t *resource, json_t *props, int i
     json_t *meta = json_object_get(resource, "Metadata");
     json_t *asset = json_object_get(meta, "aws:asset:path");
     const char *asset_property = json_string_value(json_object_get(meta, "aws:asset:property"));
-    if (json_is_string(asset) && (asset_property == NULL || strcmp(asset_property, "Code") == 0 ||
-                                  strcmp(asset_property, "CodeUri") == 0)) {
+    if (json_is_string(asset) &&
+        (asset_property == NULL || strcmp(asset_property, "Code") == 0 || strcmp(asset_property, "CodeUri") == 0)) {
         *line = key_line(c, meta, "aws:asset:path");
         return scalar_text(asset);
     }
@@ -1150,7 +1171,8 @@ static int convert_function(cfn_t *c, const char *logical, json_t *resource, jso
     }
     static const struct {
         const char *property, *key;
-    } numbers[] = {{"Timeout", "timeout"}, {"MemorySize", "memorySize"}, {"ReservedConcurrentExecutions", "reservedConcurrency"}};
+    } numbers[] = {
+        {"Timeout", "timeout"}, {"MemorySize", "memorySize"}, {"ReservedConcurrentExecutions", "reservedConcurrency"}};
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
         json_int_t n = 0;
         int got = function_number(c, props, is_sam, numbers[i].property, &n);
@@ -1253,7 +1275,8 @@ int wg_config_is_cloudformation(const json_t *root)
 json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines,
                                       const json_t *parameters, char *err, size_t err_size)
 {
-    cfn_t c = {.path = path, .parameters = parameters, .lines = lines, .tmpl = source, .err = err, .err_size = err_size};
+    cfn_t c = {
+        .path = path, .parameters = parameters, .lines = lines, .tmpl = source, .err = err, .err_size = err_size};
     c.resources = json_object_get(source, "Resources");
     c.no_value = json_object();
     json_t *out = json_object(), *routes = json_object(), *route_ids = json_object(), *api_keys = json_array();
@@ -1276,8 +1299,10 @@ json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_confi
         if (!is_ws)
             continue;
         if (api != NULL) {
-            cfn_fail(&c, resource, "two WebSocket APIs (%s and %s): wsgate serves one per process; split the "
-                                   "template or run two wsgates", api, logical);
+            cfn_fail(&c, resource,
+                     "two WebSocket APIs (%s and %s): wsgate serves one per process; split the "
+                     "template or run two wsgates",
+                     api, logical);
             goto fail;
         }
         api = logical;

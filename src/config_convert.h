@@ -34,8 +34,7 @@ json_t *wg_config_from_serverless(const char *path, json_t *source, wg_config_li
 
 /** Recognises an aws-apigw-ws-emulator config (its file name, or keys only it has). */
 int wg_config_is_emulator(const char *path, const json_t *root);
-json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
-                                size_t err_size);
+json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err, size_t err_size);
 /** The emulator's -m/--integration-mode flag: overrides the file's integrationMode in later
  * wg_config_from_emulator calls (`mode` borrowed, must outlive them; NULL = the file's). */
 void wg_config_emulator_set_mode(const char *mode);

@@ -1,11 +1,11 @@
 /*
  * config_document.c: config files into the canonical JSON document (see config_document.h).
  *
- * JSON or YAML is decided by the content (looks_like_json), not the file name. JSON is read by jansson (exact numbers, duplicate keys rejected) and, for line numbers only,
- * also by the YAML reader (JSON is YAML): the two trees have the same shape, so lines are copied
- * across key by key. YAML is read by config_yaml.c. Then the document's keys decide whether it is
- * a template, a serverless.yml or an emulator config, which config_convert.h turns into the
- * canonical document.
+ * JSON or YAML is decided by the content (looks_like_json), not the file name. JSON is read by jansson (exact numbers,
+ * duplicate keys rejected) and, for line numbers only, also by the YAML reader (JSON is YAML): the two trees have the
+ * same shape, so lines are copied across key by key. YAML is read by config_yaml.c. Then the document's keys decide
+ * whether it is a template, a serverless.yml or an emulator config, which config_convert.h turns into the canonical
+ * document.
  */
 #include "config_document.h"
 

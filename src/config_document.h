@@ -17,18 +17,18 @@
 #include <stddef.h>
 
 typedef enum wg_config_format {
-    WG_CONFIG_FORMAT_WSGATE,         /* wsgate's own keys, JSON or YAML */
+    WG_CONFIG_FORMAT_WSGATE, /* wsgate's own keys, JSON or YAML */
     WG_CONFIG_FORMAT_CLOUDFORMATION, /* CloudFormation / SAM / CDK template */
-    WG_CONFIG_FORMAT_SERVERLESS,     /* serverless.yml */
-    WG_CONFIG_FORMAT_EMULATOR,       /* aws-apigw-ws-emulator gateway.config.yaml */
+    WG_CONFIG_FORMAT_SERVERLESS, /* serverless.yml */
+    WG_CONFIG_FORMAT_EMULATOR, /* aws-apigw-ws-emulator gateway.config.yaml */
 } wg_config_format_t;
 
 typedef struct wg_config_document {
-    json_t *root;              /* the canonical document (owned) */
-    char *path;                /* the file it came from (owned) */
-    void *line_index;          /* a wg_config_lines_t (config_lines.h): where each node came from (owned) */
+    json_t *root; /* the canonical document (owned) */
+    char *path; /* the file it came from (owned) */
+    void *line_index; /* a wg_config_lines_t (config_lines.h): where each node came from (owned) */
     wg_config_format_t format; /* what the file was read as */
-    int is_yaml;               /* the file was YAML (else JSON) */
+    int is_yaml; /* the file was YAML (else JSON) */
 } wg_config_document_t;
 
 /**

@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 int wg_config_is_emulator(const char *path, const json_t *root)
 {
     if (!json_is_object(root))
@@ -79,8 +78,7 @@ static void http_route(const char *route_key, json_t *route)
     json_object_set_new(route, "requestParameters", params);
 }
 
-json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
-                                size_t err_size)
+json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err, size_t err_size)
 {
     json_t *out = json_deep_copy(source);
     wg_config_lines_copy_tree(lines, source, out);

@@ -13,7 +13,7 @@
  */
 typedef struct line_entry {
     json_t *node; /* the node, or the object holding `key` (a reference is held); NULL = free slot */
-    char *key;    /* NULL for the node's own line */
+    char *key; /* NULL for the node's own line */
     int line;
 } line_entry_t;
 

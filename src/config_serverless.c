@@ -133,8 +133,10 @@ static char *resolve_source(sls_t *s, const json_t *at, char *expr, int depth)
         return dup_text("123456789012", 12);
     if (strchr(expr, ':') == NULL && strchr(expr, '(') == NULL && *expr != '\0')
         return dup_text(expr, strlen(expr)); /* a bare fallback such as ${opt:stage, dev} */
-    sls_fail(s, at, "variable ${%s} is not supported by wsgate (supported: self:, sls:stage, opt:, env:, "
-                    "aws:region, aws:accountId, and 'literal' fallbacks)", expr);
+    sls_fail(s, at,
+             "variable ${%s} is not supported by wsgate (supported: self:, sls:stage, opt:, env:, "
+             "aws:region, aws:accountId, and 'literal' fallbacks)",
+             expr);
     return NULL;
 }
 
@@ -363,8 +365,10 @@ static int convert_event(sls_t *s, json_t *functions, const char *name, json_t *
                     goto out;
                 put(s, route, "authorizationType", json_string("CUSTOM"), key_line(s, spec, k));
             } else {
-                sls_fail(s, v, "functions.%s: websocket event key '%s' is not supported by wsgate (supported: route, "
-                               "routeResponseSelectionExpression, authorizer)", name, k);
+                sls_fail(s, v,
+                         "functions.%s: websocket event key '%s' is not supported by wsgate (supported: route, "
+                         "routeResponseSelectionExpression, authorizer)",
+                         name, k);
                 goto out;
             }
         }
@@ -398,12 +402,14 @@ static json_t *resolve_tree(sls_t *s, json_t *node)
         out = json_object();
         const char *k;
         json_t *v;
-        json_object_foreach(node, k, v) json_object_set_new(out, k, resolve_tree(s, v));
+        json_object_foreach(node, k, v)
+            json_object_set_new(out, k, resolve_tree(s, v));
     } else if (json_is_array(node)) {
         out = json_array();
         size_t i;
         json_t *v;
-        json_array_foreach(node, i, v) json_array_append_new(out, resolve_tree(s, v));
+        json_array_foreach(node, i, v)
+            json_array_append_new(out, resolve_tree(s, v));
     } else {
         out = json_incref(node);
     }
@@ -518,11 +524,10 @@ static char *code_path(sls_t *s, json_t *def, const char *runtime, const char *h
     size_t module_len = dot ? (size_t)(dot - handler) : strlen(handler);
     static const char *const node[] = {".js", ".mjs", ".cjs", NULL}, *const python[] = {".py", NULL},
                              *const none[] = {"", NULL};
-    const char *const *exts = strncmp(runtime, "nodejs", 6) == 0   ? node
-                              : strncmp(runtime, "python", 6) == 0 ? python
-                              : strncmp(runtime, "provided", 8) == 0 || strncmp(runtime, "go", 2) == 0
-                                  ? none
-                                  : NULL;
+    const char *const *exts = strncmp(runtime, "nodejs", 6) == 0                                       ? node
+                              : strncmp(runtime, "python", 6) == 0                                     ? python
+                              : strncmp(runtime, "provided", 8) == 0 || strncmp(runtime, "go", 2) == 0 ? none
+                                                                                                       : NULL;
     if (exts == NULL)
         return NULL; /* Java and the rest need a built artifact */
     for (size_t i = 0; exts[i] != NULL; i++) {
@@ -568,9 +573,10 @@ static int convert_function(sls_t *s, const char *name, json_t *def, json_t *fun
                    {"reservedConcurrency", "reservedConcurrency", 0}};
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
         json_int_t n = numbers[i].fallback;
-        int got = strcmp(numbers[i].setting, "reservedConcurrency") == 0
-                      ? (json_object_get(def, "reservedConcurrency") ? number_setting(s, def, numbers[i].setting, &n) : 0)
-                      : number_setting(s, def, numbers[i].setting, &n);
+        int got =
+            strcmp(numbers[i].setting, "reservedConcurrency") == 0
+                ? (json_object_get(def, "reservedConcurrency") ? number_setting(s, def, numbers[i].setting, &n) : 0)
+                : number_setting(s, def, numbers[i].setting, &n);
         if (got < 0)
             goto out;
         json_t *where = setting(s, def, numbers[i].setting);
@@ -630,7 +636,8 @@ static int convert_functions(sls_t *s, json_t *functions_def, json_t *out, json_
     json_t *route;
     int rc = 0;
     json_t *names = json_array();
-    json_object_foreach(routes, key, route) json_array_append(names, json_object_get(route, "function"));
+    json_object_foreach(routes, key, route)
+        json_array_append(names, json_object_get(route, "function"));
     json_t *af = json_object_get(json_object_get(out, "authorizer"), "function");
     if (af != NULL)
         json_array_append(names, af);

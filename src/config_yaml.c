@@ -131,7 +131,7 @@ static int parse_int(const char *s, json_int_t *out)
     if (*digits == '\0')
         return -1;
     for (const char *c = digits; *c; c++) {
-        int ok = base == 16 ? (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F')
+        int ok = base == 16  ? (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F')
                  : base == 8 ? (*c >= '0' && *c <= '7')
                              : (*c >= '0' && *c <= '9');
         if (!ok)
@@ -237,8 +237,8 @@ static json_t *resolve_tagged(yaml_ctx_t *ctx, const char *tag, const char *s, c
 /* ---- CloudFormation short tags -------------------------------------------------------------- */
 
 static const char *const cfn_functions[] = {
-    "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub",
-    "Transform", "And", "Equals", "If", "Not", "Or", "ToJsonString", "Length", NULL,
+    "Base64",    "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join",         "Select", "Split", "Sub",
+    "Transform", "And",  "Equals",    "If",     "Not",    "Or",          "ToJsonString", "Length", NULL,
 };
 
 /*
@@ -255,8 +255,10 @@ static json_t *wrap_cfn_tag(yaml_ctx_t *ctx, const char *tag, json_t *value, con
         snprintf(key, sizeof(key), "Fn::%s", name);
     } else {
         json_decref(value);
-        ctx_fail(ctx, mark, "unknown tag '%s' (only CloudFormation's short tags such as !Ref, !GetAtt, "
-                            "!Sub are understood)", tag);
+        ctx_fail(ctx, mark,
+                 "unknown tag '%s' (only CloudFormation's short tags such as !Ref, !GetAtt, "
+                 "!Sub are understood)",
+                 tag);
         return NULL;
     }
     if (strcmp(name, "GetAtt") == 0 && json_is_string(value)) {
@@ -484,9 +486,7 @@ static json_t *build_node(yaml_ctx_t *ctx, yaml_event_t *ev, int depth)
         if (node != NULL)
             node = apply_tag(ctx, (const char *)ev->data.mapping_start.tag, node, mark);
         break;
-    default:
-        ctx_fail(ctx, mark, "unexpected YAML event");
-        return NULL;
+    default: ctx_fail(ctx, mark, "unexpected YAML event"); return NULL;
     }
     if (node != NULL && remember_anchor(ctx, anchor, node, mark) != 0) {
         json_decref(node);
@@ -507,8 +507,8 @@ static int expect_event(yaml_ctx_t *ctx, yaml_event_type_t type, yaml_event_t *e
     return 0;
 }
 
-json_t *wg_config_yaml_parse(const char *path, const char *text, size_t length, wg_config_lines_t *lines,
-                             char *err, size_t err_size)
+json_t *wg_config_yaml_parse(const char *path, const char *text, size_t length, wg_config_lines_t *lines, char *err,
+                             size_t err_size)
 {
     yaml_ctx_t ctx;
     memset(&ctx, 0, sizeof(ctx));

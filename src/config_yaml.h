@@ -22,7 +22,7 @@
  * Parses `text` (`length` bytes; `path` only names it in messages). Returns a new tree and records
  * lines in `lines` (may be NULL), or NULL with "path:line:col: problem" in err.
  */
-json_t *wg_config_yaml_parse(const char *path, const char *text, size_t length, wg_config_lines_t *lines,
-                             char *err, size_t err_size);
+json_t *wg_config_yaml_parse(const char *path, const char *text, size_t length, wg_config_lines_t *lines, char *err,
+                             size_t err_size);
 
 #endif

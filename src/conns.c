@@ -52,7 +52,7 @@ struct wg_conn {
     conn_state_t state;
     unsigned refs;
     wg_ws_t *ws;
-    h2o_req_t *handshake_req;  /* while CONNECTING; cleared when h2o frees the request */
+    h2o_req_t *handshake_req; /* while CONNECTING; cleared when h2o frees the request */
     wg_conn_t **handshake_slot; /* the request-pool slot that points back at us */
     char client_key[25];
     wg_header_t *handshake_headers; /* point into handshake_req: valid while it is */
@@ -61,7 +61,7 @@ struct wg_conn {
     char handshake_trace_id[WG_TRACE_ID_LEN + 1];
     uint64_t handshake_time;
     char *authorizer_json; /* requestContext.authorizer for every event, from the authorizer */
-    char *identity_json;   /* extra identity members (IAM), from the authorizer */
+    char *identity_json; /* extra identity members (IAM), from the authorizer */
     uint64_t connected_at;
     uint64_t last_active_at;
     char source_ip[64];
@@ -88,9 +88,10 @@ struct wg_conns {
     size_t num_buckets;
     size_t num_registered; /* CONNECTING + OPEN */
     size_t num_open;
-    size_t num_alive;      /* allocated, any state */
+    size_t num_alive; /* allocated, any state */
     size_t alive_high_water;
-    int needs_final_trim;  /* a mass-close trim happened; trim again once none is left */ /* most alive since the heap was last trimmed */
+    int needs_final_trim;
+        /* a mass-close trim happened; trim again once none is left */ /* most alive since the heap was last trimmed */
     h2o_timeout_t idle_timeout;
     h2o_timeout_t hard_timeout;
     /* throttled messages are logged at most once a second, with a count (a flood must not flood
@@ -98,7 +99,7 @@ struct wg_conns {
     uint64_t throttle_logged_at;
     size_t throttled_unlogged;
     size_t num_recorded; /* --record: events recorded so far (WG_LIMIT_RECORD_FILES at most) */
-    int is_iterating;    /* walking the buckets: they must not be resized */
+    int is_iterating; /* walking the buckets: they must not be resized */
 };
 
 /* ---- registry ------------------------------------------------------------------------------- */
@@ -294,8 +295,9 @@ static void record_call(conn_call_t *call, const wg_integration_result_t *result
 /* Names whose values never reach the log: credentials a client may send on the handshake. */
 static int is_secret_name(const char *name)
 {
-    static const char *const secrets[] = {"authorization", "cookie", "x-api-key", "x-amz-security-token",
-                                          "x-amz-signature", "x-amz-credential", "proxy-authorization"};
+    static const char *const secrets[] = {"authorization",        "cookie",          "x-api-key",
+                                          "x-amz-security-token", "x-amz-signature", "x-amz-credential",
+                                          "proxy-authorization"};
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
         if (strcasecmp(name, secrets[i]) == 0)
             return 1;
@@ -312,7 +314,8 @@ static void redact_map(json_t *map)
         if (json_is_array(value)) {
             size_t i;
             json_t *item;
-            json_array_foreach(value, i, item) json_array_set_new(value, i, json_string("(redacted)"));
+            json_array_foreach(value, i, item)
+                json_array_set_new(value, i, json_string("(redacted)"));
         } else {
             json_object_set_new(map, name, json_string("(redacted)"));
         }
@@ -504,7 +507,8 @@ static void on_message_done(void *data, const wg_integration_result_t *result)
             log_throttled(conn, "too many calls waiting for backends");
             send_error_frame(conn, WG_FRAME_THROTTLED, call->request_id);
         } else if (result->outcome == WG_OUTCOME_ERROR) {
-            wg_log_warn("route %s %s: integration failed (%s)", call->route->key, conn->id, result->error ? result->error : "");
+            wg_log_warn("route %s %s: integration failed (%s)", call->route->key, conn->id,
+                        result->error ? result->error : "");
             send_error_frame(conn, WG_FRAME_INTERNAL_ERROR, call->request_id);
         } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
             wg_log_warn("route %s %s: integration timed out", call->route->key, conn->id);
@@ -622,8 +626,9 @@ static void release_handshake(wg_conn_t *conn)
 /* Headers a $connect answer may not set on the 101: the handshake's own and hop-by-hop ones. */
 static int is_reserved_101_header(const char *name)
 {
-    static const char *const reserved[] = {"connection", "upgrade", "sec-websocket-accept", "sec-websocket-extensions",
-                                           "content-length", "transfer-encoding", "date", "sec-websocket-protocol"};
+    static const char *const reserved[] = {
+        "connection",        "upgrade", "sec-websocket-accept",  "sec-websocket-extensions", "content-length",
+        "transfer-encoding", "date",    "sec-websocket-protocol"};
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcasecmp(name, reserved[i]) == 0)
             return 1;
@@ -645,11 +650,12 @@ static void accept_connection(wg_conn_t *conn, const char *subprotocol, size_t s
     json_object_foreach((json_t *)response_headers, name, value) {
         size_t name_len = strlen(name);
         if (!json_is_string(value) || is_reserved_101_header(name) || name_len == 0 ||
-            strpbrk(name, " :\r\n") != NULL || memchr(json_string_value(value), '\n', json_string_length(value)) != NULL ||
+            strpbrk(name, " :\r\n") != NULL ||
+            memchr(json_string_value(value), '\n', json_string_length(value)) != NULL ||
             memchr(json_string_value(value), '\r', json_string_length(value)) != NULL)
             continue;
-        h2o_add_header_by_str(&req->pool, &req->res.headers, h2o_strdup(&req->pool, name, name_len).base, name_len, 1, NULL,
-                              h2o_strdup(&req->pool, json_string_value(value), json_string_length(value)).base,
+        h2o_add_header_by_str(&req->pool, &req->res.headers, h2o_strdup(&req->pool, name, name_len).base, name_len, 1,
+                              NULL, h2o_strdup(&req->pool, json_string_value(value), json_string_length(value)).base,
                               json_string_length(value));
     }
     release_handshake(conn);
@@ -729,11 +735,14 @@ static void start_connect(wg_conn_t *conn)
     size_t query_len;
     handshake_query(conn, &has_query, &query, &query_len);
     size_t event_len;
-    char *event = wg_event_connect(&ctx, conn->handshake_headers, conn->num_handshake_headers, has_query, query, query_len,
-                                   &fwd, &event_len);
-    wg_integration_call_t ic = {.context = &ctx, .headers = conn->handshake_headers,
-                                .num_headers = conn->num_handshake_headers, .has_query = has_query,
-                                .raw_query = query, .raw_query_len = query_len};
+    char *event = wg_event_connect(&ctx, conn->handshake_headers, conn->num_handshake_headers, has_query, query,
+                                   query_len, &fwd, &event_len);
+    wg_integration_call_t ic = {.context = &ctx,
+                                .headers = conn->handshake_headers,
+                                .num_headers = conn->num_handshake_headers,
+                                .has_query = has_query,
+                                .raw_query = query,
+                                .raw_query_len = query_len};
     invoke(conn, route, event, event_len, new_call(conn, route, conn->handshake_request_id), on_connect_done, &ic);
 }
 
@@ -787,7 +796,7 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     wg_ids_trace_id(s->ids, now, conn->handshake_trace_id);
     wg_ws_peer_ip(req, conn->source_ip, sizeof(conn->source_ip));
     conn->host = s->domain_name[0] != '\0' ? h2o_strdup(NULL, s->domain_name, SIZE_MAX).base
-                                             : h2o_strdup(NULL, req->authority.base, req->authority.len).base;
+                                           : h2o_strdup(NULL, req->authority.base, req->authority.len).base;
 
     size_t num_headers;
     wg_header_t *headers = wg_server_request_headers(req, &num_headers);

@@ -59,8 +59,10 @@ const char *wg_http_reason(int status)
     case 504: return "Gateway Timeout";
     default: break;
     }
-    if (status >= 200 && status < 300) return "OK";
-    if (status >= 400 && status < 500) return "Client Error";
+    if (status >= 200 && status < 300)
+        return "OK";
+    if (status >= 400 && status < 500)
+        return "Client Error";
     return "Server Error";
 }
 

@@ -13,21 +13,21 @@
 #include <stddef.h>
 
 /* X(code, shape name, HTTP status, default message or NULL for an empty body) */
-#define WG_AWS_ERRORS(X)                                                                           \
-    X(FORBIDDEN, "ForbiddenException", 403, "Forbidden")                                           \
-    X(GONE, "GoneException", 410, NULL)                                                            \
-    X(PAYLOAD_TOO_LARGE, "PayloadTooLargeException", 413, "Request Too Long")                      \
-    X(LIMIT_EXCEEDED, "LimitExceededException", 429, "Too Many Requests")                          \
+#define WG_AWS_ERRORS(X)                                                                              \
+    X(FORBIDDEN, "ForbiddenException", 403, "Forbidden")                                              \
+    X(GONE, "GoneException", 410, NULL)                                                               \
+    X(PAYLOAD_TOO_LARGE, "PayloadTooLargeException", 413, "Request Too Long")                         \
+    X(LIMIT_EXCEEDED, "LimitExceededException", 429, "Too Many Requests")                             \
     X(MISSING_AUTH_TOKEN, "MissingAuthenticationTokenException", 403, "Missing Authentication Token") \
-    X(INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 403, "Incomplete signature")           \
-    X(INVALID_SIGNATURE, "InvalidSignatureException", 403,                                         \
-      "The request signature we calculated does not match the signature you provided. Check your " \
-      "AWS Secret Access Key and signing method. Consult the service documentation for details.")  \
-    X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 403,                                     \
-      "The security token included in the request is invalid.")                                    \
-    X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")                                      \
-    X(NOT_FOUND, "NotFoundException", 404, "Not Found")                                            \
-    X(METHOD_NOT_ALLOWED, "MethodNotAllowedException", 405, "Method Not Allowed")                  \
+    X(INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 403, "Incomplete signature")              \
+    X(INVALID_SIGNATURE, "InvalidSignatureException", 403,                                            \
+      "The request signature we calculated does not match the signature you provided. Check your "    \
+      "AWS Secret Access Key and signing method. Consult the service documentation for details.")     \
+    X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 403,                                        \
+      "The security token included in the request is invalid.")                                       \
+    X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")                                         \
+    X(NOT_FOUND, "NotFoundException", 404, "Not Found")                                               \
+    X(METHOD_NOT_ALLOWED, "MethodNotAllowedException", 405, "Method Not Allowed")                     \
     X(INTERNAL, "InternalServerErrorException", 500, "Internal server error")
 
 typedef enum wg_aws_error {

@@ -78,8 +78,7 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t len)
             return 0;
         cp = cp << 6 | (s[i] & 0x3F);
     }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return n;
 }
@@ -139,8 +138,7 @@ static json_t *object_array(json_t *obj, const char *key, size_t key_len)
     json_t *values = json_object_getn(obj, json_string_value(clean), json_string_length(clean));
     if (values == NULL) {
         values = json_array();
-        if (json_object_setn_new(obj, json_string_value(clean), json_string_length(clean),
-                                 values) != 0)
+        if (json_object_setn_new(obj, json_string_value(clean), json_string_length(clean), values) != 0)
             abort();
     }
     json_decref(clean);
@@ -311,8 +309,7 @@ static void buf_append(text_buf_t *buf, const char *s, size_t n)
     buf->data[buf->len] = '\0';
 }
 
-static void add_entry(header_entry_t *entries, size_t *count, const char *name, const char *value,
-                      size_t value_len)
+static void add_entry(header_entry_t *entries, size_t *count, const char *name, const char *value, size_t value_len)
 {
     header_entry_t *e = &entries[*count];
     e->name = name;
@@ -326,9 +323,8 @@ static void add_entry(header_entry_t *entries, size_t *count, const char *name, 
 /* Adds `headers` and `multiValueHeaders` for the $connect event (spec 1.4), or with
  * `is_authorizer` for the authorizer event (spec 8.2: Connection and Upgrade kept, content-length
  * added). */
-static void add_connect_headers(json_t *root, const wg_event_context_t *ctx,
-                                const wg_header_t *headers, size_t num_headers,
-                                const wg_event_forwarding_t *fwd, int is_authorizer)
+static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, const wg_header_t *headers,
+                                size_t num_headers, const wg_event_forwarding_t *fwd, int is_authorizer)
 {
     header_entry_t *entries = malloc((num_headers + 7) * sizeof(*entries));
     if (entries == NULL)
@@ -344,8 +340,8 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx,
             has_upgrade |= wg_str_ieq(h->name, h->name_len, "Upgrade");
             has_content_length |= wg_str_ieq(h->name, h->name_len, "Content-Length");
         }
-        if ((!is_authorizer && (wg_str_ieq(h->name, h->name_len, "Connection") ||
-                                wg_str_ieq(h->name, h->name_len, "Upgrade"))) ||
+        if ((!is_authorizer &&
+             (wg_str_ieq(h->name, h->name_len, "Connection") || wg_str_ieq(h->name, h->name_len, "Upgrade"))) ||
             wg_str_ieq(h->name, h->name_len, "X-Amzn-Trace-Id") ||
             wg_str_ieq(h->name, h->name_len, "X-Forwarded-Port") ||
             wg_str_ieq(h->name, h->name_len, "X-Forwarded-Proto"))
@@ -374,11 +370,9 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx,
         add_entry(entries, &count, "X-Amzn-Trace-Id", fwd->trace_id, strlen(fwd->trace_id));
     add_entry(entries, &count, "X-Forwarded-For", forwarded_for.data, forwarded_for.len);
     if (fwd != NULL && fwd->forwarded_port != NULL)
-        add_entry(entries, &count, "X-Forwarded-Port", fwd->forwarded_port,
-                  strlen(fwd->forwarded_port));
+        add_entry(entries, &count, "X-Forwarded-Port", fwd->forwarded_port, strlen(fwd->forwarded_port));
     if (fwd != NULL && fwd->forwarded_proto != NULL)
-        add_entry(entries, &count, "X-Forwarded-Proto", fwd->forwarded_proto,
-                  strlen(fwd->forwarded_proto));
+        add_entry(entries, &count, "X-Forwarded-Proto", fwd->forwarded_proto, strlen(fwd->forwarded_proto));
 
     qsort(entries, count, sizeof(*entries), compare_entries);
 
@@ -386,16 +380,14 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx,
     json_t *multi = json_object();
     for (size_t i = 0; i < count;) {
         size_t group_end = i + 1;
-        while (group_end < count && compare_names(entries[i].name, entries[i].name_len,
-                                                  entries[group_end].name,
+        while (group_end < count && compare_names(entries[i].name, entries[i].name_len, entries[group_end].name,
                                                   entries[group_end].name_len) == 0)
             group_end++;
         json_t *values = json_array();
         for (size_t j = i; j < group_end; j++)
             json_array_append_new(values, json_text(entries[j].value, entries[j].value_len));
         const header_entry_t *last = &entries[group_end - 1];
-        object_add(single, entries[i].name, entries[i].name_len,
-                   json_text(last->value, last->value_len));
+        object_add(single, entries[i].name, entries[i].name_len, json_text(last->value, last->value_len));
         object_add(multi, entries[i].name, entries[i].name_len, values);
         i = group_end;
     }
@@ -429,9 +421,8 @@ static void add_query(json_t *root, const char *raw_query, size_t raw_query_len,
     object_set(root, "multiValueQueryStringParameters", multi);
 }
 
-char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers,
-                       int has_query, const char *raw_query, size_t raw_query_len,
-                       const wg_event_forwarding_t *fwd, size_t *len_out)
+char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers, int has_query,
+                       const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd, size_t *len_out)
 {
     json_t *root = json_object();
     add_connect_headers(root, ctx, headers, num_headers, fwd, 0);
@@ -467,8 +458,7 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
 
 /* -------------------------------------------------------------- message ---- */
 
-char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t body_len,
-                       size_t *len_out)
+char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t body_len, size_t *len_out)
 {
     json_t *root = json_object();
     object_set(root, "requestContext", request_context(ctx, EVENT_MESSAGE));
@@ -527,12 +517,12 @@ static void frame_put_escaped(frame_writer_t *w, const char *s)
         unsigned char c = (unsigned char)*s;
         const char *short_escape = c == '"'    ? "\\\""
                                    : c == '\\' ? "\\\\"
-                                   : c == '\b'  ? "\\b"
-                                   : c == '\f'  ? "\\f"
-                                   : c == '\n'  ? "\\n"
-                                   : c == '\r'  ? "\\r"
-                                   : c == '\t'  ? "\\t"
-                                                 : NULL;
+                                   : c == '\b' ? "\\b"
+                                   : c == '\f' ? "\\f"
+                                   : c == '\n' ? "\\n"
+                                   : c == '\r' ? "\\r"
+                                   : c == '\t' ? "\\t"
+                                               : NULL;
         if (short_escape != NULL) {
             frame_put(w, short_escape, 2);
         } else if (c < 0x20) {
@@ -544,14 +534,14 @@ static void frame_put_escaped(frame_writer_t *w, const char *s)
     }
 }
 
-size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id,
-                      char *out, size_t out_size)
+size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
+                      size_t out_size)
 {
     /* {"message": "<m>", "connectionId":"<id>", "requestId":"<rid>"}: a space after "message":
      * and after each comma, none after "connectionId": and "requestId": (spec 5) [C]. */
     frame_writer_t w = {out, out_size, 0, 0};
-    static const char p1[] = "{\"message\": \"", p2[] = "\", \"connectionId\":\"",
-                      p3[] = "\", \"requestId\":\"", p4[] = "\"}";
+    static const char p1[] = "{\"message\": \"", p2[] = "\", \"connectionId\":\"", p3[] = "\", \"requestId\":\"",
+                      p4[] = "\"}";
     frame_put(&w, p1, sizeof(p1) - 1);
     frame_put_escaped(&w, message);
     frame_put(&w, p2, sizeof(p2) - 1);

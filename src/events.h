@@ -16,17 +16,17 @@
 
 /** What every event's requestContext carries. All strings NUL-terminated and borrowed. */
 typedef struct wg_event_context {
-    const char *route_key;     /* "$connect", "$disconnect", "$default" or a custom key */
+    const char *route_key; /* "$connect", "$disconnect", "$default" or a custom key */
     const char *connection_id; /* 16-char ID */
-    const char *request_id;    /* also used as extendedRequestId */
-    const char *message_id;    /* MESSAGE only; ignored for other types */
+    const char *request_id; /* also used as extendedRequestId */
+    const char *message_id; /* MESSAGE only; ignored for other types */
     const char *stage;
-    const char *domain_name;   /* the Host the client used */
+    const char *domain_name; /* the Host the client used */
     const char *api_id;
-    uint64_t connected_at;     /* epoch ms, fixed for the connection */
-    uint64_t request_time_ms;  /* epoch ms of this event: requestTime and requestTimeEpoch */
+    uint64_t connected_at; /* epoch ms, fixed for the connection */
+    uint64_t request_time_ms; /* epoch ms of this event: requestTime and requestTimeEpoch */
     const char *source_ip;
-    const char *user_agent;    /* NULL when the client sent none: then identity has sourceIp only */
+    const char *user_agent; /* NULL when the client sent none: then identity has sourceIp only */
     /* Compact JSON object text for requestContext.authorizer (principalId first, then context
      * keys as strings, spec 1.7), or NULL when the connection had no Lambda authorizer. */
     const char *authorizer_json;
@@ -34,14 +34,14 @@ typedef struct wg_event_context {
      * (accessKey, accountId, caller, user, userArn; spec 1.8), or NULL. Merged into `identity`
      * in the order documented in events.c. */
     const char *identity_json;
-    int disconnect_status_code;      /* DISCONNECT only */
-    const char *disconnect_reason;   /* DISCONNECT only; may be "" */
+    int disconnect_status_code; /* DISCONNECT only */
+    const char *disconnect_reason; /* DISCONNECT only; may be "" */
 } wg_event_context_t;
 
 /** The AWS-added headers on $connect (spec 1.4). */
 typedef struct wg_event_forwarding {
-    const char *trace_id;        /* full X-Amzn-Trace-Id value, "Root=1-..." */
-    const char *forwarded_port;  /* X-Forwarded-Port, "443" as on AWS */
+    const char *trace_id; /* full X-Amzn-Trace-Id value, "Root=1-..." */
+    const char *forwarded_port; /* X-Forwarded-Port, "443" as on AWS */
     const char *forwarded_proto; /* X-Forwarded-Proto, "https" as on AWS */
 } wg_event_forwarding_t;
 
@@ -54,13 +54,11 @@ typedef struct wg_event_forwarding {
  * (NULL or has_query 0 when the URL had no '?'): query maps are absent without a query (spec 1.6).
  * Returns a new malloc'd compact JSON string; *len_out gets its length.
  */
-char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers,
-                       int has_query, const char *raw_query, size_t raw_query_len,
-                       const wg_event_forwarding_t *fwd, size_t *len_out);
+char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers, int has_query,
+                       const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd, size_t *len_out);
 
 /** The MESSAGE event for a text frame `body` (len bytes, UTF-8, passed unchanged). */
-char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t body_len,
-                       size_t *len_out);
+char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t body_len, size_t *len_out);
 
 /** The DISCONNECT event: exactly AWS's four headers (Host, x-api-key, X-Forwarded-For, x-restapi),
  * spec 1.5. `host` is the Host the client connected with. */
@@ -85,8 +83,8 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
  * `message` is one of "Forbidden", "Internal server error", "Endpoint request timed out".
  * Writes into `out` (at least 160 bytes) and returns the length.
  */
-size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id,
-                      char *out, size_t out_size);
+size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
+                      size_t out_size);
 
 #define WG_FRAME_FORBIDDEN "Forbidden"
 #define WG_FRAME_INTERNAL_ERROR "Internal server error"

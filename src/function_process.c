@@ -167,8 +167,9 @@ int wg_function_command_build(const wg_function_launch_t *l, wg_function_command
         strv_add(&argv, xstrdup("-XX:+TieredCompilation"));
         strv_add(&argv, xstrdup("-XX:TieredStopAtLevel=1"));
         strv_add(&argv, xstrdup("-cp"));
-        strv_add(&argv, is_dir ? xasprintf("%s:%s/lib/*:%s/java/lib/*", code->code_path, code->code_path, l->runtimes_dir)
-                               : xasprintf("%s:%s/java/lib/*", code->code_path, l->runtimes_dir));
+        strv_add(&argv, is_dir
+                            ? xasprintf("%s:%s/lib/*:%s/java/lib/*", code->code_path, code->code_path, l->runtimes_dir)
+                            : xasprintf("%s:%s/java/lib/*", code->code_path, l->runtimes_dir));
         strv_add(&argv, xstrdup("com.amazonaws.services.lambda.runtime.api.client.AWSLambda"));
         strv_add(&argv, xstrdup(code->handler));
         break;
@@ -178,7 +179,8 @@ int wg_function_command_build(const wg_function_launch_t *l, wg_function_command
         const char *exe = strcmp(code->runtime, "go1.x") == 0 ? code->handler : "bootstrap";
         char *path = exe[0] == '/' ? xstrdup(exe) : xasprintf("%s/%s", cmd->cwd, exe);
         if (access(path, X_OK) != 0) {
-            snprintf(err, err_size, "function %s (%s): %s is not an executable file (%s); build it first (wsgate builds nothing)",
+            snprintf(err, err_size,
+                     "function %s (%s): %s is not an executable file (%s); build it first (wsgate builds nothing)",
                      l->name, code->runtime, path, strerror(errno));
             free(path);
             goto Error;
@@ -187,7 +189,8 @@ int wg_function_command_build(const wg_function_launch_t *l, wg_function_command
         break;
     }
     case WG_RUNTIME_UNKNOWN:
-        snprintf(err, err_size, "function %s: runtime '%s' is not one wsgate runs (nodejs*, python3.*, java*, provided*, go1.x)",
+        snprintf(err, err_size,
+                 "function %s: runtime '%s' is not one wsgate runs (nodejs*, python3.*, java*, provided*, go1.x)",
                  l->name, code->runtime ? code->runtime : "(none)");
         goto Error;
     }
@@ -498,8 +501,11 @@ void wg_function_exit_text(int status, char *out, size_t out_size)
 {
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
-        const char *name = sig == SIGKILL ? "killed" : sig == SIGSEGV ? "segmentation fault" : sig == SIGTERM ? "terminated"
-                           : sig == SIGABRT ? "aborted" : NULL;
+        const char *name = sig == SIGKILL   ? "killed"
+                           : sig == SIGSEGV ? "segmentation fault"
+                           : sig == SIGTERM ? "terminated"
+                           : sig == SIGABRT ? "aborted"
+                                            : NULL;
         if (name != NULL)
             snprintf(out, out_size, "signal: %s", name);
         else

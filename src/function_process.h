@@ -29,18 +29,18 @@ typedef struct wg_function_process_callbacks {
 
 /** What a runtime process is started with. */
 typedef struct wg_function_command {
-    char **argv;  /* NULL-terminated, malloc'd strings */
-    char **envp;  /* NULL-terminated "K=V", malloc'd strings */
-    char *cwd;    /* the code directory (LAMBDA_TASK_ROOT) */
+    char **argv; /* NULL-terminated, malloc'd strings */
+    char **envp; /* NULL-terminated "K=V", malloc'd strings */
+    char *cwd; /* the code directory (LAMBDA_TASK_ROOT) */
 } wg_function_command_t;
 
 /** Everything a command is built from (all borrowed). */
 typedef struct wg_function_launch {
-    const char *name;              /* the function's name */
+    const char *name; /* the function's name */
     const wg_function_code_t *code;
-    const char *interpreter;       /* node / python / java path; NULL for provided and go1.x */
-    const char *runtimes_dir;      /* wsgate's runtimes/ (bootstraps, the Java client's jars) */
-    const char *runtime_api;       /* "127.0.0.1:PORT": AWS_LAMBDA_RUNTIME_API */
+    const char *interpreter; /* node / python / java path; NULL for provided and go1.x */
+    const char *runtimes_dir; /* wsgate's runtimes/ (bootstraps, the Java client's jars) */
+    const char *runtime_api; /* "127.0.0.1:PORT": AWS_LAMBDA_RUNTIME_API */
     const char *region;
     const char *access_key_id, *secret_access_key, *session_token;
     const char *ca_file, *ca_bundle_file; /* contract 1 (TLS); NULL when absent */
@@ -49,9 +49,9 @@ typedef struct wg_function_launch {
 /** The language family of a Lambda runtime name; WG_RUNTIME_UNKNOWN for names wsgate cannot run. */
 typedef enum wg_runtime_kind {
     WG_RUNTIME_UNKNOWN,
-    WG_RUNTIME_NODE,     /* nodejs18.x, nodejs20.x, nodejs22.x, ... */
-    WG_RUNTIME_PYTHON,   /* python3.9 ... python3.13 */
-    WG_RUNTIME_JAVA,     /* java17, java21, ... (AWS's Java runtime interface client) */
+    WG_RUNTIME_NODE, /* nodejs18.x, nodejs20.x, nodejs22.x, ... */
+    WG_RUNTIME_PYTHON, /* python3.9 ... python3.13 */
+    WG_RUNTIME_JAVA, /* java17, java21, ... (AWS's Java runtime interface client) */
     WG_RUNTIME_PROVIDED, /* provided, provided.al2, provided.al2023, go1.x: the user's executable */
 } wg_runtime_kind_t;
 

@@ -105,15 +105,15 @@ struct proc {
 
 struct pool {
     wg_functions_t *fns;
-    const char *name;                  /* borrowed from the config */
-    const wg_function_code_t *code;    /* borrowed */
+    const char *name; /* borrowed from the config */
+    const wg_function_code_t *code; /* borrowed */
     char *interpreter;
     char *arn;
     uint32_t cap;
     h2o_linklist_t procs;
     h2o_linklist_t queue;
-    h2o_timeout_t invoke_timeout;      /* the function's Timeout */
-    uint64_t last_ready_ms;            /* when a process of the pool last finished its cold start */
+    h2o_timeout_t invoke_timeout; /* the function's Timeout */
+    uint64_t last_ready_ms; /* when a process of the pool last finished its cold start */
     int has_logged_init_error;
 };
 
@@ -212,8 +212,10 @@ static int resolve_interpreter(wg_functions_t *fns, pool_t *pool, char *err, siz
     const char *runtime = pool->code->runtime;
     wg_runtime_kind_t kind = wg_runtime_kind(runtime);
     if (kind == WG_RUNTIME_UNKNOWN) {
-        snprintf(err, err_size, "function %s: runtime '%s' is not one wsgate runs (nodejs*, python3.*, java*, "
-                                "provided*, go1.x)", pool->name, runtime ? runtime : "(none)");
+        snprintf(err, err_size,
+                 "function %s: runtime '%s' is not one wsgate runs (nodejs*, python3.*, java*, "
+                 "provided*, go1.x)",
+                 pool->name, runtime ? runtime : "(none)");
         return -1;
     }
     if (kind == WG_RUNTIME_PROVIDED)
@@ -235,7 +237,8 @@ static int resolve_interpreter(wg_functions_t *fns, pool_t *pool, char *err, siz
     if (pool->interpreter == NULL && kind == WG_RUNTIME_PYTHON)
         pool->interpreter = find_in_path("python3");
     if (pool->interpreter == NULL) {
-        snprintf(err, err_size, "function %s (%s): no '%s' on PATH; install it or choose one with --runtime %s=/path/to/%s",
+        snprintf(err, err_size,
+                 "function %s (%s): no '%s' on PATH; install it or choose one with --runtime %s=/path/to/%s",
                  pool->name, runtime, what, runtime, kind == WG_RUNTIME_PYTHON ? "python3" : what);
         return -1;
     }
@@ -251,8 +254,10 @@ static int resolve_interpreter(wg_functions_t *fns, pool_t *pool, char *err, siz
         if (d != NULL)
             closedir(d);
         if (!has_jar) {
-            snprintf(err, err_size, "function %s (%s): AWS's Java runtime interface client is not in %s; fetch it with "
-                                    "scripts/install-deps.sh --java-ric (mvn, from Maven Central)", pool->name, runtime, dir);
+            snprintf(err, err_size,
+                     "function %s (%s): AWS's Java runtime interface client is not in %s; fetch it with "
+                     "scripts/install-deps.sh --java-ric (mvn, from Maven Central)",
+                     pool->name, runtime, dir);
             return -1;
         }
     }
@@ -306,8 +311,9 @@ static void log_end(invocation_t *inv, const char *status)
     wg_inspector_note_function(inv->pool->name, inv->request_id, "end", status, status ? strlen(status) : 0, duration);
     wg_log_info("[%s] REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\tMemory Size: %u MB\t"
                 "Max Memory Used: %ld MB%s%s%s",
-                inv->pool->name, inv->request_id, duration, ceil(duration < 1 ? 1 : duration), inv->pool->code->memory_mb,
-                p != NULL ? max_memory_mb(p->pid) : 0L, init, status ? "\tStatus: " : "", status ? status : "");
+                inv->pool->name, inv->request_id, duration, ceil(duration < 1 ? 1 : duration),
+                inv->pool->code->memory_mb, p != NULL ? max_memory_mb(p->pid) : 0L, init, status ? "\tStatus: " : "",
+                status ? status : "");
 }
 
 /* ---- completion ----------------------------------------------------------------------------- */
@@ -333,9 +339,10 @@ static void complete(invocation_t *inv, const wg_function_result_t *result)
 /* Completes with a function error whose document is {"errorType", "errorMessage"}. */
 static void complete_error(invocation_t *inv, const char *type, const char *message, int is_throttled)
 {
-    json_t *doc = is_throttled ? json_pack("{s:s, s:s, s:s}", "Reason", "ReservedFunctionConcurrentInvocationLimitExceeded",
-                                           "Type", "User", "message", "Rate Exceeded.")
-                               : json_pack("{s:s, s:s}", "errorType", type, "errorMessage", message);
+    json_t *doc = is_throttled
+                      ? json_pack("{s:s, s:s, s:s}", "Reason", "ReservedFunctionConcurrentInvocationLimitExceeded",
+                                  "Type", "User", "message", "Rate Exceeded.")
+                      : json_pack("{s:s, s:s}", "errorType", type, "errorMessage", message);
     char *body = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (body == NULL)
@@ -425,7 +432,8 @@ static void on_proc_exit(void *data, int status)
         /* died while initializing: the event it was started for fails with the exit */
         invocation_t *head = queue_head(pool);
         char msg[256];
-        snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s", head ? head->request_id : "-", how);
+        snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s", head ? head->request_id : "-",
+                 how);
         wg_log_warn("[%s] runtime process %d exited during initialization (%s)", pool->name, (int)p->pid, how);
         if (head != NULL)
             complete_error(head, "Runtime.ExitError", msg, 0);
@@ -444,7 +452,8 @@ static void on_init_timeout(h2o_timeout_entry_t *entry)
 {
     proc_t *p = H2O_STRUCT_FROM_MEMBER(proc_t, init_entry, entry);
     wg_log_warn("[%s] the runtime did not ask for an event (GET /2018-06-01/runtime/invocation/next) within %d s of "
-                "starting: stopped", p->pool->name, WG_LIMIT_FUNCTION_INIT_TIMEOUT_MS / 1000);
+                "starting: stopped",
+                p->pool->name, WG_LIMIT_FUNCTION_INIT_TIMEOUT_MS / 1000);
     p->has_failed_init = 1;
     invocation_t *head = queue_head(p->pool);
     if (head != NULL) {
@@ -471,8 +480,16 @@ static proc_t *spawn(pool_t *pool)
     char api[32];
     snprintf(api, sizeof(api), "127.0.0.1:%d", port);
     wg_function_launch_t launch = {
-        pool->name, pool->code, pool->interpreter, fns->runtimes_dir, api, fns->cfg->region,
-        fns->access_key_id, fns->secret_access_key, fns->session_token, fns->cfg->tls_ca_file,
+        pool->name,
+        pool->code,
+        pool->interpreter,
+        fns->runtimes_dir,
+        api,
+        fns->cfg->region,
+        fns->access_key_id,
+        fns->secret_access_key,
+        fns->session_token,
+        fns->cfg->tls_ca_file,
         fns->cfg->tls_ca_bundle_file,
     };
     wg_function_command_t cmd;
@@ -551,8 +568,14 @@ static void assign(proc_t *p, invocation_t *inv)
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now_epoch = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     wg_runtime_event_t ev = {
-        inv->request_id, now_epoch + (uint64_t)pool->code->timeout_s * 1000, pool->arn, trace, NULL, NULL,
-        inv->payload, inv->payload_len,
+        inv->request_id,
+        now_epoch + (uint64_t)pool->code->timeout_s * 1000,
+        pool->arn,
+        trace,
+        NULL,
+        NULL,
+        inv->payload,
+        inv->payload_len,
     };
     wg_log_info("[%s] START RequestId: %s Version: $LATEST", pool->name, inv->request_id);
     wg_inspector_note_function(pool->name, inv->request_id, "start", NULL, 0, 0);
@@ -579,7 +602,8 @@ static void on_wait_timeout(h2o_timeout_entry_t *entry)
         return;
     }
     wg_log_warn("[%s] throttled: %u invocations already running (the function's concurrency cap) and none finished "
-                "within %d ms", inv->pool->name, inv->pool->cap, WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS);
+                "within %d ms",
+                inv->pool->name, inv->pool->cap, WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS);
     complete_error(inv, "TooManyRequestsException", "Rate Exceeded.", 1);
 }
 
@@ -690,7 +714,8 @@ static void on_result(void *owner, h2o_req_t *req, const char *id, size_t id_len
     size_t len = req->entity.len;
     if (!is_error && len > WG_LIMIT_FUNCTION_RESPONSE_BYTES) {
         char msg[128];
-        snprintf(msg, sizeof(msg), "Exceeded maximum allowed payload size (%d bytes).", WG_LIMIT_FUNCTION_RESPONSE_BYTES);
+        snprintf(msg, sizeof(msg), "Exceeded maximum allowed payload size (%d bytes).",
+                 WG_LIMIT_FUNCTION_RESPONSE_BYTES);
         wg_runtime_api_send_status(req, 413, "RequestEntityTooLarge", msg);
         snprintf(msg, sizeof(msg), "Response payload size exceeded maximum allowed payload size (%d bytes).",
                  WG_LIMIT_FUNCTION_RESPONSE_BYTES);
@@ -818,7 +843,8 @@ static void add_watch(wg_functions_t *fns, pool_t *pool, const char *dir, int de
 {
     if (fns->num_watches >= WG_LIMIT_FUNCTION_WATCHES)
         return;
-    int wd = inotify_add_watch(fns->inotify_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE);
+    int wd =
+        inotify_add_watch(fns->inotify_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE);
     if (wd < 0)
         return;
     fns->watches = realloc(fns->watches, (fns->num_watches + 1) * sizeof(*fns->watches));
@@ -898,8 +924,10 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
     fns->inotify_fd = -1;
     fns->runtimes_dir = wg_functions_runtimes_dir();
     if (fns->runtimes_dir == NULL) {
-        snprintf(err, err_size, "cannot find wsgate's runtimes directory (share/wsgate/runtimes beside the binary, "
-                                "or %s/runtimes): reinstall wsgate", WSGATE_SOURCE_DIR);
+        snprintf(err, err_size,
+                 "cannot find wsgate's runtimes directory (share/wsgate/runtimes beside the binary, "
+                 "or %s/runtimes): reinstall wsgate",
+                 WSGATE_SOURCE_DIR);
         free(fns);
         return -1;
     }
@@ -920,8 +948,9 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
         pool->code = t->code;
         h2o_linklist_init_anchor(&pool->procs);
         h2o_linklist_init_anchor(&pool->queue);
-        pool->cap = t->code->reserved_concurrency ? t->code->reserved_concurrency
-                                                  : (cfg->max_concurrency ? cfg->max_concurrency : WG_LIMIT_FUNCTION_CONCURRENCY_DEFAULT);
+        pool->cap = t->code->reserved_concurrency
+                        ? t->code->reserved_concurrency
+                        : (cfg->max_concurrency ? cfg->max_concurrency : WG_LIMIT_FUNCTION_CONCURRENCY_DEFAULT);
         uint32_t timeout_s = t->code->timeout_s ? t->code->timeout_s : 3;
         h2o_timeout_init(fns->loop, &pool->invoke_timeout, (uint64_t)timeout_s * 1000);
         if (asprintf(&pool->arn, "arn:aws:lambda:%s:%s:function:%s", cfg->region, cfg->account_id, t->name) < 0)
@@ -930,8 +959,10 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size)
             goto Error;
         size_t path_len = strlen(t->code->code_path);
         if (path_len > 4 && strcmp(t->code->code_path + path_len - 4, ".zip") == 0) {
-            snprintf(err, err_size, "function %s (%s): code %s is a .zip: wsgate runs code as it is on disk; unzip it "
-                     "and point the function at the directory", t->name, t->code->runtime, t->code->code_path);
+            snprintf(err, err_size,
+                     "function %s (%s): code %s is a .zip: wsgate runs code as it is on disk; unzip it "
+                     "and point the function at the directory",
+                     t->name, t->code->runtime, t->code->code_path);
             goto Error;
         }
         if (access(t->code->code_path, R_OK) != 0) {

@@ -21,10 +21,10 @@ typedef struct wg_functions wg_functions_t;
 
 /** How an invocation ended, as Lambda's Invoke reports it. */
 typedef struct wg_function_result {
-    int is_error;           /* a function error (X-Amz-Function-Error): `body` is the error document */
-    int is_throttled;       /* TooManyRequestsException: over the concurrency cap for too long */
+    int is_error; /* a function error (X-Amz-Function-Error): `body` is the error document */
+    int is_throttled; /* TooManyRequestsException: over the concurrency cap for too long */
     const char *error_type; /* "Unhandled", "Runtime.ExitError", "Sandbox.Timedout"... (logs); NULL if OK */
-    const char *body;       /* the response, or the error document; valid during the callback */
+    const char *body; /* the response, or the error document; valid during the callback */
     size_t body_len;
 } wg_function_result_t;
 

@@ -24,11 +24,11 @@
 
 typedef struct httpc_job {
     h2o_multithread_message_t super; /* completion message to the loop thread */
-    struct httpc_job *next;          /* worker's incoming queue */
+    struct httpc_job *next; /* worker's incoming queue */
     wg_httpc_request_t req;
     CURL *easy;
     struct curl_slist *header_list;
-    char *body;   /* response */
+    char *body; /* response */
     size_t body_len, body_cap;
     char *headers;
     size_t headers_len, headers_cap;
@@ -59,7 +59,7 @@ struct wg_httpc {
     pthread_t thread;
     pthread_mutex_t lock;
     httpc_job_t *incoming_head, *incoming_tail; /* guarded by lock */
-    int is_stopping;                            /* guarded by lock */
+    int is_stopping; /* guarded by lock */
     h2o_multithread_receiver_t receiver;
     h2o_multithread_queue_t *queue;
     size_t in_flight; /* loop thread only */
@@ -108,7 +108,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     /* A new status line (e.g. after a 100 Continue) starts a new header block. */
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
         job->headers_len = 0;
-    if (append_capped(&job->headers, &job->headers_len, &job->headers_cap, data, n, WG_LIMIT_BACKEND_HEADER_BYTES) != 0) {
+    if (append_capped(&job->headers, &job->headers_len, &job->headers_cap, data, n, WG_LIMIT_BACKEND_HEADER_BYTES) !=
+        0) {
         job->is_over_cap = 1;
         return 0;
     }
@@ -229,7 +230,8 @@ static void deliver(wg_httpc_t *client, httpc_job_t *job)
         res.error = "timed out";
     } else if (job->result != CURLE_OK) {
         res.is_transport_error = 1;
-        res.error = job->is_over_cap ? "response larger than the cap" : (job->error[0] ? job->error : curl_easy_strerror(job->result));
+        res.error = job->is_over_cap ? "response larger than the cap"
+                                     : (job->error[0] ? job->error : curl_easy_strerror(job->result));
         res.status = 0;
     }
     client->in_flight--;

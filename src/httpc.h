@@ -20,12 +20,12 @@ typedef struct wg_httpc wg_httpc_t;
 
 typedef struct wg_httpc_response {
     int is_transport_error; /* could not connect, reset, malformed reply, body over the cap */
-    int is_timeout;         /* no complete answer within the timeout */
-    const char *error;      /* curl's text for a transport error or timeout, else NULL */
-    int status;             /* HTTP status, 0 on a transport error */
-    const char *body;       /* response body (not NUL-terminated); valid during the callback */
+    int is_timeout; /* no complete answer within the timeout */
+    const char *error; /* curl's text for a transport error or timeout, else NULL */
+    int status; /* HTTP status, 0 on a transport error */
+    const char *body; /* response body (not NUL-terminated); valid during the callback */
     size_t body_len;
-    const char *headers;    /* raw response header block, "Name: value\r\n" lines */
+    const char *headers; /* raw response header block, "Name: value\r\n" lines */
     size_t headers_len;
 } wg_httpc_response_t;
 
@@ -36,8 +36,8 @@ typedef void (*wg_httpc_done_cb)(void *data, const wg_httpc_response_t *res);
 
 typedef struct wg_httpc_request {
     const char *method; /* static string: "POST", "GET"... */
-    char *url;          /* taken */
-    char *body;         /* taken (may be NULL) */
+    char *url; /* taken */
+    char *body; /* taken (may be NULL) */
     size_t body_len;
     char *headers[WG_HTTPC_MAX_HEADERS]; /* taken; "Name: value" lines */
     size_t num_headers;

@@ -60,13 +60,13 @@ static const struct {
     const char *region;
     uint8_t hi, lo;
 } region_cells[] = {
-    {"us-east-1", 0x20, 0x03},      /* IAMC / oAMC, IAMF / oAMF */
-    {"us-east-2", 0x09, 0x87},      /* CYcC / iYcC */
-    {"us-west-2", 0x3c, 0x77},      /* PHcC / vHcC */
-    {"eu-west-1", 0x0e, 0x81},      /* DoEC / joEC (probable region) */
-    {"eu-west-2", 0x2c, 0xf1},      /* LPEC / rPEC */
-    {"eu-west-3", 0x08, 0x66},      /* CGYC / iGYC */
-    {"eu-central-1", 0x16, 0x20},   /* FiAC / liAC */
+    {"us-east-1", 0x20, 0x03}, /* IAMC / oAMC, IAMF / oAMF */
+    {"us-east-2", 0x09, 0x87}, /* CYcC / iYcC */
+    {"us-west-2", 0x3c, 0x77}, /* PHcC / vHcC */
+    {"eu-west-1", 0x0e, 0x81}, /* DoEC / joEC (probable region) */
+    {"eu-west-2", 0x2c, 0xf1}, /* LPEC / rPEC */
+    {"eu-west-3", 0x08, 0x66}, /* CGYC / iGYC */
+    {"eu-central-1", 0x16, 0x20}, /* FiAC / liAC */
     {"ap-northeast-1", 0x36, 0x33}, /* NjMC / tjMC */
     {"ap-northeast-2", 0x20, 0x4d}, /* IE0C / oE0C */
     {"ap-southeast-1", 0x49, 0x0d}, /* SQ0C / yQ0C */
@@ -177,8 +177,7 @@ int wg_id_decode(const char *id, uint8_t out[WG_ID_BYTES])
 }
 
 /* Bytes 0-5 and the random top bit of byte 6, from three random bytes. */
-static void fill_head(uint8_t b[WG_ID_BYTES], uint64_t now_ms, unsigned tag, const uint8_t rnd[3],
-                      uint8_t cell_hi)
+static void fill_head(uint8_t b[WG_ID_BYTES], uint64_t now_ms, unsigned tag, const uint8_t rnd[3], uint8_t cell_hi)
 {
     uint64_t counter = (now_ms / 100 + ID_COUNTER_OFFSET) & ID_COUNTER_MASK;
     uint64_t random14 = ((uint64_t)rnd[0] << 8 | rnd[1]) & 0x3FFF;
@@ -219,8 +218,7 @@ void wg_ids_request(wg_ids_t *ids, uint64_t now_ms, char out[WG_ID_LEN + 1])
     encode_id(b, out);
 }
 
-void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id,
-                    char out[WG_ID_LEN + 1])
+void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id, char out[WG_ID_LEN + 1])
 {
     uint8_t rnd[3], b[WG_ID_BYTES], conn[WG_ID_BYTES];
     draw(ids, rnd, sizeof(rnd));

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WG_ID_LEN 16       /* characters in a connection/message/request ID, without the NUL */
-#define WG_API_ID_LEN 10   /* characters in an apiId */
+#define WG_ID_LEN 16 /* characters in a connection/message/request ID, without the NUL */
+#define WG_API_ID_LEN 10 /* characters in an apiId */
 #define WG_TRACE_ID_LEN 40 /* "Root=1-" + 8 hex + "-" + 24 hex */
 #define WG_UUID_LEN 36
 
@@ -34,8 +34,7 @@ void wg_ids_connection(wg_ids_t *ids, uint64_t now_ms, char out[WG_ID_LEN + 1]);
 /** A new requestId (== extendedRequestId) at `now_ms`. */
 void wg_ids_request(wg_ids_t *ids, uint64_t now_ms, char out[WG_ID_LEN + 1]);
 /** A new messageId at `now_ms` for a message of `connection_id` (shares its tail, spec 2.1). */
-void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id,
-                    char out[WG_ID_LEN + 1]);
+void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id, char out[WG_ID_LEN + 1]);
 /** 1 when `s` has the form of an apiId: exactly 10 characters of [a-z0-9]. */
 int wg_ids_is_api_id(const char *s);
 /** A random apiId: 10 characters of [a-z0-9]. */

@@ -32,7 +32,7 @@
 struct wg_inspector_ring {
     wg_inspector_entry_t *slots;
     size_t capacity;
-    size_t head;  /* slot of the oldest entry */
+    size_t head; /* slot of the oldest entry */
     size_t count;
     size_t bytes;
     size_t max_bytes;
@@ -334,8 +334,9 @@ static json_t *set_text_value(const char *data, size_t len)
 /* The same names --verbose redacts (conns.c, is_secret_name), plus the presigned-URL parts. */
 static int is_secret_name(const char *name, size_t len)
 {
-    static const char *const secrets[] = {"authorization", "cookie", "x-api-key", "x-amz-security-token",
-                                          "x-amz-signature", "x-amz-credential", "proxy-authorization"};
+    static const char *const secrets[] = {"authorization",        "cookie",          "x-api-key",
+                                          "x-amz-security-token", "x-amz-signature", "x-amz-credential",
+                                          "proxy-authorization"};
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
         if (strlen(secrets[i]) == len && strncasecmp(name, secrets[i], len) == 0)
             return 1;
@@ -352,7 +353,8 @@ static void redact_map(json_t *map)
         if (json_is_array(value)) {
             size_t i;
             json_t *item;
-            json_array_foreach(value, i, item) json_array_set_new(value, i, json_string("(redacted)"));
+            json_array_foreach(value, i, item)
+                json_array_set_new(value, i, json_string("(redacted)"));
         } else {
             json_object_set_new(map, name, json_string("(redacted)"));
         }
@@ -391,7 +393,8 @@ void wg_inspector_record_open(const char *conn_id, h2o_req_t *req, const char *s
     if (user_agent != NULL)
         set_text(e, "userAgent", user_agent, strlen(user_agent));
     if (req != NULL && req->query_at != SIZE_MAX)
-        json_object_set_new(e, "query", redacted_query(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1));
+        json_object_set_new(e, "query",
+                            redacted_query(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1));
     wg_inspector_add(e);
 }
 
@@ -449,7 +452,10 @@ void wg_inspector_record_server_close(const char *conn_id, int code, const char 
 void wg_inspector_record_closed(const char *conn_id, const wg_ws_close_info_t *info, int code, const char *reason)
 {
     json_t *e = new_entry("closed", conn_id);
-    json_object_set_new(e, "by", json_string(info->is_abnormal ? "network" : info->is_server_initiated ? "server" : "client"));
+    json_object_set_new(e, "by",
+                        json_string(info->is_abnormal           ? "network"
+                                    : info->is_server_initiated ? "server"
+                                                                : "client"));
     if (!info->is_abnormal && !info->is_server_initiated) {
         json_object_set_new(e, "clientCode", json_integer(info->code));
         set_text(e, "clientReason", info->reason, info->reason_len);
@@ -513,9 +519,10 @@ void wg_inspector_record_answer(const char *conn_id, const char *request_id, con
     json_t *e = new_entry("answer", conn_id);
     json_object_set_new(e, "requestId", json_string(request_id));
     json_object_set_new(e, "routeKey", json_string(route->key));
-    json_object_set_new(e, "outcome", json_string(result->outcome == WG_OUTCOME_OK      ? "ok"
-                                                  : result->outcome == WG_OUTCOME_TIMEOUT ? "timeout"
-                                                                                          : "error"));
+    json_object_set_new(e, "outcome",
+                        json_string(result->outcome == WG_OUTCOME_OK        ? "ok"
+                                    : result->outcome == WG_OUTCOME_TIMEOUT ? "timeout"
+                                                                            : "error"));
     if (result->outcome == WG_OUTCOME_OK)
         json_object_set_new(e, "status", json_integer(result->status));
     json_object_set_new(e, "isProxyResult", json_boolean(result->is_proxy_result));

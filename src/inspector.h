@@ -80,11 +80,9 @@ void wg_inspector_record_open(const char *conn_id, struct st_h2o_req_t *req, con
                               const char *user_agent);
 void wg_inspector_record_rejected(const char *conn_id, int status, const char *why);
 void wg_inspector_record_auth(const char *conn_id, const struct wg_auth_decision *decision);
-void wg_inspector_record_frame(const char *conn_id, const char *dir, const char *source, const void *data,
-                               size_t len);
+void wg_inspector_record_frame(const char *conn_id, const char *dir, const char *source, const void *data, size_t len);
 void wg_inspector_record_server_close(const char *conn_id, int code, const char *reason);
-void wg_inspector_record_closed(const char *conn_id, const struct wg_ws_close_info *info, int code,
-                                const char *reason);
+void wg_inspector_record_closed(const char *conn_id, const struct wg_ws_close_info *info, int code, const char *reason);
 void wg_inspector_record_call(const char *conn_id, const char *request_id, const struct wg_route_config *route,
                               const char *event, size_t event_len);
 void wg_inspector_record_answer(const char *conn_id, const char *request_id, const struct wg_route_config *route,
@@ -117,8 +115,8 @@ static inline void wg_inspector_note_auth(const char *conn_id, const struct wg_a
 }
 /** A text message: dir "in" (from the client) or "out" (source: "postToConnection",
  * "routeResponse", "errorFrame"). */
-static inline void wg_inspector_note_frame(const char *conn_id, const char *dir, const char *source,
-                                           const void *data, size_t len)
+static inline void wg_inspector_note_frame(const char *conn_id, const char *dir, const char *source, const void *data,
+                                           size_t len)
 {
     if (wg_inspector_watchers)
         wg_inspector_record_frame(conn_id, dir, source, data, len);

@@ -33,8 +33,8 @@ static void add_security_headers(h2o_req_t *req)
 {
     static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                               "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL,
-                          csp, sizeof(csp) - 1);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL, csp,
+                          sizeof(csp) - 1);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
                           H2O_STRLIT("nosniff"));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL,
@@ -63,7 +63,8 @@ static int starts_with(const char *p, size_t len, const char *lit, size_t lit_le
 int wg_inspector_http_owns(const char *path, size_t len)
 {
     return (len == 8 && memcmp(path, "/_wsgate", 8) == 0) || (len == 9 && memcmp(path, "/_wsgate/", 9) == 0) ||
-           starts_with(path, len, H2O_STRLIT("/_wsgate/assets/")) || starts_with(path, len, H2O_STRLIT("/_wsgate/api/"));
+           starts_with(path, len, H2O_STRLIT("/_wsgate/assets/")) ||
+           starts_with(path, len, H2O_STRLIT("/_wsgate/api/"));
 }
 
 static void send_asset(h2o_req_t *req, const char *name, size_t name_len)
@@ -241,7 +242,8 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
     req->res.status = 200;
     req->res.reason = "OK";
     add_security_headers(req);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("text/event-stream; charset=utf-8"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/event-stream; charset=utf-8"));
     h2o_start_response(req, &w->super);
     h2o_linklist_insert(&watchers, &w->link);
     if (wg_inspector_watchers++ == 0)
@@ -282,9 +284,14 @@ static void send_state(wg_server_t *server, h2o_req_t *req)
     json_t *doc = json_object();
     json_object_set_new(doc, "connections", conns);
     json_object_set_new(doc, "stage", json_string(cfg->stage));
-    json_object_set_new(doc, "auth", json_string(cfg->auth == WG_AUTH_NONE ? "none" : cfg->auth == WG_AUTH_SIGV4 ? "sigv4" : "strict"));
+    json_object_set_new(doc, "auth",
+                        json_string(cfg->auth == WG_AUTH_NONE    ? "none"
+                                    : cfg->auth == WG_AUTH_SIGV4 ? "sigv4"
+                                                                 : "strict"));
     json_object_set_new(doc, "testControl", json_boolean(cfg->has_test_control));
-    json_object_set_new(doc, "history", json_integer(cfg->inspector_history ? cfg->inspector_history : WG_LIMIT_INSPECTOR_HISTORY_DEFAULT));
+    json_object_set_new(
+        doc, "history",
+        json_integer(cfg->inspector_history ? cfg->inspector_history : WG_LIMIT_INSPECTOR_HISTORY_DEFAULT));
     json_object_set_new(doc, "nextSeq", json_integer((json_int_t)wg_inspector_ring_next_seq(wg_inspector_ring())));
     json_object_set_new(doc, "version", json_string(WSGATE_VERSION));
     respond_json(req, 200, doc);
@@ -320,7 +327,8 @@ static void act_on_connection(wg_server_t *server, h2o_req_t *req, const char *r
     char id[WG_ID_LEN * 3 + 1];
     size_t id_len;
     wg_conn_t *conn = NULL;
-    if (slash != NULL && (size_t)(slash - rest) < sizeof(id) && wg_url_decode(rest, (size_t)(slash - rest), id, &id_len, 0) == 0)
+    if (slash != NULL && (size_t)(slash - rest) < sizeof(id) &&
+        wg_url_decode(rest, (size_t)(slash - rest), id, &id_len, 0) == 0)
         conn = wg_conns_find_open(server->conns, id);
     if (conn == NULL) {
         respond_message(req, 410, "no open connection with that id");
@@ -345,8 +353,13 @@ static void act_on_connection(wg_server_t *server, h2o_req_t *req, const char *r
             int rv = wg_conn_post(conn, json_string_value(data), json_string_length(data));
             wg_inspector_is_acting = 0;
             wg_log_info("inspector: PostToConnection %s (%zu bytes): %d", id, json_string_length(data), rv);
-            respond_message(req, rv == WG_POST_OK ? 200 : rv == WG_POST_LIMIT ? 429 : 410,
-                            rv == WG_POST_OK ? "posted" : rv == WG_POST_LIMIT ? "the client is not reading" : "gone");
+            respond_message(req,
+                            rv == WG_POST_OK      ? 200
+                            : rv == WG_POST_LIMIT ? 429
+                                                  : 410,
+                            rv == WG_POST_OK      ? "posted"
+                            : rv == WG_POST_LIMIT ? "the client is not reading"
+                                                  : "gone");
         }
     } else if (action_len == 5 && memcmp(action, "close", 5) == 0) {
         doc = parse_body(req);
@@ -355,9 +368,11 @@ static void act_on_connection(wg_server_t *server, h2o_req_t *req, const char *r
         json_int_t c = json_is_integer(code) ? json_integer_value(code) : 1000;
         /* the codes a server may send (RFC 6455 7.4), as the test-control close accepts */
         if (doc == NULL || (code != NULL && !json_is_integer(code)) || (reason != NULL && !json_is_string(reason)) ||
-            !(c == 1000 || c == 1001 || c == 1002 || c == 1003 || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999)) ||
+            !(c == 1000 || c == 1001 || c == 1002 || c == 1003 || (c >= 1007 && c <= 1014) ||
+              (c >= 3000 && c <= 4999)) ||
             (reason != NULL && json_string_length(reason) > 123)) {
-            respond_message(req, 400, "expected {\"code\": 1000-1003, 1007-1014 or 3000-4999, \"reason\": up to 123 bytes}");
+            respond_message(req, 400,
+                            "expected {\"code\": 1000-1003, 1007-1014 or 3000-4999, \"reason\": up to 123 bytes}");
         } else {
             char why[124];
             snprintf(why, sizeof(why), "%s", reason ? json_string_value(reason) : "");
@@ -408,7 +423,8 @@ static void replay(wg_server_t *server, h2o_req_t *req)
     }
     if (route->type == WG_INTEGRATION_HTTP_PROXY || route->type == WG_INTEGRATION_MOCK) {
         json_decref(entry);
-        respond_message(req, 400, "replay sends the recorded Lambda proxy event; this route's integration does not take one");
+        respond_message(req, 400,
+                        "replay sends the recorded Lambda proxy event; this route's integration does not take one");
         return;
     }
     replay_call_t *rc = calloc(1, sizeof(*rc));
@@ -452,7 +468,10 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
     char safe[WG_ID_LEN + 1];
     size_t n = 0;
     for (const char *p = id; *p; p++)
-        safe[n++] = ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_') ? *p : '_';
+        safe[n++] =
+            ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')
+                ? *p
+                : '_';
     safe[n] = '\0';
     /* first the answers, then the calls in order, each with its answer when the ring has it, and
      * the PostToConnection frames between them (docs/replay.md: a side effect belongs to the
@@ -583,33 +602,29 @@ void wg_inspector_http_handle(wg_server_t *server, h2o_req_t *req, const char *p
         wg_server_respond(req, 301, NULL, NULL, 0);
         return;
     }
-    if (len == 9 && is_get)
-        {
-            send_asset(req, H2O_STRLIT("index.html"));
-            return;
-        }
+    if (len == 9 && is_get) {
+        send_asset(req, H2O_STRLIT("index.html"));
+        return;
+    }
     static const char assets[] = "/_wsgate/assets/", api[] = "/_wsgate/api/";
-    if (starts_with(path, len, assets, sizeof(assets) - 1) && is_get)
-        {
-            send_asset(req, path + sizeof(assets) - 1, len - (sizeof(assets) - 1));
-            return;
-        }
+    if (starts_with(path, len, assets, sizeof(assets) - 1) && is_get) {
+        send_asset(req, path + sizeof(assets) - 1, len - (sizeof(assets) - 1));
+        return;
+    }
     if (!starts_with(path, len, api, sizeof(api) - 1)) {
         respond_message(req, 405, "method not allowed");
         return;
     }
     const char *rest = path + sizeof(api) - 1;
     size_t rest_len = len - (sizeof(api) - 1);
-    if (is_get && rest_len == 5 && memcmp(rest, "state", 5) == 0)
-        {
-            send_state(server, req);
-            return;
-        }
-    if (is_get && rest_len == 6 && memcmp(rest, "events", 6) == 0)
-        {
-            start_stream(server, req);
-            return;
-        }
+    if (is_get && rest_len == 5 && memcmp(rest, "state", 5) == 0) {
+        send_state(server, req);
+        return;
+    }
+    if (is_get && rest_len == 6 && memcmp(rest, "events", 6) == 0) {
+        start_stream(server, req);
+        return;
+    }
     if (!is_post) {
         respond_message(req, 404, "unknown inspector endpoint");
         return;
@@ -618,20 +633,17 @@ void wg_inspector_http_handle(wg_server_t *server, h2o_req_t *req, const char *p
         respond_message(req, 403, "inspector actions need the X-Wsgate-Inspector header (sent by the page)");
         return;
     }
-    if (starts_with(rest, rest_len, H2O_STRLIT("connections/")))
-        {
-            act_on_connection(server, req, rest + 12, rest_len - 12);
-            return;
-        }
-    if (rest_len == 6 && memcmp(rest, "replay", 6) == 0)
-        {
-            replay(server, req);
-            return;
-        }
-    if (rest_len == 6 && memcmp(rest, "export", 6) == 0)
-        {
-            export_session(server, req);
-            return;
-        }
+    if (starts_with(rest, rest_len, H2O_STRLIT("connections/"))) {
+        act_on_connection(server, req, rest + 12, rest_len - 12);
+        return;
+    }
+    if (rest_len == 6 && memcmp(rest, "replay", 6) == 0) {
+        replay(server, req);
+        return;
+    }
+    if (rest_len == 6 && memcmp(rest, "export", 6) == 0) {
+        export_session(server, req);
+        return;
+    }
     respond_message(req, 404, "unknown inspector endpoint");
 }

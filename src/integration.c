@@ -43,8 +43,8 @@ void wg_integration_interpret(int http_status, const char *body, size_t body_len
         result->status = (code >= 100 && code <= 599) ? (int)code : 502;
         json_t *b = json_object_get(doc, "body");
         json_t *h = json_object_get(doc, "headers");
-        if ((b != NULL && !json_is_string(b) && !json_is_null(b)) || (h != NULL && !json_is_object(h) && !json_is_null(h)) ||
-            !(code >= 100 && code <= 599)) {
+        if ((b != NULL && !json_is_string(b) && !json_is_null(b)) ||
+            (h != NULL && !json_is_object(h) && !json_is_null(h)) || !(code >= 100 && code <= 599)) {
             result->outcome = WG_OUTCOME_ERROR;
             result->error = "malformed Lambda proxy response";
             return;
@@ -67,7 +67,8 @@ void wg_integration_interpret(int http_status, const char *body, size_t body_len
         json_t *mvh = json_object_get(doc, "multiValueHeaders");
         if (result->subprotocol == NULL && json_is_object(mvh)) {
             json_object_foreach(mvh, name, v) {
-                if (strcasecmp(name, "Sec-WebSocket-Protocol") == 0 && json_is_array(v) && json_is_string(json_array_get(v, 0))) {
+                if (strcasecmp(name, "Sec-WebSocket-Protocol") == 0 && json_is_array(v) &&
+                    json_is_string(json_array_get(v, 0))) {
                     result->subprotocol = json_string_value(json_array_get(v, 0));
                     result->subprotocol_len = json_string_length(json_array_get(v, 0));
                 }
@@ -101,24 +102,12 @@ int wg_integration_transport_failure(const wg_httpc_response_t *res, wg_integrat
 static void dispatch(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done, void *data)
 {
     switch (call->route->type) {
-    case WG_INTEGRATION_HTTP:
-        wg_integration_http_invoke(server, call, done, data);
-        return;
-    case WG_INTEGRATION_DEMO:
-        wg_integration_demo_invoke(server, call, done, data);
-        return;
-    case WG_INTEGRATION_LAMBDA:
-        wg_integration_lambda_invoke(server, call, done, data);
-        return;
-    case WG_INTEGRATION_HTTP_PROXY:
-        wg_integration_http_proxy_invoke(server, call, done, data);
-        return;
-    case WG_INTEGRATION_MOCK:
-        wg_integration_mock_invoke(server, call, done, data);
-        return;
-    case WG_INTEGRATION_FUNCTION:
-        wg_integration_function_invoke(server, call, done, data);
-        return;
+    case WG_INTEGRATION_HTTP: wg_integration_http_invoke(server, call, done, data); return;
+    case WG_INTEGRATION_DEMO: wg_integration_demo_invoke(server, call, done, data); return;
+    case WG_INTEGRATION_LAMBDA: wg_integration_lambda_invoke(server, call, done, data); return;
+    case WG_INTEGRATION_HTTP_PROXY: wg_integration_http_proxy_invoke(server, call, done, data); return;
+    case WG_INTEGRATION_MOCK: wg_integration_mock_invoke(server, call, done, data); return;
+    case WG_INTEGRATION_FUNCTION: wg_integration_function_invoke(server, call, done, data); return;
     }
     abort();
 }
@@ -135,8 +124,8 @@ static wg_budget_t *budget_of(wg_server_t *server)
 /* The target a call goes to: an HTTP origin (scheme, host, port: the backend's connection pool and
  * what a stuck server holds), else the type, endpoint and function (a Lambda function; a function
  * wsgate runs itself). */
-static void target_key(const char *prefix, wg_integration_type_t type, const char *uri, const char *function,
-                       char *out, size_t out_size)
+static void target_key(const char *prefix, wg_integration_type_t type, const char *uri, const char *function, char *out,
+                       size_t out_size)
 {
     if ((type == WG_INTEGRATION_HTTP || type == WG_INTEGRATION_HTTP_PROXY) && uri != NULL) {
         CURLU *u = curl_url();
@@ -212,10 +201,10 @@ static wg_integration_call_t *copy_call(wg_integration_call_t *call)
     const wg_event_context_t *c = call->context;
     size_t size = sizeof(wg_integration_call_t) + sizeof(wg_event_context_t) + call->num_headers * sizeof(wg_header_t);
     if (c != NULL)
-        size += STR_SIZE(c->route_key) + STR_SIZE(c->connection_id) + STR_SIZE(c->request_id) + STR_SIZE(c->message_id) +
-                STR_SIZE(c->stage) + STR_SIZE(c->domain_name) + STR_SIZE(c->api_id) + STR_SIZE(c->source_ip) +
-                STR_SIZE(c->user_agent) + STR_SIZE(c->authorizer_json) + STR_SIZE(c->identity_json) +
-                STR_SIZE(c->disconnect_reason);
+        size += STR_SIZE(c->route_key) + STR_SIZE(c->connection_id) + STR_SIZE(c->request_id) +
+                STR_SIZE(c->message_id) + STR_SIZE(c->stage) + STR_SIZE(c->domain_name) + STR_SIZE(c->api_id) +
+                STR_SIZE(c->source_ip) + STR_SIZE(c->user_agent) + STR_SIZE(c->authorizer_json) +
+                STR_SIZE(c->identity_json) + STR_SIZE(c->disconnect_reason);
     size += call->message != NULL ? call->message_len + 1 : 0;
     size += call->raw_query != NULL ? call->raw_query_len + 1 : 0;
     for (size_t i = 0; i < call->num_headers; i++)
@@ -415,7 +404,8 @@ void wg_integration_submit_http(wg_server_t *server, const char *key, wg_httpc_r
         wg_httpc_submit(server->httpc, &g->req);
         return;
     }
-    if (wg_budget_wait(target, 0, g->req.timeout_ms, g->req.body_len, on_http_waiting_start, on_http_waiting_drop, g) != 0)
+    if (wg_budget_wait(target, 0, g->req.timeout_ms, g->req.body_len, on_http_waiting_start, on_http_waiting_drop, g) !=
+        0)
         refuse_http_later(g, 0);
 }
 
@@ -433,8 +423,8 @@ static void on_deferred_completion(h2o_timeout_entry_t *entry)
     free(d);
 }
 
-void wg_integration_complete_later(wg_server_t *server, const wg_integration_result_t *result, wg_integration_done_cb done,
-                                   void *data)
+void wg_integration_complete_later(wg_server_t *server, const wg_integration_result_t *result,
+                                   wg_integration_done_cb done, void *data)
 {
     deferred_completion_t *d = calloc(1, sizeof(*d));
     if (d == NULL)

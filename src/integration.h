@@ -18,8 +18,8 @@
 #include "server.h"
 
 typedef enum wg_outcome {
-    WG_OUTCOME_OK,      /* the backend answered (status says how) */
-    WG_OUTCOME_ERROR,   /* unreachable, reset, garbage, function error: 502 / Internal server error */
+    WG_OUTCOME_OK, /* the backend answered (status says how) */
+    WG_OUTCOME_ERROR, /* unreachable, reset, garbage, function error: 502 / Internal server error */
     WG_OUTCOME_TIMEOUT, /* no answer within the integration timeout: 504 / Endpoint request timed out */
     WG_OUTCOME_THROTTLED, /* not called: over the waiting caps (budget.h): 429 / Too Many Requests */
 } wg_outcome_t;
@@ -31,18 +31,18 @@ typedef enum wg_outcome {
 
 typedef struct wg_integration_result {
     wg_outcome_t outcome;
-    int status;                /* effective status: proxy statusCode, else the HTTP status */
+    int status; /* effective status: proxy statusCode, else the HTTP status */
     int is_proxy_result;
-    const char *body;          /* what a two-way route sends back; NULL = nothing */
+    const char *body; /* what a two-way route sends back; NULL = nothing */
     size_t body_len;
-    const char *subprotocol;   /* Sec-WebSocket-Protocol from the answer's headers, or NULL */
+    const char *subprotocol; /* Sec-WebSocket-Protocol from the answer's headers, or NULL */
     size_t subprotocol_len;
     const struct json_t *response_headers; /* the proxy result's "headers" object (borrowed), or NULL:
                                             * on $connect they go on the 101 (spec 4) */
-    int http_status;           /* raw transport facts, for logs and --record */
+    int http_status; /* raw transport facts, for logs and --record */
     const char *raw_body;
     size_t raw_body_len;
-    const char *error;         /* why, for ERROR and TIMEOUT */
+    const char *error; /* why, for ERROR and TIMEOUT */
 } wg_integration_result_t;
 
 typedef void (*wg_integration_done_cb)(void *data, const wg_integration_result_t *result);
@@ -56,11 +56,11 @@ typedef struct wg_integration_call {
     /* What non-proxy integrations (HTTP_PROXY request parameters, MOCK) read. All borrowed for the
      * duration of wg_integration_invoke only: copy what must outlive it. */
     const wg_event_context_t *context; /* this event's requestContext values */
-    const char *message;               /* MESSAGE: the raw text frame; NULL otherwise */
+    const char *message; /* MESSAGE: the raw text frame; NULL otherwise */
     size_t message_len;
-    const wg_header_t *headers;        /* CONNECT: the client's handshake headers; NULL otherwise */
+    const wg_header_t *headers; /* CONNECT: the client's handshake headers; NULL otherwise */
     size_t num_headers;
-    int has_query;                     /* CONNECT: the handshake query */
+    int has_query; /* CONNECT: the handshake query */
     const char *raw_query;
     size_t raw_query_len;
 } wg_integration_call_t;
@@ -118,8 +118,7 @@ int wg_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *
  * "errorMessage" and "errorType" and no "statusCode". Non-2xx answers of the Invoke API itself
  * (404 no such function, 5xx) are errors as well. Returns 1 or 0.
  */
-int wg_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
-                                size_t body_len);
+int wg_lambda_is_function_error(int http_status, const char *function_error_header, const char *body, size_t body_len);
 
 /* ---- request parameters (integration_http_proxy.c) ------------------------------------------ */
 
@@ -134,7 +133,7 @@ char *wg_integration_context_value(const wg_event_context_t *ctx, const char *na
 typedef struct wg_mapped_parameter {
     int is_header;
     const char *name; /* borrowed from the route config */
-    char *value;      /* malloc'd */
+    char *value; /* malloc'd */
 } wg_mapped_parameter_t;
 
 /**

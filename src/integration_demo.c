@@ -68,7 +68,9 @@ static void echo_back(wg_server_t *server, const char *connection_id, const char
         wg_sigv4_credentials_t creds = {
             cfg->num_credentials ? cfg->credentials[0].access_key_id : DEMO_ACCESS_KEY,
             cfg->num_credentials ? cfg->credentials[0].secret_access_key : DEMO_SECRET_KEY,
-            cfg->num_credentials ? cfg->credentials[0].session_token : NULL, cfg->region, "execute-api",
+            cfg->num_credentials ? cfg->credentials[0].session_token : NULL,
+            cfg->region,
+            "execute-api",
         };
         wg_header_t host_header = {"Host", 4, host, strlen(host)};
         wg_sigv4_request_t sreq = {"POST", 4, path, strlen(path), "", 0, &host_header, 1, body, body_len};
@@ -84,7 +86,8 @@ static void echo_back(wg_server_t *server, const char *connection_id, const char
     wg_integration_submit_http(server, "demo echo", &req);
 }
 
-void wg_integration_demo_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done, void *data)
+void wg_integration_demo_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
+                                void *data)
 {
     const char *key = call->route->key;
     if (strcmp(key, "$connect") != 0 && strcmp(key, "$disconnect") != 0) {

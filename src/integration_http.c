@@ -28,7 +28,8 @@ static void on_http_done(void *data, const wg_httpc_response_t *res)
     free(call);
 }
 
-void wg_integration_http_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done, void *data)
+void wg_integration_http_invoke(wg_server_t *server, wg_integration_call_t *call, wg_integration_done_cb done,
+                                void *data)
 {
     http_call_t *hc = malloc(sizeof(*hc));
     if (hc == NULL)

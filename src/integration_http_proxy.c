@@ -163,15 +163,11 @@ size_t wg_integration_map_parameters(const wg_config_t *cfg, const wg_integratio
         const wg_request_parameter_t *p = &route->params[i];
         char *value = NULL;
         switch (p->kind) {
-        case WG_PARAM_STATIC:
-            value = dup_str(p->source);
-            break;
+        case WG_PARAM_STATIC: value = dup_str(p->source); break;
         case WG_PARAM_CONTEXT:
             value = call->context != NULL ? wg_integration_context_value(call->context, p->source) : NULL;
             break;
-        case WG_PARAM_STAGE_VARIABLE:
-            value = dup_str(wg_config_stage_variable(cfg, p->source));
-            break;
+        case WG_PARAM_STAGE_VARIABLE: value = dup_str(wg_config_stage_variable(cfg, p->source)); break;
         case WG_PARAM_HEADER: {
             const wg_header_t *h = call->headers ? wg_headers_find(call->headers, call->num_headers, p->source) : NULL;
             if (h != NULL) {
@@ -179,9 +175,7 @@ size_t wg_integration_map_parameters(const wg_config_t *cfg, const wg_integratio
             }
             break;
         }
-        case WG_PARAM_QUERYSTRING:
-            value = query_value(call, p->source);
-            break;
+        case WG_PARAM_QUERYSTRING: value = query_value(call, p->source); break;
         case WG_PARAM_BODY:
             if (!body_parsed && call->message != NULL) {
                 body = json_loadb(call->message, call->message_len, JSON_DECODE_ANY, NULL);
@@ -302,8 +296,8 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
         if (params[i].is_header && !is_header_value_safe(params[i].value)) {
             /* [I] AWS's handling is not documented: the header is left out (like a mapping whose
              * source has no value) and the call goes on; one log line says why. */
-            wg_log_warn("route %s: request parameter %s left out: its value holds a control character",
-                        route->key, params[i].name);
+            wg_log_warn("route %s: request parameter %s left out: its value holds a control character", route->key,
+                        params[i].name);
         } else if (params[i].is_header) {
             if (wg_str_ieq(params[i].name, strlen(params[i].name), "Content-Type"))
                 has_content_type = 1;

@@ -28,8 +28,8 @@ static size_t encode_segment(const char *in, char *out, size_t out_size)
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                    *p == '-' || *p == '_' || *p == '.' || *p == '~';
+        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                    *p == '_' || *p == '.' || *p == '~';
         if (o + 4 >= out_size)
             break;
         if (plain) {
@@ -82,10 +82,13 @@ int wg_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *
     wg_sigv4_credentials_t creds = {
         cfg->num_credentials ? cfg->credentials[0].access_key_id : WG_LAMBDA_DUMMY_ACCESS_KEY,
         cfg->num_credentials ? cfg->credentials[0].secret_access_key : WG_LAMBDA_DUMMY_SECRET_KEY,
-        NULL, cfg->region, "lambda",
+        NULL,
+        cfg->region,
+        "lambda",
     };
     wg_header_t host_header = {"Host", 4, authority, authority_len};
-    wg_sigv4_request_t sreq = {"POST", 4, path, strlen(path), "", 0, &host_header, 1, payload ? payload : "", payload_len};
+    wg_sigv4_request_t sreq = {"POST",     4, path, strlen(path), "", 0, &host_header, 1, payload ? payload : "",
+                               payload_len};
     wg_sigv4_signature_t sig;
     if (wg_sigv4_sign(&sreq, &creds, now_ms, &sig) == 0) {
         wg_httpc_add_header(req, "X-Amz-Date", sig.amz_date, strlen(sig.amz_date));

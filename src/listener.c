@@ -70,7 +70,8 @@ struct wg_listeners {
     int is_closed;
 };
 
-static void throttled_log(wg_listeners_t *l, log_throttle_t *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void throttled_log(wg_listeners_t *l, log_throttle_t *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void throttled_log(wg_listeners_t *l, log_throttle_t *t, const char *fmt, ...)
 {
     uint64_t second = h2o_now(l->loop) / 1000;
@@ -123,7 +124,8 @@ static void on_pending_timeout(h2o_timeout_entry_t *entry)
     pending_t *p = H2O_STRUCT_FROM_MEMBER(pending_t, timeout, entry);
     char peer[NI_MAXHOST];
     peer_of(p->sock, peer);
-    throttled_log(p->owner, p->is_handshaking ? &p->owner->throttle_stalled : &p->owner->throttle_silent, "connection from %s: %s within %d ms; closed", peer,
+    throttled_log(p->owner, p->is_handshaking ? &p->owner->throttle_stalled : &p->owner->throttle_silent,
+                  "connection from %s: %s within %d ms; closed", peer,
                   p->is_handshaking ? "TLS handshake not finished" : "nothing sent",
                   p->is_handshaking ? WG_LIMIT_TLS_HANDSHAKE_MS : WG_LIMIT_FIRST_BYTE_MS);
     pending_drop(p);
@@ -170,7 +172,8 @@ static void on_first_bytes(h2o_socket_t *sock, const char *err)
         peer_of(sock, peer);
         throttled_log(l, &l->throttle_tls_off,
                       "TLS ClientHello from %s, but TLS is disabled (--tls off): closed; use http:// and ws://, or "
-                      "drop --tls off", peer);
+                      "drop --tls off",
+                      peer);
         pending_drop(p);
         return;
     }
@@ -243,7 +246,7 @@ static int bind_one(wg_listeners_t *l, const char *host, const char *port, const
     listening_socket_t *ls = &l->sockets[l->num_sockets++];
     ls->owner = l;
     ls->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                               : ((struct sockaddr_in *)&ss)->sin_port);
+                                              : ((struct sockaddr_in *)&ss)->sin_port);
     ls->sock = h2o_evloop_socket_create(l->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     ls->sock->data = ls;
     h2o_socket_read_start(ls->sock, on_accept);

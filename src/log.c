@@ -101,15 +101,15 @@ static void log_line(const char *level, const char *fmt, va_list ap)
             (size_t)n >= sizeof(line) ? "..." : "");
 }
 
-#define WG_LOG_FN(fn, level, cond)                                                                 \
-    void fn(const char *fmt, ...)                                                                  \
-    {                                                                                              \
-        if (!(cond))                                                                               \
-            return;                                                                                \
-        va_list ap;                                                                                \
-        va_start(ap, fmt);                                                                         \
-        log_line(level, fmt, ap);                                                                  \
-        va_end(ap);                                                                                \
+#define WG_LOG_FN(fn, level, cond) \
+    void fn(const char *fmt, ...)  \
+    {                              \
+        if (!(cond))               \
+            return;                \
+        va_list ap;                \
+        va_start(ap, fmt);         \
+        log_line(level, fmt, ap);  \
+        va_end(ap);                \
     }
 
 WG_LOG_FN(wg_log_info, "info ", 1)

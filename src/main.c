@@ -32,21 +32,23 @@ static void announce_routes(const wg_config_t *cfg)
         case WG_INTEGRATION_MOCK:
             wg_log_info("route %-12s -> mock: statusCode %d%s", r->key, r->mock_status, two_way);
             break;
-        case WG_INTEGRATION_DEMO:
-            wg_log_info("route %-12s -> demo: the built-in echo backend", r->key);
-            break;
+        case WG_INTEGRATION_DEMO: wg_log_info("route %-12s -> demo: the built-in echo backend", r->key); break;
         case WG_INTEGRATION_FUNCTION:
             wg_log_info("route %-12s -> function %s, run by wsgate%s", r->key, r->function, two_way);
             break;
         default:
             wg_log_info("route %-12s -> %s: %s%s", r->key, wg_integration_type_name(r->type),
-                        r->function != NULL ? r->function : r->uri != NULL ? r->uri : "", two_way);
+                        r->function != NULL ? r->function
+                        : r->uri != NULL    ? r->uri
+                                            : "",
+                        two_way);
             break;
         }
     }
     if (cfg->is_auth_emulator_default)
         wg_log_info("management API: --auth none because %s is an aws-apigw-ws-emulator config (its @connections is "
-                    "unsigned); pass --auth sigv4 to require signatures", cfg->config_path);
+                    "unsigned); pass --auth sigv4 to require signatures",
+                    cfg->config_path);
 }
 
 /* The functions wsgate runs itself (a template's functions with code on disk) and what uses them. */
@@ -76,13 +78,14 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
     wg_log_info("wsgate %s listening on http://%s:%d (apiId %s, region %s)", WSGATE_VERSION, cfg->host, server->port,
                 server->api_id, cfg->region);
     wg_log_info("WebSocket API:  ws://%s:%d%s%s", cfg->host, server->port, base, stage);
-    wg_log_info("management API: http://%s:%d%s%s/@connections/{connectionId} (auth: %s)", cfg->host, server->port, base,
-                stage, wg_auth_mode_name(cfg->auth));
+    wg_log_info("management API: http://%s:%d%s%s/@connections/{connectionId} (auth: %s)", cfg->host, server->port,
+                base, stage, wg_auth_mode_name(cfg->auth));
     if (wg_listeners_has_tls(server->listeners)) {
         wg_log_info("over TLS too:   wss://%s:%d%s%s  https://%s:%d%s%s/@connections/{connectionId}", cfg->host,
                     server->port, base, stage, cfg->host, server->port, base, stage);
         if (cfg->tls_ca_file != NULL)
-            wg_log_info("TLS certificate from wsgate's local CA %s (`wsgate ca` prints how to trust it)", cfg->tls_ca_file);
+            wg_log_info("TLS certificate from wsgate's local CA %s (`wsgate ca` prints how to trust it)",
+                        cfg->tls_ca_file);
         else
             wg_log_info("TLS certificate: %s", cfg->tls_cert_path);
     } else {
@@ -95,13 +98,16 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
     }
     int is_loopback = wg_config_is_loopback_host(cfg->host);
     if (!is_loopback && cfg->auth == WG_AUTH_NONE)
-        wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients", cfg->host);
-    if (!is_loopback && cfg->auth == WG_AUTH_SIGV4)
-        wg_log_warn("listening on %s with --auth sigv4: a signature from any made-up key is accepted, so anyone who can "
-                    "reach this port can push to and close your clients; use --auth strict with --credentials",
+        wg_log_warn("listening on %s with --auth none: anyone who can reach this port can push to your clients",
                     cfg->host);
+    if (!is_loopback && cfg->auth == WG_AUTH_SIGV4)
+        wg_log_warn(
+            "listening on %s with --auth sigv4: a signature from any made-up key is accepted, so anyone who can "
+            "reach this port can push to and close your clients; use --auth strict with --credentials",
+            cfg->host);
     if (!is_loopback && cfg->has_test_control)
-        wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients", cfg->host);
+        wg_log_warn("listening on %s with --test-control: anyone who can reach this port can close your clients",
+                    cfg->host);
     announce_routes(cfg);
     announce_functions(cfg);
     for (size_t i = 0; i < cfg->num_routes; i++) {
@@ -144,6 +150,6 @@ int main(int argc, char **argv)
     int status = wg_server_run(&server);
     wg_server_dispose(&server);
     wg_sigv4_forget_keys(); /* derived keys are as sensitive as a day's signatures */
-    wg_config_free(&cfg);  /* wipes the secrets */
+    wg_config_free(&cfg); /* wipes the secrets */
     return status;
 }

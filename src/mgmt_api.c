@@ -61,19 +61,24 @@ int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
     wg_header_t *headers = wg_server_request_headers(req, &num_headers);
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     wg_sigv4_request_t sreq = {
-        req->method.base, req->method.len, req->path.base, path_len,
+        req->method.base,
+        req->method.len,
+        req->path.base,
+        path_len,
         req->query_at != SIZE_MAX ? req->path.base + req->query_at + 1 : "",
         req->query_at != SIZE_MAX ? req->path.len - req->query_at - 1 : 0,
-        headers, num_headers, req->entity.base ? req->entity.base : "", req->entity.len,
+        headers,
+        num_headers,
+        req->entity.base ? req->entity.base : "",
+        req->entity.len,
     };
     wg_sigv4_result_t result;
     /* strict: refuse what AWS refuses (another region, a token nobody issued, a body that is not
      * the one signed); sigv4: any well-formed, current signature */
     int is_strict = cfg->auth == WG_AUTH_STRICT;
-    wg_sigv4_policy_t policy = {is_strict, is_strict ? cfg->region : NULL, is_strict ? lookup_token : NULL,
-                                is_strict};
-    wg_sigv4_status_t status = wg_sigv4_verify_policy(&sreq, "execute-api", wg_now_ms(), lookup_secret,
-                                                      (void *)cfg, &policy, &result);
+    wg_sigv4_policy_t policy = {is_strict, is_strict ? cfg->region : NULL, is_strict ? lookup_token : NULL, is_strict};
+    wg_sigv4_status_t status =
+        wg_sigv4_verify_policy(&sreq, "execute-api", wg_now_ms(), lookup_secret, (void *)cfg, &policy, &result);
     free(headers);
     if (status == WG_SIGV4_OK) {
         wg_sigv4_result_clear(&result);

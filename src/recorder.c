@@ -118,9 +118,8 @@ static json_t *base64_string(const char *s, size_t len)
 }
 
 /* Builds the fixture document; returns a new reference. */
-static json_t *build_document(const char *route_key, int is_two_way, const char *connection_id,
-                              const char *event_json, size_t len, int status,
-                              const char *response_body, size_t response_len)
+static json_t *build_document(const char *route_key, int is_two_way, const char *connection_id, const char *event_json,
+                              size_t len, int status, const char *response_body, size_t response_len)
 {
     json_t *doc = json_object();
     json_object_set_new(doc, "routeKey", json_string(route_key != NULL ? route_key : ""));
@@ -128,8 +127,7 @@ static json_t *build_document(const char *route_key, int is_two_way, const char 
     json_object_set_new(doc, "twoWay", json_boolean(is_two_way));
 
     json_error_t jerr;
-    json_t *event = json_loadb(event_json != NULL ? event_json : "", event_json != NULL ? len : 0,
-                               0, &jerr);
+    json_t *event = json_loadb(event_json != NULL ? event_json : "", event_json != NULL ? len : 0, 0, &jerr);
     if (json_is_object(event)) {
         json_object_set_new(doc, "event", event);
     } else {
@@ -158,13 +156,12 @@ unsigned wg_recorder_reserve(wg_recorder_t *rec)
 }
 
 void wg_recorder_event(wg_recorder_t *rec, const char *route_key, int is_two_way, const char *connection_id,
-                       const char *event_json, size_t len, int status, const char *response_body,
-                       size_t response_len)
+                       const char *event_json, size_t len, int status, const char *response_body, size_t response_len)
 {
     if (rec == NULL)
         return;
-    wg_recorder_event_at(rec, wg_recorder_reserve(rec), route_key, is_two_way, connection_id, event_json, len,
-                         status, response_body, response_len);
+    wg_recorder_event_at(rec, wg_recorder_reserve(rec), route_key, is_two_way, connection_id, event_json, len, status,
+                         response_body, response_len);
 }
 
 static void write_document(wg_recorder_t *rec, unsigned seq, const char *name_part, json_t *doc);
@@ -175,14 +172,14 @@ void wg_recorder_event_at(wg_recorder_t *rec, unsigned seq, const char *route_ke
 {
     if (rec == NULL)
         return;
-    json_t *doc = build_document(route_key, is_two_way, connection_id, event_json, len, status, response_body,
-                                 response_len);
+    json_t *doc =
+        build_document(route_key, is_two_way, connection_id, event_json, len, status, response_body, response_len);
     write_document(rec, seq, route_key, doc);
     json_decref(doc);
 }
 
-void wg_recorder_side_effect(wg_recorder_t *rec, const char *operation, const char *connection_id,
-                             const char *data, size_t len)
+void wg_recorder_side_effect(wg_recorder_t *rec, const char *operation, const char *connection_id, const char *data,
+                             size_t len)
 {
     if (rec == NULL)
         return;

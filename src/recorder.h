@@ -47,8 +47,7 @@ wg_recorder_t *wg_recorder_open(const char *dir, char *err, size_t errlen);
  * once per call with wg_log_warn and otherwise ignored: recording never affects the server.
  */
 void wg_recorder_event(wg_recorder_t *rec, const char *route_key, int is_two_way, const char *connection_id,
-                       const char *event_json, size_t len, int status, const char *response_body,
-                       size_t response_len);
+                       const char *event_json, size_t len, int status, const char *response_body, size_t response_len);
 
 /** Reserves the next file number, so that files are numbered in the order events were sent even
  * when backend answers arrive in another order. */
@@ -63,8 +62,8 @@ void wg_recorder_event_at(wg_recorder_t *rec, unsigned seq, const char *route_ke
  * to `connection_id` with `data` (len bytes). NULL `rec` is fine (does nothing). Same failure
  * handling as wg_recorder_event.
  */
-void wg_recorder_side_effect(wg_recorder_t *rec, const char *operation, const char *connection_id,
-                             const char *data, size_t len);
+void wg_recorder_side_effect(wg_recorder_t *rec, const char *operation, const char *connection_id, const char *data,
+                             size_t len);
 
 /** Frees the recorder (NULL is fine). Files already written stay. */
 void wg_recorder_close(wg_recorder_t *rec);

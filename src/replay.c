@@ -50,8 +50,8 @@ static void set_why(char *why, size_t why_len, const char *text)
         snprintf(why, why_len, "%s", text);
 }
 
-wg_proxy_result_kind_t wg_replay_check_proxy_result(const char *body, size_t len, int *status_code,
-                                                    char *why, size_t why_len)
+wg_proxy_result_kind_t wg_replay_check_proxy_result(const char *body, size_t len, int *status_code, char *why,
+                                                    size_t why_len)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(body != NULL ? body : "", body != NULL ? len : 0, 0, &jerr);
@@ -126,8 +126,7 @@ out:
     return kind;
 }
 
-int wg_replay_judge(int http_status, const char *body, size_t len, char *summary,
-                    size_t summary_len)
+int wg_replay_judge(int http_status, const char *body, size_t len, char *summary, size_t summary_len)
 {
     char why[160] = "";
     int code = 0;
@@ -147,13 +146,9 @@ int wg_replay_judge(int http_status, const char *body, size_t len, char *summary
         }
         snprintf(summary, summary_len, "Lambda proxy result, statusCode %d", code);
         return 1;
-    case WG_PROXY_RESULT_INVALID:
-        snprintf(summary, summary_len, "invalid Lambda proxy result: %s", why);
-        return 0;
+    case WG_PROXY_RESULT_INVALID: snprintf(summary, summary_len, "invalid Lambda proxy result: %s", why); return 0;
     case WG_PROXY_RESULT_NONE:
-    default:
-        snprintf(summary, summary_len, "plain %d answer (not a Lambda proxy result)", http_status);
-        return 1;
+    default: snprintf(summary, summary_len, "plain %d answer (not a Lambda proxy result)", http_status); return 1;
     }
 }
 
@@ -296,8 +291,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /* POSTs `event` to `url`. Returns the HTTP status, or 0 with `err` set on a transport error
  * (*is_timeout set when it was the timeout). */
-static int post_event(CURL *curl, const char *url, const char *event, size_t len, long timeout_ms,
-                      response_buf_t *out, char *err, size_t errlen, int *is_timeout)
+static int post_event(CURL *curl, const char *url, const char *event, size_t len, long timeout_ms, response_buf_t *out,
+                      char *err, size_t errlen, int *is_timeout)
 {
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     hdrs = curl_slist_append(hdrs, "Expect:");
@@ -333,19 +328,19 @@ typedef struct replay_post_want {
 } replay_post_want_t;
 
 typedef struct replay_step {
-    char *name;         /* the fixture file's name, or the scenario's label */
-    json_t *event;      /* owned; patched per run */
-    const char *type;   /* "CONNECT", "MESSAGE", "DISCONNECT" (borrowed from event) */
-    const char *route;  /* routeKey (borrowed from event) */
-    char *conn;         /* the recorded connectionId (owned: patch_event replaces it in event) */
-    int has_response;   /* a recorded answer to compare with */
+    char *name; /* the fixture file's name, or the scenario's label */
+    json_t *event; /* owned; patched per run */
+    const char *type; /* "CONNECT", "MESSAGE", "DISCONNECT" (borrowed from event) */
+    const char *route; /* routeKey (borrowed from event) */
+    char *conn; /* the recorded connectionId (owned: patch_event replaces it in event) */
+    int has_response; /* a recorded answer to compare with */
     int status;
-    char *body;         /* recorded answer body (owned), body_len bytes */
+    char *body; /* recorded answer body (owned), body_len bytes */
     size_t body_len;
-    int is_two_way;     /* 1, 0, or -1 when the recording does not say */
+    int is_two_way; /* 1, 0, or -1 when the recording does not say */
     replay_post_want_t *posts;
     size_t num_posts;
-    const char *note;   /* scenarios: what the step stands for (static) */
+    const char *note; /* scenarios: what the step stands for (static) */
 } replay_step_t;
 
 typedef struct replay_plan {
@@ -575,8 +570,10 @@ static int plan_load(replay_plan_t *plan, const char *dir)
             }
     }
     if (plan->num_steps == 0) {
-        fprintf(stderr, "wsgate replay: none of the %zu files in %s holds an event (expected files written by "
-                "`wsgate --record DIR` or AWS captures of Lambda events)\n", plan->files_read, dir);
+        fprintf(stderr,
+                "wsgate replay: none of the %zu files in %s holds an event (expected files written by "
+                "`wsgate --record DIR` or AWS captures of Lambda events)\n",
+                plan->files_read, dir);
         return -1;
     }
     return 0;
@@ -652,9 +649,15 @@ static int plan_scenarios(replay_plan_t *plan, const char *dir, const char *stag
             in.query = q.query;
         }
         wg_event_context_t ctx = {
-            .route_key = "$connect", .connection_id = connection_id, .request_id = request_id,
-            .stage = stage, .domain_name = host, .api_id = api_id, .connected_at = now,
-            .source_ip = "127.0.0.1", .user_agent = in.has_user_agent ? in.user_agent : NULL,
+            .route_key = "$connect",
+            .connection_id = connection_id,
+            .request_id = request_id,
+            .stage = stage,
+            .domain_name = host,
+            .api_id = api_id,
+            .connected_at = now,
+            .source_ip = "127.0.0.1",
+            .user_agent = in.has_user_agent ? in.user_agent : NULL,
         };
         size_t len;
         ctx.request_time_ms = now;
@@ -695,8 +698,9 @@ static int plan_scenarios(replay_plan_t *plan, const char *dir, const char *stag
         ctx.disconnect_reason = c == 0 ? (reason != NULL ? reason : "") : "Going away";
         wg_ids_request(ids, now, request_id);
         text = wg_event_disconnect(&ctx, host, &len);
-        add_built_step(plan, c == 0 ? "aws: $disconnect 1005 (closed without a code)" : "aws: $disconnect 1001 (idle timeout)",
-                       "AWS: the answer is ignored; the socket is already closed", text, len);
+        add_built_step(
+            plan, c == 0 ? "aws: $disconnect 1005 (closed without a code)" : "aws: $disconnect 1001 (idle timeout)",
+            "AWS: the answer is ignored; the socket is already closed", text, len);
     }
     wg_ids_free(ids);
     rc = 0;
@@ -726,19 +730,19 @@ static const char *scenario_dir(const char *given)
 /* ---- running one session ---- */
 
 typedef struct replay_conn {
-    char *recorded;                /* the recorded connectionId */
-    char id[WG_ID_LEN + 1];        /* this run's */
+    char *recorded; /* the recorded connectionId */
+    char id[WG_ID_LEN + 1]; /* this run's */
     uint64_t connected_at;
-    int is_rejected;               /* its $connect was rejected in this run */
-    int number;                    /* c1, c2, ... in order of appearance */
-    int has_steps;                 /* an event of it was replayed already */
+    int is_rejected; /* its $connect was rejected in this run */
+    int number; /* c1, c2, ... in order of appearance */
+    int has_steps; /* an event of it was replayed already */
 } replay_conn_t;
 
 typedef struct replay_options {
     const char *backend;
-    const char *stage;   /* NULL: as recorded */
+    const char *stage; /* NULL: as recorded */
     const char *region;
-    const char *api_id;  /* NULL: as recorded */
+    const char *api_id; /* NULL: as recorded */
     const char *dir;
     const char *junit;
     const char **ignore;
@@ -858,13 +862,13 @@ static const char *backend_for(const replay_options_t *opt, const char *route_ke
 
 /* What API Gateway would do with an answer to this event, as a one-line `summary`; returns 1
  * when that is a success for the event (judged alone: no recording). */
-static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_timeout, const char *err,
-                       char *summary, size_t size)
+static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_timeout, const char *err, char *summary,
+                       size_t size)
 {
     int is_connect = strcmp(type, "CONNECT") == 0, is_message = strcmp(type, "MESSAGE") == 0;
     if (a->http_status == 0) {
         snprintf(summary, size, "no answer (%s): on AWS %s", err,
-                 is_connect ? (is_timeout ? "the handshake fails with 504" : "the handshake fails with 502")
+                 is_connect   ? (is_timeout ? "the handshake fails with 504" : "the handshake fails with 502")
                  : is_message ? (is_timeout ? "the client gets {\"message\": \"Endpoint request timed out\", ...}"
                                             : "the client gets {\"message\": \"Internal server error\", ...}")
                               : "the Lambda would have failed");
@@ -872,14 +876,16 @@ static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_tim
     }
     if (a->kind == WG_PROXY_RESULT_INVALID) {
         snprintf(summary, size, "HTTP %d, invalid Lambda proxy result (%s): on AWS %s", a->http_status, a->why,
-                 is_connect ? "the handshake fails with 502" : is_message ? "the client gets an \"Internal server error\" frame"
-                                                                          : "the Lambda would have failed");
+                 is_connect   ? "the handshake fails with 502"
+                 : is_message ? "the client gets an \"Internal server error\" frame"
+                              : "the Lambda would have failed");
         return 0;
     }
     if (a->http_status >= 500 && a->kind == WG_PROXY_RESULT_NONE) {
         snprintf(summary, size, "HTTP %d: a function error; on AWS %s", a->http_status,
-                 is_connect ? "the handshake fails with 502" : is_message ? "the client gets an \"Internal server error\" frame"
-                                                                          : "the Lambda would have failed");
+                 is_connect   ? "the handshake fails with 502"
+                 : is_message ? "the client gets an \"Internal server error\" frame"
+                              : "the Lambda would have failed");
         return 0;
     }
     if (a->kind == WG_PROXY_RESULT_NONE) {
@@ -888,7 +894,8 @@ static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_tim
              * known. The server takes the lenient reading (accepted); judged alone, replay takes
              * the strict one (REST APIs answer 502 "Malformed Lambda proxy response"), so a
              * backend relying on it is told before AWS tells it. */
-            snprintf(summary, size, "HTTP %d without a Lambda proxy result (no \"statusCode\"): on AWS, as a Lambda, "
+            snprintf(summary, size,
+                     "HTTP %d without a Lambda proxy result (no \"statusCode\"): on AWS, as a Lambda, "
                      "the handshake may fail (AWS-INT-12; REST APIs answer 502); return {\"statusCode\": 200}",
                      a->http_status);
             return 0;
@@ -898,10 +905,13 @@ static int aws_verdict(const char *type, const wg_replay_answer_t *a, int is_tim
             return 0;
         }
         if (is_message)
-            snprintf(summary, size, "HTTP %d, no Lambda proxy result: fine on a one-way route (a two-way route would "
-                     "send the raw body)", a->http_status);
+            snprintf(summary, size,
+                     "HTTP %d, no Lambda proxy result: fine on a one-way route (a two-way route would "
+                     "send the raw body)",
+                     a->http_status);
         else
-            snprintf(summary, size, "HTTP %d, no Lambda proxy result (AWS ignores $disconnect answers)", a->http_status);
+            snprintf(summary, size, "HTTP %d, no Lambda proxy result (AWS ignores $disconnect answers)",
+                     a->http_status);
         return 1;
     }
     int ok2xx = a->status >= 200 && a->status <= 299;
@@ -1036,8 +1046,8 @@ static void junit_case(replay_run_t *run, const replay_step_t *step, int conn_nu
     if (verdict < 0) {
         junit_append(run, "      <skipped message=\"%s\"/>\n", esummary);
     } else if (verdict == 0) {
-        char *etext = xml_escape(diff->text != NULL ? diff->text : summary,
-                                 diff->text != NULL ? diff->len : strlen(summary));
+        char *etext =
+            xml_escape(diff->text != NULL ? diff->text : summary, diff->text != NULL ? diff->len : strlen(summary));
         junit_append(run, "      <failure type=\"%s\" message=\"%s\">%s</failure>\n",
                      step->has_response ? "mismatch" : "invalid-answer", esummary, etext);
         free(etext);
@@ -1079,7 +1089,8 @@ static void run_step(replay_run_t *run, size_t index, replay_step_t *step)
     response_buf_t resp = {NULL, 0};
     char err[CURL_ERROR_SIZE + 32] = "";
     int is_timeout = 0;
-    int status = post_event(run->curl, backend_for(opt, step->route), event, len, opt->timeout_ms, &resp, err, sizeof(err), &is_timeout);
+    int status = post_event(run->curl, backend_for(opt, step->route), event, len, opt->timeout_ms, &resp, err,
+                            sizeof(err), &is_timeout);
     wg_replay_answer_t got;
     wg_replay_answer_read(status, resp.data, resp.len, &got);
 
@@ -1108,7 +1119,8 @@ static void run_step(replay_run_t *run, size_t index, replay_step_t *step)
             snprintf(summary, sizeof(summary), "%s %d%s%s", got.kind == WG_PROXY_RESULT_VALID ? "statusCode" : "HTTP",
                      got.status, posts_text, same ? " (as recorded)" : ": differs from the recording");
         wg_replay_answer_free(&want);
-        accepted = got.http_status != 0 && got.kind != WG_PROXY_RESULT_INVALID && got.status >= 200 && got.status <= 299;
+        accepted =
+            got.http_status != 0 && got.kind != WG_PROXY_RESULT_INVALID && got.status >= 200 && got.status <= 299;
     } else {
         verdict = aws_verdict(step->type, &got, is_timeout, err, summary, sizeof(summary));
         accepted = verdict && got.status >= 200 && got.status <= 299;
@@ -1159,10 +1171,12 @@ static int write_junit(const replay_run_t *run, const char *suite, double second
     }
     char *esuite = xml_escape(suite, strlen(suite));
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"wsgate replay\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
-            run->passed + run->failed + run->skipped, run->failed, run->skipped, seconds);
-    fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n", esuite,
-            run->passed + run->failed + run->skipped, run->failed, run->skipped, seconds);
+    fprintf(
+        f,
+        "<testsuites name=\"wsgate replay\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
+        run->passed + run->failed + run->skipped, run->failed, run->skipped, seconds);
+    fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
+            esuite, run->passed + run->failed + run->skipped, run->failed, run->skipped, seconds);
     if (run->junit_cases != NULL)
         fputs(run->junit_cases, f);
     fprintf(f, "  </testsuite>\n</testsuites>\n");
@@ -1238,10 +1252,11 @@ static int run_session(const replay_options_t *opt)
     for (size_t i = 0; i < plan.num_steps; i++)
         recorded += plan.steps[i].has_response;
     printf("replay: %zu events from %s%s (%zu with a recorded answer, %zu recorded PostToConnection calls)\n",
-           plan.num_steps, opt->is_aws_scenarios ? "the AWS scenarios built from " : "", source, recorded, plan.num_posts);
+           plan.num_steps, opt->is_aws_scenarios ? "the AWS scenarios built from " : "", source, recorded,
+           plan.num_posts);
     printf("replay: backend %s%s; its PostToConnection calls: http://%s:%d/{stage}/@connections/{connectionId}\n",
-           opt->backend != NULL ? opt->backend : "per --route", opt->backend != NULL && opt->num_routes > 0 ? " (and --route)" : "",
-           opt->host, wg_replay_mgmt_port(mgmt));
+           opt->backend != NULL ? opt->backend : "per --route",
+           opt->backend != NULL && opt->num_routes > 0 ? " (and --route)" : "", opt->host, wg_replay_mgmt_port(mgmt));
     fflush(stdout);
 
     replay_run_t run;
@@ -1276,30 +1291,29 @@ static int run_session(const replay_options_t *opt)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: wsgate replay --backend URL [options] [FIXTURE_DIR]\n"
-            "       wsgate replay --backend URL --aws-scenarios [CAPTURES_DIR]\n"
-            "Replays a recorded session (files written by `wsgate --record DIR`) against the backend\n"
-            "URL, event by event and connection by connection, like an API Gateway Lambda proxy\n"
-            "integration, and compares every answer and every PostToConnection the backend makes\n"
-            "with the recording. Events without a recorded answer (AWS captures, --aws-scenarios)\n"
-            "are judged alone: is the answer a valid Lambda proxy result, and what would AWS do.\n"
-            "Without FIXTURE_DIR: --aws-scenarios.\n"
-            "  --backend URL          the backend (required unless --route covers every route)\n"
-            "  --route KEY=URL        events of route KEY go to URL instead (repeatable), for\n"
-            "                         configs whose routes have their own uri\n"
-            "  --aws-scenarios        a scripted session built from AWS's captures (fixtures/)\n"
-            "  --ignore PATH          a JSON Pointer to skip in bodies and PostToConnection data\n"
-            "                         (repeatable; a segment * matches any key or index)\n"
-            "  --junit FILE           also write a JUnit XML report, one test case per event\n"
-            "  --port N, --host ADDR  where the backend's PostToConnection calls go (127.0.0.1:3001)\n"
-            "  --settle MS            how long to wait for recorded PostToConnection calls (1000)\n"
-            "  --timeout MS           the backend's answer timeout (29000)\n"
-            "  --stage NAME, --api-id ID   override the recorded stage and apiId\n"
-            "  --region NAME          region of the fresh IDs (us-east-1)\n"
-            "  --verbose              print every event, answer and PostToConnection\n"
-            "Exit status: 0 every event matched (or was valid), 1 a difference or an invalid answer,\n"
-            "2 usage, or a missing, empty or unreadable fixture directory. Format: docs/replay.md.\n");
+    fprintf(f, "usage: wsgate replay --backend URL [options] [FIXTURE_DIR]\n"
+               "       wsgate replay --backend URL --aws-scenarios [CAPTURES_DIR]\n"
+               "Replays a recorded session (files written by `wsgate --record DIR`) against the backend\n"
+               "URL, event by event and connection by connection, like an API Gateway Lambda proxy\n"
+               "integration, and compares every answer and every PostToConnection the backend makes\n"
+               "with the recording. Events without a recorded answer (AWS captures, --aws-scenarios)\n"
+               "are judged alone: is the answer a valid Lambda proxy result, and what would AWS do.\n"
+               "Without FIXTURE_DIR: --aws-scenarios.\n"
+               "  --backend URL          the backend (required unless --route covers every route)\n"
+               "  --route KEY=URL        events of route KEY go to URL instead (repeatable), for\n"
+               "                         configs whose routes have their own uri\n"
+               "  --aws-scenarios        a scripted session built from AWS's captures (fixtures/)\n"
+               "  --ignore PATH          a JSON Pointer to skip in bodies and PostToConnection data\n"
+               "                         (repeatable; a segment * matches any key or index)\n"
+               "  --junit FILE           also write a JUnit XML report, one test case per event\n"
+               "  --port N, --host ADDR  where the backend's PostToConnection calls go (127.0.0.1:3001)\n"
+               "  --settle MS            how long to wait for recorded PostToConnection calls (1000)\n"
+               "  --timeout MS           the backend's answer timeout (29000)\n"
+               "  --stage NAME, --api-id ID   override the recorded stage and apiId\n"
+               "  --region NAME          region of the fresh IDs (us-east-1)\n"
+               "  --verbose              print every event, answer and PostToConnection\n"
+               "Exit status: 0 every event matched (or was valid), 1 a difference or an invalid answer,\n"
+               "2 usage, or a missing, empty or unreadable fixture directory. Format: docs/replay.md.\n");
 }
 
 static int parse_ms(const char *name, const char *text, long min, long *out)
@@ -1317,17 +1331,27 @@ static int parse_ms(const char *name, const char *text, long min, long *out)
 int wg_replay_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"backend", required_argument, NULL, 'b'}, {"stage", required_argument, NULL, 's'},
-        {"region", required_argument, NULL, 'r'},  {"api-id", required_argument, NULL, 'a'},
-        {"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {"junit", required_argument, NULL, 'j'},
-        {"ignore", required_argument, NULL, 'i'},  {"aws-scenarios", no_argument, NULL, 'S'},
-        {"port", required_argument, NULL, 'p'},    {"host", required_argument, NULL, 'H'},
-        {"settle", required_argument, NULL, 'w'},  {"route", required_argument, NULL, 'R'},
+        {"backend", required_argument, NULL, 'b'},
+        {"stage", required_argument, NULL, 's'},
+        {"region", required_argument, NULL, 'r'},
+        {"api-id", required_argument, NULL, 'a'},
+        {"timeout", required_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"junit", required_argument, NULL, 'j'},
+        {"ignore", required_argument, NULL, 'i'},
+        {"aws-scenarios", no_argument, NULL, 'S'},
+        {"port", required_argument, NULL, 'p'},
+        {"host", required_argument, NULL, 'H'},
+        {"settle", required_argument, NULL, 'w'},
+        {"route", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
-    replay_options_t opt = {.region = "us-east-1", .host = "127.0.0.1", .port = 3001,
-                            .timeout_ms = WG_LIMIT_INTEGRATION_TIMEOUT_MS, .settle_ms = 1000};
+    replay_options_t opt = {.region = "us-east-1",
+                            .host = "127.0.0.1",
+                            .port = 3001,
+                            .timeout_ms = WG_LIMIT_INTEGRATION_TIMEOUT_MS,
+                            .settle_ms = 1000};
     const char **ignore = calloc((size_t)argc + 1, sizeof(*ignore));
     const char **routes = calloc((size_t)argc + 1, sizeof(*routes));
     if (ignore == NULL || routes == NULL)
@@ -1355,14 +1379,16 @@ int wg_replay_main(int argc, char **argv)
         case 'H': opt.host = optarg; break;
         case 'i':
             if (optarg[0] != '/') {
-                fprintf(stderr, "wsgate replay: --ignore expects a JSON Pointer such as /data/serverTime, got '%s'\n", optarg);
+                fprintf(stderr, "wsgate replay: --ignore expects a JSON Pointer such as /data/serverTime, got '%s'\n",
+                        optarg);
                 goto out;
             }
             ignore[opt.num_ignore++] = optarg;
             break;
         case 'R': {
             const char *eq = strchr(optarg, '=');
-            if (eq == NULL || eq == optarg || (strncmp(eq + 1, "http://", 7) != 0 && strncmp(eq + 1, "https://", 8) != 0)) {
+            if (eq == NULL || eq == optarg ||
+                (strncmp(eq + 1, "http://", 7) != 0 && strncmp(eq + 1, "https://", 8) != 0)) {
                 fprintf(stderr, "wsgate replay: --route expects ROUTE_KEY=http(s)://URL, got '%s'\n", optarg);
                 goto out;
             }
@@ -1384,7 +1410,10 @@ int wg_replay_main(int argc, char **argv)
             if (parse_ms("settle", optarg, 0, &opt.settle_ms) != 0)
                 goto out;
             break;
-        case 'h': usage(stdout); status = 0; goto out;
+        case 'h':
+            usage(stdout);
+            status = 0;
+            goto out;
         default:
             fprintf(stderr, "wsgate replay: unknown or incomplete option %s\n", argv[optind - 1]);
             usage(stderr);

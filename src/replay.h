@@ -33,8 +33,8 @@ typedef enum wg_proxy_result_kind {
  * Classifies `body` (len bytes, need not be NUL-terminated). On VALID, *status_code (may be NULL)
  * gets the statusCode. On INVALID, `why` (may be NULL) gets a one-line reason naming the member.
  */
-wg_proxy_result_kind_t wg_replay_check_proxy_result(const char *body, size_t len, int *status_code,
-                                                    char *why, size_t why_len);
+wg_proxy_result_kind_t wg_replay_check_proxy_result(const char *body, size_t len, int *status_code, char *why,
+                                                    size_t why_len);
 
 /**
  * The verdict for one backend answer: 1 when API Gateway would treat it as success (HTTP 2xx and
@@ -42,8 +42,7 @@ wg_proxy_result_kind_t wg_replay_check_proxy_result(const char *body, size_t len
  * gets a one-line explanation either way ("Lambda proxy result, statusCode 200", "HTTP 500", ...).
  * `http_status` 0 means no HTTP answer (connection refused, timeout).
  */
-int wg_replay_judge(int http_status, const char *body, size_t len, char *summary,
-                    size_t summary_len);
+int wg_replay_judge(int http_status, const char *body, size_t len, char *summary, size_t summary_len);
 
 /**
  * The `replay` subcommand. Accepts argv starting at "replay" (main passes argc - 1, argv + 1) or

@@ -388,14 +388,13 @@ static int compare_json(const char *what, const char *path, const char *key, jso
             free(p);
         }
         if (n != m) {
-            wg_replay_diff_add(diff, "    %s%s: recorded %zu items, replayed %zu", what, *path ? path : " (whole value)",
-                               n, m);
+            wg_replay_diff_add(diff, "    %s%s: recorded %zu items, replayed %zu", what,
+                               *path ? path : " (whole value)", n, m);
             same = 0;
         }
         return same;
     }
-    case JSON_STRING:
-        return compare_strings(what, path, key, want, got, opt, diff);
+    case JSON_STRING: return compare_strings(what, path, key, want, got, opt, diff);
     case JSON_INTEGER:
         if (is_time_key(key) || (is_epoch_ms(json_integer_value(want)) && is_epoch_ms(json_integer_value(got))))
             return 1;
@@ -404,8 +403,7 @@ static int compare_json(const char *what, const char *path, const char *key, jso
         if (is_time_key(key))
             return 1;
         return json_equal(want, got) ? 1 : differ(what, path, want, got, diff);
-    default:
-        return json_equal(want, got) ? 1 : differ(what, path, want, got, diff);
+    default: return json_equal(want, got) ? 1 : differ(what, path, want, got, diff);
     }
 }
 
@@ -449,7 +447,8 @@ int wg_replay_compare_payload(const char *what, const char *want, size_t want_le
         char *t = translate_ids(want != NULL ? want : "", want != NULL ? want_len : 0, opt, &tlen);
         same = tlen == got_len && (got_len == 0 || memcmp(t, got, got_len) == 0);
         if (!same) {
-            char *sa = wg_replay_show_text(want != NULL ? want : "", want_len), *sb = wg_replay_show_text(got != NULL ? got : "", got_len);
+            char *sa = wg_replay_show_text(want != NULL ? want : "", want_len),
+                 *sb = wg_replay_show_text(got != NULL ? got : "", got_len);
             wg_replay_diff_add(diff, "    %s: recorded %s, replayed %s", what, sa, sb);
             free(sa);
             free(sb);
@@ -489,7 +488,8 @@ int wg_replay_compare_answers(const wg_replay_answer_t *want, const wg_replay_an
     if (is_connect && ((want->subprotocol == NULL) != (got->subprotocol == NULL) ||
                        (want->subprotocol != NULL && strcmp(want->subprotocol, got->subprotocol) != 0))) {
         wg_replay_diff_add(diff, "    headers.Sec-WebSocket-Protocol: recorded %s, replayed %s",
-                           want->subprotocol ? want->subprotocol : "(none)", got->subprotocol ? got->subprotocol : "(none)");
+                           want->subprotocol ? want->subprotocol : "(none)",
+                           got->subprotocol ? got->subprotocol : "(none)");
         same = 0;
     }
     if (compare_body && !(want->body == NULL && got->body == NULL)) {

@@ -17,14 +17,14 @@
 
 /** A backend answer as API Gateway would read it (README, "How wsgate reads your answer"). */
 typedef struct wg_replay_answer {
-    int http_status;             /* 0: no HTTP answer */
+    int http_status; /* 0: no HTTP answer */
     wg_proxy_result_kind_t kind; /* NONE: a plain HTTP answer */
-    int status;                  /* a valid proxy result's statusCode, else http_status */
-    char *body;                  /* what a two-way route sends back: the proxy "body" or the raw body;
-                                  * NULL when there is none (owned) */
+    int status; /* a valid proxy result's statusCode, else http_status */
+    char *body; /* what a two-way route sends back: the proxy "body" or the raw body;
+                 * NULL when there is none (owned) */
     size_t body_len;
-    char *subprotocol;           /* Sec-WebSocket-Protocol in the proxy result's headers, or NULL (owned) */
-    char why[160];               /* INVALID: which member is wrong */
+    char *subprotocol; /* Sec-WebSocket-Protocol in the proxy result's headers, or NULL (owned) */
+    char why[160]; /* INVALID: which member is wrong */
 } wg_replay_answer_t;
 
 /** Fills `out` from an HTTP status and body (borrowed; len bytes). Free with wg_replay_answer_free. */
@@ -43,10 +43,10 @@ void wg_replay_diff_free(wg_replay_diff_t *diff);
 
 /** What to ignore and how to translate IDs (all borrowed). */
 typedef struct wg_replay_compare_options {
-    const char *const *ignore;   /* --ignore JSON Pointers ("/data/serverTime"; a segment "*" matches any) */
+    const char *const *ignore; /* --ignore JSON Pointers ("/data/serverTime"; a segment "*" matches any) */
     size_t num_ignore;
     const char *const *ids_from; /* recorded connection IDs ... */
-    const char *const *ids_to;   /* ... and the replay's IDs for the same connections */
+    const char *const *ids_to; /* ... and the replay's IDs for the same connections */
     size_t num_ids;
 } wg_replay_compare_options_t;
 

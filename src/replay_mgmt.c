@@ -159,8 +159,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     } else if (is_get) {
         char at[32];
         wg_format_iso8601_ms(connected_at, at);
-        json_t *doc = json_pack("{ss s{ss ss} ss}", "connectedAt", at, "identity", "sourceIp", "127.0.0.1",
-                                "userAgent", "", "lastActiveAt", at);
+        json_t *doc = json_pack("{ss s{ss ss} ss}", "connectedAt", at, "identity", "sourceIp", "127.0.0.1", "userAgent",
+                                "", "lastActiveAt", at);
         add_request_id(req);
         wg_server_respond_json(req, 200, doc);
     } else {
@@ -218,8 +218,10 @@ static int bind_listener(const char *host, int port, int *bound_port, char *err,
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
         bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
-        snprintf(err, err_size, "cannot listen on %s:%d for the management API: %s (is wsgate running there? "
-                 "stop it or pass --port N)", host, port, strerror(errno));
+        snprintf(err, err_size,
+                 "cannot listen on %s:%d for the management API: %s (is wsgate running there? "
+                 "stop it or pass --port N)",
+                 host, port, strerror(errno));
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);
@@ -250,7 +252,8 @@ wg_replay_mgmt_t *wg_replay_mgmt_start(const char *host, int port, char *err, si
     h2o_config_init(&mgmt->globalconf);
     mgmt->globalconf.server_name = h2o_iovec_init(H2O_STRLIT(""));
     mgmt->globalconf.max_request_entity_size = WG_LIMIT_REQUEST_BODY_BYTES;
-    h2o_hostconf_t *hostconf = h2o_config_register_host(&mgmt->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *hostconf =
+        h2o_config_register_host(&mgmt->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);
     mgmt_handler_t *handler = (mgmt_handler_t *)h2o_create_handler(pathconf, sizeof(*handler));
     handler->super.on_req = on_req;

@@ -46,7 +46,7 @@ typedef enum step_kind { STEP_KEY, STEP_INDEX } step_kind_t;
 
 typedef struct step {
     step_kind_t kind;
-    char *key;    /* STEP_KEY: NUL-terminated name (owned) */
+    char *key; /* STEP_KEY: NUL-terminated name (owned) */
     size_t index; /* STEP_INDEX */
 } step_t;
 
@@ -70,8 +70,7 @@ typedef struct strbuf {
     int overflow;
 } strbuf_t;
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t err_size, const char *fmt, ...)
 {
     if (err == NULL || err_size == 0)
         return;
@@ -132,16 +131,15 @@ typedef struct parser {
 
 static int is_plain_name_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c >= 0x80;
 }
 
 /* Inside braces a name runs to the next '.', '[' or '}' (AWS-unknown: which characters AWS allows
  * in names; we forbid the path syntax characters, '$', '{', whitespace and controls). */
 static int is_braced_name_char(unsigned char c)
 {
-    return c > 0x20 && c != 0x7f && c != '.' && c != '[' && c != ']' && c != '{' && c != '}' &&
-           c != '$' && c != '\\';
+    return c > 0x20 && c != 0x7f && c != '.' && c != '[' && c != ']' && c != '{' && c != '}' && c != '$' && c != '\\';
 }
 
 static int literal_append(parser_t *p, const char *s, size_t n)
@@ -177,12 +175,10 @@ static void flush_literal(parser_t *p)
     p->literal.len = 0;
 }
 
-static int add_step(parser_t *p, part_t *part, step_kind_t kind, const char *key, size_t key_len,
-                    size_t index)
+static int add_step(parser_t *p, part_t *part, step_kind_t kind, const char *key, size_t key_len, size_t index)
 {
     if (part->num_steps >= WG_ROUTES_MAX_STEPS) {
-        set_err(p->err, p->err_size,
-                "invalid route selection expression: more than %d path steps in one variable",
+        set_err(p->err, p->err_size, "invalid route selection expression: more than %d path steps in one variable",
                 WG_ROUTES_MAX_STEPS);
         return -1;
     }
@@ -205,15 +201,13 @@ static int parse_bracket(parser_t *p, part_t *part)
         while (p->pos < p->len && p->s[p->pos] != quote)
             p->pos++;
         if (p->pos >= p->len || p->pos + 1 >= p->len || p->s[p->pos + 1] != ']') {
-            set_err(p->err, p->err_size,
-                    "invalid route selection expression: unterminated [%c...%c] at offset %zu",
+            set_err(p->err, p->err_size, "invalid route selection expression: unterminated [%c...%c] at offset %zu",
                     quote, quote, start);
             return -1;
         }
         size_t name_len = p->pos - name_start;
         if (name_len == 0 || memchr(p->s + name_start, '\0', name_len) != NULL) {
-            set_err(p->err, p->err_size,
-                    "invalid route selection expression: empty name in [] at offset %zu", start);
+            set_err(p->err, p->err_size, "invalid route selection expression: empty name in [] at offset %zu", start);
             return -1;
         }
         p->pos += 2; /* quote and ']' */
@@ -222,8 +216,7 @@ static int parse_bracket(parser_t *p, part_t *part)
     size_t index = 0, digits = 0;
     while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') {
         if (digits >= 9) {
-            set_err(p->err, p->err_size,
-                    "invalid route selection expression: array index too large at offset %zu",
+            set_err(p->err, p->err_size, "invalid route selection expression: array index too large at offset %zu",
                     start);
             return -1;
         }
@@ -232,8 +225,7 @@ static int parse_bracket(parser_t *p, part_t *part)
         p->pos++;
     }
     if (digits == 0 || p->pos >= p->len || p->s[p->pos] != ']') {
-        set_err(p->err, p->err_size,
-                "invalid route selection expression: expected [index] or ['name'] at offset %zu",
+        set_err(p->err, p->err_size, "invalid route selection expression: expected [index] or ['name'] at offset %zu",
                 start);
         return -1;
     }
@@ -254,8 +246,7 @@ static int parse_variable(parser_t *p, int braced, size_t dollar_at)
     /* The variable's source must be request.body (not request.header, context, stageVariables). */
     size_t name_start = p->pos;
     int is_body = p->len - p->pos >= prefix_len && memcmp(p->s + p->pos, prefix, prefix_len) == 0 &&
-                  (p->pos + prefix_len == p->len ||
-                   !name_char((unsigned char)p->s[p->pos + prefix_len]));
+                  (p->pos + prefix_len == p->len || !name_char((unsigned char)p->s[p->pos + prefix_len]));
     if (!is_body) {
         while (p->pos < p->len && (name_char((unsigned char)p->s[p->pos]) || p->s[p->pos] == '.'))
             p->pos++;
@@ -276,8 +267,7 @@ static int parse_variable(parser_t *p, int braced, size_t dollar_at)
     p->pos += prefix_len;
 
     if (p->num_variables >= WG_ROUTES_MAX_VARIABLES) {
-        set_err(p->err, p->err_size,
-                "invalid route selection expression: more than %d variables",
+        set_err(p->err, p->err_size, "invalid route selection expression: more than %d variables",
                 WG_ROUTES_MAX_VARIABLES);
         return -1;
     }
@@ -293,8 +283,7 @@ static int parse_variable(parser_t *p, int braced, size_t dollar_at)
             while (p->pos < p->len && name_char((unsigned char)p->s[p->pos]))
                 p->pos++;
             if (p->pos == key_start) {
-                set_err(p->err, p->err_size,
-                        "invalid route selection expression: empty name after '.' at offset %zu",
+                set_err(p->err, p->err_size, "invalid route selection expression: empty name after '.' at offset %zu",
                         dot);
                 return -1;
             }
@@ -316,8 +305,7 @@ static int parse_variable(parser_t *p, int braced, size_t dollar_at)
     }
     if (braced) {
         if (p->pos >= p->len || p->s[p->pos] != '}') {
-            set_err(p->err, p->err_size,
-                    "invalid route selection expression: '${' at offset %zu is not closed by '}'",
+            set_err(p->err, p->err_size, "invalid route selection expression: '${' at offset %zu is not closed by '}'",
                     dollar_at);
             return -1;
         }
@@ -360,9 +348,7 @@ wg_route_selector_t *wg_route_selector_parse(const char *expression, char *err, 
     }
     flush_literal(&p);
     if (p.num_variables == 0) {
-        set_err(err, err_size,
-                "invalid route selection expression: no $request.body variable in '%.64s'",
-                expression);
+        set_err(err, err_size, "invalid route selection expression: no $request.body variable in '%.64s'", expression);
         goto fail;
     }
     free(p.literal.data);
@@ -435,9 +421,7 @@ static int stringify(const json_t *v, strbuf_t *out, int depth, int is_item)
     if (depth > WG_ROUTES_MAX_DEPTH)
         return -1;
     switch (json_typeof(v)) {
-    case JSON_STRING:
-        out_append(out, json_string_value(v), json_string_length(v));
-        return 0;
+    case JSON_STRING: out_append(out, json_string_value(v), json_string_length(v)); return 0;
     case JSON_INTEGER:
         snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         out_str(out, num);
@@ -446,12 +430,8 @@ static int stringify(const json_t *v, strbuf_t *out, int depth, int is_item)
         format_real(json_real_value(v), num, sizeof(num));
         out_str(out, num);
         return 0;
-    case JSON_TRUE:
-        out_str(out, "true");
-        return 0;
-    case JSON_FALSE:
-        out_str(out, "false");
-        return 0;
+    case JSON_TRUE: out_str(out, "true"); return 0;
+    case JSON_FALSE: out_str(out, "false"); return 0;
     case JSON_NULL:
         if (!is_item)
             return -1; /* a null field counts as missing */

@@ -46,9 +46,14 @@ static const char prefix[] = "/2018-06-01/runtime/";
 static void respond(h2o_req_t *req, int status, const char *body, size_t len)
 {
     req->res.status = status;
-    req->res.reason = status == 200 ? "OK" : status == 202 ? "Accepted" : status == 400 ? "Bad Request"
-                    : status == 404 ? "Not Found" : status == 405 ? "Method Not Allowed" : status == 410 ? "Gone"
-                    : status == 413 ? "Payload Too Large" : "Error";
+    req->res.reason = status == 200   ? "OK"
+                      : status == 202 ? "Accepted"
+                      : status == 400 ? "Bad Request"
+                      : status == 404 ? "Not Found"
+                      : status == 405 ? "Method Not Allowed"
+                      : status == 410 ? "Gone"
+                      : status == 413 ? "Payload Too Large"
+                                      : "Error";
     req->res.content_length = len;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
     h2o_send_inline(req, body, len);
@@ -60,7 +65,8 @@ void wg_runtime_api_send_status(h2o_req_t *req, int status, const char *error_ty
         respond(req, 202, H2O_STRLIT("{\"status\":\"OK\"}"));
         return;
     }
-    json_t *doc = json_pack("{s:s, s:s}", "errorMessage", message ? message : "", "errorType", error_type ? error_type : "");
+    json_t *doc =
+        json_pack("{s:s, s:s}", "errorMessage", message ? message : "", "errorType", error_type ? error_type : "");
     char *body = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (body == NULL)
@@ -174,18 +180,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     switch (kind) {
-    case WG_RUNTIME_API_NEXT:
-        api->cb.on_next(e->owner, req);
-        break;
-    case WG_RUNTIME_API_INIT_ERROR:
-        api->cb.on_init_error(e->owner, req);
-        break;
+    case WG_RUNTIME_API_NEXT: api->cb.on_next(e->owner, req); break;
+    case WG_RUNTIME_API_INIT_ERROR: api->cb.on_init_error(e->owner, req); break;
     case WG_RUNTIME_API_RESPONSE:
-    case WG_RUNTIME_API_ERROR:
-        api->cb.on_result(e->owner, req, id, id_len, kind == WG_RUNTIME_API_ERROR);
-        break;
-    case WG_RUNTIME_API_UNKNOWN:
-        break;
+    case WG_RUNTIME_API_ERROR: api->cb.on_result(e->owner, req, id, id_len, kind == WG_RUNTIME_API_ERROR); break;
+    case WG_RUNTIME_API_UNKNOWN: break;
     }
     return 0;
 }

@@ -36,10 +36,10 @@ typedef struct wg_runtime_api_callbacks {
 
 /** What a Runtime API path addresses. */
 typedef enum wg_runtime_api_path {
-    WG_RUNTIME_API_UNKNOWN,    /* 404 */
-    WG_RUNTIME_API_NEXT,       /* /2018-06-01/runtime/invocation/next */
-    WG_RUNTIME_API_RESPONSE,   /* /2018-06-01/runtime/invocation/{id}/response */
-    WG_RUNTIME_API_ERROR,      /* /2018-06-01/runtime/invocation/{id}/error */
+    WG_RUNTIME_API_UNKNOWN, /* 404 */
+    WG_RUNTIME_API_NEXT, /* /2018-06-01/runtime/invocation/next */
+    WG_RUNTIME_API_RESPONSE, /* /2018-06-01/runtime/invocation/{id}/response */
+    WG_RUNTIME_API_ERROR, /* /2018-06-01/runtime/invocation/{id}/error */
     WG_RUNTIME_API_INIT_ERROR, /* /2018-06-01/runtime/init/error */
 } wg_runtime_api_path_t;
 
@@ -53,19 +53,18 @@ void wg_runtime_api_free(wg_runtime_api_t *api);
 
 /** Opens a loopback endpoint for one process (`owner` is passed to the callbacks). Returns NULL
  * with a reason in err; *port gets the bound port. */
-wg_runtime_endpoint_t *wg_runtime_api_listen(wg_runtime_api_t *api, void *owner, int *port, char *err,
-                                             size_t err_size);
+wg_runtime_endpoint_t *wg_runtime_api_listen(wg_runtime_api_t *api, void *owner, int *port, char *err, size_t err_size);
 /** Closes an endpoint; requests still arriving on connections accepted from it are answered 410. */
 void wg_runtime_api_close(wg_runtime_endpoint_t *endpoint);
 
 /** One event, as the Runtime API hands it to the runtime (headers per the Lambda docs). */
 typedef struct wg_runtime_event {
     const char *request_id;
-    uint64_t deadline_ms;          /* Unix epoch milliseconds */
+    uint64_t deadline_ms; /* Unix epoch milliseconds */
     const char *function_arn;
     const char *trace_id;
-    const char *client_context;    /* NULL: header not sent */
-    const char *cognito_identity;  /* NULL: header not sent */
+    const char *client_context; /* NULL: header not sent */
+    const char *cognito_identity; /* NULL: header not sent */
     const char *payload;
     size_t payload_len;
 } wg_runtime_event_t;

@@ -55,12 +55,14 @@ wg_header_t *wg_server_request_headers(h2o_req_t *req, size_t *count)
     headers[n++] = (wg_header_t){"Host", 4, req->authority.base, req->authority.len};
     for (size_t i = 0; i < req->headers.size; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
-        headers[n++] = (wg_header_t){h->orig_name ? h->orig_name : h->name->base, h->name->len, h->value.base, h->value.len};
+        headers[n++] =
+            (wg_header_t){h->orig_name ? h->orig_name : h->name->base, h->name->len, h->value.base, h->value.len};
     }
     if (req->entity.base != NULL) {
         char len[24];
         int len_len = snprintf(len, sizeof(len), "%zu", req->entity.len);
-        headers[n++] = (wg_header_t){"Content-Length", 14, h2o_strdup(&req->pool, len, (size_t)len_len).base, (size_t)len_len};
+        headers[n++] =
+            (wg_header_t){"Content-Length", 14, h2o_strdup(&req->pool, len, (size_t)len_len).base, (size_t)len_len};
     }
     *count = n;
     return headers;
@@ -275,7 +277,8 @@ static void on_setup_typed_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
         h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-RequestId"), 0, NULL,
                               h2o_strdup(&req->pool, uuid, WG_UUID_LEN).base, WG_UUID_LEN);
-        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-ErrorType"), 0, NULL, shape, strlen(shape));
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-ErrorType"), 0, NULL, shape,
+                              strlen(shape));
         req->res.reason = wg_http_reason(413);
         req->res.content_length = len;
         typed_413_ostream_t *o = (typed_413_ostream_t *)h2o_add_ostream(req, sizeof(*o), slot);
@@ -409,7 +412,8 @@ int wg_server_run(wg_server_t *server)
     uint64_t deadline = wg_now_ms() + WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS;
     /* functions keep running until every $disconnect they were given is answered */
     while ((wg_conns_count_alive(server->conns) > 0 || wg_httpc_in_flight(server->httpc) > 0 ||
-            wg_functions_in_flight(server->functions) > 0) && wg_now_ms() < deadline)
+            wg_functions_in_flight(server->functions) > 0) &&
+           wg_now_ms() < deadline)
         h2o_evloop_run(server->loop, 100);
     size_t left = wg_conns_count_alive(server->conns);
     if (left > 0 || wg_httpc_in_flight(server->httpc) > 0)

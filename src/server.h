@@ -26,14 +26,14 @@ typedef struct wg_functions wg_functions_t;
 typedef struct wg_listeners wg_listeners_t;
 
 typedef struct wg_server {
-    wg_config_t *config;     /* borrowed */
+    wg_config_t *config; /* borrowed */
     h2o_globalconf_t globalconf;
     h2o_context_t ctx;
     h2o_evloop_t *loop;
     h2o_accept_ctx_t accept_ctx;
     wg_listeners_t *listeners; /* --host/--port and every --listen; plain and TLS (listener.c) */
-    SSL_CTX *ssl_ctx;          /* tls.c's, until the listeners take it; NULL with --tls off */
-    int port;                /* the bound port (resolved when --port 0) */
+    SSL_CTX *ssl_ctx; /* tls.c's, until the listeners take it; NULL with --tls off */
+    int port; /* the bound port (resolved when --port 0) */
     char api_id[WG_API_ID_LEN + 1];
     char domain_name[256]; /* --domain-name resolved; "" = the Host each client used */
     wg_ids_t *ids;
@@ -47,7 +47,7 @@ typedef struct wg_server {
     h2o_timeout_t close_timeout;
     int is_shutting_down;
     h2o_socket_t *signal_sock; /* signalfd for SIGTERM/SIGINT */
-    double connect_tokens;     /* --connect-rate-limit token bucket */
+    double connect_tokens; /* --connect-rate-limit token bucket */
     uint64_t connect_tokens_at;
 } wg_server_t;
 

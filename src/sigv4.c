@@ -67,9 +67,15 @@ static void buf_add(buf_t *b, const void *data, size_t len)
     b->data[b->len] = '\0';
 }
 
-static void buf_adds(buf_t *b, const char *s) { buf_add(b, s, strlen(s)); }
+static void buf_adds(buf_t *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
 
-static void buf_addc(buf_t *b, char c) { buf_add(b, &c, 1); }
+static void buf_addc(buf_t *b, char c)
+{
+    buf_add(b, &c, 1);
+}
 
 /* Client text quoted in a message: NUL bytes would cut the C string, so they become '?'. */
 static void buf_add_text(buf_t *b, const char *s, size_t len)
@@ -110,8 +116,8 @@ static int is_space(unsigned char c)
 
 static int is_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~';
 }
 
 static int hex_value(unsigned char c)
@@ -125,7 +131,10 @@ static int hex_value(unsigned char c)
     return -1;
 }
 
-static unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 /* (s,len) equals the NUL-terminated `lit` ignoring ASCII case. */
 static int ieq(const char *s, size_t len, const char *lit)
@@ -257,8 +266,7 @@ static int parse_digits(const char *s, size_t n, unsigned *out)
     return 0;
 }
 
-static int make_time(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s,
-                     int64_t *out)
+static int make_time(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, int64_t *out)
 {
     if (mo < 1 || mo > 12 || d < 1 || (int)d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60)
         return -1;
@@ -270,9 +278,9 @@ static int make_time(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned m
 static int parse_basic(const char *s, size_t len, int64_t *out)
 {
     unsigned y, mo, d, h, mi, sec;
-    if (len != 16 || s[8] != 'T' || s[15] != 'Z' || parse_digits(s, 4, &y) ||
-        parse_digits(s + 4, 2, &mo) || parse_digits(s + 6, 2, &d) || parse_digits(s + 9, 2, &h) ||
-        parse_digits(s + 11, 2, &mi) || parse_digits(s + 13, 2, &sec))
+    if (len != 16 || s[8] != 'T' || s[15] != 'Z' || parse_digits(s, 4, &y) || parse_digits(s + 4, 2, &mo) ||
+        parse_digits(s + 6, 2, &d) || parse_digits(s + 9, 2, &h) || parse_digits(s + 11, 2, &mi) ||
+        parse_digits(s + 13, 2, &sec))
         return -1;
     return make_time(y, mo, d, h, mi, sec, out);
 }
@@ -282,14 +290,14 @@ static int parse_http_date(const char *s, size_t len, int64_t *out)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     unsigned y, mo = 0, d, h, mi, sec;
-    if (len != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-        s[19] != ':' || s[22] != ':' || s[25] != ' ' || memcmp(s + 26, "GMT", 3) != 0)
+    if (len != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
+        s[22] != ':' || s[25] != ' ' || memcmp(s + 26, "GMT", 3) != 0)
         return -1;
     for (unsigned i = 0; i < 12; i++)
         if (memcmp(s + 8, months + 3 * i, 3) == 0)
             mo = i + 1;
-    if (mo == 0 || parse_digits(s + 5, 2, &d) || parse_digits(s + 12, 4, &y) ||
-        parse_digits(s + 17, 2, &h) || parse_digits(s + 20, 2, &mi) || parse_digits(s + 23, 2, &sec))
+    if (mo == 0 || parse_digits(s + 5, 2, &d) || parse_digits(s + 12, 4, &y) || parse_digits(s + 17, 2, &h) ||
+        parse_digits(s + 20, 2, &mi) || parse_digits(s + 23, 2, &sec))
         return -1;
     return make_time(y, mo, d, h, mi, sec, out);
 }
@@ -335,8 +343,7 @@ static void hmac_with(const EVP_MAC_CTX *keyed, const void *data, size_t len, ui
     EVP_MAC_CTX_free(ctx);
 }
 
-static void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-                        uint8_t out[32])
+static void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[32])
 {
     unsigned int out_len = 32;
     if (HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &out_len) == NULL)
@@ -352,8 +359,8 @@ void wg_sigv4_sha256_hex(const void *data, size_t len, char out[65])
     hex_encode(digest, 32, out);
 }
 
-void wg_sigv4_signing_key(const char *secret, const char *date, const char *region,
-                          const char *service, uint8_t out[32])
+void wg_sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                          uint8_t out[32])
 {
     size_t secret_len = strlen(secret);
     char *k_secret = malloc(secret_len + 5);
@@ -440,8 +447,8 @@ static signing_key_entry_t *cached_signing_key(const char *secret, const char *d
 }
 
 /* Hex HMAC of the string to sign under the derived key. */
-static void compute_signature(const char *secret, const char *date8, const char *region,
-                              const char *service, const char *string_to_sign, char out[65])
+static void compute_signature(const char *secret, const char *date8, const char *region, const char *service,
+                              const char *string_to_sign, char out[65])
 {
     uint8_t key[32], sig[32];
     signing_key_entry_t *e = cached_signing_key(secret, date8, region, service, key);
@@ -537,8 +544,7 @@ static int qparam_cmp(const void *a, const void *b)
 
 /* Splits a raw query into its non-empty '&' pieces; calls fn(name, name_len, value, value_len, ctx)
  * with the raw (still encoded) name and value. */
-typedef void (*query_piece_fn)(const char *name, size_t name_len, const char *value,
-                               size_t value_len, void *ctx);
+typedef void (*query_piece_fn)(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx);
 
 static void query_each(const char *q, size_t len, query_piece_fn fn, void *ctx)
 {
@@ -567,8 +573,7 @@ typedef struct qcollect {
     int exclude_signature;
 } qcollect_t;
 
-static void collect_piece(const char *name, size_t name_len, const char *value, size_t value_len,
-                          void *ctx)
+static void collect_piece(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx)
 {
     qcollect_t *c = ctx;
     buf_t dn = {0}, dv = {0}, t = {0};
@@ -632,8 +637,8 @@ static void canonical_value(buf_t *out, const char *v, size_t len)
     out->data[out->len] = '\0';
 }
 
-static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num_headers,
-                              const char *signed_list, size_t signed_len)
+static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num_headers, const char *signed_list,
+                              size_t signed_len)
 {
     size_t i = 0;
     while (i <= signed_len) {
@@ -652,8 +657,7 @@ static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num
                 if (hd->name_len != name_len)
                     continue;
                 size_t k = 0;
-                while (k < name_len && lower((unsigned char)hd->name[k]) ==
-                                           lower((unsigned char)name[k]))
+                while (k < name_len && lower((unsigned char)hd->name[k]) == lower((unsigned char)name[k]))
                     k++;
                 if (k != name_len)
                     continue;
@@ -668,11 +672,10 @@ static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num
     }
 }
 
-static void build_canonical(buf_t *out, const char *method, size_t method_len, const char *path,
-                            size_t path_len, const char *query, size_t query_len,
-                            const wg_header_t *headers, size_t num_headers, const char *signed_list,
-                            size_t signed_len, const char *payload_hash, size_t payload_hash_len,
-                            int path_mode, int exclude_signature)
+static void build_canonical(buf_t *out, const char *method, size_t method_len, const char *path, size_t path_len,
+                            const char *query, size_t query_len, const wg_header_t *headers, size_t num_headers,
+                            const char *signed_list, size_t signed_len, const char *payload_hash,
+                            size_t payload_hash_len, int path_mode, int exclude_signature)
 {
     buf_add(out, method, method_len);
     buf_addc(out, '\n');
@@ -690,20 +693,18 @@ static void build_canonical(buf_t *out, const char *method, size_t method_len, c
 char *wg_sigv4_canonical_request(const wg_sigv4_request_t *req, const char *signed_headers,
                                  const char *payload_hash_hex, int double_encode_path)
 {
-    if (req == NULL || signed_headers == NULL || payload_hash_hex == NULL ||
-        (req->method == NULL && req->method_len) || (req->path == NULL && req->path_len) ||
-        (req->query == NULL && req->query_len) || (req->headers == NULL && req->num_headers))
+    if (req == NULL || signed_headers == NULL || payload_hash_hex == NULL || (req->method == NULL && req->method_len) ||
+        (req->path == NULL && req->path_len) || (req->query == NULL && req->query_len) ||
+        (req->headers == NULL && req->num_headers))
         return NULL;
     buf_t out = {0};
-    build_canonical(&out, req->method, req->method_len, req->path, req->path_len, req->query,
-                    req->query_len, req->headers, req->num_headers, signed_headers,
-                    strlen(signed_headers), payload_hash_hex, strlen(payload_hash_hex),
-                    double_encode_path, 0);
+    build_canonical(&out, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len,
+                    req->headers, req->num_headers, signed_headers, strlen(signed_headers), payload_hash_hex,
+                    strlen(payload_hash_hex), double_encode_path, 0);
     return buf_take(&out);
 }
 
-char *wg_sigv4_string_to_sign(const char *amz_date, const char *scope,
-                              const char *canonical_request)
+char *wg_sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request)
 {
     if (amz_date == NULL || scope == NULL || canonical_request == NULL)
         return NULL;
@@ -755,8 +756,7 @@ static wg_sigv4_status_t fail(wg_sigv4_result_t *result, wg_sigv4_status_t statu
     return status;
 }
 
-static wg_sigv4_status_t fail_text(wg_sigv4_result_t *result, wg_sigv4_status_t status,
-                                   const char *text)
+static wg_sigv4_status_t fail_text(wg_sigv4_result_t *result, wg_sigv4_status_t status, const char *text)
 {
     buf_t msg = {0};
     buf_adds(&msg, text);
@@ -829,8 +829,8 @@ static wg_sigv4_status_t parse_authorization(const wg_sigv4_request_t *req, cons
         parts->date.len = date->value_len;
         parts->date.present = 1;
     }
-    if (!parts->credential.present || !parts->signature.present ||
-        !parts->signed_headers.present || !parts->date.present) {
+    if (!parts->credential.present || !parts->signature.present || !parts->signed_headers.present ||
+        !parts->date.present) {
         buf_t msg = {0};
         if (!parts->credential.present)
             buf_adds(&msg, "Authorization header requires 'Credential' parameter. ");
@@ -865,8 +865,7 @@ typedef struct qfind {
 
 enum { Q_ALGORITHM, Q_CREDENTIAL, Q_SIGNATURE, Q_SIGNED_HEADERS, Q_DATE, Q_EXPIRES, Q_TOKEN };
 
-static void find_piece(const char *name, size_t name_len, const char *value, size_t value_len,
-                       void *ctx)
+static void find_piece(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx)
 {
     qfind_t *f = ctx;
     buf_t dn = {0};
@@ -889,11 +888,9 @@ static void find_piece(const char *name, size_t name_len, const char *value, siz
  * there. [I] The missing-parameter text is the one AWS front ends use for query auth (not captured
  * on execute-api).
  */
-static wg_sigv4_status_t parse_presigned(qfind_t *f, auth_parts_t *parts,
-                                         wg_sigv4_result_t *result)
+static wg_sigv4_status_t parse_presigned(qfind_t *f, auth_parts_t *parts, wg_sigv4_result_t *result)
 {
-    static const int required[] = {Q_ALGORITHM, Q_CREDENTIAL, Q_SIGNATURE, Q_SIGNED_HEADERS,
-                                   Q_DATE};
+    static const int required[] = {Q_ALGORITHM, Q_CREDENTIAL, Q_SIGNATURE, Q_SIGNED_HEADERS, Q_DATE};
     buf_t msg = {0};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         if (f->values[required[i]] == NULL) {
@@ -907,9 +904,8 @@ static wg_sigv4_status_t parse_presigned(qfind_t *f, auth_parts_t *parts,
         return fail(result, WG_SIGV4_INCOMPLETE, &msg);
     }
     if (!eq(f->values[Q_ALGORITHM], f->lens[Q_ALGORITHM], ALGORITHM))
-        return fail_text(result, WG_SIGV4_INCOMPLETE,
-                         "X-Amz-Algorithm only supports \"" ALGORITHM "\""); /* [I] */
-    slice_t *dst[] = {NULL, &parts->credential, &parts->signature, &parts->signed_headers,
+        return fail_text(result, WG_SIGV4_INCOMPLETE, "X-Amz-Algorithm only supports \"" ALGORITHM "\""); /* [I] */
+    slice_t *dst[] = {NULL,         &parts->credential, &parts->signature, &parts->signed_headers,
                       &parts->date, &parts->expires};
     for (size_t i = Q_CREDENTIAL; i <= Q_EXPIRES; i++) {
         if (f->values[i] == NULL)
@@ -984,19 +980,17 @@ static int list_has(const char *list, size_t len, const char *name)
     return 0;
 }
 
-wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *service,
-                                  uint64_t now_ms, wg_sigv4_secret_lookup_fn lookup,
-                                  void *lookup_ctx, int require_known_key,
+wg_sigv4_status_t wg_sigv4_verify(const wg_sigv4_request_t *req, const char *service, uint64_t now_ms,
+                                  wg_sigv4_secret_lookup_fn lookup, void *lookup_ctx, int require_known_key,
                                   wg_sigv4_result_t *result)
 {
     wg_sigv4_policy_t policy = {require_known_key, NULL, NULL, 0};
     return wg_sigv4_verify_policy(req, service, now_ms, lookup, lookup_ctx, &policy, result);
 }
 
-wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const char *service,
-                                         uint64_t now_ms, wg_sigv4_secret_lookup_fn lookup,
-                                         void *lookup_ctx, const wg_sigv4_policy_t *policy,
-                                         wg_sigv4_result_t *result)
+wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const char *service, uint64_t now_ms,
+                                         wg_sigv4_secret_lookup_fn lookup, void *lookup_ctx,
+                                         const wg_sigv4_policy_t *policy, wg_sigv4_result_t *result)
 {
     static const wg_sigv4_policy_t lenient = {0, NULL, NULL, 0};
     if (policy == NULL)
@@ -1012,9 +1006,8 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     memset(&parts, 0, sizeof(parts));
     qfind_t f;
     memset(&f, 0, sizeof(f));
-    const char *qnames[7] = {"X-Amz-Algorithm",     "X-Amz-Credential", "X-Amz-Signature",
-                             "X-Amz-SignedHeaders", "X-Amz-Date",       "X-Amz-Expires",
-                             "X-Amz-Security-Token"};
+    const char *qnames[7] = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",     "X-Amz-SignedHeaders",
+                             "X-Amz-Date",      "X-Amz-Expires",    "X-Amz-Security-Token"};
     memcpy(f.names, qnames, sizeof(qnames));
     char *akid = NULL, *region = NULL, *date8 = NULL, *creq = NULL, *sts = NULL;
     buf_t scope = {0}, creq_buf = {0};
@@ -1196,8 +1189,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         secret = lookup(lookup_ctx, akid);
     if (secret == NULL) {
         if (require_known_key || akid_len == 0)
-            status = fail_text(result, WG_SIGV4_UNKNOWN_KEY,
-                               "The security token included in the request is invalid.");
+            status = fail_text(result, WG_SIGV4_UNKNOWN_KEY, "The security token included in the request is invalid.");
         else
             status = WG_SIGV4_OK; /* mode sigv4: any well-formed, current signature */
         result->status = status;
@@ -1226,8 +1218,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
                                         : token != NULL && token_len == strlen(expected) &&
                                               CRYPTO_memcmp(token, expected, token_len) == 0;
         if (!token_ok) {
-            status = fail_text(result, WG_SIGV4_UNKNOWN_KEY,
-                               "The security token included in the request is invalid.");
+            status = fail_text(result, WG_SIGV4_UNKNOWN_KEY, "The security token included in the request is invalid.");
             goto out;
         }
     }
@@ -1256,10 +1247,9 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         hash_ptr = payload_hash;
         hash_len = 64;
     }
-    build_canonical(&creq_buf, req->method, req->method_len, req->path, req->path_len, req->query,
-                    req->query_len, req->headers, req->num_headers, parts.signed_headers.ptr,
-                    parts.signed_headers.len, hash_ptr, hash_len, WG_SIGV4_PATH_DOUBLE,
-                    result->is_presigned);
+    build_canonical(&creq_buf, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len,
+                    req->headers, req->num_headers, parts.signed_headers.ptr, parts.signed_headers.len, hash_ptr,
+                    hash_len, WG_SIGV4_PATH_DOUBLE, result->is_presigned);
     size_t creq_len = creq_buf.len;
     creq = buf_take(&creq_buf);
     region = dup_n(comp[2].ptr, comp[2].len);
@@ -1285,8 +1275,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     }
     char expected[65];
     compute_signature(secret, date8, region, service, sts, expected);
-    int match = parts.signature.len == 64 &&
-                CRYPTO_memcmp(expected, parts.signature.ptr, 64) == 0;
+    int match = parts.signature.len == 64 && CRYPTO_memcmp(expected, parts.signature.ptr, 64) == 0;
     OPENSSL_cleanse(expected, sizeof(expected));
     if (match) {
         result->status = status = WG_SIGV4_OK;
@@ -1343,14 +1332,13 @@ void wg_sigv4_result_clear(wg_sigv4_result_t *result)
 
 /* ---- signing ---- */
 
-int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *creds,
-                  uint64_t now_ms, wg_sigv4_signature_t *out)
+int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *creds, uint64_t now_ms,
+                  wg_sigv4_signature_t *out)
 {
     if (req == NULL || creds == NULL || out == NULL || creds->access_key_id == NULL ||
         creds->secret_access_key == NULL || creds->region == NULL || creds->service == NULL ||
         (req->headers == NULL && req->num_headers) || (req->query == NULL && req->query_len) ||
-        (req->path == NULL && req->path_len) || req->method == NULL ||
-        (req->body == NULL && req->body_len))
+        (req->path == NULL && req->path_len) || req->method == NULL || (req->body == NULL && req->body_len))
         return -1;
     memset(out, 0, sizeof(*out));
     const wg_header_t *host = find_header(req, "Host");
@@ -1367,17 +1355,14 @@ int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *c
         {"host", 4, host->value, host->value_len},
         {"x-amz-content-sha256", 20, out->content_sha256, 64},
         {"x-amz-date", 10, out->amz_date, 16},
-        {"x-amz-security-token", 20, creds->session_token,
-         creds->session_token ? strlen(creds->session_token) : 0},
+        {"x-amz-security-token", 20, creds->session_token, creds->session_token ? strlen(creds->session_token) : 0},
     };
-    const char *signed_list = creds->session_token
-                                  ? "host;x-amz-content-sha256;x-amz-date;x-amz-security-token"
-                                  : "host;x-amz-content-sha256;x-amz-date";
+    const char *signed_list = creds->session_token ? "host;x-amz-content-sha256;x-amz-date;x-amz-security-token"
+                                                   : "host;x-amz-content-sha256;x-amz-date";
     size_t num_headers = creds->session_token ? 4 : 3;
     buf_t creq = {0}, scope = {0};
-    build_canonical(&creq, req->method, req->method_len, req->path, req->path_len, req->query,
-                    req->query_len, headers, num_headers, signed_list, strlen(signed_list),
-                    out->content_sha256, 64, WG_SIGV4_PATH_DOUBLE, 0);
+    build_canonical(&creq, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len, headers,
+                    num_headers, signed_list, strlen(signed_list), out->content_sha256, 64, WG_SIGV4_PATH_DOUBLE, 0);
     buf_add(&scope, date, 8);
     buf_addc(&scope, '/');
     buf_adds(&scope, creds->region);
@@ -1389,11 +1374,10 @@ int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *c
     memcpy(date8, date, 8);
     date8[8] = '\0';
     char signature[65];
-    compute_signature(creds->secret_access_key, date8, creds->region, creds->service, sts,
-                      signature);
+    compute_signature(creds->secret_access_key, date8, creds->region, creds->service, sts, signature);
     int n = snprintf(out->authorization, sizeof(out->authorization),
-                     ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-                     creds->access_key_id, scope.data, signed_list, signature);
+                     ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s", creds->access_key_id, scope.data,
+                     signed_list, signature);
     free(sts);
     free(creq.data);
     free(scope.data);

@@ -68,7 +68,8 @@ static void handle_advance(wg_server_t *server, h2o_req_t *req)
         wg_conns_foreach_open(server->conns, advance_one, &args);
     }
     json_decref(body);
-    wg_log_info("test control: advanced timers of %zu connection(s) by %llu ms", args.count, (unsigned long long)args.ms);
+    wg_log_info("test control: advanced timers of %zu connection(s) by %llu ms", args.count,
+                (unsigned long long)args.ms);
     json_t *doc = json_object();
     json_object_set_new(doc, "advanced", json_integer((json_int_t)args.count));
     wg_server_respond_json(req, 200, doc);
@@ -103,7 +104,9 @@ static void handle_close(h2o_req_t *req, wg_conn_t *conn)
         !(c == 1000 || c == 1001 || (c >= 1002 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999)) ||
         (reason != NULL && json_string_length(reason) > 123)) {
         json_decref(body);
-        reply_message(req, 400, "expected {\"code\": a sendable close code (1000-1014 or 3000-4999), \"reason\": up to 123 bytes}");
+        reply_message(
+            req, 400,
+            "expected {\"code\": a sendable close code (1000-1014 or 3000-4999), \"reason\": up to 123 bytes}");
         return;
     }
     char why[124];

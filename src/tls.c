@@ -123,8 +123,7 @@ int wg_tls_setup(wg_config_t *cfg, SSL_CTX **out, char *err, size_t err_size)
     if (rv != 0 && cfg->tls_cert_path == NULL && cfg->state_dir == NULL) {
         /* The default state directory is not usable (a read-only HOME, no HOME): TLS was not asked
          * for explicitly, so plain HTTP still starts, with one line saying how to get TLS. */
-        wg_log_warn("TLS is off: %s; give --state-dir DIR for wss:// and https://, or --tls off to silence this",
-                    err);
+        wg_log_warn("TLS is off: %s; give --state-dir DIR for wss:// and https://, or --tls off to silence this", err);
         err[0] = '\0';
         cfg->is_tls_off = 1;
         SSL_CTX_free(ctx);

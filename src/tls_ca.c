@@ -255,8 +255,7 @@ static int make_ca(const wg_tls_ca_files_t *files, char *err, size_t err_size)
     if (cert == NULL || X509_set_issuer_name(cert, X509_get_subject_name(cert)) != 1 ||
         add_ext(cert, cert, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") != 0 ||
         add_ext(cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
-        add_ext(cert, cert, NID_subject_key_identifier, "hash") != 0 ||
-        X509_sign(cert, key, EVP_sha256()) == 0) {
+        add_ext(cert, cert, NID_subject_key_identifier, "hash") != 0 || X509_sign(cert, key, EVP_sha256()) == 0) {
         fail(err, err_size, "cannot make the CA certificate");
         goto out;
     }
@@ -447,7 +446,8 @@ int wg_tls_ca_ensure(const char *dir, char *const *names, size_t num_names, wg_t
     } else {
         snprintf(files->dir, sizeof(files->dir), "%s", dir);
     }
-#define FILL(field, name) snprintf(files->field, sizeof(files->field), "%.*s/" name, WG_TLS_CA_PATH_MAX - 32, files->dir)
+#define FILL(field, name) \
+    snprintf(files->field, sizeof(files->field), "%.*s/" name, WG_TLS_CA_PATH_MAX - 32, files->dir)
     FILL(ca_cert, "ca.pem");
     FILL(ca_key, "ca-key.pem");
     FILL(leaf_cert, "leaf.pem");

@@ -16,7 +16,7 @@
 int wg_url_decode(const char *in, size_t len, char *out, size_t *out_len, int plus_is_space);
 
 typedef struct wg_query_param {
-    char *name;  /* decoded, NUL-terminated, owned by the list */
+    char *name; /* decoded, NUL-terminated, owned by the list */
     char *value; /* decoded, NUL-terminated ("" for `?flag`), owned by the list */
 } wg_query_param_t;
 

@@ -32,10 +32,10 @@ struct wg_ws {
     void *data;
     wg_ws_limits_t limits;
     h2o_timeout_t *close_timeout;
-    h2o_timeout_entry_t close_timer;  /* server close waiting for the client's reply */
-    h2o_timeout_entry_t deferred;     /* runs on_closed from the loop */
-    h2o_timeout_entry_t quiet_timer;  /* frees the wslay context of a connection gone quiet */
-    uint64_t last_activity;           /* loop time of the last read or send */
+    h2o_timeout_entry_t close_timer; /* server close waiting for the client's reply */
+    h2o_timeout_entry_t deferred; /* runs on_closed from the loop */
+    h2o_timeout_entry_t quiet_timer; /* frees the wslay context of a connection gone quiet */
+    uint64_t last_activity; /* loop time of the last read or send */
     /* outgoing bytes gathered from wslay, and the ones being written */
     char *out;
     size_t out_len, out_cap;
@@ -51,7 +51,7 @@ struct wg_ws {
     int fail_code;
     const char *fail_reason;
     int current_opcode; /* opcode of the message being received (for continuation frames) */
-    int is_in_message;  /* a data frame without FIN was received: the message is incomplete */
+    int is_in_message; /* a data frame without FIN was received: the message is incomplete */
     /* the close that ends the connection */
     int close_code;
     char close_reason[124];
@@ -182,8 +182,8 @@ static void on_frame_recv_start(wslay_event_context_ptr ctx, const struct wslay_
     wg_ws_t *ws = user_data;
     if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME)
         ws->current_opcode = arg->opcode;
-    int is_data = arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME ||
-                  arg->opcode == WSLAY_CONTINUATION_FRAME;
+    int is_data =
+        arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME || arg->opcode == WSLAY_CONTINUATION_FRAME;
     if (!is_data)
         return;
     ws->is_in_message = !arg->fin;
@@ -207,10 +207,17 @@ static int is_valid_utf8(const uint8_t *s, size_t len)
         }
         size_t n;
         uint32_t cp;
-        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-        else return 0;
+        if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07;
+        } else
+            return 0;
         if (i + n >= len)
             return 0;
         for (size_t k = 1; k <= n; k++) {
@@ -294,11 +301,11 @@ static void ensure_wslay(wg_ws_t *ws)
 static int is_quiescent(const wg_ws_t *ws)
 {
     return !(ws->wslay == NULL || ws->is_in_recv || ws->is_finished || ws->is_draining || ws->is_server_initiated ||
-        ws->fail_code != 0 || ws->is_in_message || ws->scan.header_len != 0 || ws->scan.payload_left != 0 ||
-        ws->writing != NULL || ws->out_len != 0 || ws->fragmented_pending != 0 ||
-        wslay_event_get_queued_msg_count(ws->wslay) != 0 || wslay_event_want_write(ws->wslay) ||
-        !wslay_event_want_read(ws->wslay) || wslay_event_get_close_sent(ws->wslay) ||
-        wslay_event_get_close_received(ws->wslay));
+             ws->fail_code != 0 || ws->is_in_message || ws->scan.header_len != 0 || ws->scan.payload_left != 0 ||
+             ws->writing != NULL || ws->out_len != 0 || ws->fragmented_pending != 0 ||
+             wslay_event_get_queued_msg_count(ws->wslay) != 0 || wslay_event_want_write(ws->wslay) ||
+             !wslay_event_want_read(ws->wslay) || wslay_event_get_close_sent(ws->wslay) ||
+             wslay_event_get_close_received(ws->wslay));
 }
 
 /* A busy connection keeps its context (freeing and re-creating it per message would cost more than
@@ -496,7 +503,6 @@ wg_ws_t *wg_ws_upgrade(h2o_req_t *req, const char *client_key, h2o_context_t *ct
     ws->deferred.cb = on_deferred;
     ws->quiet_timer.cb = on_quiet_timer;
 
-
     char accept_key[29];
     make_accept_key(client_key, accept_key);
     req->res.status = 101;
@@ -514,8 +520,8 @@ typedef struct fragmented_source {
     size_t len, offset;
 } fragmented_source_t;
 
-static ssize_t read_fragment(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, const union wslay_event_msg_source *source,
-                             int *eof, void *user_data)
+static ssize_t read_fragment(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+                             const union wslay_event_msg_source *source, int *eof, void *user_data)
 {
     fragmented_source_t *src = source->data;
     size_t n = src->len - src->offset;

@@ -40,11 +40,11 @@ typedef struct wg_ws_scan {
 size_t wg_ws_scan_frames(wg_ws_scan_t *scan, const uint8_t *p, size_t len);
 
 typedef struct wg_ws_close_info {
-    int code;            /* the code of the close (see is_server_initiated) or 1006 */
-    const char *reason;  /* UTF-8, not NUL-terminated */
+    int code; /* the code of the close (see is_server_initiated) or 1006 */
+    const char *reason; /* UTF-8, not NUL-terminated */
     size_t reason_len;
     int is_server_initiated; /* we sent the first close frame (delete, timeout, limit) */
-    int is_abnormal;         /* no close handshake: TCP dropped, close timeout, I/O error */
+    int is_abnormal; /* no close handshake: TCP dropped, close timeout, I/O error */
 } wg_ws_close_info_t;
 
 typedef struct wg_ws_callbacks {
@@ -57,7 +57,7 @@ typedef struct wg_ws_callbacks {
 typedef struct wg_ws_limits {
     size_t max_frame_bytes;
     size_t max_message_bytes;
-    size_t max_queued_bytes;  /* outgoing bytes beyond which wg_ws_send_text refuses */
+    size_t max_queued_bytes; /* outgoing bytes beyond which wg_ws_send_text refuses */
 } wg_ws_limits_t;
 
 /**
@@ -66,14 +66,13 @@ typedef struct wg_ws_limits {
  * h2o_is_websocket_handshake. `close_timeout` is the server's close-handshake timeout queue.
  * Returns the new connection; its callbacks get `data`.
  */
-wg_ws_t *wg_ws_upgrade(h2o_req_t *req, const char *client_key, h2o_context_t *ctx,
-                       h2o_timeout_t *close_timeout, const wg_ws_limits_t *limits,
-                       const wg_ws_callbacks_t *callbacks, void *data);
+wg_ws_t *wg_ws_upgrade(h2o_req_t *req, const char *client_key, h2o_context_t *ctx, h2o_timeout_t *close_timeout,
+                       const wg_ws_limits_t *limits, const wg_ws_callbacks_t *callbacks, void *data);
 
 /** Result codes of wg_ws_send_text. */
 #define WG_WS_SENT 0
 #define WG_WS_QUEUE_FULL -1 /* the client is not reading: LimitExceededException */
-#define WG_WS_CLOSING -2    /* a close is under way: the connection is gone */
+#define WG_WS_CLOSING -2 /* a close is under way: the connection is gone */
 
 /** Queues a text message (copied; fragmented into frames of at most max_frame_bytes). */
 int wg_ws_send_text(wg_ws_t *ws, const void *msg, size_t len);

@@ -44,9 +44,9 @@ START_TEST(test_authorizer_event_matches_capture)
     const char *key;
     json_t *value;
     json_object_foreach(mvh, key, value) {
-        if (strcmp(key, "Upgrade") == 0 || strcmp(key, "content-length") == 0 ||
-            strcmp(key, "X-Amzn-Trace-Id") == 0 || strcmp(key, "X-Forwarded-For") == 0 ||
-            strcmp(key, "X-Forwarded-Port") == 0 || strcmp(key, "X-Forwarded-Proto") == 0)
+        if (strcmp(key, "Upgrade") == 0 || strcmp(key, "content-length") == 0 || strcmp(key, "X-Amzn-Trace-Id") == 0 ||
+            strcmp(key, "X-Forwarded-For") == 0 || strcmp(key, "X-Forwarded-Port") == 0 ||
+            strcmp(key, "X-Forwarded-Proto") == 0)
             continue;
         const char *v = json_string_value(json_array_get(value, 0));
         h[n++] = (wg_header_t){key, strlen(key), v, strlen(v)};
@@ -96,10 +96,12 @@ START_TEST(test_authorizer_event_matches_capture)
     ck_assert_str_eq(got, want);
 
     /* With a query and stage variables: both maps filled, variables as given. */
-    char *with_query = wg_event_authorizer(&ctx, arn, h, n, 1, "token=a%3Db&x=1&x=2", 19, "{\"env\":\"dev\"}", &fwd, NULL);
-    ck_assert_ptr_nonnull(strstr(with_query, "\"queryStringParameters\":{\"token\":\"a=b\",\"x\":\"2\"},"
-                                             "\"multiValueQueryStringParameters\":{\"token\":[\"a=b\"],\"x\":[\"1\",\"2\"]},"
-                                             "\"stageVariables\":{\"env\":\"dev\"},\"requestContext\""));
+    char *with_query =
+        wg_event_authorizer(&ctx, arn, h, n, 1, "token=a%3Db&x=1&x=2", 19, "{\"env\":\"dev\"}", &fwd, NULL);
+    ck_assert_ptr_nonnull(strstr(with_query,
+                                 "\"queryStringParameters\":{\"token\":\"a=b\",\"x\":\"2\"},"
+                                 "\"multiValueQueryStringParameters\":{\"token\":[\"a=b\"],\"x\":[\"1\",\"2\"]},"
+                                 "\"stageVariables\":{\"env\":\"dev\"},\"requestContext\""));
     free(with_query);
     free(want);
     free(got);
@@ -180,7 +182,7 @@ static int evaluate(const char *doc, char **json_out)
     return status;
 }
 
-#define POLICY(effect, action, resource) \
+#define POLICY(effect, action, resource)                                                                        \
     "{\"principalId\":\"me\",\"policyDocument\":{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":" action \
     ",\"Effect\":\"" effect "\",\"Resource\":" resource "}]}}"
 
@@ -191,19 +193,28 @@ START_TEST(test_evaluate_allow_deny)
     ck_assert_int_eq(evaluate(POLICY("Deny", "\"execute-api:Invoke\"", "\"" ARN "\""), NULL), 403);
     ck_assert_int_eq(evaluate(POLICY("Allow", "\"execute-api:Invoke\"", "\"arn:other\""), NULL), 403);
     ck_assert_int_eq(evaluate(POLICY("Allow", "\"execute-api:ManageConnections\"", "\"*\""), NULL), 403);
-    ck_assert_int_eq(evaluate(POLICY("Allow", "\"*\"",
-                                     "\"arn:aws:execute-api:us-east-1:123456789012:abcdefghij/prod/*/*\""), NULL), 403);
+    ck_assert_int_eq(
+        evaluate(POLICY("Allow", "\"*\"", "\"arn:aws:execute-api:us-east-1:123456789012:abcdefghij/prod/*/*\""), NULL),
+        403);
     /* Deny wins whatever the order */
     ck_assert_int_eq(evaluate("{\"principalId\":\"me\",\"policyDocument\":{\"Statement\":["
                               "{\"Action\":\"*\",\"Effect\":\"Deny\",\"Resource\":\"*\"},"
-                              "{\"Action\":\"*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}]}}", NULL), 403);
+                              "{\"Action\":\"*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}]}}",
+                              NULL),
+                     403);
     /* a single Statement object, NotResource / NotAction */
     ck_assert_int_eq(evaluate("{\"principalId\":\"me\",\"policyDocument\":{\"Statement\":"
-                              "{\"Action\":\"*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}", NULL), 0);
+                              "{\"Action\":\"*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}",
+                              NULL),
+                     0);
     ck_assert_int_eq(evaluate("{\"principalId\":\"me\",\"policyDocument\":{\"Statement\":"
-                              "{\"Action\":\"*\",\"Effect\":\"Allow\",\"NotResource\":\"arn:x\"}}}", NULL), 0);
+                              "{\"Action\":\"*\",\"Effect\":\"Allow\",\"NotResource\":\"arn:x\"}}}",
+                              NULL),
+                     0);
     ck_assert_int_eq(evaluate("{\"principalId\":\"me\",\"policyDocument\":{\"Statement\":"
-                              "{\"NotAction\":\"execute-api:*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}", NULL), 403);
+                              "{\"NotAction\":\"execute-api:*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}",
+                              NULL),
+                     403);
     /* an empty Statement list covers nothing */
     ck_assert_int_eq(evaluate("{\"principalId\":\"me\",\"policyDocument\":{\"Statement\":[]}}", NULL), 403);
 }
@@ -215,11 +226,11 @@ START_TEST(test_evaluate_invalid_is_500)
         "",
         "not json",
         "[]",
-        "{\"policyDocument\":{\"Statement\":[]}}",                      /* no principalId */
-        "{\"principalId\":7,\"policyDocument\":{\"Statement\":[]}}",    /* principalId not a string */
-        "{\"principalId\":\"me\"}",                                     /* no policy */
-        "{\"principalId\":\"me\",\"policyDocument\":{}}",              /* no Statement */
-        POLICY("allow", "\"*\"", "\"*\""),                              /* Effect is case-sensitive */
+        "{\"policyDocument\":{\"Statement\":[]}}", /* no principalId */
+        "{\"principalId\":7,\"policyDocument\":{\"Statement\":[]}}", /* principalId not a string */
+        "{\"principalId\":\"me\"}", /* no policy */
+        "{\"principalId\":\"me\",\"policyDocument\":{}}", /* no Statement */
+        POLICY("allow", "\"*\"", "\"*\""), /* Effect is case-sensitive */
         POLICY("Allow", "7", "\"*\""),
         POLICY("Allow", "[]", "\"*\""),
         "{\"principalId\":\"me\",\"policyDocument\":{\"Statement\":[{\"Effect\":\"Allow\",\"Resource\":\"*\"}]}}",
@@ -238,7 +249,8 @@ START_TEST(test_evaluate_invalid_is_500)
     char *doc = malloc(big + 200);
     int n = sprintf(doc, "{\"principalId\":\"me\",\"context\":{\"pad\":\"");
     memset(doc + n, 'x', big);
-    strcpy(doc + n + big, "\"},\"policyDocument\":{\"Statement\":{\"Action\":\"*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}");
+    strcpy(doc + n + big,
+           "\"},\"policyDocument\":{\"Statement\":{\"Action\":\"*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}");
     ck_assert_int_eq(evaluate(doc, NULL), 500);
     free(doc);
 }
@@ -249,8 +261,11 @@ START_TEST(test_evaluate_context_stringified)
     char *out = NULL;
     ck_assert_int_eq(evaluate("{\"principalId\":\"user\",\"context\":{\"s\":\"x\",\"n\":1,\"f\":1.5,\"t\":true,"
                               "\"no\":false,\"nul\":null,\"principalId\":\"spoof\"},\"policyDocument\":{\"Statement\":"
-                              "{\"Action\":\"execute-api:Invoke\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}", &out), 0);
-    ck_assert_str_eq(out, "{\"principalId\":\"user\",\"s\":\"x\",\"n\":\"1\",\"f\":\"1.5\",\"t\":\"true\",\"no\":\"false\"}");
+                              "{\"Action\":\"execute-api:Invoke\",\"Effect\":\"Allow\",\"Resource\":\"*\"}}}",
+                              &out),
+                     0);
+    ck_assert_str_eq(
+        out, "{\"principalId\":\"user\",\"s\":\"x\",\"n\":\"1\",\"f\":\"1.5\",\"t\":\"true\",\"no\":\"false\"}");
 
     /* and it lands in requestContext.authorizer of later events (spec 1.7) */
     wg_event_context_t ctx = {0};
@@ -258,7 +273,8 @@ START_TEST(test_evaluate_context_stringified)
     ctx.message_id = "m";
     ctx.authorizer_json = out;
     char *ev = wg_event_message(&ctx, "hi", 2, NULL);
-    ck_assert_ptr_nonnull(strstr(ev, "{\"routeKey\":\"$default\",\"authorizer\":{\"principalId\":\"user\",\"s\":\"x\","));
+    ck_assert_ptr_nonnull(
+        strstr(ev, "{\"routeKey\":\"$default\",\"authorizer\":{\"principalId\":\"user\",\"s\":\"x\","));
     free(ev);
     free(out);
 }
@@ -319,9 +335,10 @@ START_TEST(test_iam_identity_order)
     ctx.identity_json = "{\"accessKey\":\"AK\",\"accountId\":\"123456789012\",\"caller\":\"AK\",\"user\":\"AK\","
                         "\"userArn\":\"arn:aws:iam::123456789012:user/AK\"}";
     char *ev = wg_event_message(&ctx, "", 0, NULL);
-    ck_assert_ptr_nonnull(strstr(ev, "\"identity\":{\"userArn\":\"arn:aws:iam::123456789012:user/AK\",\"userAgent\":\"ua\","
-                                     "\"accountId\":\"123456789012\",\"caller\":\"AK\",\"sourceIp\":\"1.2.3.4\","
-                                     "\"accessKey\":\"AK\",\"user\":\"AK\"}"));
+    ck_assert_ptr_nonnull(strstr(ev,
+                                 "\"identity\":{\"userArn\":\"arn:aws:iam::123456789012:user/AK\",\"userAgent\":\"ua\","
+                                 "\"accountId\":\"123456789012\",\"caller\":\"AK\",\"sourceIp\":\"1.2.3.4\","
+                                 "\"accessKey\":\"AK\",\"user\":\"AK\"}"));
     free(ev);
     ctx.identity_json = NULL;
     ev = wg_event_message(&ctx, "", 0, NULL);

@@ -70,7 +70,7 @@ START_TEST(test_targets_are_separate)
     wg_budget_slot_t *slots = fill_normal(a);
     wg_budget_slot_t s;
     ck_assert_int_eq(wg_budget_try_acquire(a, 0, &s), -1); /* a is full for messages */
-    ck_assert_int_eq(wg_budget_try_acquire(b, 0, &s), 0);  /* b is not slowed by a */
+    ck_assert_int_eq(wg_budget_try_acquire(b, 0, &s), 0); /* b is not slowed by a */
     wg_budget_release(s);
     for (size_t i = 0; i < WG_LIMIT_TARGET_CONCURRENCY - WG_LIMIT_TARGET_PRIORITY_SLOTS; i++)
         wg_budget_release(slots[i]);

@@ -56,11 +56,33 @@ START_TEST(test_flags_take_effect)
 {
     wg_config_t cfg;
     char err[512];
-    const char *args[] = {"--port", "0", "--host", "0.0.0.0", "--stage", "Prod", "--region", "eu-west-1",
-                          "--api-id", "abcdefghij", "--custom-domain", "--auth", "strict",
-                          "--credentials", "AKIDEXAMPLE:secret", "--idle-timeout", "30", "--hard-timeout", "60",
-                          "--integration-timeout", "500", "--connect-rate-limit", "7", "--test-control",
-                          "--backend", "http://127.0.0.1:9/events", NULL};
+    const char *args[] = {"--port",
+                          "0",
+                          "--host",
+                          "0.0.0.0",
+                          "--stage",
+                          "Prod",
+                          "--region",
+                          "eu-west-1",
+                          "--api-id",
+                          "abcdefghij",
+                          "--custom-domain",
+                          "--auth",
+                          "strict",
+                          "--credentials",
+                          "AKIDEXAMPLE:secret",
+                          "--idle-timeout",
+                          "30",
+                          "--hard-timeout",
+                          "60",
+                          "--integration-timeout",
+                          "500",
+                          "--connect-rate-limit",
+                          "7",
+                          "--test-control",
+                          "--backend",
+                          "http://127.0.0.1:9/events",
+                          NULL};
     ck_assert_int_eq(load_args(&cfg, args, err, sizeof(err)), WG_CONFIG_OK);
     ck_assert_int_eq(cfg.port, 0);
     ck_assert_str_eq(cfg.host, "0.0.0.0");

@@ -81,7 +81,8 @@ static void assert_same_document(const char *name, const char *twin, wg_config_f
     load_ok(b, &db);
     ck_assert_int_eq(da.format, format);
     ck_assert_int_eq(db.format, WG_CONFIG_FORMAT_WSGATE);
-    char *ja = json_dumps(da.root, JSON_SORT_KEYS | JSON_INDENT(1)), *jb = json_dumps(db.root, JSON_SORT_KEYS | JSON_INDENT(1));
+    char *ja = json_dumps(da.root, JSON_SORT_KEYS | JSON_INDENT(1)),
+         *jb = json_dumps(db.root, JSON_SORT_KEYS | JSON_INDENT(1));
     ck_assert_msg(json_equal(da.root, db.root), "%s:\n%s\n!= %s:\n%s", name, ja, twin, jb);
     free(ja);
     free(jb);
@@ -190,7 +191,8 @@ START_TEST(json_lines)
     json_t *routes = json_object_get(doc.root, "routes");
     snprintf(want, sizeof(want), "%s:%d", path, line_of(path, "\"sendmessage\"", 0));
     ck_assert_str_eq(wg_config_document_where_key(&doc, routes, "sendmessage", where, sizeof(where)), want);
-    ck_assert_str_eq(wg_config_document_where(&doc, json_object_get(routes, "sendmessage"), where, sizeof(where)), want);
+    ck_assert_str_eq(wg_config_document_where(&doc, json_object_get(routes, "sendmessage"), where, sizeof(where)),
+                     want);
     wg_config_document_free(&doc);
     free(path);
 }
@@ -229,8 +231,9 @@ START_TEST(template_lines_point_into_the_template)
     load_ok(path, &doc);
     routes = json_object_get(doc.root, "routes");
     snprintf(want, sizeof(want), "%s:%d", path, line_of(path, "routeResponseSelectionExpression", 0));
-    ck_assert_str_eq(wg_config_document_where_key(&doc, json_object_get(routes, "sendmessage"), "twoWay", where,
-                                                  sizeof(where)), want);
+    ck_assert_str_eq(
+        wg_config_document_where_key(&doc, json_object_get(routes, "sendmessage"), "twoWay", where, sizeof(where)),
+        want);
     snprintf(want, sizeof(want), "%s:%d", path, line_of(path, "stage: ${opt:stage", 0));
     ck_assert_str_eq(wg_config_document_where(&doc, json_object_get(doc.root, "stage"), where, sizeof(where)), want);
     wg_config_document_free(&doc);
@@ -246,7 +249,8 @@ START_TEST(emulator_lines_survive_the_copy)
     char where[512], want[600];
     snprintf(want, sizeof(want), "%s:%d", path, line_of(path, "hardTimeout: 7200", 0));
     ck_assert_str_eq(wg_config_document_where_key(&doc, doc.root, "hardTimeout", where, sizeof(where)), want);
-    ck_assert_str_eq(wg_config_document_where(&doc, json_object_get(doc.root, "hardTimeout"), where, sizeof(where)), want);
+    ck_assert_str_eq(wg_config_document_where(&doc, json_object_get(doc.root, "hardTimeout"), where, sizeof(where)),
+                     want);
     ck_assert_ptr_null(json_object_get(doc.root, "apiId")); /* "local" is no AWS apiId */
     wg_config_document_free(&doc);
     free(path);
@@ -290,19 +294,22 @@ START_TEST(yaml_scalars_follow_the_core_schema)
                 "{\"a\":3001,\"b\":-7,\"c\":31,\"d\":15,\"e\":1.5,\"f\":2000.0}");
     assert_yaml("a: true\nb: False\nc: TRUE\nd: yes\ne: off\nf: ~\ng: null\nh:\n",
                 "{\"a\":true,\"b\":false,\"c\":true,\"d\":\"yes\",\"e\":\"off\",\"f\":null,\"g\":null,\"h\":null}");
-    assert_yaml("a: '3001'\nb: \"true\"\nc: !!str 42\nd: !!int '8'\ne: 1.2.3\nf: $default\ng: 12abc\n",
-                "{\"a\":\"3001\",\"b\":\"true\",\"c\":\"42\",\"d\":8,\"e\":\"1.2.3\",\"f\":\"$default\",\"g\":\"12abc\"}");
-    assert_yaml("a: |\n  line1\n  line2\nb: >\n  folded\n  text\n", "{\"a\":\"line1\\nline2\\n\",\"b\":\"folded text\\n\"}");
+    assert_yaml(
+        "a: '3001'\nb: \"true\"\nc: !!str 42\nd: !!int '8'\ne: 1.2.3\nf: $default\ng: 12abc\n",
+        "{\"a\":\"3001\",\"b\":\"true\",\"c\":\"42\",\"d\":8,\"e\":\"1.2.3\",\"f\":\"$default\",\"g\":\"12abc\"}");
+    assert_yaml("a: |\n  line1\n  line2\nb: >\n  folded\n  text\n",
+                "{\"a\":\"line1\\nline2\\n\",\"b\":\"folded text\\n\"}");
     assert_yaml("[1, two, {three: 3}]", "[1,\"two\",{\"three\":3}]");
 }
 END_TEST
 
 START_TEST(yaml_anchors_and_merge_keys)
 {
-    assert_yaml("base: &b {uri: 'http://x/', twoWay: true}\n"
-                "routes:\n  a: *b\n  c:\n    <<: *b\n    twoWay: false\n",
-                "{\"base\":{\"uri\":\"http://x/\",\"twoWay\":true},\"routes\":{\"a\":{\"uri\":\"http://x/\",\"twoWay\":true},"
-                "\"c\":{\"uri\":\"http://x/\",\"twoWay\":false}}}");
+    assert_yaml(
+        "base: &b {uri: 'http://x/', twoWay: true}\n"
+        "routes:\n  a: *b\n  c:\n    <<: *b\n    twoWay: false\n",
+        "{\"base\":{\"uri\":\"http://x/\",\"twoWay\":true},\"routes\":{\"a\":{\"uri\":\"http://x/\",\"twoWay\":true},"
+        "\"c\":{\"uri\":\"http://x/\",\"twoWay\":false}}}");
     ck_assert_ptr_nonnull(strstr(yaml_error("a: *nope\n"), "t.yaml:1:4: unknown anchor '*nope'"));
     ck_assert_ptr_nonnull(strstr(yaml_error("a: &x [1, *x]\n"), "unknown anchor"));
 }
@@ -310,14 +317,16 @@ END_TEST
 
 START_TEST(yaml_cloudformation_short_tags)
 {
-    assert_yaml("a: !Ref Api\nb: !GetAtt Fn.Arn\nc: !Sub '${AWS::Region}'\nd: !Join ['/', [x, !Ref Y]]\n"
-                "e: !GetAtt [R, Outputs.Name]\nf: !If [C, 1, 2]\ng: !Condition IsProd\n",
-                "{\"a\":{\"Ref\":\"Api\"},\"b\":{\"Fn::GetAtt\":[\"Fn\",\"Arn\"]},\"c\":{\"Fn::Sub\":\"${AWS::Region}\"},"
-                "\"d\":{\"Fn::Join\":[\"/\",[\"x\",{\"Ref\":\"Y\"}]]},\"e\":{\"Fn::GetAtt\":[\"R\",\"Outputs.Name\"]},"
-                "\"f\":{\"Fn::If\":[\"C\",1,2]},\"g\":{\"Condition\":\"IsProd\"}}");
-    ck_assert_str_eq(yaml_error("a: 1\nb: !Reff X\n"),
-                     "t.yaml:2:4: unknown tag '!Reff' (only CloudFormation's short tags such as !Ref, !GetAtt, !Sub are "
-                     "understood)");
+    assert_yaml(
+        "a: !Ref Api\nb: !GetAtt Fn.Arn\nc: !Sub '${AWS::Region}'\nd: !Join ['/', [x, !Ref Y]]\n"
+        "e: !GetAtt [R, Outputs.Name]\nf: !If [C, 1, 2]\ng: !Condition IsProd\n",
+        "{\"a\":{\"Ref\":\"Api\"},\"b\":{\"Fn::GetAtt\":[\"Fn\",\"Arn\"]},\"c\":{\"Fn::Sub\":\"${AWS::Region}\"},"
+        "\"d\":{\"Fn::Join\":[\"/\",[\"x\",{\"Ref\":\"Y\"}]]},\"e\":{\"Fn::GetAtt\":[\"R\",\"Outputs.Name\"]},"
+        "\"f\":{\"Fn::If\":[\"C\",1,2]},\"g\":{\"Condition\":\"IsProd\"}}");
+    ck_assert_str_eq(
+        yaml_error("a: 1\nb: !Reff X\n"),
+        "t.yaml:2:4: unknown tag '!Reff' (only CloudFormation's short tags such as !Ref, !GetAtt, !Sub are "
+        "understood)");
     ck_assert_ptr_nonnull(strstr(yaml_error("a: !GetAtt NoDot\n"), "t.yaml:1:4: !GetAtt expects Resource.Attribute"));
 }
 END_TEST
@@ -329,9 +338,11 @@ START_TEST(yaml_syntax_errors_name_file_line_column)
     ck_assert_str_eq(yaml_error("a: 1\na: 2\n"), "t.yaml:2:1: duplicate key 'a'");
     ck_assert_str_eq(yaml_error("a: [1, 2\n"),
                      "t.yaml:2:1: did not find expected ',' or ']' (while parsing a flow sequence at line 1)");
-    ck_assert_str_eq(yaml_error("a: 1\n---\nb: 2\n"), "t.yaml:2:1: only one YAML document per config file (found a second '---')");
+    ck_assert_str_eq(yaml_error("a: 1\n---\nb: 2\n"),
+                     "t.yaml:2:1: only one YAML document per config file (found a second '---')");
     ck_assert_str_eq(yaml_error("a: !!int x\n"), "t.yaml:1:4: 'x' is not a valid !!int");
-    ck_assert_str_eq(yaml_error("? [a]\n: 1\n"), "t.yaml:1:3: keys must be plain strings (not lists, mappings or aliases)");
+    ck_assert_str_eq(yaml_error("? [a]\n: 1\n"),
+                     "t.yaml:1:3: keys must be plain strings (not lists, mappings or aliases)");
     ck_assert_str_eq(yaml_error(""), "t.yaml: the file is empty");
 }
 END_TEST
@@ -395,7 +406,8 @@ START_TEST(template_errors_name_the_line)
                        "      Target: !Sub integrations/${Missing}\n";
     char *p = temp_file(".yaml", tmpl);
     char want[600];
-    snprintf(want, sizeof(want), "%s:11: Ref to 'Missing', which is neither a parameter nor a resource of this template", p);
+    snprintf(want, sizeof(want),
+             "%s:11: Ref to 'Missing', which is neither a parameter nor a resource of this template", p);
     ck_assert_str_eq(load_error(p), want);
     unlink(p);
     free(p);
@@ -428,39 +440,42 @@ END_TEST
 START_TEST(template_features)
 {
     /* HTTP_PROXY with parameters, MOCK, Fn::If on a parameter, ApiKey values, ANY method dropped */
-    const char *tmpl = "Parameters:\n"
-                       "  Backend: {Type: String, Default: 'http://127.0.0.1:9000'}\n"
-                       "  Env: {Type: String, Default: prod}\n"
-                       "Conditions:\n"
-                       "  IsProd: !Equals [!Ref Env, prod]\n"
-                       "Resources:\n"
-                       "  Api: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET}}\n"
-                       "  Http:\n"
-                       "    Type: AWS::ApiGatewayV2::Integration\n"
-                       "    Properties:\n"
-                       "      ApiId: !Ref Api\n"
-                       "      IntegrationType: HTTP_PROXY\n"
-                       "      IntegrationMethod: !If [IsProd, PUT, GET]\n"
-                       "      IntegrationUri: !Sub ${Backend}/messages\n"
-                       "      RequestParameters:\n"
-                       "        integration.request.header.connectionId: context.connectionId\n"
-                       "  Mock: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref Api, IntegrationType: MOCK}}\n"
-                       "  R1: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: $default,\n"
-                       "       Target: !Join [/, [integrations, !Ref Http]]}}\n"
-                       "  R2: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: $connect,\n"
-                       "       ApiKeyRequired: true, Target: !Join [/, [integrations, !Ref Mock]]}}\n"
-                       "  Key: {Type: AWS::ApiGateway::ApiKey, Properties: {Enabled: true, Value: abcdefghijklmnopqrst}}\n"
-                       "  Other: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: HTTP}}\n"
-                       "  OtherRoute: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Other, RouteKey: GET /}}\n";
+    const char *tmpl =
+        "Parameters:\n"
+        "  Backend: {Type: String, Default: 'http://127.0.0.1:9000'}\n"
+        "  Env: {Type: String, Default: prod}\n"
+        "Conditions:\n"
+        "  IsProd: !Equals [!Ref Env, prod]\n"
+        "Resources:\n"
+        "  Api: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET}}\n"
+        "  Http:\n"
+        "    Type: AWS::ApiGatewayV2::Integration\n"
+        "    Properties:\n"
+        "      ApiId: !Ref Api\n"
+        "      IntegrationType: HTTP_PROXY\n"
+        "      IntegrationMethod: !If [IsProd, PUT, GET]\n"
+        "      IntegrationUri: !Sub ${Backend}/messages\n"
+        "      RequestParameters:\n"
+        "        integration.request.header.connectionId: context.connectionId\n"
+        "  Mock: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref Api, IntegrationType: MOCK}}\n"
+        "  R1: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: $default,\n"
+        "       Target: !Join [/, [integrations, !Ref Http]]}}\n"
+        "  R2: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: $connect,\n"
+        "       ApiKeyRequired: true, Target: !Join [/, [integrations, !Ref Mock]]}}\n"
+        "  Key: {Type: AWS::ApiGateway::ApiKey, Properties: {Enabled: true, Value: abcdefghijklmnopqrst}}\n"
+        "  Other: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: HTTP}}\n"
+        "  OtherRoute: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Other, RouteKey: GET /}}\n";
     char *p = temp_file(".yaml", tmpl);
     wg_config_document_t doc;
     load_ok(p, &doc);
-    json_t *want = json_loads("{\"routes\": {"
-                              "\"$default\": {\"integration\": \"http_proxy\", \"uri\": \"http://127.0.0.1:9000/messages\","
-                              "  \"method\": \"PUT\", \"requestParameters\": {\"integration.request.header.connectionId\":"
-                              "  \"context.connectionId\"}},"
-                              "\"$connect\": {\"integration\": \"mock\", \"apiKeyRequired\": true}},"
-                              "\"apiKeys\": [\"abcdefghijklmnopqrst\"]}", 0, NULL);
+    json_t *want =
+        json_loads("{\"routes\": {"
+                   "\"$default\": {\"integration\": \"http_proxy\", \"uri\": \"http://127.0.0.1:9000/messages\","
+                   "  \"method\": \"PUT\", \"requestParameters\": {\"integration.request.header.connectionId\":"
+                   "  \"context.connectionId\"}},"
+                   "\"$connect\": {\"integration\": \"mock\", \"apiKeyRequired\": true}},"
+                   "\"apiKeys\": [\"abcdefghijklmnopqrst\"]}",
+                   0, NULL);
     char *got = json_dumps(doc.root, JSON_SORT_KEYS);
     ck_assert_msg(json_equal(doc.root, want), "%s", got);
     free(got);
@@ -485,9 +500,11 @@ START_TEST(serverless_errors_and_defaults)
     char *p = temp_file(".yml", sls);
     wg_config_document_t doc;
     load_ok(p, &doc);
-    json_t *want = json_loads("{\"stage\": \"dev\", \"authorizer\": {\"function\": \"external-auth\", \"identitySource\":"
-                              " [\"route.request.header.Auth\"]}, \"routes\": {\"$connect\": {\"function\": \"a\","
-                              " \"authorizationType\": \"CUSTOM\"}}}", 0, NULL);
+    json_t *want =
+        json_loads("{\"stage\": \"dev\", \"authorizer\": {\"function\": \"external-auth\", \"identitySource\":"
+                   " [\"route.request.header.Auth\"]}, \"routes\": {\"$connect\": {\"function\": \"a\","
+                   " \"authorizationType\": \"CUSTOM\"}}}",
+                   0, NULL);
     char *got = json_dumps(doc.root, JSON_SORT_KEYS);
     ck_assert_msg(json_equal(doc.root, want), "%s", got);
     free(got);
@@ -517,13 +534,15 @@ START_TEST(emulator_http_mode)
     wg_config_document_t doc;
     load_ok(p, &doc);
     ck_assert_int_eq(doc.format, WG_CONFIG_FORMAT_EMULATOR);
-    json_t *want = json_loads("{\"customDomain\": true, \"routes\": {\"$default\": {\"uri\": \"http://localhost:8080/ws/default\","
-                              " \"integration\": \"http_proxy\", \"requestParameters\":"
-                              " {\"integration.request.header.connectionId\": \"context.connectionId\","
-                              " \"integration.request.header.X-Amzn-Apigateway-Api-Id\": \"context.apiId\","
-                              " \"integration.request.header.X-Amzn-Apigateway-Stage\": \"context.stage\","
-                              " \"integration.request.header.X-Event-Type\": \"context.eventType\","
-                              " \"integration.request.header.X-Route-Key\": \"context.routeKey\"}}}}", 0, NULL);
+    json_t *want =
+        json_loads("{\"customDomain\": true, \"routes\": {\"$default\": {\"uri\": \"http://localhost:8080/ws/default\","
+                   " \"integration\": \"http_proxy\", \"requestParameters\":"
+                   " {\"integration.request.header.connectionId\": \"context.connectionId\","
+                   " \"integration.request.header.X-Amzn-Apigateway-Api-Id\": \"context.apiId\","
+                   " \"integration.request.header.X-Amzn-Apigateway-Stage\": \"context.stage\","
+                   " \"integration.request.header.X-Event-Type\": \"context.eventType\","
+                   " \"integration.request.header.X-Route-Key\": \"context.routeKey\"}}}}",
+                   0, NULL);
     char *got = json_dumps(doc.root, JSON_SORT_KEYS);
     ck_assert_msg(json_equal(doc.root, want), "%s", got);
     free(got);

@@ -148,8 +148,9 @@ END_TEST
 START_TEST(test_flag_overrides_code)
 {
     char *dir = temp_dir();
-    write_file(dir, "w.json", "{\"routes\": {\"$default\": {\"function\": \"F\"}},"
-                              " \"functions\": {\"F\": {\"runtime\": \"python3.12\", \"handler\": \"app.h\", \"codeUri\": \".\"}}}");
+    write_file(dir, "w.json",
+               "{\"routes\": {\"$default\": {\"function\": \"F\"}},"
+               " \"functions\": {\"F\": {\"runtime\": \"python3.12\", \"handler\": \"app.h\", \"codeUri\": \".\"}}}");
     char *config = join(dir, "w.json");
     const char *extra[] = {"--function", "F=http://127.0.0.1:9/f", NULL};
     wg_config_t cfg;
@@ -177,10 +178,14 @@ START_TEST(test_json_functions_errors)
         {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\"}", "needs \"codeUri\""},
         {"{\"runtime\": \"nodejs20.x\", \"codeUri\": \".\"}", "needs \"handler\""},
         {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \"missing-dir\"}", "No such file"},
-        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"timeout\": 901}", "functions.F.timeout"},
-        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"memorySize\": 64}", "functions.F.memorySize"},
-        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"environment\": {\"A\": 1}}", "functions.F.environment.A must be a string"},
-        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"uri\": \"http://x\"}", "unknown key 'functions.F.uri'"},
+        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"timeout\": 901}",
+         "functions.F.timeout"},
+        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"memorySize\": 64}",
+         "functions.F.memorySize"},
+        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"environment\": {\"A\": 1}}",
+         "functions.F.environment.A must be a string"},
+        {"{\"runtime\": \"nodejs20.x\", \"handler\": \"a.h\", \"codeUri\": \".\", \"uri\": \"http://x\"}",
+         "unknown key 'functions.F.uri'"},
         {"{\"runtime\": \"\", \"handler\": \"a.h\", \"codeUri\": \".\"}", "functions.F.runtime must not be empty"},
     };
     char *dir = temp_dir();
@@ -202,7 +207,6 @@ START_TEST(test_json_functions_errors)
     free(dir);
 }
 END_TEST
-
 
 /* ---- templates: tests/data/config/functions/ ------------------------------------------------- */
 
@@ -327,9 +331,13 @@ END_TEST
 START_TEST(test_parameter_overrides)
 {
     char *tmpl = fixture("sam/template.yaml");
-    const char *extra[] = {"--function", "RemoteFunction=http://127.0.0.1:9/remote", "--parameter-overrides",
-                           "Stage=prod LogLevel='very verbose'", "--parameter-overrides",
-                           "ParameterKey=Stage,ParameterValue=staging", NULL};
+    const char *extra[] = {"--function",
+                           "RemoteFunction=http://127.0.0.1:9/remote",
+                           "--parameter-overrides",
+                           "Stage=prod LogLevel='very verbose'",
+                           "--parameter-overrides",
+                           "ParameterKey=Stage,ParameterValue=staging",
+                           NULL};
     wg_config_t cfg;
     char err[1024];
     ck_assert_msg(load(&cfg, tmpl, extra, err, sizeof(err)) == WG_CONFIG_OK, "%s", err);
@@ -456,13 +464,13 @@ START_TEST(test_serverless)
     ck_assert_str_eq(c->runtime, "nodejs20.x"); /* the provider's */
     ck_assert_str_eq(c->handler, "src/handler.connect");
     ck_assert_str_eq(c->code_path, service);
-    ck_assert_uint_eq(c->timeout_s, 12);        /* the provider's */
-    ck_assert_uint_eq(c->memory_mb, 1024);      /* the Serverless Framework's default */
+    ck_assert_uint_eq(c->timeout_s, 12); /* the provider's */
+    ck_assert_uint_eq(c->memory_mb, 1024); /* the Serverless Framework's default */
     ck_assert_uint_eq(c->reserved_concurrency, 3);
     ck_assert_str_eq(env_of(c, "CONNECTIONS_TABLE"), "chat-fn-dev-connections");
     ck_assert_str_eq(env_of(c, "TABLE_REF"), "chat-fn-dev-table");
     ck_assert_str_eq(env_of(c, "SHARED"), "function"); /* the function's over the provider's */
-    ck_assert_ptr_null(env_of(c, "FROM_SSM"));        /* ${ssm:...}: no value here */
+    ck_assert_ptr_null(env_of(c, "FROM_SSM")); /* ${ssm:...}: no value here */
     ck_assert_uint_eq(c->num_env, 3);
     const wg_function_code_t *m = code_of(&cfg, "message");
     ck_assert_str_eq(m->runtime, "python3.12");
@@ -499,7 +507,8 @@ START_TEST(test_template_authorizer_and_errors)
         "      AuthorizationType: CUSTOM, AuthorizerId: !Ref Az, Target: integrations/I}}\n"
         "  I: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref Api, IntegrationType: MOCK}}\n"
         "  Az: {Type: AWS::ApiGatewayV2::Authorizer, Properties: {ApiId: !Ref Api, AuthorizerType: REQUEST,\n"
-        "      AuthorizerUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations',\n"
+        "      AuthorizerUri: !Sub "
+        "'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations',\n"
         "      IdentitySource: [route.request.querystring.token]}}\n"
         "  Fn:\n"
         "    Type: AWS::Serverless::Function\n"
@@ -521,8 +530,11 @@ START_TEST(test_template_authorizer_and_errors)
     wg_config_free(&cfg);
 
     /* A value the template cannot give here is not fatal (logged): --env-vars can still give it. */
-    ck_assert_int_gt(asprintf(&text, "%s      Environment:\n        Variables:\n          A: !ImportValue other\n"
-                                     "          B: !Ref Missing\n          C: !Ref AWS::NoValue\n          D: ok\n", head), 0);
+    ck_assert_int_gt(asprintf(&text,
+                              "%s      Environment:\n        Variables:\n          A: !ImportValue other\n"
+                              "          B: !Ref Missing\n          C: !Ref AWS::NoValue\n          D: ok\n",
+                              head),
+                     0);
     write_file(dir, "t.yaml", text);
     free(text);
     ck_assert_msg(load(&cfg, tmpl, NULL, err, sizeof(err)) == WG_CONFIG_OK, "%s", err);

@@ -48,8 +48,14 @@ START_TEST(test_session_tokens)
                "aws_session_token = file-token\n[other]\naws_access_key_id = AKIDPLAIN\n"
                "aws_secret_access_key = plain-secret\n");
     fclose(f);
-    char *argv[] = {"wsgate", "--credentials", "ASIAFLAG:flag-secret:flag-token", "--credentials",
-                    "AKIDNOTOKEN:s2", "--credentials-file", path, NULL};
+    char *argv[] = {"wsgate",
+                    "--credentials",
+                    "ASIAFLAG:flag-secret:flag-token",
+                    "--credentials",
+                    "AKIDNOTOKEN:s2",
+                    "--credentials-file",
+                    path,
+                    NULL};
     wg_config_t cfg;
     ck_assert_int_eq(load(&cfg, 7, argv), WG_CONFIG_OK);
     ck_assert_str_eq(wg_config_secret_for(&cfg, "ASIAFLAG"), "flag-secret");

@@ -94,8 +94,7 @@ static size_t client_headers(json_t *obj, wg_header_t *out, size_t max, int mult
     const char *key;
     json_t *value;
     size_t n = 0;
-    json_object_foreach(obj, key, value)
-    {
+    json_object_foreach(obj, key, value) {
         if (is_aws_added(key))
             continue;
         json_t *v = multi ? json_array_get(value, 0) : value;
@@ -125,15 +124,12 @@ static wg_event_context_t base_context(void)
     return ctx;
 }
 
-static const wg_event_forwarding_t fwd_default = {"Root=1-6731ebfc-08e1e656421db73c5d2eef31", "443",
-                                                  "https"};
+static const wg_event_forwarding_t fwd_default = {"Root=1-6731ebfc-08e1e656421db73c5d2eef31", "443", "https"};
 
-static char *connect_event(const wg_event_context_t *ctx, const wg_header_t *h, size_t n,
-                           const char *query)
+static char *connect_event(const wg_event_context_t *ctx, const wg_header_t *h, size_t n, const char *query)
 {
     size_t len = 0;
-    char *ev = wg_event_connect(ctx, h, n, query != NULL, query, query ? strlen(query) : 0,
-                                &fwd_default, &len);
+    char *ev = wg_event_connect(ctx, h, n, query != NULL, query, query ? strlen(query) : 0, &fwd_default, &len);
     ck_assert_ptr_nonnull(ev);
     ck_assert_uint_eq(len, strlen(ev));
     return ev;
@@ -252,8 +248,7 @@ START_TEST(test_capture_disconnect)
 }
 END_TEST
 
-static void check_frame_capture(const char *file, const char *message, const char *conn,
-                                const char *req)
+static void check_frame_capture(const char *file, const char *message, const char *conn, const char *req)
 {
     size_t cap_len;
     char *cap = read_capture(file, &cap_len);
@@ -268,14 +263,12 @@ static void check_frame_capture(const char *file, const char *message, const cha
 
 START_TEST(test_capture_frames)
 {
-    check_frame_capture("frame-forbidden-no-route.json", WG_FRAME_FORBIDDEN, "PbTkjcISoAMCJNQ=",
-                        "PbTk7ET8IAMFs2g=");
+    check_frame_capture("frame-forbidden-no-route.json", WG_FRAME_FORBIDDEN, "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=");
     check_frame_capture("frame-internal-server-error.json", WG_FRAME_INTERNAL_ERROR,
                         "Qyi07eCbtjMCJKw=", "Qyi3UG41tjMFlUg=");
     /* the timed-out frame (spec 5; its capture is kept aside): same layout */
     char out[160];
-    size_t n = wg_error_frame(WG_FRAME_TIMED_OUT, "eHrdFcnvvHcCE-w=", "eHrjDEuVPHcFWMg=", out,
-                              sizeof(out));
+    size_t n = wg_error_frame(WG_FRAME_TIMED_OUT, "eHrdFcnvvHcCE-w=", "eHrjDEuVPHcFWMg=", out, sizeof(out));
     const char *expected = "{\"message\": \"Endpoint request timed out\", "
                            "\"connectionId\":\"eHrdFcnvvHcCE-w=\", \"requestId\":\"eHrjDEuVPHcFWMg=\"}";
     ck_assert_uint_eq(n, strlen(expected));
@@ -302,8 +295,7 @@ START_TEST(test_capture_legacy_query_prefix)
     ck_assert_ptr_nonnull(cut);
     size_t prefix = (size_t)(cut - cap);
     ck_assert_uint_gt(len, prefix);
-    ck_assert_msg(memcmp(ev, cap, prefix) == 0, "prefix differs:\n%.*s\n%.*s", (int)prefix, ev,
-                  (int)prefix, cap);
+    ck_assert_msg(memcmp(ev, cap, prefix) == 0, "prefix differs:\n%.*s\n%.*s", (int)prefix, ev, (int)prefix, cap);
     free(ev);
     json_decref(root);
     free(cap);
@@ -327,8 +319,7 @@ START_TEST(test_capture_authorizer_header_order)
     json_t *expected = json_object();
     const char *key;
     json_t *value;
-    json_object_foreach(mvh, key, value)
-    {
+    json_object_foreach(mvh, key, value) {
         if (strcmp(key, "Connection") != 0 && strcmp(key, "Upgrade") != 0)
             json_object_set(expected, key, value);
     }
@@ -353,41 +344,44 @@ END_TEST
 START_TEST(test_connect_full)
 {
     wg_header_t h[] = {
-        hdr("Host", "abc.example.com"),     hdr("User-Agent", "ua/1.0"),
-        hdr("sec-websocket-key", "KEY=="),  hdr("Connection", "Upgrade"),
-        hdr("Upgrade", "websocket"),        hdr("Accept", "a1"),
-        hdr("X-Forwarded-For", "10.0.0.1"), hdr("accept", "a2"),
-        hdr("x-amzn-trace-id", "Root=1-client"), hdr("Cookie", "c=1"),
+        hdr("Host", "abc.example.com"),
+        hdr("User-Agent", "ua/1.0"),
+        hdr("sec-websocket-key", "KEY=="),
+        hdr("Connection", "Upgrade"),
+        hdr("Upgrade", "websocket"),
+        hdr("Accept", "a1"),
+        hdr("X-Forwarded-For", "10.0.0.1"),
+        hdr("accept", "a2"),
+        hdr("x-amzn-trace-id", "Root=1-client"),
+        hdr("Cookie", "c=1"),
     };
     wg_event_context_t ctx = base_context();
     ctx.user_agent = "ua/1.0";
     ctx.authorizer_json = "{\"principalId\":\"user\",\"role\":\"admin\"}";
-    char *ev = connect_event(&ctx, h, sizeof(h) / sizeof(h[0]),
-                             "b=2&a=1&b=3&flag&enc=%2Fx%3D%20y+z");
-    const char *expected =
-        "{\"headers\":{\"Accept\":\"a2\",\"Cookie\":\"c=1\",\"Host\":\"abc.example.com\","
-        "\"sec-websocket-key\":\"KEY==\",\"User-Agent\":\"ua/1.0\","
-        "\"X-Amzn-Trace-Id\":\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\","
-        "\"X-Forwarded-For\":\"10.0.0.1, 127.0.0.1\",\"X-Forwarded-Port\":\"443\","
-        "\"X-Forwarded-Proto\":\"https\"},"
-        "\"multiValueHeaders\":{\"Accept\":[\"a1\",\"a2\"],\"Cookie\":[\"c=1\"],"
-        "\"Host\":[\"abc.example.com\"],\"sec-websocket-key\":[\"KEY==\"],"
-        "\"User-Agent\":[\"ua/1.0\"],"
-        "\"X-Amzn-Trace-Id\":[\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\"],"
-        "\"X-Forwarded-For\":[\"10.0.0.1, 127.0.0.1\"],\"X-Forwarded-Port\":[\"443\"],"
-        "\"X-Forwarded-Proto\":[\"https\"]},"
-        "\"queryStringParameters\":{\"b\":\"3\",\"a\":\"1\",\"flag\":\"\",\"enc\":\"/x= y z\"},"
-        "\"multiValueQueryStringParameters\":{\"b\":[\"2\",\"3\"],\"a\":[\"1\"],\"flag\":[\"\"],"
-        "\"enc\":[\"/x= y z\"]},"
-        "\"requestContext\":{\"routeKey\":\"$connect\","
-        "\"authorizer\":{\"principalId\":\"user\",\"role\":\"admin\"},"
-        "\"eventType\":\"CONNECT\",\"extendedRequestId\":\"BFHPhFe3IAMF95g=\","
-        "\"requestTime\":\"11/Nov/2024:11:35:24 +0000\",\"messageDirection\":\"IN\","
-        "\"stage\":\"local\",\"connectedAt\":1731324924553,\"requestTimeEpoch\":1731324924561,"
-        "\"identity\":{\"userAgent\":\"ua/1.0\",\"sourceIp\":\"127.0.0.1\"},"
-        "\"requestId\":\"BFHPhFe3IAMF95g=\",\"domainName\":\"abc.example.com\","
-        "\"connectionId\":\"BFHPhfCWIAMCKlQ=\",\"apiId\":\"abcdefghij\"},"
-        "\"isBase64Encoded\":false}";
+    char *ev = connect_event(&ctx, h, sizeof(h) / sizeof(h[0]), "b=2&a=1&b=3&flag&enc=%2Fx%3D%20y+z");
+    const char *expected = "{\"headers\":{\"Accept\":\"a2\",\"Cookie\":\"c=1\",\"Host\":\"abc.example.com\","
+                           "\"sec-websocket-key\":\"KEY==\",\"User-Agent\":\"ua/1.0\","
+                           "\"X-Amzn-Trace-Id\":\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\","
+                           "\"X-Forwarded-For\":\"10.0.0.1, 127.0.0.1\",\"X-Forwarded-Port\":\"443\","
+                           "\"X-Forwarded-Proto\":\"https\"},"
+                           "\"multiValueHeaders\":{\"Accept\":[\"a1\",\"a2\"],\"Cookie\":[\"c=1\"],"
+                           "\"Host\":[\"abc.example.com\"],\"sec-websocket-key\":[\"KEY==\"],"
+                           "\"User-Agent\":[\"ua/1.0\"],"
+                           "\"X-Amzn-Trace-Id\":[\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\"],"
+                           "\"X-Forwarded-For\":[\"10.0.0.1, 127.0.0.1\"],\"X-Forwarded-Port\":[\"443\"],"
+                           "\"X-Forwarded-Proto\":[\"https\"]},"
+                           "\"queryStringParameters\":{\"b\":\"3\",\"a\":\"1\",\"flag\":\"\",\"enc\":\"/x= y z\"},"
+                           "\"multiValueQueryStringParameters\":{\"b\":[\"2\",\"3\"],\"a\":[\"1\"],\"flag\":[\"\"],"
+                           "\"enc\":[\"/x= y z\"]},"
+                           "\"requestContext\":{\"routeKey\":\"$connect\","
+                           "\"authorizer\":{\"principalId\":\"user\",\"role\":\"admin\"},"
+                           "\"eventType\":\"CONNECT\",\"extendedRequestId\":\"BFHPhFe3IAMF95g=\","
+                           "\"requestTime\":\"11/Nov/2024:11:35:24 +0000\",\"messageDirection\":\"IN\","
+                           "\"stage\":\"local\",\"connectedAt\":1731324924553,\"requestTimeEpoch\":1731324924561,"
+                           "\"identity\":{\"userAgent\":\"ua/1.0\",\"sourceIp\":\"127.0.0.1\"},"
+                           "\"requestId\":\"BFHPhFe3IAMF95g=\",\"domainName\":\"abc.example.com\","
+                           "\"connectionId\":\"BFHPhfCWIAMCKlQ=\",\"apiId\":\"abcdefghij\"},"
+                           "\"isBase64Encoded\":false}";
     ck_assert_str_eq(ev, expected);
     free(ev);
 }
@@ -398,9 +392,17 @@ END_TEST
 START_TEST(test_header_sort_mixed_case_and_repeats)
 {
     wg_header_t h[] = {
-        hdr("b-h", "1"),    hdr("A-h", "2"),  hdr("zed", "z"),    hdr("a-H", "3"),
-        hdr("_x", "u"),     hdr("Host", "h"), hdr("host2", "h2"), hdr("1num", "n"),
-        hdr("A-h", "4"),    hdr("UPGRADE", "websocket"),          hdr("connection", "upgrade"),
+        hdr("b-h", "1"),
+        hdr("A-h", "2"),
+        hdr("zed", "z"),
+        hdr("a-H", "3"),
+        hdr("_x", "u"),
+        hdr("Host", "h"),
+        hdr("host2", "h2"),
+        hdr("1num", "n"),
+        hdr("A-h", "4"),
+        hdr("UPGRADE", "websocket"),
+        hdr("connection", "upgrade"),
         hdr("Accept", ""),
     };
     wg_event_context_t ctx = base_context();
@@ -410,19 +412,17 @@ START_TEST(test_header_sort_mixed_case_and_repeats)
     /* '1' < '_' < 'a' (Java's CASE_INSENSITIVE_ORDER compares lower case: '_' 0x5F < 'a' 0x61);
      * A-h/a-H/A-h are one header under the first spelling, last value in "headers";
      * Host before host2 (prefix first); X-* before zed. */
-    ck_assert_str_eq(single,
-                     "\"headers\":{\"1num\":\"n\",\"_x\":\"u\",\"A-h\":\"4\",\"Accept\":\"\","
-                     "\"b-h\":\"1\",\"Host\":\"h\",\"host2\":\"h2\","
-                     "\"X-Amzn-Trace-Id\":\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\","
-                     "\"X-Forwarded-For\":\"127.0.0.1\",\"X-Forwarded-Port\":\"443\","
-                     "\"X-Forwarded-Proto\":\"https\",\"zed\":\"z\"}");
-    ck_assert_str_eq(multi,
-                     "\"multiValueHeaders\":{\"1num\":[\"n\"],\"_x\":[\"u\"],"
-                     "\"A-h\":[\"2\",\"3\",\"4\"],\"Accept\":[\"\"],"
-                     "\"b-h\":[\"1\"],\"Host\":[\"h\"],\"host2\":[\"h2\"],"
-                     "\"X-Amzn-Trace-Id\":[\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\"],"
-                     "\"X-Forwarded-For\":[\"127.0.0.1\"],\"X-Forwarded-Port\":[\"443\"],"
-                     "\"X-Forwarded-Proto\":[\"https\"],\"zed\":[\"z\"]}");
+    ck_assert_str_eq(single, "\"headers\":{\"1num\":\"n\",\"_x\":\"u\",\"A-h\":\"4\",\"Accept\":\"\","
+                             "\"b-h\":\"1\",\"Host\":\"h\",\"host2\":\"h2\","
+                             "\"X-Amzn-Trace-Id\":\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\","
+                             "\"X-Forwarded-For\":\"127.0.0.1\",\"X-Forwarded-Port\":\"443\","
+                             "\"X-Forwarded-Proto\":\"https\",\"zed\":\"z\"}");
+    ck_assert_str_eq(multi, "\"multiValueHeaders\":{\"1num\":[\"n\"],\"_x\":[\"u\"],"
+                            "\"A-h\":[\"2\",\"3\",\"4\"],\"Accept\":[\"\"],"
+                            "\"b-h\":[\"1\"],\"Host\":[\"h\"],\"host2\":[\"h2\"],"
+                            "\"X-Amzn-Trace-Id\":[\"Root=1-6731ebfc-08e1e656421db73c5d2eef31\"],"
+                            "\"X-Forwarded-For\":[\"127.0.0.1\"],\"X-Forwarded-Port\":[\"443\"],"
+                            "\"X-Forwarded-Proto\":[\"https\"],\"zed\":[\"z\"]}");
     free(single);
     free(multi);
     free(ev);
@@ -434,8 +434,8 @@ START_TEST(test_header_aws_names_win)
     /* client copies of AWS-added headers: AWS's value and spelling win; X-Forwarded-For values
      * (all of them, in order) are kept in front of the source IP */
     wg_header_t h[] = {
-        hdr("x-forwarded-proto", "http"), hdr("X-FORWARDED-PORT", "80"),
-        hdr("x-forwarded-for", "1.1.1.1"), hdr("X-Amzn-Trace-Id", "Root=1-mine"),
+        hdr("x-forwarded-proto", "http"),           hdr("X-FORWARDED-PORT", "80"),
+        hdr("x-forwarded-for", "1.1.1.1"),          hdr("X-Amzn-Trace-Id", "Root=1-mine"),
         hdr("X-Forwarded-For", "2.2.2.2, 3.3.3.3"), hdr("Host", "h"),
     };
     wg_event_context_t ctx = base_context();
@@ -471,13 +471,15 @@ START_TEST(test_header_value_bytes)
      * lengths (not NULs) delimit names and values */
     wg_header_t h[] = {
         hdr("Origin", "https://x.example/\xc3\xa9"),
-        hdr("A-Bad", "a\xff\xfe" "b"),
+        hdr("A-Bad", "a\xff\xfe"
+                     "b"),
         {"B-Longer-NameIGNORED", 13, "v\"q\\", 4},
     };
     wg_event_context_t ctx = base_context();
     char *ev = connect_event(&ctx, h, 3, NULL);
     char *single = section(ev, "\"headers\":", ",\"X-Amzn-Trace-Id\"");
-    ck_assert_str_eq(single, "\"headers\":{\"A-Bad\":\"a\xef\xbf\xbd\xef\xbf\xbd" "b\","
+    ck_assert_str_eq(single, "\"headers\":{\"A-Bad\":\"a\xef\xbf\xbd\xef\xbf\xbd"
+                             "b\","
                              "\"B-Longer-Name\":\"v\\\"q\\\\\","
                              "\"Origin\":\"https://x.example/\xc3\xa9\"");
     free(single);
@@ -492,8 +494,7 @@ static char *query_section(const char *query, int has_query)
     wg_event_context_t ctx = base_context();
     wg_header_t h[] = {hdr("Host", "h")};
     size_t len;
-    char *ev = wg_event_connect(&ctx, h, 1, has_query, query, query ? strlen(query) : 0,
-                                &fwd_default, &len);
+    char *ev = wg_event_connect(&ctx, h, 1, has_query, query, query ? strlen(query) : 0, &fwd_default, &len);
     char *q;
     if (strstr(ev, "\"queryStringParameters\"") != NULL)
         q = section(ev, "\"queryStringParameters\":", ",\"requestContext\"");
@@ -504,11 +505,11 @@ static char *query_section(const char *query, int has_query)
     return q;
 }
 
-#define QUERY_EQ(raw, expected)                                                                    \
-    do {                                                                                           \
-        char *q_ = query_section((raw), 1);                                                        \
-        ck_assert_str_eq(q_, (expected));                                                          \
-        free(q_);                                                                                  \
+#define QUERY_EQ(raw, expected)             \
+    do {                                    \
+        char *q_ = query_section((raw), 1); \
+        ck_assert_str_eq(q_, (expected));   \
+        free(q_);                           \
     } while (0)
 
 START_TEST(test_query_maps)
@@ -588,16 +589,19 @@ START_TEST(test_authorizer_placement)
     char expect[256];
 
     char *ev = connect_event(&ctx, NULL, 0, NULL);
-    snprintf(expect, sizeof(expect), "\"requestContext\":{\"routeKey\":\"$connect\",%s,"
-                                     "\"eventType\":\"CONNECT\",", auth);
+    snprintf(expect, sizeof(expect),
+             "\"requestContext\":{\"routeKey\":\"$connect\",%s,"
+             "\"eventType\":\"CONNECT\",",
+             auth);
     ck_assert_ptr_nonnull(strstr(ev, expect));
     free(ev);
 
     ctx.route_key = "$default";
     ctx.message_id = "BFaVtfGSIAMCKug=";
     ev = wg_event_message(&ctx, "hi", 2, NULL);
-    snprintf(expect, sizeof(expect), "{\"requestContext\":{\"routeKey\":\"$default\",%s,"
-                                     "\"messageId\":\"BFaVtfGSIAMCKug=\",\"eventType\":\"MESSAGE\",",
+    snprintf(expect, sizeof(expect),
+             "{\"requestContext\":{\"routeKey\":\"$default\",%s,"
+             "\"messageId\":\"BFaVtfGSIAMCKug=\",\"eventType\":\"MESSAGE\",",
              auth);
     ck_assert_ptr_nonnull(strstr(ev, expect));
     free(ev);
@@ -606,8 +610,9 @@ START_TEST(test_authorizer_placement)
     ctx.disconnect_status_code = 1000;
     ctx.disconnect_reason = "Connection Closed Normally";
     ev = wg_event_disconnect(&ctx, "h", NULL);
-    snprintf(expect, sizeof(expect), "\"requestContext\":{\"routeKey\":\"$disconnect\","
-                                     "\"disconnectStatusCode\":1000,%s,\"eventType\":\"DISCONNECT\",",
+    snprintf(expect, sizeof(expect),
+             "\"requestContext\":{\"routeKey\":\"$disconnect\","
+             "\"disconnectStatusCode\":1000,%s,\"eventType\":\"DISCONNECT\",",
              auth);
     ck_assert_ptr_nonnull(strstr(ev, expect));
     free(ev);
@@ -669,16 +674,15 @@ START_TEST(test_message_full)
     ctx.connected_at = 1731332735513ULL;
     ctx.user_agent = "ws";
     char *ev = wg_event_message(&ctx, "{\"action\":\"sendMessage\"}", 24, NULL);
-    ck_assert_str_eq(ev,
-                     "{\"requestContext\":{\"routeKey\":\"sendMessage\",\"messageId\":\"BFaVtfGSIAMCKug=\","
-                     "\"eventType\":\"MESSAGE\",\"extendedRequestId\":\"BFaVtH2HoAMFZEQ=\","
-                     "\"requestTime\":\"11/Nov/2024:13:45:46 +0000\",\"messageDirection\":\"IN\","
-                     "\"stage\":\"local\",\"connectedAt\":1731332735513,"
-                     "\"requestTimeEpoch\":1731332746514,"
-                     "\"identity\":{\"userAgent\":\"ws\",\"sourceIp\":\"127.0.0.1\"},"
-                     "\"requestId\":\"BFaVtH2HoAMFZEQ=\",\"domainName\":\"abc.example.com\","
-                     "\"connectionId\":\"BFHPhfCWIAMCKlQ=\",\"apiId\":\"abcdefghij\"},"
-                     "\"body\":\"{\\\"action\\\":\\\"sendMessage\\\"}\",\"isBase64Encoded\":false}");
+    ck_assert_str_eq(ev, "{\"requestContext\":{\"routeKey\":\"sendMessage\",\"messageId\":\"BFaVtfGSIAMCKug=\","
+                         "\"eventType\":\"MESSAGE\",\"extendedRequestId\":\"BFaVtH2HoAMFZEQ=\","
+                         "\"requestTime\":\"11/Nov/2024:13:45:46 +0000\",\"messageDirection\":\"IN\","
+                         "\"stage\":\"local\",\"connectedAt\":1731332735513,"
+                         "\"requestTimeEpoch\":1731332746514,"
+                         "\"identity\":{\"userAgent\":\"ws\",\"sourceIp\":\"127.0.0.1\"},"
+                         "\"requestId\":\"BFaVtH2HoAMFZEQ=\",\"domainName\":\"abc.example.com\","
+                         "\"connectionId\":\"BFHPhfCWIAMCKlQ=\",\"apiId\":\"abcdefghij\"},"
+                         "\"body\":\"{\\\"action\\\":\\\"sendMessage\\\"}\",\"isBase64Encoded\":false}");
     free(ev);
 }
 END_TEST
@@ -691,20 +695,19 @@ START_TEST(test_disconnect_headers_fixed)
     ctx.disconnect_reason = NULL; /* treated as "" */
     ctx.user_agent = "ua";
     char *ev = wg_event_disconnect(&ctx, "localhost:3001", NULL);
-    ck_assert_str_eq(ev,
-                     "{\"headers\":{\"Host\":\"localhost:3001\",\"x-api-key\":\"\","
-                     "\"X-Forwarded-For\":\"\",\"x-restapi\":\"\"},"
-                     "\"multiValueHeaders\":{\"Host\":[\"localhost:3001\"],\"x-api-key\":[\"\"],"
-                     "\"X-Forwarded-For\":[\"\"],\"x-restapi\":[\"\"]},"
-                     "\"requestContext\":{\"routeKey\":\"$disconnect\",\"disconnectStatusCode\":1006,"
-                     "\"eventType\":\"DISCONNECT\",\"extendedRequestId\":\"BFHPhFe3IAMF95g=\","
-                     "\"requestTime\":\"11/Nov/2024:11:35:24 +0000\",\"messageDirection\":\"IN\","
-                     "\"disconnectReason\":\"\",\"stage\":\"local\",\"connectedAt\":1731324924553,"
-                     "\"requestTimeEpoch\":1731324924561,"
-                     "\"identity\":{\"userAgent\":\"ua\",\"sourceIp\":\"127.0.0.1\"},"
-                     "\"requestId\":\"BFHPhFe3IAMF95g=\",\"domainName\":\"abc.example.com\","
-                     "\"connectionId\":\"BFHPhfCWIAMCKlQ=\",\"apiId\":\"abcdefghij\"},"
-                     "\"isBase64Encoded\":false}");
+    ck_assert_str_eq(ev, "{\"headers\":{\"Host\":\"localhost:3001\",\"x-api-key\":\"\","
+                         "\"X-Forwarded-For\":\"\",\"x-restapi\":\"\"},"
+                         "\"multiValueHeaders\":{\"Host\":[\"localhost:3001\"],\"x-api-key\":[\"\"],"
+                         "\"X-Forwarded-For\":[\"\"],\"x-restapi\":[\"\"]},"
+                         "\"requestContext\":{\"routeKey\":\"$disconnect\",\"disconnectStatusCode\":1006,"
+                         "\"eventType\":\"DISCONNECT\",\"extendedRequestId\":\"BFHPhFe3IAMF95g=\","
+                         "\"requestTime\":\"11/Nov/2024:11:35:24 +0000\",\"messageDirection\":\"IN\","
+                         "\"disconnectReason\":\"\",\"stage\":\"local\",\"connectedAt\":1731324924553,"
+                         "\"requestTimeEpoch\":1731324924561,"
+                         "\"identity\":{\"userAgent\":\"ua\",\"sourceIp\":\"127.0.0.1\"},"
+                         "\"requestId\":\"BFHPhFe3IAMF95g=\",\"domainName\":\"abc.example.com\","
+                         "\"connectionId\":\"BFHPhfCWIAMCKlQ=\",\"apiId\":\"abcdefghij\"},"
+                         "\"isBase64Encoded\":false}");
     free(ev);
 }
 END_TEST
@@ -724,18 +727,15 @@ START_TEST(test_error_frame_escaping_and_size)
                        "\"requestId\":\"PbTk7ET8IAMFs2g=\"}";
     size_t need = strlen(full) + 1;
     char *buf = malloc(need);
-    ck_assert_uint_eq(wg_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need),
-                      need - 1);
+    ck_assert_uint_eq(wg_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need), need - 1);
     ck_assert_str_eq(buf, full);
-    ck_assert_uint_eq(
-        wg_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need - 1), 0);
+    ck_assert_uint_eq(wg_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need - 1), 0);
     ck_assert_str_eq(buf, "");
     ck_assert_uint_eq(wg_error_frame("Forbidden", "x", "y", buf, 0), 0);
     free(buf);
 
     /* the longest standard frame fits the documented 160 bytes */
-    n = wg_error_frame(WG_FRAME_TIMED_OUT, "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", out,
-                       sizeof(out));
+    n = wg_error_frame(WG_FRAME_TIMED_OUT, "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", out, sizeof(out));
     ck_assert_uint_gt(n, 0);
     ck_assert_uint_lt(n, 160);
 }

@@ -25,8 +25,7 @@ typedef struct scripted {
 static void scripted_random(void *ctx, uint8_t *out, size_t len)
 {
     scripted_t *s = ctx;
-    ck_assert_msg(s->pos + len <= s->len, "scripted random source exhausted (%zu + %zu > %zu)",
-                  s->pos, len, s->len);
+    ck_assert_msg(s->pos + len <= s->len, "scripted random source exhausted (%zu + %zu > %zu)", s->pos, len, s->len);
     memcpy(out, s->bytes + s->pos, len);
     s->pos += len;
 }
@@ -52,7 +51,7 @@ static void xorshift_random(void *ctx, uint8_t *out, size_t len)
 typedef struct decoded {
     uint8_t b[WG_ID_BYTES];
     uint32_t counter; /* bits 46..18 */
-    unsigned tag;     /* bits 17..14 */
+    unsigned tag; /* bits 17..14 */
     unsigned random14;
     unsigned top_bit; /* byte 6 bit 7 */
     unsigned cell_hi, cell_lo, type;
@@ -97,8 +96,8 @@ static void check_id_shape(const char *id)
     ck_assert_int_eq(id[15], '=');
     for (int i = 0; i < 15; i++) {
         char c = id[i];
-        ck_assert_msg((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                          c == '-' || c == '_',
+        ck_assert_msg((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                          c == '_',
                       "bad character '%c' in %s", c, id);
     }
 }
@@ -108,8 +107,7 @@ static void check_id_shape(const char *id)
 START_TEST(test_decode_real_ids)
 {
     /* spec 2.1's worked examples: BFHPhfCWIAMCKlQ= = 04 51 cf 85 f0 96 20 03 02 2a 54 */
-    static const uint8_t expected[WG_ID_BYTES] = {0x04, 0x51, 0xcf, 0x85, 0xf0, 0x96,
-                                                  0x20, 0x03, 0x02, 0x2a, 0x54};
+    static const uint8_t expected[WG_ID_BYTES] = {0x04, 0x51, 0xcf, 0x85, 0xf0, 0x96, 0x20, 0x03, 0x02, 0x2a, 0x54};
     uint8_t b[WG_ID_BYTES];
     ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ=", b), 0);
     ck_assert_mem_eq(b, expected, WG_ID_BYTES);
@@ -134,10 +132,10 @@ START_TEST(test_decode_rejects)
     uint8_t b[WG_ID_BYTES];
     ck_assert_int_eq(wg_id_decode(NULL, b), -1);
     ck_assert_int_eq(wg_id_decode("", b), -1);
-    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ", b), -1);   /* 15 chars */
+    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ", b), -1); /* 15 chars */
     ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ==", b), -1); /* 17 chars */
-    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQA", b), -1);  /* no pad */
-    ck_assert_int_eq(wg_id_decode("P+S/9e+7liACH9A=", b), -1);  /* standard alphabet */
+    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQA", b), -1); /* no pad */
+    ck_assert_int_eq(wg_id_decode("P+S/9e+7liACH9A=", b), -1); /* standard alphabet */
     ck_assert_int_eq(wg_id_decode("BFHPhfCW AMCKlQ=", b), -1);
     ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKl==", b), -1);
 }
@@ -230,8 +228,7 @@ START_TEST(test_reproduce_real_message_ids)
         decoded_t m = decode_ok(pairs[i].message);
         uint64_t ms = pairs[i].ms ? pairs[i].ms : ms_for_counter(m.counter);
         ck_assert_uint_eq(expected_counter(ms), m.counter);
-        uint8_t script[] = {0, 0, (uint8_t)(m.random14 >> 8), (uint8_t)m.random14,
-                            (uint8_t)(m.top_bit << 7)};
+        uint8_t script[] = {0, 0, (uint8_t)(m.random14 >> 8), (uint8_t)m.random14, (uint8_t)(m.top_bit << 7)};
         scripted_t src = {script, sizeof(script), 0};
         /* the generator's own region must not matter: the cell comes from the connection */
         wg_ids_t *ids = wg_ids_new("eu-west-3", scripted_random, &src);
@@ -269,7 +266,7 @@ START_TEST(test_region_chars)
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         uint8_t script[] = {0x00, 0x10, /* seed */
                             0x12, 0x34, 0x00, 0x12, 0x34, 0x80, /* two connections */
-                            0x12, 0x34, 0x00, 0xAA, 0xBB,       /* two requests */
+                            0x12, 0x34, 0x00, 0xAA, 0xBB, /* two requests */
                             0x12, 0x34, 0x80, 0xAA, 0xBB};
         scripted_t src = {script, sizeof(script), 0};
         wg_ids_t *ids = wg_ids_new(table[i].region, scripted_random, &src);
@@ -370,7 +367,7 @@ START_TEST(test_unique_within_decisecond)
     /* 7936 connections in one decisecond never collide, whatever the random bits: the tail
      * counter differs. With OpenSSL's random source. */
     enum { N = 0x1F00 };
-    char (*list)[WG_ID_LEN + 1] = malloc(N * sizeof(*list));
+    char(*list)[WG_ID_LEN + 1] = malloc(N * sizeof(*list));
     wg_ids_t *ids = wg_ids_new("us-east-1", NULL, NULL);
     for (int i = 0; i < N; i++) {
         wg_ids_connection(ids, 1731324924553ULL, list[i]);
@@ -485,7 +482,7 @@ START_TEST(test_uuid)
         else
             ck_assert(strchr("0123456789abcdef", a[i]) != NULL);
     }
-    ck_assert_int_eq(a[14], '4');                     /* version 4 */
+    ck_assert_int_eq(a[14], '4'); /* version 4 */
     ck_assert(strchr("89ab", a[19]) != NULL); /* RFC 4122 variant */
 }
 END_TEST
@@ -524,8 +521,7 @@ START_TEST(test_request_time)
     wg_format_request_time(ms_of(2024, 2, 29, 23, 59, 59, 999), out);
     ck_assert_str_eq(out, "29/Feb/2024:23:59:59 +0000"); /* ms never round up */
 
-    static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     for (unsigned m = 1; m <= 12; m++) {
         char expected[32];
         wg_format_request_time(ms_of(2023, m, 5, 4, 3, 2, 1), out);

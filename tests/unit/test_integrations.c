@@ -22,7 +22,7 @@ START_TEST(test_lambda_function_error_detection)
     ck_assert(wg_lambda_is_function_error(200, "Unhandled", "{}", 2));
     ck_assert(wg_lambda_is_function_error(200, "Handled", NULL, 0));
     ck_assert(wg_lambda_is_function_error(200, NULL, err_doc, strlen(err_doc)));
-    ck_assert(wg_lambda_is_function_error(404, NULL, "{}", 2));       /* no such function */
+    ck_assert(wg_lambda_is_function_error(404, NULL, "{}", 2)); /* no such function */
     ck_assert(wg_lambda_is_function_error(500, NULL, "", 0));
     ck_assert(!wg_lambda_is_function_error(200, NULL, "{\"statusCode\":200}", 18));
     ck_assert(!wg_lambda_is_function_error(200, NULL, "null", 4));
@@ -90,16 +90,16 @@ static char *ctx_value(const wg_event_context_t *ctx, const char *name)
     return v;
 }
 
-#define CK_CTX(ctx, name, expected)                                                                \
-    do {                                                                                           \
-        char *v_ = ctx_value(ctx, name);                                                           \
-        if ((expected) == NULL) {                                                                  \
-            ck_assert_msg(v_ == NULL, "%s: expected nothing, got %s", name, v_);                   \
-        } else {                                                                                   \
-            ck_assert_msg(v_ != NULL, "%s: no value", name);                                       \
-            ck_assert_str_eq(v_, (expected));                                                      \
-        }                                                                                          \
-        free(v_);                                                                                  \
+#define CK_CTX(ctx, name, expected)                                              \
+    do {                                                                         \
+        char *v_ = ctx_value(ctx, name);                                         \
+        if ((expected) == NULL) {                                                \
+            ck_assert_msg(v_ == NULL, "%s: expected nothing, got %s", name, v_); \
+        } else {                                                                 \
+            ck_assert_msg(v_ != NULL, "%s: no value", name);                     \
+            ck_assert_str_eq(v_, (expected));                                    \
+        }                                                                        \
+        free(v_);                                                                \
     } while (0)
 
 START_TEST(test_context_values)
@@ -176,8 +176,14 @@ START_TEST(test_map_parameters_message)
     wg_mapped_parameter_t out[16];
     size_t n = wg_integration_map_parameters(&cfg, &call, out);
     const char *expected[][2] = {
-        {"ConnectionId", "BFHPhfCWIAMCKlQ="}, {"X-Static", "fixed value"}, {"X-Tenant", "acme"},
-        {"room", "r1"}, {"n", "7"}, {"tags", "[\"a\",\"b\"]"}, {"first", "a"}, {"X-Role", "admin"},
+        {"ConnectionId", "BFHPhfCWIAMCKlQ="},
+        {"X-Static", "fixed value"},
+        {"X-Tenant", "acme"},
+        {"room", "r1"},
+        {"n", "7"},
+        {"tags", "[\"a\",\"b\"]"},
+        {"first", "a"},
+        {"X-Role", "admin"},
     };
     ck_assert_uint_eq(n, sizeof(expected) / sizeof(expected[0]));
     for (size_t i = 0; i < n; i++) {
@@ -341,10 +347,14 @@ START_TEST(test_config_errors)
         {"{\"routes\":{\"x\":{\"uri\":\"http://h/\",\"apiKeyRequired\":true}}}", "only $connect"},
         {"{\"routes\":{\"$connect\":{\"uri\":\"http://h/\",\"apiKeyRequired\":true}}}", "apiKeys"},
         {"{\"routes\":{\"$connect\":{\"integration\":\"http_proxy\",\"uri\":\"http://h/\",\"requestParameters\":"
-         "{\"integration.request.header.X\":\"route.request.body.a\"}}}}", "only on message routes"},
+         "{\"integration.request.header.X\":\"route.request.body.a\"}}}}",
+         "only on message routes"},
         {"{\"routes\":{\"m\":{\"integration\":\"http_proxy\",\"uri\":\"http://h/\",\"requestParameters\":"
-         "{\"integration.request.path.X\":\"'a'\"}}}}", "must start with integration.request.header."},
-        {"{\"routes\":{\"m\":{\"uri\":\"http://h/\",\"requestParameters\":{\"integration.request.header.X\":\"'a'\"}}}}", "needs \"integration\": \"http_proxy\""},
+         "{\"integration.request.path.X\":\"'a'\"}}}}",
+         "must start with integration.request.header."},
+        {"{\"routes\":{\"m\":{\"uri\":\"http://h/"
+         "\",\"requestParameters\":{\"integration.request.header.X\":\"'a'\"}}}}",
+         "needs \"integration\": \"http_proxy\""},
         {"{\"routes\":{\"m\":{\"integration\":\"lambda\",\"uri\":\"http://h\"}}}", "needs \"uri\""},
         {"{\"functions\":{\"F\":\"ftp://x\"}}", "functions.F"},
         {"{\"accountId\":\"12\"}", "12 digits"},

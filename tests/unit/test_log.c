@@ -33,7 +33,8 @@ END_TEST
 START_TEST(test_escape_c1_and_malformed_utf8)
 {
     char out[128];
-    const char in[] = "a\xc2\x9b" "31m\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80|\xff\xc3|\xe2\x82|\xc0\xaf|\xed\xa0\x80";
+    const char in[] = "a\xc2\x9b"
+                      "31m\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80|\xff\xc3|\xe2\x82|\xc0\xaf|\xed\xa0\x80";
     ck_assert_uint_eq(wg_log_escape(in, sizeof(in) - 1, out, sizeof(out)), sizeof(in) - 1);
     ck_assert_str_eq(out, "a\\xc2\\x9b31m\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80|\\xff\\xc3|\\xe2\\x82|"
                           "\\xc0\\xaf|\\xed\\xa0\\x80");

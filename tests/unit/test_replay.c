@@ -45,13 +45,10 @@ START_TEST(test_proxy_invalid)
     ck_assert_ptr_nonnull(strstr(why, "statusCode"));
     ck_assert_int_eq(classify("{\"statusCode\":42}", NULL, why), WG_PROXY_RESULT_INVALID);
     ck_assert_int_eq(classify("{\"statusCode\":200.5}", NULL, why), WG_PROXY_RESULT_INVALID);
-    ck_assert_int_eq(classify("{\"statusCode\":200,\"body\":{\"a\":1}}", NULL, why),
-                     WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"body\":{\"a\":1}}", NULL, why), WG_PROXY_RESULT_INVALID);
     ck_assert_ptr_nonnull(strstr(why, "\"body\""));
-    ck_assert_int_eq(classify("{\"statusCode\":200,\"headers\":{\"A\":1}}", NULL, why),
-                     WG_PROXY_RESULT_INVALID);
-    ck_assert_int_eq(classify("{\"statusCode\":200,\"headers\":[]}", NULL, why),
-                     WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"headers\":{\"A\":1}}", NULL, why), WG_PROXY_RESULT_INVALID);
+    ck_assert_int_eq(classify("{\"statusCode\":200,\"headers\":[]}", NULL, why), WG_PROXY_RESULT_INVALID);
     ck_assert_int_eq(classify("{\"statusCode\":200,\"multiValueHeaders\":{\"A\":\"b\"}}", NULL, why),
                      WG_PROXY_RESULT_INVALID);
     ck_assert_int_eq(classify("{\"statusCode\":200,\"multiValueHeaders\":{\"A\":[1]}}", NULL, why),
@@ -68,8 +65,7 @@ START_TEST(test_proxy_none)
     ck_assert_int_eq(classify("[1,2]", NULL, NULL), WG_PROXY_RESULT_NONE);
     ck_assert_int_eq(classify("{\"message\":\"hi\"}", NULL, NULL), WG_PROXY_RESULT_NONE);
     /* not NUL-terminated: only len bytes count */
-    ck_assert_int_eq(wg_replay_check_proxy_result("{\"statusCode\":200}xyz", 18, NULL, NULL, 0),
-                     WG_PROXY_RESULT_VALID);
+    ck_assert_int_eq(wg_replay_check_proxy_result("{\"statusCode\":200}xyz", 18, NULL, NULL, 0), WG_PROXY_RESULT_VALID);
 }
 END_TEST
 
@@ -167,8 +163,7 @@ START_TEST(test_recorder_format)
                         "\"eventType\":\"MESSAGE\",\"connectedAt\":1731332735513},"
                         "\"body\":\"{\\\"action\\\": \\\"chat\\\"}\",\"isBase64Encoded\":false}";
     wg_recorder_event(rec, "$connect", 0, "BFaT_fALIAMCKug=", "{\"headers\":{}}", 14, 200, NULL, 0);
-    wg_recorder_event(rec, "chat", 1, "BFaT_fALIAMCKug=", event, strlen(event), 200,
-                      "{\"statusCode\":200}", 18);
+    wg_recorder_event(rec, "chat", 1, "BFaT_fALIAMCKug=", event, strlen(event), 200, "{\"statusCode\":200}", 18);
     wg_recorder_event(rec, "$default", 0, "BFaT_fALIAMCKug=", "not json", 8, 0, "\xff\xfe", 2);
     wg_recorder_close(rec);
 
@@ -184,8 +179,7 @@ START_TEST(test_recorder_format)
     keys_of(json_object_get(ev, "requestContext"), keys, sizeof(keys));
     ck_assert_str_eq(keys, "routeKey,messageId,eventType,connectedAt");
     ck_assert(json_is_integer(json_object_get(json_object_get(ev, "requestContext"), "connectedAt")));
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "requestContext"),
-                                                        "connectedAt")),
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "requestContext"), "connectedAt")),
                      1731332735513LL);
     ck_assert_str_eq(json_string_value(json_object_get(ev, "body")), "{\"action\": \"chat\"}");
     json_t *resp = json_object_get(doc, "response");
@@ -226,7 +220,8 @@ START_TEST(test_recorder_format)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "postToConnection"), "data")), "bye");
     json_decref(doc);
     doc = load("0006-postToConnection.json");
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "postToConnection"), "dataBase64")), "/w==");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "postToConnection"), "dataBase64")),
+                     "/w==");
     json_decref(doc);
     char path[512];
     snprintf(path, sizeof(path), "%s/0004-disconnect.json", tmpdir);
@@ -282,18 +277,22 @@ START_TEST(test_compare_json_key_order_and_volatile_fields)
     int same;
     /* key order ignored; IDs, timestamps and epoch ms matched by format */
     compare("{\"a\":1,\"b\":{\"connectionId\":\"BFaT_fALIAMCKug=\",\"requestId\":\"BFaVtfGSIAMFxyz=\"}}",
-            "{\"b\":{\"requestId\":\"H8fLFEfsIAMFJXg=\",\"connectionId\":\"AAAAAAAAAAAAAAA=\"},\"a\":1}", NULL, 0, &same);
+            "{\"b\":{\"requestId\":\"H8fLFEfsIAMFJXg=\",\"connectionId\":\"AAAAAAAAAAAAAAA=\"},\"a\":1}", NULL, 0,
+            &same);
     ck_assert_int_eq(same, 1);
-    const char *d0 = compare("{\"t\":\"2026-11-22T10:00:00.123Z\",\"when\":\"22/Nov/2026:10:00:00 +0000\",\"at\":1796529844902,"
-            "\"sentAt\":\"1700000000\",\"requestTimeEpoch\":1}",
-            "{\"t\":\"2026-12-06T04:05:39.355Z\",\"when\":\"06/Dec/2026:04:05:39 +0000\",\"at\":1796529845093,"
-            "\"sentAt\":\"1800000000\",\"requestTimeEpoch\":2}", NULL, 0, &same);
+    const char *d0 =
+        compare("{\"t\":\"2026-11-22T10:00:00.123Z\",\"when\":\"22/Nov/2026:10:00:00 +0000\",\"at\":1796529844902,"
+                "\"sentAt\":\"1700000000\",\"requestTimeEpoch\":1}",
+                "{\"t\":\"2026-12-06T04:05:39.355Z\",\"when\":\"06/Dec/2026:04:05:39 +0000\",\"at\":1796529845093,"
+                "\"sentAt\":\"1800000000\",\"requestTimeEpoch\":2}",
+                NULL, 0, &same);
     ck_assert_msg(same == 1, "%s", d0);
     /* a timestamp's format is still checked, and small numbers by value */
-    const char *d = compare("{\"t\":\"2026-11-22T10:00:00.123Z\",\"n\":1}", "{\"t\":\"2026-11-22 10:00\",\"n\":2}",
-                            NULL, 0, &same);
+    const char *d =
+        compare("{\"t\":\"2026-11-22T10:00:00.123Z\",\"n\":1}", "{\"t\":\"2026-11-22 10:00\",\"n\":2}", NULL, 0, &same);
     ck_assert_int_eq(same, 0);
-    ck_assert_ptr_nonnull(strstr(d, "    body/t: recorded \"2026-11-22T10:00:00.123Z\", replayed \"2026-11-22 10:00\"\n"));
+    ck_assert_ptr_nonnull(
+        strstr(d, "    body/t: recorded \"2026-11-22T10:00:00.123Z\", replayed \"2026-11-22 10:00\"\n"));
     ck_assert_ptr_nonnull(strstr(d, "    body/n: recorded 1, replayed 2\n"));
     /* a time-named key holding words is compared by value */
     compare("{\"startTime\":\"morning\"}", "{\"startTime\":\"evening\"}", NULL, 0, &same);
@@ -307,8 +306,8 @@ END_TEST
 START_TEST(test_compare_json_structure)
 {
     int same;
-    const char *d = compare("{\"a\":{\"b\":[1,2,3]},\"gone\":true,\"s\":\"1\"}", "{\"a\":{\"b\":[1,2]},\"new\":null,\"s\":1}",
-                            NULL, 0, &same);
+    const char *d = compare("{\"a\":{\"b\":[1,2,3]},\"gone\":true,\"s\":\"1\"}",
+                            "{\"a\":{\"b\":[1,2]},\"new\":null,\"s\":1}", NULL, 0, &same);
     ck_assert_int_eq(same, 0);
     ck_assert_ptr_nonnull(strstr(d, "    body/a/b: recorded 3 items, replayed 2\n"));
     ck_assert_ptr_nonnull(strstr(d, "    body/gone: missing in the replay (recorded true)\n"));
@@ -330,7 +329,8 @@ START_TEST(test_compare_ignore_and_ids)
     compare("{\"meta\":{\"build\":\"b1\",\"v\":1},\"items\":[{\"id\":1,\"n\":\"x\"}]}",
             "{\"meta\":{\"build\":\"b2\",\"v\":1},\"items\":[{\"id\":7,\"n\":\"x\"}]}", ignore, 2, &same);
     ck_assert_int_eq(same, 1);
-    const char *d = compare("{\"items\":[{\"id\":1,\"n\":\"x\"}]}", "{\"items\":[{\"id\":1,\"n\":\"y\"}]}", ignore, 2, &same);
+    const char *d =
+        compare("{\"items\":[{\"id\":1,\"n\":\"x\"}]}", "{\"items\":[{\"id\":1,\"n\":\"y\"}]}", ignore, 2, &same);
     ck_assert_int_eq(same, 0);
     ck_assert_ptr_nonnull(strstr(d, "body/items/0/n"));
     /* an ignored key may also be missing or new */
@@ -357,9 +357,11 @@ START_TEST(test_compare_answers)
     wg_replay_answer_t want, got;
     wg_replay_diff_t diff = {0};
     wg_replay_compare_options_t opt = {NULL, 0, NULL, NULL, 0};
-    const char *w = "{\"statusCode\":200,\"headers\":{\"Sec-WebSocket-Protocol\":\"chat.v1\"},\"body\":\"{\\\"n\\\":1}\"}";
+    const char *w =
+        "{\"statusCode\":200,\"headers\":{\"Sec-WebSocket-Protocol\":\"chat.v1\"},\"body\":\"{\\\"n\\\":1}\"}";
     const char *g = "{\"statusCode\":200,\"body\":\"{\\\"n\\\":2}\"}";
-    wg_replay_answer_read(200, "{\"statusCode\":200,\"multiValueHeaders\":{\"sec-websocket-protocol\":[\"b\"]}}", 71, &got);
+    wg_replay_answer_read(200, "{\"statusCode\":200,\"multiValueHeaders\":{\"sec-websocket-protocol\":[\"b\"]}}", 71,
+                          &got);
     ck_assert_str_eq(got.subprotocol, "b");
     wg_replay_answer_free(&got);
     wg_replay_answer_read(200, w, strlen(w), &want);
@@ -389,7 +391,8 @@ START_TEST(test_compare_answers)
     /* no answer, and a plain answer, are kinds of their own */
     wg_replay_answer_read(0, NULL, 0, &got);
     ck_assert_int_eq(wg_replay_compare_answers(&want, &got, 1, 0, &opt, &diff), 0);
-    ck_assert_str_eq(diff.text, "    answer: recorded a Lambda proxy result (HTTP 200), replayed no HTTP answer (HTTP 0)\n");
+    ck_assert_str_eq(diff.text,
+                     "    answer: recorded a Lambda proxy result (HTTP 200), replayed no HTTP answer (HTTP 0)\n");
     wg_replay_diff_free(&diff);
     wg_replay_answer_free(&got);
     wg_replay_answer_read(401, "denied", 6, &got);

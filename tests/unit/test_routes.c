@@ -21,20 +21,18 @@ static char *eval(const char *expr, const char *body)
     return key;
 }
 
-#define ASSERT_KEY(expr, body, expected)                                                          \
-    do {                                                                                          \
-        char *key_ = eval((expr), (body));                                                        \
-        ck_assert_msg(key_ != NULL, "'%s' on '%s': NULL, expected '%s'", (expr), (body),          \
-                      (expected));                                                                \
-        ck_assert_str_eq(key_, (expected));                                                       \
-        free(key_);                                                                               \
+#define ASSERT_KEY(expr, body, expected)                                                              \
+    do {                                                                                              \
+        char *key_ = eval((expr), (body));                                                            \
+        ck_assert_msg(key_ != NULL, "'%s' on '%s': NULL, expected '%s'", (expr), (body), (expected)); \
+        ck_assert_str_eq(key_, (expected));                                                           \
+        free(key_);                                                                                   \
     } while (0)
 
-#define ASSERT_NO_KEY(expr, body)                                                                 \
-    do {                                                                                          \
-        char *key_ = eval((expr), (body));                                                        \
-        ck_assert_msg(key_ == NULL, "'%s' on '%s': expected NULL, got '%s'", (expr), (body),      \
-                      key_);                                                                      \
+#define ASSERT_NO_KEY(expr, body)                                                                   \
+    do {                                                                                            \
+        char *key_ = eval((expr), (body));                                                          \
+        ck_assert_msg(key_ == NULL, "'%s' on '%s': expected NULL, got '%s'", (expr), (body), key_); \
     } while (0)
 
 static void assert_rejected(const char *expr, const char *needle)
@@ -69,8 +67,7 @@ END_TEST
 START_TEST(test_nested)
 {
     ASSERT_KEY("$request.body.meta.type", "{\"meta\":{\"type\":\"ping\"}}", "ping");
-    ASSERT_KEY("$request.body.data.room", "{\"service\":\"chat\",\"data\":{\"room\":\"room1234\"}}",
-               "room1234");
+    ASSERT_KEY("$request.body.data.room", "{\"service\":\"chat\",\"data\":{\"room\":\"room1234\"}}", "room1234");
     ASSERT_KEY("${request.body.a.b.c.d}", "{\"a\":{\"b\":{\"c\":{\"d\":\"deep\"}}}}", "deep");
     ASSERT_NO_KEY("$request.body.meta.type", "{\"meta\":\"ping\"}");
     ASSERT_NO_KEY("$request.body.meta.type", "{\"meta\":{\"kind\":\"ping\"}}");
@@ -79,15 +76,13 @@ END_TEST
 
 START_TEST(test_template)
 {
-    ASSERT_KEY("${request.body.service}/${request.body.action}",
-               "{ \"service\" : \"chat\", \"action\" : \"join\" }", "chat/join");
+    ASSERT_KEY("${request.body.service}/${request.body.action}", "{ \"service\" : \"chat\", \"action\" : \"join\" }",
+               "chat/join");
     ASSERT_KEY("${request.body.version}-beta", "{\"version\":\"v2\"}", "v2-beta");
-    ASSERT_KEY("pre:${request.body.a}:${request.body.b}:post", "{\"a\":1,\"b\":true}",
-               "pre:1:true:post");
+    ASSERT_KEY("pre:${request.body.a}:${request.body.b}:post", "{\"a\":1,\"b\":true}", "pre:1:true:post");
     ASSERT_KEY("${request.body.a}${request.body.b}", "{\"a\":\"x\",\"b\":\"y\"}", "xy");
     /* Unbraced variables end at the first character that cannot be in a name. */
-    ASSERT_KEY("$request.body.service/$request.body.action",
-               "{\"service\":\"chat\",\"action\":\"join\"}", "chat/join");
+    ASSERT_KEY("$request.body.service/$request.body.action", "{\"service\":\"chat\",\"action\":\"join\"}", "chat/join");
     ASSERT_KEY("v1 $request.body.action", "{\"action\":\"go\"}", "v1 go");
     /* One missing variable makes the whole template unevaluable (AWS-unknown). */
     ASSERT_NO_KEY("${request.body.service}/${request.body.action}", "{\"service\":\"chat\"}");

@@ -38,9 +38,15 @@ END_TEST
 START_TEST(test_paths_rejected)
 {
     const char *bad[] = {
-        "/", "/2018-06-01/runtime/", "/2018-06-01/runtime/invocation/", "/2018-06-01/runtime/invocation/next/",
-        "/2018-06-01/runtime/invocation/x/response/", "/2018-06-01/runtime/invocation/x/result",
-        "/2019-06-01/runtime/invocation/next", "/2018-06-01/runtime/init/errors", "/2018-06-01/runtime/invocation/x",
+        "/",
+        "/2018-06-01/runtime/",
+        "/2018-06-01/runtime/invocation/",
+        "/2018-06-01/runtime/invocation/next/",
+        "/2018-06-01/runtime/invocation/x/response/",
+        "/2018-06-01/runtime/invocation/x/result",
+        "/2019-06-01/runtime/invocation/next",
+        "/2018-06-01/runtime/init/errors",
+        "/2018-06-01/runtime/invocation/x",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *id = (const char *)1;
@@ -79,10 +85,12 @@ static const char *env_get(char **envp, const char *key)
 
 START_TEST(test_command_and_environment)
 {
-    wg_string_pair_t env[] = {{"TABLE", "Chat"}, {"AWS_REGION", "local-override"}, {"AWS_LAMBDA_RUNTIME_API", "evil:1"}};
+    wg_string_pair_t env[] = {
+        {"TABLE", "Chat"}, {"AWS_REGION", "local-override"}, {"AWS_LAMBDA_RUNTIME_API", "evil:1"}};
     wg_function_code_t code = {"nodejs20.x", "src/app.handler", "/tmp", 5, 256, 0, env, 3};
-    wg_function_launch_t launch = {"Chat", &code, "/usr/bin/node", "/opt/wsgate/runtimes", "127.0.0.1:4242",
-                                   "eu-west-1", "AKID", "SECRET", "TOKEN", "/ca.pem", "/bundle.pem"};
+    wg_function_launch_t launch = {"Chat",           &code,       "/usr/bin/node", "/opt/wsgate/runtimes",
+                                   "127.0.0.1:4242", "eu-west-1", "AKID",          "SECRET",
+                                   "TOKEN",          "/ca.pem",   "/bundle.pem"};
     wg_function_command_t cmd;
     char err[256];
     ck_assert_int_eq(wg_function_command_build(&launch, &cmd, err, sizeof(err)), 0);
@@ -117,7 +125,8 @@ END_TEST
 START_TEST(test_commands_per_runtime)
 {
     wg_function_code_t code = {"java21", "example.Echo::handleRequest", "/tmp/fn.jar", 3, 128, 0, NULL, 0};
-    wg_function_launch_t launch = {"J", &code, "/usr/bin/java", "/rt", "127.0.0.1:1", "us-east-1", "A", "S", "T", NULL, NULL};
+    wg_function_launch_t launch = {"J",  &code, "/usr/bin/java", "/rt", "127.0.0.1:1", "us-east-1", "A", "S", "T",
+                                   NULL, NULL};
     wg_function_command_t cmd;
     char err[256];
     ck_assert_int_eq(wg_function_command_build(&launch, &cmd, err, sizeof(err)), 0);

@@ -111,13 +111,11 @@ static void add_header(test_req_t *t, const char *name, const char *value)
 
 static void finish_req(test_req_t *t)
 {
-    t->req = (wg_sigv4_request_t){t->method,  strlen(t->method), t->path,        strlen(t->path),
-                                  t->query,   strlen(t->query),  t->headers,     t->num_headers,
-                                  t->body,    t->body_len};
+    t->req = (wg_sigv4_request_t){t->method,        strlen(t->method), t->path,        strlen(t->path), t->query,
+                                  strlen(t->query), t->headers,        t->num_headers, t->body,         t->body_len};
 }
 
-static void build_req(test_req_t *t, const char *method, const char *path, const char *query,
-                      const char *body)
+static void build_req(test_req_t *t, const char *method, const char *path, const char *query, const char *body)
 {
     memset(t, 0, sizeof(*t));
     t->method = strdup(method);
@@ -220,8 +218,8 @@ static char *authz_param(const char *authz, const char *key)
     return strndup(s, n);
 }
 
-static void sign_hex(const char *secret, const char *date8, const char *region, const char *service,
-                     const char *sts, char out[65])
+static void sign_hex(const char *secret, const char *date8, const char *region, const char *service, const char *sts,
+                     char out[65])
 {
     uint8_t key[32], sig[32];
     unsigned int len = 32;
@@ -245,8 +243,7 @@ START_TEST(test_signing_key_aws_doc)
     /* AWS documentation's example key (toolchain notes section 4). */
     uint8_t key[32];
     char hex[65];
-    wg_sigv4_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam",
-                         key);
+    wg_sigv4_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam", key);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", key[i]);
     ck_assert_str_eq(hex, "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
@@ -286,9 +283,13 @@ END_TEST
 
 /* ---- (a) AWS's published test suite ---- */
 
-static const char *const normalize_only[] = {"get-relative",         "get-relative-relative",
-                                             "get-slash",            "get-slash-dot-slash",
-                                             "get-slash-pointless-dot", "get-slashes", NULL};
+static const char *const normalize_only[] = {"get-relative",
+                                             "get-relative-relative",
+                                             "get-slash",
+                                             "get-slash-dot-slash",
+                                             "get-slash-pointless-dot",
+                                             "get-slashes",
+                                             NULL};
 
 static int is_normalize_only(const char *name)
 {
@@ -332,18 +333,14 @@ static int check_vector(const char *dir, const char *name)
     wg_sigv4_sha256_hex(t.body, t.body_len, payload);
 
     /* canonical request: the generic (normalising, single-encoding) form of the test suite */
-    char *creq = wg_sigv4_canonical_request(&t.req, signed_headers, payload,
-                                            WG_SIGV4_PATH_NORMALIZE);
-    ck_assert_msg(strcmp(creq, want_creq) == 0, "%s: canonical request\n%s\n---want---\n%s", name,
-                  creq, want_creq);
+    char *creq = wg_sigv4_canonical_request(&t.req, signed_headers, payload, WG_SIGV4_PATH_NORMALIZE);
+    ck_assert_msg(strcmp(creq, want_creq) == 0, "%s: canonical request\n%s\n---want---\n%s", name, creq, want_creq);
     const char *scope = "20150830/us-east-1/service/aws4_request";
     char *sts = wg_sigv4_string_to_sign("20150830T123600Z", scope, creq);
     ck_assert_msg(strcmp(sts, want_sts) == 0, "%s: string to sign", name);
     char sig[65], built[1024];
-    sign_hex("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "service", sts,
-             sig);
-    snprintf(built, sizeof(built),
-             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/%s, SignedHeaders=%s, Signature=%s", scope,
+    sign_hex("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "service", sts, sig);
+    snprintf(built, sizeof(built), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/%s, SignedHeaders=%s, Signature=%s", scope,
              signed_headers, sig);
     ck_assert_msg(strcmp(built, want_authz) == 0, "%s: authorization %s", name, built);
 
@@ -360,20 +357,18 @@ static int check_vector(const char *dir, const char *name)
     }
     test_keys_t keys = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"};
     wg_sigv4_result_t result;
-    wg_sigv4_status_t st = wg_sigv4_verify(&t.req, "service", ms_of("20150830T123600Z"),
-                                           lookup_secret, &keys, 1, &result);
+    wg_sigv4_status_t st =
+        wg_sigv4_verify(&t.req, "service", ms_of("20150830T123600Z"), lookup_secret, &keys, 1, &result);
     if (is_normalize_only(name)) {
         ck_assert_msg(st == WG_SIGV4_BAD_SIGNATURE, "%s: verify %d", name, st);
     } else {
-        ck_assert_msg(st == WG_SIGV4_OK, "%s: verify %d %s", name, st,
-                      result.message ? result.message : "");
+        ck_assert_msg(st == WG_SIGV4_OK, "%s: verify %d %s", name, st, result.message ? result.message : "");
         ck_assert_str_eq(result.access_key_id, "AKIDEXAMPLE");
         ck_assert_str_eq(result.region, "us-east-1");
     }
     wg_sigv4_result_clear(&result);
     keys.secret = "wrong";
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "service", ms_of("20150830T123600Z"), lookup_secret,
-                                     &keys, 1, &result),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "service", ms_of("20150830T123600Z"), lookup_secret, &keys, 1, &result),
                      WG_SIGV4_BAD_SIGNATURE);
     wg_sigv4_result_clear(&result);
 
@@ -446,11 +441,9 @@ static void req_from_case(test_req_t *t, json_t *c, int drop_auth)
     t->body_len = strlen(t->body);
     size_t i;
     json_t *h;
-    json_array_foreach(json_object_get(c, "headers"), i, h)
-    {
+    json_array_foreach(json_object_get(c, "headers"), i, h) {
         const char *name = json_string_value(json_array_get(h, 0));
-        if (drop_auth && (strcasecmp(name, "Authorization") == 0 ||
-                          strncasecmp(name, "X-Amz-", 6) == 0))
+        if (drop_auth && (strcasecmp(name, "Authorization") == 0 || strncasecmp(name, "X-Amz-", 6) == 0))
             continue;
         add_header(t, name, json_string_value(json_array_get(h, 1)));
     }
@@ -474,8 +467,7 @@ START_TEST(test_botocore_cases)
     json_t *cases = json_object_get(root, "cases");
     size_t i, verified = 0, signed_count = 0;
     json_t *c;
-    json_array_foreach(cases, i, c)
-    {
+    json_array_foreach(cases, i, c) {
         const char *name = json_string_value(json_object_get(c, "name"));
         const char *service = json_string_value(json_object_get(c, "service"));
         const char *secret = json_string_value(json_object_get(c, "secret_access_key"));
@@ -504,20 +496,17 @@ START_TEST(test_botocore_cases)
         else
             wg_sigv4_sha256_hex(t.body, t.body_len, payload);
         if (!presigned) {
-            char *creq = wg_sigv4_canonical_request(&t.req, signed_headers, payload,
-                                                    WG_SIGV4_PATH_DOUBLE);
-            ck_assert_msg(strcmp(creq, json_string_value(json_object_get(c, "canonical_request"))) ==
-                              0,
-                          "%s: %s", name, creq);
+            char *creq = wg_sigv4_canonical_request(&t.req, signed_headers, payload, WG_SIGV4_PATH_DOUBLE);
+            ck_assert_msg(strcmp(creq, json_string_value(json_object_get(c, "canonical_request"))) == 0, "%s: %s", name,
+                          creq);
             free(creq);
         }
 
         test_keys_t keys = {akid, secret};
         wg_sigv4_result_t r;
         /* right secret -> OK */
-        ck_assert_msg(wg_sigv4_verify(&t.req, service, now, lookup_secret, &keys, 1, &r) ==
-                          WG_SIGV4_OK,
-                      "%s: %s", name, r.message ? r.message : "");
+        ck_assert_msg(wg_sigv4_verify(&t.req, service, now, lookup_secret, &keys, 1, &r) == WG_SIGV4_OK, "%s: %s", name,
+                      r.message ? r.message : "");
         ck_assert_str_eq(r.access_key_id, akid);
         ck_assert_str_eq(r.region, "us-east-1");
         ck_assert_int_eq(r.is_presigned, presigned);
@@ -525,8 +514,7 @@ START_TEST(test_botocore_cases)
         wg_sigv4_result_clear(&r);
         /* wrong secret -> BAD_SIGNATURE quoting botocore's canonical request and string to sign */
         test_keys_t wrong = {akid, "not-the-secret"};
-        ck_assert_int_eq(wg_sigv4_verify(&t.req, service, now, lookup_secret, &wrong, 1, &r),
-                         WG_SIGV4_BAD_SIGNATURE);
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, service, now, lookup_secret, &wrong, 1, &r), WG_SIGV4_BAD_SIGNATURE);
         char want[8192];
         snprintf(want, sizeof(want),
                  "The request signature we calculated does not match the signature you provided. "
@@ -539,12 +527,10 @@ START_TEST(test_botocore_cases)
         wg_sigv4_result_clear(&r);
         /* unknown key: strict -> UNKNOWN_KEY, sigv4 mode -> OK */
         test_keys_t other = {"AKIAOTHERKEY", secret};
-        ck_assert_int_eq(wg_sigv4_verify(&t.req, service, now, lookup_secret, &other, 1, &r),
-                         WG_SIGV4_UNKNOWN_KEY);
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, service, now, lookup_secret, &other, 1, &r), WG_SIGV4_UNKNOWN_KEY);
         ck_assert_str_eq(r.message, "The security token included in the request is invalid.");
         wg_sigv4_result_clear(&r);
-        ck_assert_int_eq(wg_sigv4_verify(&t.req, service, now, lookup_secret, &other, 0, &r),
-                         WG_SIGV4_OK);
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, service, now, lookup_secret, &other, 0, &r), WG_SIGV4_OK);
         ck_assert_str_eq(r.access_key_id, akid);
         wg_sigv4_result_clear(&r);
         ck_assert_int_eq(wg_sigv4_verify(&t.req, service, now, NULL, NULL, 0, &r), WG_SIGV4_OK);
@@ -591,8 +577,7 @@ START_TEST(test_presign_window)
     json_t *root = load_cases();
     json_t *c = json_array_get(json_object_get(root, "cases"), 0);
     size_t i;
-    json_array_foreach(json_object_get(root, "cases"), i, c)
-    {
+    json_array_foreach(json_object_get(root, "cases"), i, c) {
         if (strcmp(json_string_value(json_object_get(c, "name")), "presigned-connect") == 0)
             break;
     }
@@ -602,19 +587,16 @@ START_TEST(test_presign_window)
     uint64_t signed_at = ms_of("20240115T120000Z");
     wg_sigv4_result_t r;
     /* X-Amz-Expires=300: valid through signed_at + 300 s */
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", signed_at + 300000, lookup_secret, &keys,
-                                     1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", signed_at + 300000, lookup_secret, &keys, 1, &r),
                      WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", signed_at + 301000, lookup_secret, &keys,
-                                     1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", signed_at + 301000, lookup_secret, &keys, 1, &r),
                      WG_SIGV4_EXPIRED);
     ck_assert_str_eq(r.message, "Signature expired: 20240115T120000Z is now earlier than "
                                 "20240115T120001Z (20240115T120501Z - 300 sec.)");
     ck_assert_int_eq(r.is_presigned, 1);
     wg_sigv4_result_clear(&r);
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", signed_at - 301000, lookup_secret, &keys,
-                                     1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", signed_at - 301000, lookup_secret, &keys, 1, &r),
                      WG_SIGV4_NOT_YET_CURRENT);
     ck_assert_str_eq(r.message, "Signature not yet current: 20240115T120000Z is still later than "
                                 "20240115T115959Z (20240115T115459Z + 5 min.)");
@@ -642,13 +624,11 @@ START_TEST(test_presign_errors)
     build_req(&t, "GET", "/local", "X-Amz-Date=20240115T120000Z&room=1", "");
     add_header(&t, "Host", "127.0.0.1:3001");
     finish_req(&t);
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, NULL, NULL, 0, &r),
-                     WG_SIGV4_INCOMPLETE);
-    ck_assert_str_eq(r.message,
-                     "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string "
-                     "parameters must include 'X-Amz-Credential'. AWS query-string parameters must "
-                     "include 'X-Amz-Signature'. AWS query-string parameters must include "
-                     "'X-Amz-SignedHeaders'. Re-examine the query-string parameters.");
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, NULL, NULL, 0, &r), WG_SIGV4_INCOMPLETE);
+    ck_assert_str_eq(r.message, "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string "
+                                "parameters must include 'X-Amz-Credential'. AWS query-string parameters must "
+                                "include 'X-Amz-Signature'. AWS query-string parameters must include "
+                                "'X-Amz-SignedHeaders'. Re-examine the query-string parameters.");
     ck_assert_int_eq(r.is_presigned, 1);
     wg_sigv4_result_clear(&r);
     free_req(&t);
@@ -666,8 +646,7 @@ START_TEST(test_presign_errors)
         build_req(&t, "GET", "/local", q, "");
         add_header(&t, "Host", "127.0.0.1:3001");
         finish_req(&t);
-        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, NULL, NULL, 0, &r),
-                         WG_SIGV4_INCOMPLETE);
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, NULL, NULL, 0, &r), WG_SIGV4_INCOMPLETE);
         ck_assert_str_eq(r.message, bad_expires[i][1]);
         wg_sigv4_result_clear(&r);
         free_req(&t);
@@ -688,8 +667,7 @@ START_TEST(test_presign_errors)
               "SignedHeaders=host&X-Amz-Signature=c",
               "");
     finish_req(&t);
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, NULL, NULL, 0, &r),
-                     WG_SIGV4_INCOMPLETE);
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, NULL, NULL, 0, &r), WG_SIGV4_INCOMPLETE);
     ck_assert_str_eq(r.message, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
     wg_sigv4_result_clear(&r);
     free_req(&t);
@@ -722,8 +700,7 @@ START_TEST(test_capture_invalid_signature_2019)
     finish_req(&t);
     test_keys_t keys = {"AKIAIOSFODNN7EXAMPLE", "some-secret"};
     wg_sigv4_result_t r;
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
-                                     lookup_secret, &keys, 1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"), lookup_secret, &keys, 1, &r),
                      WG_SIGV4_BAD_SIGNATURE);
     ck_assert_str_eq(r.message, want);
     ck_assert_str_eq(r.region, "us-east-1");
@@ -737,8 +714,8 @@ END_TEST
 /* ---- (d) error paths ---- */
 
 /* Runs verify on a request with the given Authorization (NULL: none) and optional X-Amz-Date. */
-static wg_sigv4_status_t verify_with(const char *authz, const char *amz_date, const char *now,
-                                     int strict, wg_sigv4_result_t *r)
+static wg_sigv4_status_t verify_with(const char *authz, const char *amz_date, const char *now, int strict,
+                                     wg_sigv4_result_t *r)
 {
     test_req_t t;
     build_req(&t, "POST", "/local/@connections/abc%3D", "", "hello");
@@ -754,14 +731,14 @@ static wg_sigv4_status_t verify_with(const char *authz, const char *amz_date, co
 }
 
 #define GOOD_CRED "Credential=AKID/20190603/us-east-1/execute-api/aws4_request"
-#define GOOD_REST ", SignedHeaders=host;x-amz-date, Signature=" \
-                  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define GOOD_REST                                 \
+    ", SignedHeaders=host;x-amz-date, Signature=" \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 START_TEST(test_missing)
 {
     wg_sigv4_result_t r;
-    ck_assert_int_eq(verify_with(NULL, "20190603T171519Z", "20190603T171519Z", 0, &r),
-                     WG_SIGV4_MISSING);
+    ck_assert_int_eq(verify_with(NULL, "20190603T171519Z", "20190603T171519Z", 0, &r), WG_SIGV4_MISSING);
     ck_assert_str_eq(r.message, "Missing Authentication Token");
     ck_assert_int_eq(r.is_presigned, 0);
     wg_sigv4_result_clear(&r);
@@ -769,8 +746,7 @@ START_TEST(test_missing)
     test_req_t t;
     build_req(&t, "GET", "/local", "token=abc&X-Amz=1", "");
     finish_req(&t);
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", 0, NULL, NULL, 0, &r),
-                     WG_SIGV4_MISSING);
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", 0, NULL, NULL, 0, &r), WG_SIGV4_MISSING);
     wg_sigv4_result_clear(&r);
     free_req(&t);
 }
@@ -818,19 +794,16 @@ START_TEST(test_incomplete_variants)
         {"AWS4-HMAC-SHA256 " GOOD_CRED ", SignedHeaders", "20190603T171519Z",
          "'SignedHeaders' not a valid key=value pair (missing equal-sign) in Authorization header: "
          "'AWS4-HMAC-SHA256 " GOOD_CRED ", SignedHeaders'."},
-        {"AWS4-HMAC-SHA1 " GOOD_CRED GOOD_REST, "20190603T171519Z",
-         "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA1'."},
+        {"AWS4-HMAC-SHA1 " GOOD_CRED GOOD_REST, "20190603T171519Z", "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA1'."},
         {"AWS4-HMAC-SHA256 " GOOD_CRED GOOD_REST, "2019-06-03T17:15:19Z",
          "Date must be in ISO-8601 'basic format'. Got '2019-06-03T17:15:19Z'. See "
          "http://en.wikipedia.org/wiki/ISO_8601"},
-        {"AWS4-HMAC-SHA256 " GOOD_CRED ", SignedHeaders=x-amz-date, Signature=00",
-         "20190603T171519Z",
+        {"AWS4-HMAC-SHA256 " GOOD_CRED ", SignedHeaders=x-amz-date, Signature=00", "20190603T171519Z",
          "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         wg_sigv4_result_t r;
-        ck_assert_msg(verify_with(cases[i].authz, cases[i].amz_date, "20190603T171519Z", 0, &r) ==
-                          WG_SIGV4_INCOMPLETE,
+        ck_assert_msg(verify_with(cases[i].authz, cases[i].amz_date, "20190603T171519Z", 0, &r) == WG_SIGV4_INCOMPLETE,
                       "case %zu", i);
         ck_assert_msg(strcmp(r.message, cases[i].message) == 0, "case %zu: %s", i, r.message);
         wg_sigv4_result_clear(&r);
@@ -862,8 +835,7 @@ START_TEST(test_scope_errors)
         char authz[512];
         snprintf(authz, sizeof(authz), "AWS4-HMAC-SHA256 %s%s", cases[i].credential, GOOD_REST);
         wg_sigv4_result_t r;
-        ck_assert_msg(verify_with(authz, "20190603T171519Z", "20190603T171519Z", 0, &r) ==
-                          WG_SIGV4_BAD_SIGNATURE,
+        ck_assert_msg(verify_with(authz, "20190603T171519Z", "20190603T171519Z", 0, &r) == WG_SIGV4_BAD_SIGNATURE,
                       "case %zu", i);
         ck_assert_msg(strcmp(r.message, cases[i].message) == 0, "case %zu: %s", i, r.message);
         wg_sigv4_result_clear(&r);
@@ -883,32 +855,26 @@ START_TEST(test_clock_skew)
     wg_sigv4_result_t r;
     const char *authz = "AWS4-HMAC-SHA256 " GOOD_CRED GOOD_REST;
     /* 15 min 19 s late */
-    ck_assert_int_eq(verify_with(authz, "20190603T170000Z", "20190603T171519Z", 0, &r),
-                     WG_SIGV4_EXPIRED);
+    ck_assert_int_eq(verify_with(authz, "20190603T170000Z", "20190603T171519Z", 0, &r), WG_SIGV4_EXPIRED);
     ck_assert_str_eq(r.message, "Signature expired: 20190603T170000Z is now earlier than "
                                 "20190603T171019Z (20190603T171519Z - 5 min.)");
     wg_sigv4_result_clear(&r);
     /* the wording of AWS's front end (spec 7.5), same numbers */
     const char *authz17 = "AWS4-HMAC-SHA256 Credential=AKID/20170424/us-east-1/execute-api/"
                           "aws4_request" GOOD_REST;
-    ck_assert_int_eq(verify_with(authz17, "20170424T013926Z", "20170424T013332Z", 0, &r),
-                     WG_SIGV4_NOT_YET_CURRENT);
+    ck_assert_int_eq(verify_with(authz17, "20170424T013926Z", "20170424T013332Z", 0, &r), WG_SIGV4_NOT_YET_CURRENT);
     ck_assert_str_eq(r.message, "Signature not yet current: 20170424T013926Z is still later than "
                                 "20170424T013832Z (20170424T013332Z + 5 min.)");
     wg_sigv4_result_clear(&r);
     /* exactly 5 minutes either way is still current */
-    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T172019Z", 0, &r),
-                     WG_SIGV4_OK);
+    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T172019Z", 0, &r), WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
-    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T171019Z", 0, &r),
-                     WG_SIGV4_OK);
+    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T171019Z", 0, &r), WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
-    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T172020Z", 0, &r),
-                     WG_SIGV4_EXPIRED);
+    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T172020Z", 0, &r), WG_SIGV4_EXPIRED);
     wg_sigv4_result_clear(&r);
     /* strict mode: an unknown key after the date checks */
-    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T171519Z", 1, &r),
-                     WG_SIGV4_UNKNOWN_KEY);
+    ck_assert_int_eq(verify_with(authz, "20190603T171519Z", "20190603T171519Z", 1, &r), WG_SIGV4_UNKNOWN_KEY);
     ck_assert_str_eq(r.message, "The security token included in the request is invalid.");
     ck_assert_str_eq(r.access_key_id, "AKID");
     wg_sigv4_result_clear(&r);
@@ -934,8 +900,7 @@ START_TEST(test_date_header_and_unsigned_payload)
                            "date:Mon, 03 Jun 2019 17:15:19 GMT\nhost:127.0.0.1:3001\n"
                            "my-header:a b c,d\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n\n"
                            "date;host;my-header;x-amz-content-sha256\nUNSIGNED-PAYLOAD");
-    char *sts = wg_sigv4_string_to_sign("20190603T171519Z",
-                                        "20190603/us-east-1/execute-api/aws4_request", creq);
+    char *sts = wg_sigv4_string_to_sign("20190603T171519Z", "20190603/us-east-1/execute-api/aws4_request", creq);
     char sig[65], authz[512];
     sign_hex("secret", "20190603", "us-east-1", "execute-api", sts, sig);
     snprintf(authz, sizeof(authz),
@@ -944,20 +909,17 @@ START_TEST(test_date_header_and_unsigned_payload)
              signed_headers, sig);
     add_header(&t, "Authorization", authz);
     finish_req(&t);
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171600Z"),
-                                     lookup_secret, &keys, 1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171600Z"), lookup_secret, &keys, 1, &r),
                      WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
     /* the body is not covered with UNSIGNED-PAYLOAD */
     t.req.body = "other";
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171600Z"),
-                                     lookup_secret, &keys, 1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171600Z"), lookup_secret, &keys, 1, &r),
                      WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
     /* a short signature never matches */
     t.headers[t.num_headers - 1].value_len -= 1;
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171600Z"),
-                                     lookup_secret, &keys, 1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171600Z"), lookup_secret, &keys, 1, &r),
                      WG_SIGV4_BAD_SIGNATURE);
     wg_sigv4_result_clear(&r);
     free(creq);
@@ -972,16 +934,14 @@ START_TEST(test_sign_round_trip)
     build_req(&t, "POST", "/local/@connections/L0SM9cOFvHcCIhw%3D", "a=1&b=%20x", "payload");
     add_header(&t, "Host", "127.0.0.1:3001");
     finish_req(&t);
-    wg_sigv4_credentials_t creds = {"AKIDSIGN", "sign-secret", "session", "eu-west-2",
-                                    "execute-api"};
+    wg_sigv4_credentials_t creds = {"AKIDSIGN", "sign-secret", "session", "eu-west-2", "execute-api"};
     wg_sigv4_signature_t sig;
     uint64_t now = ms_of("20240229T235959Z");
     ck_assert_int_eq(wg_sigv4_sign(&t.req, &creds, now, &sig), 0);
     ck_assert_str_eq(sig.amz_date, "20240229T235959Z");
-    ck_assert_ptr_nonnull(strstr(sig.authorization,
-                                 "Credential=AKIDSIGN/20240229/eu-west-2/execute-api/aws4_request, "
-                                 "SignedHeaders=host;x-amz-content-sha256;x-amz-date;"
-                                 "x-amz-security-token, Signature="));
+    ck_assert_ptr_nonnull(strstr(sig.authorization, "Credential=AKIDSIGN/20240229/eu-west-2/execute-api/aws4_request, "
+                                                    "SignedHeaders=host;x-amz-content-sha256;x-amz-date;"
+                                                    "x-amz-security-token, Signature="));
     add_header(&t, "X-Amz-Date", sig.amz_date);
     add_header(&t, "X-Amz-Content-SHA256", sig.content_sha256);
     add_header(&t, "X-Amz-Security-Token", "session");
@@ -989,8 +949,7 @@ START_TEST(test_sign_round_trip)
     finish_req(&t);
     test_keys_t keys = {"AKIDSIGN", "sign-secret"};
     wg_sigv4_result_t r;
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, lookup_secret, &keys, 1, &r),
-                     WG_SIGV4_OK);
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", now, lookup_secret, &keys, 1, &r), WG_SIGV4_OK);
     ck_assert_str_eq(r.region, "eu-west-2");
     wg_sigv4_result_clear(&r);
     free_req(&t);
@@ -1034,8 +993,7 @@ START_TEST(test_hostile_inputs)
                              {"Authorization", 13, value, sizeof(value) - 1}};
     wg_sigv4_request_t req = {"GET", 3, "/%", 2, "&&=&%zz", 7, headers, 3, NULL, 0};
     test_keys_t keys = {"A", "s"};
-    ck_assert_int_eq(wg_sigv4_verify(&req, "execute-api", ms_of("20190603T171519Z"),
-                                     lookup_secret, &keys, 1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&req, "execute-api", ms_of("20190603T171519Z"), lookup_secret, &keys, 1, &r),
                      WG_SIGV4_UNKNOWN_KEY);
     wg_sigv4_result_clear(&r);
     ck_assert_int_eq(wg_sigv4_verify(NULL, "execute-api", 0, NULL, NULL, 0, &r), WG_SIGV4_MISSING);
@@ -1049,15 +1007,15 @@ END_TEST
  * before anything is built, in both forms. */
 START_TEST(test_signed_headers_must_be_sorted_and_distinct)
 {
-    static const char *const lists[] = {"host;host", "x-amz-date;host", "host;;x-amz-date",
-                                        "Host;HOST", "host;x-amz-date;", ";host",
-                                        "host;x-amz-date;x-amz-date"};
+    static const char *const lists[] = {"host;host",        "x-amz-date;host", "host;;x-amz-date",          "Host;HOST",
+                                        "host;x-amz-date;", ";host",           "host;x-amz-date;x-amz-date"};
     test_keys_t keys = {"AKID", "secret"};
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
         char authz[512];
         snprintf(authz, sizeof(authz),
                  "AWS4-HMAC-SHA256 Credential=AKID/20190603/us-east-1/execute-api/aws4_request, "
-                 "SignedHeaders=%s, Signature=%064d", lists[i], 0);
+                 "SignedHeaders=%s, Signature=%064d",
+                 lists[i], 0);
         test_req_t t;
         build_req(&t, "GET", "/", "", "");
         add_header(&t, "Host", "h");
@@ -1065,8 +1023,7 @@ START_TEST(test_signed_headers_must_be_sorted_and_distinct)
         add_header(&t, "Authorization", authz);
         finish_req(&t);
         wg_sigv4_result_t r;
-        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
-                                         lookup_secret, &keys, 1, &r),
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"), lookup_secret, &keys, 1, &r),
                          WG_SIGV4_INCOMPLETE);
         ck_assert_ptr_nonnull(strstr(r.message, "SignedHeaders must list each signed header once"));
         wg_sigv4_result_clear(&r);
@@ -1077,12 +1034,12 @@ START_TEST(test_signed_headers_must_be_sorted_and_distinct)
         snprintf(query, sizeof(query),
                  "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%%2F20190603%%2Fus-east-1"
                  "%%2Fexecute-api%%2Faws4_request&X-Amz-Date=20190603T171519Z&X-Amz-Expires=60&"
-                 "X-Amz-SignedHeaders=%s&X-Amz-Signature=%064d", lists[i], 0);
+                 "X-Amz-SignedHeaders=%s&X-Amz-Signature=%064d",
+                 lists[i], 0);
         build_req(&t, "GET", "/", query, "");
         add_header(&t, "Host", "h");
         finish_req(&t);
-        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
-                                         lookup_secret, &keys, 1, &r),
+        ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"), lookup_secret, &keys, 1, &r),
                          WG_SIGV4_INCOMPLETE);
         wg_sigv4_result_clear(&r);
         free_req(&t);
@@ -1106,7 +1063,8 @@ START_TEST(test_amplification_bounded)
     char *authz = malloc(list_cap + 256);
     snprintf(authz, list_cap + 256,
              "AWS4-HMAC-SHA256 Credential=AKID/20190603/us-east-1/execute-api/aws4_request, "
-             "SignedHeaders=%s, Signature=%064d", list, 0);
+             "SignedHeaders=%s, Signature=%064d",
+             list, 0);
     test_keys_t keys = {"AKID", "secret"};
     test_req_t t;
     build_req(&t, "POST", "/local/@connections/x", "", "");
@@ -1117,8 +1075,7 @@ START_TEST(test_amplification_bounded)
     finish_req(&t);
     size_t request_size = big + strlen(authz) + 64;
     wg_sigv4_result_t r;
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
-                                     lookup_secret, &keys, 1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"), lookup_secret, &keys, 1, &r),
                      WG_SIGV4_INCOMPLETE);
     ck_assert_uint_lt(strlen(r.message), 1024);
     wg_sigv4_result_clear(&r);
@@ -1128,15 +1085,15 @@ START_TEST(test_amplification_bounded)
      * WG_LIMIT_SIGV4_QUOTE_BYTES of it */
     snprintf(authz, list_cap + 256,
              "AWS4-HMAC-SHA256 Credential=AKID/20190603/us-east-1/execute-api/aws4_request, "
-             "SignedHeaders=host;x-amz-date;x-big, Signature=%064d", 0);
+             "SignedHeaders=host;x-amz-date;x-big, Signature=%064d",
+             0);
     build_req(&t, "POST", "/local/@connections/x", "", "");
     add_header(&t, "Host", "h");
     add_header(&t, "X-Amz-Date", "20190603T171519Z");
     add_header(&t, "X-Big", value);
     add_header(&t, "Authorization", authz);
     finish_req(&t);
-    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"),
-                                     lookup_secret, &keys, 1, &r),
+    ck_assert_int_eq(wg_sigv4_verify(&t.req, "execute-api", ms_of("20190603T171519Z"), lookup_secret, &keys, 1, &r),
                      WG_SIGV4_BAD_SIGNATURE);
     ck_assert_uint_lt(strlen(r.message), 16 * 1024 + 1024);
     ck_assert_uint_lt(strlen(r.message), request_size);
@@ -1161,8 +1118,8 @@ static const char *lookup_token(void *ctx, const char *akid)
 }
 
 /* Signs `t` (Host set) as an SDK does and adds the signature headers. */
-static void sign_into(test_req_t *t, const char *akid, const char *secret, const char *token,
-                      const char *region, uint64_t now)
+static void sign_into(test_req_t *t, const char *akid, const char *secret, const char *token, const char *region,
+                      uint64_t now)
 {
     wg_sigv4_credentials_t creds = {akid, secret, token, region, "execute-api"};
     wg_sigv4_signature_t sig;
@@ -1190,8 +1147,7 @@ START_TEST(test_strict_policy)
     add_header(&t, "Host", "127.0.0.1");
     finish_req(&t);
     sign_into(&t, "AKIDT", "secret-t", "issued-token", "us-east-1", now);
-    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
-                     WG_SIGV4_OK);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r), WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
     /* a different body, same signature headers: refused, quoting the real body's hash */
     char real_hash[65];
@@ -1249,11 +1205,9 @@ START_TEST(test_strict_policy)
     sign_into(&t, "AKIDT", "secret-t", "issued-token", "us-east-1", now);
     wg_sigv4_forget_keys();
     wg_sigv4_forget_keys();
-    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
-                     WG_SIGV4_OK);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r), WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
-    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r),
-                     WG_SIGV4_OK);
+    ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &k, &strict, &r), WG_SIGV4_OK);
     wg_sigv4_result_clear(&r);
     free_req(&t);
 
@@ -1270,7 +1224,8 @@ START_TEST(test_strict_policy)
     sign_hex("secret-p", "20240301", "us-east-1", "execute-api", sts, sig);
     snprintf(authz, sizeof(authz),
              "AWS4-HMAC-SHA256 Credential=AKIDP/20240301/us-east-1/execute-api/aws4_request, "
-             "SignedHeaders=%s, Signature=%s", sh, sig);
+             "SignedHeaders=%s, Signature=%s",
+             sh, sig);
     add_header(&t, "Authorization", authz);
     finish_req(&t);
     ck_assert_int_eq(wg_sigv4_verify_policy(&t.req, "execute-api", now, lookup_secret, &plain, &strict, &r),

@@ -81,9 +81,12 @@ START_TEST(test_state_dir)
     cfg.state_dir = strdup("/var/lib/wsgate");
     ck_assert_int_eq(wg_tls_ca_state_dir(&cfg, dir, sizeof(dir), err, sizeof(err)), 0);
     ck_assert_str_eq(dir, "/var/lib/wsgate");
-    if (old_xdg) setenv("XDG_DATA_HOME", old_xdg, 1);
-    if (old_home) setenv("HOME", old_home, 1);
-    else unsetenv("HOME");
+    if (old_xdg)
+        setenv("XDG_DATA_HOME", old_xdg, 1);
+    if (old_home)
+        setenv("HOME", old_home, 1);
+    else
+        unsetenv("HOME");
     free(old_xdg);
     free(old_home);
     wg_config_free(&cfg);

@@ -9,8 +9,8 @@
 #include "urlcodec.h"
 
 /* Decodes `in` and checks the result, its length and the return code. */
-static void check_decode(const char *in, size_t len, int plus_is_space, const char *expected,
-                         size_t expected_len, int expected_rc)
+static void check_decode(const char *in, size_t len, int plus_is_space, const char *expected, size_t expected_len,
+                         int expected_rc)
 {
     char *out = malloc(len + 1);
     ck_assert_ptr_nonnull(out);
