@@ -89,9 +89,8 @@ struct wg_conns {
     size_t num_registered; /* CONNECTING + OPEN */
     size_t num_open;
     size_t num_alive; /* allocated, any state */
-    size_t alive_high_water;
-    int needs_final_trim;
-        /* a mass-close trim happened; trim again once none is left */ /* most alive since the heap was last trimmed */
+    size_t alive_high_water; /* most alive since the heap was last trimmed */
+    int needs_final_trim; /* a mass-close trim happened; trim again once none is left */
     h2o_timeout_t idle_timeout;
     h2o_timeout_t hard_timeout;
     /* throttled messages are logged at most once a second, with a count (a flood must not flood
