@@ -18,7 +18,8 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libh2o-evloop-dev libwslay-dev libcurl4-openssl-dev libjansson-dev uuid-dev libssl-dev \
-      libyaml-dev check \
+      libyaml-dev check locales \
+ && localedef -i de_DE -f UTF-8 de_DE.UTF-8 \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

@@ -49,7 +49,7 @@ echo "  ok   $ver"
 
 PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 podman run -d --name "$NAME" --network=host --user 65534:65534 -v "$DIST:/opt/wsgate:ro" "$BASE_IMAGE" \
-    /opt/wsgate/bin/wsgate --host 127.0.0.1 --port "$PORT" --auth strict \
+    /opt/wsgate/bin/wsgate --host 127.0.0.1 --port "$PORT" --auth strict --test-control \
     --credentials AKIDDISTTEST:dist-test-secret >/dev/null || fail "podman run"
 for _ in $(seq 1 100); do
     curl -fsS --max-time 2 "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break

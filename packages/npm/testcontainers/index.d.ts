@@ -11,6 +11,7 @@ export declare class WsgateContainer extends GenericContainer {
   withStage(stage: string): this;
   withRegion(region: string): this;
   withVerbose(): this;
+  withTestControl(): this;
   withHostIp(hostIp: string): this;
   start(): Promise<StartedWsgateContainer>;
 }

@@ -44,6 +44,10 @@ class WsgateContainer extends GenericContainer {
 
   withVerbose() { return this.withEnvironment({ WSGATE_VERBOSE: '1' }); }
 
+  /** wsgate's test-control API, and GET /_wsgate/connections without a signature (otherwise it is
+   *  guarded like @connections). Not part of AWS. */
+  withTestControl() { return this.withEnvironment({ WSGATE_TEST_CONTROL: '1' }); }
+
   /** Publish the port on this host address only (e.g. "127.0.0.1") instead of every interface,
    *  Testcontainers' default. The host port stays random. */
   withHostIp(hostIp) {

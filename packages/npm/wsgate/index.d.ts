@@ -23,6 +23,9 @@ export interface WsgateOptions {
   auth?: 'none' | 'sigv4' | 'strict';
   credentials?: WsgateCredentials | WsgateCredentials[];
   verbose?: boolean;
+  /** --test-control: wsgate's test-control API, and GET /_wsgate/connections without a signature
+   *  (otherwise it is guarded like @connections). Not part of AWS. */
+  testControl?: boolean;
   /** More command-line flags, appended last (they win). */
   args?: string[];
   /** Extra environment for the wsgate process. */

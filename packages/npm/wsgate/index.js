@@ -81,6 +81,7 @@ async function startWsgate(options = {}) {
   for (const c of normaliseCredentials(opts.credentials)) args.push('--credentials', `${c.accessKeyId}:${c.secretAccessKey}`);
   if (opts.region) args.push('--region', opts.region);
   if (opts.verbose) args.push('--verbose');
+  if (opts.testControl) args.push('--test-control');
   if (opts.args) args.push(...opts.args);
 
   const bin = opts.binary || binaryPath();

@@ -11,7 +11,7 @@ afterEach(async () => { if (gw) await gw.stop(); gw = undefined; });
 const nextMessage = (ws) => new Promise((resolve) => ws.once('message', (d) => resolve(d.toString())));
 
 test('demo echo, SDK v3 PostToConnection, DeleteConnection, then GoneException', async () => {
-  gw = await startWsgate({ port: 0 });
+  gw = await startWsgate({ port: 0, testControl: true }); // testControl: the listing below, unsigned
   const ws = new WebSocket(gw.wsUrl);
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
 

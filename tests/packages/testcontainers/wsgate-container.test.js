@@ -22,7 +22,7 @@ const next = (ws) => new Promise((resolve, reject) => {
 
 test('demo backend, strict auth, SDK v3 push', { timeout: 90000 }, async () => {
   const gw = await new WsgateContainer(IMAGE).withHostIp('127.0.0.1')
-    .withAuth('strict').withCredentials('AKIDNODETC', 'node-secret').start();
+    .withAuth('strict').withCredentials('AKIDNODETC', 'node-secret').withTestControl().start();
   try {
     assert.equal(gw.getWsUrl(), `ws://${gw.getHost()}:${gw.getPort()}/local`);
     const ws = await open(gw.getWsUrl());

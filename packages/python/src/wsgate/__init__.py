@@ -163,10 +163,12 @@ class Wsgate:
 
 
 def launch(backend=None, config=None, routes=None, functions=None, authorizer=None, port=0, host="127.0.0.1",
-           stage=None, region=None, auth=None, credentials=None, verbose=False, args=(), env=None, cwd=None,
-           binary=None, start_timeout=15.0):
+           stage=None, region=None, auth=None, credentials=None, verbose=False, test_control=False, args=(),
+           env=None, cwd=None, binary=None, start_timeout=15.0):
     """Starts wsgate and returns a ready Wsgate (call .stop()); start() is the context-manager form.
-    `config` is a file path or a dict; `routes`/`functions`/`authorizer` are the config file's keys."""
+    `config` is a file path or a dict; `routes`/`functions`/`authorizer` are the config file's keys.
+    `test_control` adds --test-control (the test-control API, and GET /_wsgate/connections without a
+    signature; otherwise the listing is guarded like @connections)."""
     cwd = cwd or os.getcwd()
     argv = ["--host", host, "--port", str(port)]
     if stage:
@@ -203,6 +205,8 @@ def launch(backend=None, config=None, routes=None, functions=None, authorizer=No
         argv += ["--region", region]
     if verbose:
         argv.append("--verbose")
+    if test_control:
+        argv.append("--test-control")
     argv += list(args)
     try:
         return Wsgate(argv, env=env, cwd=cwd, binary=binary, start_timeout=start_timeout, host=host,

@@ -85,6 +85,15 @@ public class WsgateContainer extends GenericContainer<WsgateContainer> {
     }
 
     /**
+     * Turn on wsgate's test-control API ({@code /_wsgate/test/...}) and open the connection listing
+     * {@code GET /_wsgate/connections} without a signature (otherwise it is guarded like
+     * {@code @connections}). Not part of AWS.
+     */
+    public WsgateContainer withTestControl() {
+        return withEnv("WSGATE_TEST_CONTROL", "1");
+    }
+
+    /**
      * Publish the port on this host address only (e.g. {@code 127.0.0.1}) instead of every interface,
      * Testcontainers' default. The host port stays random.
      */

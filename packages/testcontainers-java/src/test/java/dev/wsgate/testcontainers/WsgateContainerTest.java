@@ -76,7 +76,7 @@ class WsgateContainerTest {
     @Test
     void demoBackendRoundTripAndSignedPushWithStrictAuth() throws Exception {
         try (WsgateContainer gw = new WsgateContainer(IMAGE).withHostIp("127.0.0.1")
-                .withAuth("strict").withCredentials("AKIDJAVATC", "java-secret")) {
+                .withAuth("strict").withCredentials("AKIDJAVATC", "java-secret").withTestControl()) {
             gw.start();
             assertEquals("ws://" + gw.getHost() + ":" + gw.getPort() + "/local", gw.getWsUrl());
             assertEquals("127.0.0.1", gw.getContainerInfo().getNetworkSettings().getPorts().getBindings()
