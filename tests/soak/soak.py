@@ -5,7 +5,7 @@ server's RSS and fd count every 10 s. Run by scripts/soak.sh; not part of the de
 One asyncio process holds everything except wsgate itself:
 - a keep-alive HTTP backend (the Lambda-proxy handler for $connect, $disconnect and a two-way
   $default that echoes the message body back),
-- N clients (raw framing from tests/e2e/helpers/rawws.py): each sends a message every 2-6 s and
+- N clients (raw framing from tests/wsgatekit/rawws.py): each sends a message every 2-6 s and
   expects its echo; after a random lifetime (30-180 s) it leaves (close 1000, close without code, or
   a TCP reset) and a new client takes its place,
 - a pusher: PostToConnection to random open clients (SigV4-free: wsgate runs with --auth none),
@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "e2e"))
-from helpers import procstat  # noqa: E402
-from helpers.rawws import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, build_frame, handshake_request  # noqa: E402
+sys.path.insert(0, str(HERE.parent))
+from wsgatekit import procstat  # noqa: E402
+from wsgatekit.rawws import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, build_frame, handshake_request  # noqa: E402
 
 ECHO_TIMEOUT = 10.0
 PUSH_TIMEOUT = 10.0

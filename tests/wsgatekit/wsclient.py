@@ -7,10 +7,13 @@ import websocket
 from websocket import ABNF
 
 
-def connect(url, headers=None, subprotocols=None, timeout=5):
-    """Open a WebSocket; raises websocket.WebSocketBadStatusException on a failed handshake."""
-    return websocket.create_connection(url, header=list(headers or []), subprotocols=subprotocols,
-                                       timeout=timeout)
+def connect(url, headers=None, subprotocols=None, timeout=5, **options):
+    """Open a WebSocket; raises websocket.WebSocketBadStatusException on a failed handshake.
+    `headers`: a list of "Name: value" lines, or a dict (which replaces websocket-client's own
+    handshake headers of those names); `options` go to websocket.create_connection (host=...)."""
+    header = dict(headers) if isinstance(headers, dict) else list(headers or [])
+    return websocket.create_connection(url, header=header, subprotocols=subprotocols,
+                                       timeout=timeout, **options)
 
 
 def handshake_status(url, headers=None, timeout=5):

@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
@@ -31,8 +31,9 @@ def wsgate_binary():
 class WsgateServer:
     """One running wsgate process."""
 
-    def __init__(self, args, log_path):
+    def __init__(self, args, log_path, binary=None):
         self.args = list(args)
+        self.binary = Path(binary) if binary else wsgate_binary()
         self.log_path = Path(log_path)
         self.proc = None
         self.port = None
@@ -41,7 +42,7 @@ class WsgateServer:
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
-        binary = wsgate_binary()
+        binary = self.binary
         if not binary.exists():
             raise RuntimeError(f"wsgate binary not found at {binary} (set WSGATE_BIN)")
         cmd = [str(binary), "--port", "0", "--host", "127.0.0.1"] + self.args
@@ -122,8 +123,8 @@ class WsgateServer:
     def connections(self, credentials=None):
         """Open connection ids from GET /_wsgate/connections, signed like a management API call
         (the listing is guarded by --auth unless --test-control is on); `credentials` =
-        (akid, secret) for strict mode, else helpers.mgmt's example key."""
-        from helpers import mgmt  # late: mgmt imports boto3, which this module does not need
+        (akid, secret) for strict mode, else wsgatekit.mgmt's example key."""
+        from wsgatekit import mgmt  # late: mgmt imports boto3, which this module does not need
         kw = {"credentials": credentials} if credentials else {}
         resp = mgmt.raw_request(self.port, "GET", "/_wsgate/connections", **kw)
         assert resp.status == 200, f"/_wsgate/connections answered {resp.status}: {resp.body!r}"
