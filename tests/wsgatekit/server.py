@@ -39,6 +39,7 @@ class WsgateServer:
         self.port = None
         self.stopped = False
         self.problems = []  # filled by stop(): crash, hang or sanitizer report
+        self.exit_status = None
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
@@ -63,8 +64,10 @@ class WsgateServer:
         raise RuntimeError(f"wsgate did not log 'listening on http://127.0.0.1:PORT' within "
                            f"{START_TIMEOUT_S} s:\n{self.log_text()}")
 
-    def stop(self):
-        """Stop by PID; record crashes, hangs and sanitizer reports in self.problems."""
+    def stop(self, timeout=STOP_TIMEOUT_S):
+        """Stop by PID (SIGTERM, then SIGKILL after `timeout` s); record crashes, hangs and
+        sanitizer reports in self.problems (returned), the exit status in self.exit_status (None
+        when it had to be killed)."""
         if self.stopped or self.proc is None:
             return self.problems
         self.stopped = True
@@ -74,13 +77,15 @@ class WsgateServer:
         else:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                code = self.proc.wait(timeout=STOP_TIMEOUT_S)
+                code = self.proc.wait(timeout=timeout)
                 if code not in (0, -signal.SIGTERM):
                     self.problems.append(f"wsgate exited with status {code} after SIGTERM")
             except subprocess.TimeoutExpired:
+                code = None
                 self.proc.kill()
                 self.proc.wait(timeout=STOP_TIMEOUT_S)
-                self.problems.append(f"wsgate did not exit within {STOP_TIMEOUT_S} s of SIGTERM")
+                self.problems.append(f"wsgate did not exit within {timeout} s of SIGTERM")
+        self.exit_status = code
         self._log.close()
         text = self.log_text()
         for marker in SANITIZER_MARKERS:

@@ -57,12 +57,17 @@ def wait_close(ws, timeout=5.0):
             messages.append(data)
 
 
-def recv_text(ws, timeout=5.0):
-    """One text message (str), bounded."""
+def recv_text_bytes(ws, timeout=5.0):
+    """One text message, as the bytes received, bounded."""
     ws.sock.settimeout(timeout)
     opcode, data = ws.recv_data()
     assert opcode == ABNF.OPCODE_TEXT, f"expected a text frame, got opcode {opcode}"
-    return data.decode("utf-8")
+    return data
+
+
+def recv_text(ws, timeout=5.0):
+    """One text message (str), bounded."""
+    return recv_text_bytes(ws, timeout).decode("utf-8")
 
 
 def close_without_code(ws, timeout=3.0):
