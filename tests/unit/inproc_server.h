@@ -93,6 +93,24 @@ static inline void inproc_send(int fd, const void *data, size_t len)
     ck_assert_int_eq(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
+/* Sends all of `data`, running the loop while the socket is full (a large body); stops early if
+ * the server closed the connection (it may answer before reading everything). */
+static inline void inproc_send_all(inproc_t *t, int fd, const char *data, size_t len)
+{
+    uint64_t end = inproc_now_ms() + INPROC_WAIT_MS;
+    size_t off = 0;
+    while (off < len) {
+        ck_assert_msg(inproc_now_ms() < end, "could not send %zu bytes within %d ms", len, INPROC_WAIT_MS);
+        ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            off += (size_t)n;
+        else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return;
+        else
+            h2o_evloop_run(t->server.loop, 5);
+    }
+}
+
 /* What one client socket has received so far. */
 typedef struct inproc_input {
     char data[16384];
@@ -196,7 +214,7 @@ static inline int inproc_http(inproc_t *t, const char *method, const char *path,
                      method, path, t->server.port, body_len);
     inproc_send(fd, head, (size_t)n);
     if (body_len > 0)
-        inproc_send(fd, body, body_len);
+        inproc_send_all(t, fd, body, body_len);
     memset(in, 0, sizeof(*in));
     inproc_read_until(t, fd, in, has_eof, NULL, "complete HTTP response");
     close(fd);
