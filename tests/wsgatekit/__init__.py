@@ -11,7 +11,7 @@ conformance runner (conformance/), the Python SDK suites (sdk-tests/pyshared), t
   control.py       a well-behaved control client for the hostile tests
   aws.py           AWS's formats: ID regex, requestContext key orders, error frames, times
   config.py        config-file dicts; net.py: free/closed loopback ports
-  procstat.py      RSS / fd / thread counts of a process by PID
+  procstat.py      what a running wsgate holds: RSS, open fds, TCP sockets (Linux /proc)
   lambda_invoke.py a Lambda Invoke API backend
   container_check.py  the end-to-end checks the container test runs against a running image
 Nothing here is a test; every wait is bounded.
