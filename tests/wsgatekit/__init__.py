@@ -10,7 +10,7 @@ conformance runner (conformance/), the Python SDK suites (sdk-tests/pyshared), t
   mgmt.py          SigV4-signed management-API calls (botocore) and a boto3 client
   control.py       a well-behaved control client for the hostile tests
   aws.py           AWS's formats: ID regex, requestContext key orders, error frames, times
-  config.py        config-file dicts; net.py: free/closed loopback ports
+  config.py        config-file dicts; net.py: free loopback ports; wait.py: bounded polling
   procstat.py      what a running wsgate holds: RSS, open fds, TCP sockets (Linux /proc)
   lambda_invoke.py a Lambda Invoke API backend
   container_check.py  the end-to-end checks the container test runs against a running image

@@ -10,7 +10,6 @@ DeleteConnection closes the client and a later post is GoneException; $disconnec
 backend. Prints one "ok"/"FAIL" line per check; exits 1 if any failed. Every wait is bounded."""
 import json
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +17,7 @@ import urllib.request
 import botocore.exceptions
 
 from wsgatekit import mgmt, wsclient
+from wsgatekit.wait import poll
 
 KEY = ("AKIDWSGATETEST", "wsgate-test-secret")
 USER_AGENT = "wsgate-podman-test"
@@ -37,16 +37,6 @@ def backend_events(backend_log):
         return []
     with open(backend_log) as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def wait_for(pred, seconds=5.0):
-    end = time.time() + seconds
-    while time.time() < end:
-        r = pred()
-        if r:
-            return r
-        time.sleep(0.05)
-    return pred()
 
 
 def events_of(backend_log, event_type):
@@ -81,12 +71,12 @@ def main(argv):
     cid = ids[0]
 
     if backend_log:
-        ev = wait_for(lambda: events_of(backend_log, "CONNECT"))
+        ev = poll(lambda: events_of(backend_log, "CONNECT"))
         c.check(ev and ev[0]["requestContext"].get("connectionId") == cid
                 and ev[0]["requestContext"].get("stage") == stage,
                 "backend got $connect with the connectionId and the stage from WSGATE_STAGE")
         ws.send(json.dumps({"action": "hello", "n": 1}))
-        ev = wait_for(lambda: events_of(backend_log, "MESSAGE"))
+        ev = poll(lambda: events_of(backend_log, "MESSAGE"))
         c.check(ev and json.loads(ev[0].get("body", "{}")).get("n") == 1, "backend got the message event")
     else:
         ws.send("ping from the test")
@@ -124,7 +114,7 @@ def main(argv):
     except m.exceptions.GoneException:
         c.check(True, "PostToConnection after delete -> GoneException")
     if backend_log:
-        c.check(wait_for(lambda: events_of(backend_log, "DISCONNECT")), "backend got $disconnect")
+        c.check(poll(lambda: events_of(backend_log, "DISCONNECT")), "backend got $disconnect")
     return 0 if c.ok else 1
 
 
