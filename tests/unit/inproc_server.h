@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conns.h"
+#include "httpc.h"
 #include "server.h"
 
 #define INPROC_WAIT_MS 5000
@@ -32,9 +34,17 @@ typedef struct inproc {
     wg_server_t server;
 } inproc_t;
 
-/* Loads `args` (after "wsgate --host 127.0.0.1 --port 0") and starts the server (no loop yet). */
-static inline void inproc_start(inproc_t *t, const char *const *args)
+/* Servers live in static storage, like wsgate's own (main.c): h2o 2.2.5 cannot tear its context
+ * down, so what it still holds after wg_server_dispose must stay reachable (LeakSanitizer). */
+#define INPROC_MAX_SERVERS 4
+static inproc_t inproc_servers[INPROC_MAX_SERVERS];
+static int inproc_num_servers;
+
+/* Loads `args` (after "wsgate --host 127.0.0.1 --port 0") and starts a server (no loop yet). */
+static inline inproc_t *inproc_start(const char *const *args)
 {
+    ck_assert_int_lt(inproc_num_servers, INPROC_MAX_SERVERS);
+    inproc_t *t = &inproc_servers[inproc_num_servers++];
     char *argv[32];
     int argc = 0;
     static const char *const base[] = {"wsgate", "--host", "127.0.0.1", "--port", "0"};
@@ -44,14 +54,27 @@ static inline void inproc_start(inproc_t *t, const char *const *args)
         argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
     char err[256] = "";
-    memset(t, 0, sizeof(*t));
     ck_assert_msg(wg_config_load(&t->cfg, argc, argv, err, sizeof(err)) == 0, "config: %s", err);
     ck_assert_msg(wg_server_init(&t->server, &t->cfg, err, sizeof(err)) == 0, "server: %s", err);
     ck_assert_int_gt(t->server.port, 0);
+    return t;
 }
 
+/* Shuts down like wg_server_run does after SIGTERM (stop listening, close every client with 1001,
+ * wait - bounded - until every connection and backend call is done), then disposes. */
 static inline void inproc_stop(inproc_t *t)
 {
+    h2o_socket_read_stop(t->server.listener);
+    h2o_socket_close(t->server.listener);
+    t->server.listener = NULL;
+    wg_conns_close_all(t->server.conns, 1001, "Going away");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    time_t end = ts.tv_sec + INPROC_WAIT_MS / 1000;
+    while ((wg_conns_count_alive(t->server.conns) > 0 || wg_httpc_in_flight(t->server.httpc) > 0) &&
+           (clock_gettime(CLOCK_MONOTONIC, &ts), ts.tv_sec < end))
+        h2o_evloop_run(t->server.loop, 10);
+    ck_assert_uint_eq(wg_conns_count_alive(t->server.conns), 0);
     wg_server_dispose(&t->server);
     wg_config_free(&t->cfg);
 }

@@ -144,11 +144,18 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* h2o 2.2.5's h2o_multithread_destroy_queue does not free the queue itself: keep it reachable
+ * (LeakSanitizer), as wsgate's own queue is (static storage). */
+static h2o_multithread_queue_t *destroyed_queues[16];
+static size_t num_destroyed_queues;
+
 /* Submits `req` and runs the loop until its callback ran (bounded); returns the elapsed ms. */
 static uint64_t call(wg_httpc_request_t *req, seen_t *seen)
 {
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_multithread_queue_t *queue = h2o_multithread_create_queue(loop);
+    ck_assert_uint_lt(num_destroyed_queues, sizeof(destroyed_queues) / sizeof(destroyed_queues[0]));
+    destroyed_queues[num_destroyed_queues++] = queue;
     wg_httpc_t *client = wg_httpc_new(queue);
     req->on_done = on_done;
     req->data = seen;

@@ -44,12 +44,11 @@ static const char *const auth_none[] = {"--auth", "none", NULL};
 
 START_TEST(test_get_connection_document)
 {
-    inproc_t t;
-    inproc_start(&t, auth_none);
+    inproc_t *t = inproc_start(auth_none);
     inproc_input_t ws_in, in;
     char path[128];
-    int fd = open_client(&t, &ws_in, "unit-agent", path, sizeof(path), "@");
-    ck_assert_int_eq(inproc_http(&t, "GET", path, NULL, 0, &in), 200);
+    int fd = open_client(t, &ws_in, "unit-agent", path, sizeof(path), "@");
+    ck_assert_int_eq(inproc_http(t, "GET", path, NULL, 0, &in), 200);
     ck_assert(has_header(&in, "\r\ncontent-type: application/json"));
     ck_assert(has_header(&in, "\r\nx-amzn-RequestId: "));
     json_error_t jerr;
@@ -75,128 +74,122 @@ START_TEST(test_get_connection_document)
     ck_assert_str_eq(json_string_value(json_object_get(identity, "userAgent")), "unit-agent");
     json_decref(doc);
     close(fd);
-    inproc_stop(&t);
+    inproc_stop(t);
 }
 END_TEST
 
 START_TEST(test_post_with_percent_40_path)
 {
-    inproc_t t;
-    inproc_start(&t, auth_none);
+    inproc_t *t = inproc_start(auth_none);
     inproc_input_t ws_in, in;
     char path[128];
-    int fd = open_client(&t, &ws_in, NULL, path, sizeof(path), "%40");
-    ck_assert_int_eq(inproc_http(&t, "POST", path, "from the backend", 16, &in), 200);
+    int fd = open_client(t, &ws_in, NULL, path, sizeof(path), "%40");
+    ck_assert_int_eq(inproc_http(t, "POST", path, "from the backend", 16, &in), 200);
     char payload[128];
-    inproc_frame_t f = inproc_read_frame(&t, fd, &ws_in, payload, sizeof(payload));
+    inproc_frame_t f = inproc_read_frame(t, fd, &ws_in, payload, sizeof(payload));
     ck_assert_int_eq(f.opcode, 0x1);
     ck_assert_str_eq(payload, "from the backend");
     close(fd);
-    inproc_stop(&t);
+    inproc_stop(t);
 }
 END_TEST
 
 START_TEST(test_delete_then_gone)
 {
-    inproc_t t;
-    inproc_start(&t, auth_none);
+    inproc_t *t = inproc_start(auth_none);
     inproc_input_t ws_in, in;
     char path[128];
-    int fd = open_client(&t, &ws_in, NULL, path, sizeof(path), "@");
-    ck_assert_int_eq(inproc_http(&t, "DELETE", path, NULL, 0, &in), 204);
+    int fd = open_client(t, &ws_in, NULL, path, sizeof(path), "@");
+    ck_assert_int_eq(inproc_http(t, "DELETE", path, NULL, 0, &in), 204);
     char payload[128];
-    inproc_frame_t f = inproc_read_frame(&t, fd, &ws_in, payload, sizeof(payload));
+    inproc_frame_t f = inproc_read_frame(t, fd, &ws_in, payload, sizeof(payload));
     ck_assert_int_eq(f.opcode, 0x8);
     /* the id is gone at once: GoneException, 410, with an empty body */
-    ck_assert_int_eq(inproc_http(&t, "POST", path, "late", 4, &in), 410);
+    ck_assert_int_eq(inproc_http(t, "POST", path, "late", 4, &in), 410);
     ck_assert(has_header(&in, "\r\nx-amzn-ErrorType: GoneException"));
     ck_assert_str_eq(inproc_body(&in), "");
-    ck_assert_int_eq(inproc_http(&t, "GET", path, NULL, 0, &in), 410);
+    ck_assert_int_eq(inproc_http(t, "GET", path, NULL, 0, &in), 410);
     close(fd);
-    inproc_stop(&t);
+    inproc_stop(t);
 }
 END_TEST
 
 START_TEST(test_unknown_and_malformed_ids_are_gone)
 {
-    inproc_t t;
-    inproc_start(&t, auth_none);
+    inproc_t *t = inproc_start(auth_none);
     inproc_input_t in;
-    ck_assert_int_eq(inproc_http(&t, "GET", "/local/@connections/PbTkjcISoAMCJNQ%3D", NULL, 0, &in), 410);
+    ck_assert_int_eq(inproc_http(t, "GET", "/local/@connections/PbTkjcISoAMCJNQ%3D", NULL, 0, &in), 410);
     ck_assert(has_header(&in, "\r\nx-amzn-ErrorType: GoneException"));
     /* a bad escape and an id far too long: answered like an unknown id, not 400 or 500 */
-    ck_assert_int_eq(inproc_http(&t, "GET", "/local/@connections/%ZZ", NULL, 0, &in), 410);
+    ck_assert_int_eq(inproc_http(t, "GET", "/local/@connections/%ZZ", NULL, 0, &in), 410);
     char path[256] = "/local/@connections/";
     memset(path + strlen(path), 'A', 100);
-    ck_assert_int_eq(inproc_http(&t, "DELETE", path, NULL, 0, &in), 410);
-    inproc_stop(&t);
+    ck_assert_int_eq(inproc_http(t, "DELETE", path, NULL, 0, &in), 410);
+    inproc_stop(t);
 }
 END_TEST
 
 START_TEST(test_post_over_cap_is_413)
 {
-    inproc_t t;
-    inproc_start(&t, auth_none);
+    inproc_t *t = inproc_start(auth_none);
     inproc_input_t ws_in, in;
     char path[128];
-    int fd = open_client(&t, &ws_in, NULL, path, sizeof(path), "@");
+    int fd = open_client(t, &ws_in, NULL, path, sizeof(path), "@");
     size_t len = WG_LIMIT_MESSAGE_BYTES + 1;
     char *big = malloc(len);
     memset(big, 'a', len);
-    ck_assert_int_eq(inproc_http(&t, "POST", path, big, len, &in), 413);
+    ck_assert_int_eq(inproc_http(t, "POST", path, big, len, &in), 413);
     ck_assert(has_header(&in, "\r\nx-amzn-ErrorType: PayloadTooLargeException"));
     /* at the cap it is delivered */
-    ck_assert_int_eq(inproc_http(&t, "POST", path, big, len - 1, &in), 200);
+    ck_assert_int_eq(inproc_http(t, "POST", path, big, len - 1, &in), 200);
     free(big);
     close(fd);
-    inproc_stop(&t);
+    inproc_stop(t);
 }
 END_TEST
 
 START_TEST(test_unknown_method_is_403)
 {
-    inproc_t t;
-    inproc_start(&t, auth_none);
+    inproc_t *t = inproc_start(auth_none);
     inproc_input_t ws_in, in;
     char path[128];
-    int fd = open_client(&t, &ws_in, NULL, path, sizeof(path), "@");
-    ck_assert_int_eq(inproc_http(&t, "PUT", path, "x", 1, &in), 403);
+    int fd = open_client(t, &ws_in, NULL, path, sizeof(path), "@");
+    ck_assert_int_eq(inproc_http(t, "PUT", path, "x", 1, &in), 403);
     ck_assert(has_header(&in, "\r\nx-amzn-ErrorType: MissingAuthenticationTokenException"));
     json_t *doc = json_loads(inproc_body(&in), 0, NULL);
     ck_assert_ptr_nonnull(json_string_value(json_object_get(doc, "message")));
     json_decref(doc);
     close(fd);
-    inproc_stop(&t);
+    inproc_stop(t);
 }
 END_TEST
 
 START_TEST(test_unsigned_request_refused_under_sigv4)
 {
     static const char *const args[] = {"--auth", "sigv4", NULL};
-    inproc_t t;
-    inproc_start(&t, args);
+    inproc_t *t = inproc_start(args);
     inproc_input_t ws_in, in;
     char path[128];
-    int fd = open_client(&t, &ws_in, NULL, path, sizeof(path), "@");
-    ck_assert_int_eq(inproc_http(&t, "POST", path, "x", 1, &in), 403);
+    int fd = open_client(t, &ws_in, NULL, path, sizeof(path), "@");
+    ck_assert_int_eq(inproc_http(t, "POST", path, "x", 1, &in), 403);
     ck_assert(has_header(&in, "\r\nx-amzn-ErrorType: MissingAuthenticationTokenException"));
     /* authentication comes first: nothing reached the client */
-    inproc_pump(&t, 50);
+    inproc_pump(t, 50);
     ck_assert_int_eq(recv(fd, ws_in.data, sizeof(ws_in.data), MSG_DONTWAIT), -1);
     /* a request with a malformed Authorization header is refused too, not crashed on */
-    int cfd = inproc_connect(&t);
+    int cfd = inproc_connect(t);
     char req[512];
     int n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: AWS4-HMAC-SHA256 nonsense\r\n"
                                        "Content-Length: 1\r\nConnection: close\r\n\r\nx",
-                     path, t.server.port);
+                     path, t->server.port);
     inproc_send(cfd, req, (size_t)n);
     memset(&in, 0, sizeof(in));
-    inproc_read_until(&t, cfd, &in, has_eof, NULL, "complete HTTP response");
+    inproc_read_until(t, cfd, &in, has_eof, NULL, "complete HTTP response");
     ck_assert_msg(strncmp(in.data, "HTTP/1.1 403 ", 13) == 0, "answered: %.60s", in.data);
     ck_assert(has_header(&in, "\r\nx-amzn-ErrorType: "));
     close(cfd);
     close(fd);
-    inproc_stop(&t);
+    inproc_stop(t);
 }
 END_TEST
 
