@@ -2,15 +2,19 @@
  * test_ws.c: ws.c's frame-header scanner (wg_ws_scan_frames), the part of the WebSocket layer that
  * runs without a socket: which headers it lets through to wslay, where it stops on the headers
  * wslay would fail without a status code (RFC 6455 5.2, 5.5, 5.5.1), and that any split of the
- * stream gives the same verdict. The close codes themselves (1009/1003/1007/1002) are decided
- * inside ws.c's wslay callbacks and are covered end to end (tests/e2e/test_limits.py,
- * test_hostile.py).
+ * stream gives the same verdict. Then the close-code rules, which ws.c decides inside its wslay
+ * callbacks (no pure function to call): on a whole wsgate run inside the test
+ * (inproc_server.h), a raw client's binary frame closes with 1003, invalid UTF-8 with 1007, a
+ * frame over 32 KB with 1009, a 1-byte close payload with 1002, each with AWS's reason; a ping is
+ * answered with a pong carrying its payload; valid UTF-8 (4-byte sequences) passes.
  */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "inproc_server.h"
+#include "limits.h"
 #include "ws.h"
 
 /* Appends a frame header (FIN/opcode byte, then the length in the form asked: 7-bit, 16-bit or
@@ -176,6 +180,122 @@ START_TEST(test_any_split_same_verdict)
 }
 END_TEST
 
+/* ---- close codes, on an in-process server ----------------------------------------------------- */
+
+/* Sends one client frame (FIN set, masked with a zero key so the payload goes as is). */
+static void send_frame(inproc_t *t, int fd, uint8_t b0, const void *payload, size_t len)
+{
+    uint8_t *frame = malloc(len + 14);
+    size_t n = 0;
+    frame[n++] = b0;
+    if (len < 126) {
+        frame[n++] = (uint8_t)(0x80 | len);
+    } else {
+        ck_assert_uint_le(len, 65535);
+        frame[n++] = 0x80 | 126;
+        frame[n++] = (uint8_t)(len >> 8);
+        frame[n++] = (uint8_t)len;
+    }
+    memset(frame + n, 0, 4);
+    n += 4;
+    memcpy(frame + n, payload, len);
+    inproc_send_all(t, fd, (const char *)frame, n + len);
+    free(frame);
+}
+
+/* The server's next frame must be a close with `code` and `reason` (NULL: any reason). */
+static void expect_close(inproc_t *t, int fd, inproc_input_t *in, int code, const char *reason)
+{
+    char payload[128];
+    inproc_frame_t f = inproc_read_frame(t, fd, in, payload, sizeof(payload));
+    ck_assert_int_eq(f.opcode, 0x8);
+    ck_assert_uint_ge(f.len, 2);
+    ck_assert_int_eq(((unsigned char)payload[0] << 8) | (unsigned char)payload[1], code);
+    if (reason != NULL)
+        ck_assert_str_eq(payload + 2, reason);
+}
+
+static const char *const echo_args[] = {"--auth", "none", NULL}; /* demo backend: echoes text */
+
+START_TEST(test_binary_frame_closes_1003)
+{
+    inproc_t *t = inproc_start(echo_args);
+    inproc_input_t in;
+    int fd = inproc_ws_open(t, "local", NULL, &in);
+    send_frame(t, fd, 0x82, "\x01\x02", 2);
+    expect_close(t, fd, &in, 1003, "Binary frames are not supported");
+    close(fd);
+    inproc_stop(t);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8_closes_1007)
+{
+    inproc_t *t = inproc_start(echo_args);
+    inproc_input_t in;
+    int fd = inproc_ws_open(t, "local", NULL, &in);
+    /* an overlong encoding of '/' and a lone surrogate: both invalid in RFC 3629. The reason is
+     * not checked: wslay's own UTF-8 check fails a single invalid frame first, with no reason
+     * (ws.c's "Invalid UTF-8 in text frame" is what its own check would send). */
+    send_frame(t, fd, 0x81, "\xC0\xAF", 2);
+    expect_close(t, fd, &in, 1007, NULL);
+    close(fd);
+    int fd2 = inproc_ws_open(t, "local", NULL, &in);
+    send_frame(t, fd2, 0x81, "\xED\xA0\x80", 3);
+    expect_close(t, fd2, &in, 1007, NULL);
+    close(fd2);
+    inproc_stop(t);
+}
+END_TEST
+
+START_TEST(test_frame_over_32k_closes_1009)
+{
+    inproc_t *t = inproc_start(echo_args);
+    inproc_input_t in;
+    int fd = inproc_ws_open(t, "local", NULL, &in);
+    size_t len = WG_LIMIT_FRAME_BYTES + 1;
+    char *big = malloc(len);
+    memset(big, 'a', len);
+    send_frame(t, fd, 0x81, big, len);
+    free(big);
+    expect_close(t, fd, &in, 1009, "Frame size exceeds the 32 KB limit");
+    close(fd);
+    inproc_stop(t);
+}
+END_TEST
+
+START_TEST(test_one_byte_close_payload_closes_1002)
+{
+    inproc_t *t = inproc_start(echo_args);
+    inproc_input_t in;
+    int fd = inproc_ws_open(t, "local", NULL, &in);
+    send_frame(t, fd, 0x88, "x", 1);
+    expect_close(t, fd, &in, 1002, "");
+    close(fd);
+    inproc_stop(t);
+}
+END_TEST
+
+START_TEST(test_ping_pong_and_valid_utf8_pass)
+{
+    inproc_t *t = inproc_start(echo_args);
+    inproc_input_t in;
+    int fd = inproc_ws_open(t, "local", NULL, &in);
+    send_frame(t, fd, 0x89, "are you there", 13);
+    char payload[128];
+    inproc_frame_t f = inproc_read_frame(t, fd, &in, payload, sizeof(payload));
+    ck_assert_int_eq(f.opcode, 0xA);
+    ck_assert_str_eq(payload, "are you there");
+    /* U+1F600 (4 bytes) and U+00E9: valid, so the connection stays open and the demo echoes it */
+    send_frame(t, fd, 0x81, "\xF0\x9F\x98\x80 \xC3\xA9", 7);
+    f = inproc_read_frame(t, fd, &in, payload, sizeof(payload));
+    ck_assert_int_eq(f.opcode, 0x1);
+    ck_assert_ptr_nonnull(strstr(payload, "\xF0\x9F\x98\x80 \xC3\xA9"));
+    close(fd);
+    inproc_stop(t);
+}
+END_TEST
+
 Suite *wg_test_suite_ws(void)
 {
     Suite *s = suite_create("ws");
@@ -191,5 +311,13 @@ Suite *wg_test_suite_ws(void)
     tcase_add_test(tc, test_close_with_code_and_long_payload_ok);
     tcase_add_test(tc, test_any_split_same_verdict);
     suite_add_tcase(s, tc);
+    TCase *codes = tcase_create("close_codes");
+    tcase_set_timeout(codes, 30);
+    tcase_add_test(codes, test_binary_frame_closes_1003);
+    tcase_add_test(codes, test_invalid_utf8_closes_1007);
+    tcase_add_test(codes, test_frame_over_32k_closes_1009);
+    tcase_add_test(codes, test_one_byte_close_payload_closes_1002);
+    tcase_add_test(codes, test_ping_pong_and_valid_utf8_pass);
+    suite_add_tcase(s, codes);
     return s;
 }
