@@ -29,9 +29,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-from helpers.backend import RecordingBackend  # noqa: E402
-from helpers.procstat import rss_kb  # noqa: E402
-from helpers.rawws import OP_TEXT, RawWs, build_frame  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from wsgatekit.backend import RecordingBackend  # noqa: E402
+from wsgatekit.procstat import rss_kb  # noqa: E402
+from wsgatekit.rawws import OP_TEXT, RawWs, build_frame  # noqa: E402
 from test_isolation import StuckBackend  # noqa: E402
 
 

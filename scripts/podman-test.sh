@@ -203,7 +203,10 @@ log "image size: $(podman image inspect --format '{{.Size}}' "$IMAGE" | awk '{pr
 [ -x "$PYTHON" ] || PYTHON=$(command -v python3)
 "$PYTHON" -c 'import websocket, boto3' 2>/dev/null \
     || fail "$PYTHON lacks websocket-client/boto3 (run scripts/install-deps.sh)"
-free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# The Python side is the shared test kit (tests/wsgatekit): free ports, the recording backend
+# (`-m wsgatekit.backend`) and the end-to-end checks through a container (`-m wsgatekit.container_check`).
+export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
+free_port() { "$PYTHON" -m wsgatekit.net; }
 
 wait_health() { # wait_health URL NAME
     local i
@@ -216,133 +219,6 @@ wait_health() { # wait_health URL NAME
     return 1
 }
 
-cat >"$TMP/client.py" <<'PYEOF'
-"""End-to-end checks through a running wsgate container. argv: base_url stage [backend_log strict]"""
-import json, sys, time
-import boto3, botocore, websocket
-from botocore.config import Config
-
-base, stage = sys.argv[1], sys.argv[2]
-backend_log = sys.argv[3] if len(sys.argv) > 3 else None
-strict = len(sys.argv) > 4
-ok = True
-
-def check(cond, what):
-    global ok
-    print(("  ok   " if cond else "  FAIL ") + what, flush=True)
-    ok = ok and bool(cond)
-
-def mgmt(akid="AKIDWSGATETEST", secret="wsgate-test-secret"):
-    return boto3.client("apigatewaymanagementapi", endpoint_url=f"{base}/{stage}", region_name="us-east-1",
-                        aws_access_key_id=akid, aws_secret_access_key=secret,
-                        config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=10))
-
-def backend_events():
-    if not backend_log:
-        return []
-    with open(backend_log) as f:
-        return [json.loads(l) for l in f if l.strip()]
-
-def wait_for(pred, seconds=5.0):
-    end = time.time() + seconds
-    while time.time() < end:
-        r = pred()
-        if r:
-            return r
-        time.sleep(0.05)
-    return pred()
-
-ws = websocket.create_connection(base.replace("http", "ws", 1) + f"/{stage}?probe=1", timeout=10,
-                                 header=["User-Agent: wsgate-podman-test"])
-check(ws.connected, f"WebSocket connected to /{stage}")
-import urllib.request
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-# the listing is guarded like @connections: unsigned is refused, signed is listed
-try:
-    urllib.request.urlopen(f"{base}/_wsgate/connections", timeout=5)
-    check(False, "/_wsgate/connections refuses an unsigned request")
-except urllib.error.HTTPError as e:
-    check(e.code == 403, f"/_wsgate/connections refuses an unsigned request ({e.code})")
-signed = AWSRequest(method="GET", url=f"{base}/_wsgate/connections")
-SigV4Auth(Credentials("AKIDWSGATETEST", "wsgate-test-secret"), "execute-api", "us-east-1").add_auth(signed)
-req = urllib.request.Request(f"{base}/_wsgate/connections", headers=dict(signed.headers.items()))
-ids = json.load(urllib.request.urlopen(req, timeout=5))["connections"]
-check(len(ids) == 1, f"/_wsgate/connections lists one connection to a signed request ({ids})")
-cid = ids[0]
-
-if backend_log:
-    ev = wait_for(lambda: [e for e in backend_events() if e.get("requestContext", {}).get("eventType") == "CONNECT"])
-    check(ev and ev[0]["requestContext"].get("connectionId") == cid and ev[0]["requestContext"].get("stage") == stage,
-          "backend got $connect with the connectionId and the stage from WSGATE_STAGE")
-    ws.send(json.dumps({"action": "hello", "n": 1}))
-    ev = wait_for(lambda: [e for e in backend_events() if e.get("requestContext", {}).get("eventType") == "MESSAGE"])
-    check(ev and json.loads(ev[0].get("body", "{}")).get("n") == 1, "backend got the message event")
-else:
-    ws.send("ping from the test")
-    try:
-        echo = ws.recv()
-    except Exception as e:
-        echo = repr(e)
-    check("ping from the test" in echo, f"demo backend echoed the message ({echo[:80]!r})")
-
-m = mgmt()
-payload = "pushed through the container"
-m.post_to_connection(ConnectionId=cid, Data=payload.encode())
-got = ws.recv()
-check(got == payload, f"client received the signed PostToConnection ({got!r})")
-info = m.get_connection(ConnectionId=cid)
-check("ConnectedAt" in info and info.get("Identity", {}).get("UserAgent") == "wsgate-podman-test",
-      "GetConnection returns connectedAt and the client's User-Agent")
-if strict:
-    try:
-        mgmt("AKIDSOMEONEELSE", "wrong").post_to_connection(ConnectionId=cid, Data=b"x")
-        check(False, "--auth strict rejects an unknown key")
-    except botocore.exceptions.ClientError as e:
-        code = e.response["ResponseMetadata"]["HTTPStatusCode"]
-        check(code == 403, f"--auth strict rejects an unknown key ({code})")
-m.delete_connection(ConnectionId=cid)
-try:
-    ws.settimeout(5)
-    frame = ws.recv_data_frame(True)
-    closed = frame[0] == websocket.ABNF.OPCODE_CLOSE
-except websocket.WebSocketConnectionClosedException:
-    closed = True
-check(closed, "DeleteConnection closed the client")
-try:
-    m.post_to_connection(ConnectionId=cid, Data=b"late")
-    check(False, "PostToConnection after delete -> GoneException")
-except m.exceptions.GoneException:
-    check(True, "PostToConnection after delete -> GoneException")
-if backend_log:
-    ev = wait_for(lambda: [e for e in backend_events() if e.get("requestContext", {}).get("eventType") == "DISCONNECT"])
-    check(ev, "backend got $disconnect")
-sys.exit(0 if ok else 1)
-PYEOF
-
-cat >"$TMP/backend.py" <<'PYEOF'
-"""Tiny integration backend: appends every event to argv[2] (JSON lines), answers a proxy result."""
-import json, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        with open(sys.argv[2], "a") as f:
-            f.write(body.decode("utf-8", "replace").replace("\n", " ") + "\n")
-        out = json.dumps({"statusCode": 200}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-    def log_message(self, *a):
-        pass
-
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PYEOF
-
 # ---------------------------------------------------------------- 5. container A: bridge + -p
 run_a() {
     PORT_A=$(free_port)
@@ -353,7 +229,7 @@ run_a() {
         || { cat "$TMP/run-a.err" >&2; fail "podman run (container A) failed"; }
     wait_health "http://127.0.0.1:$PORT_A/health" "$NAME_A" || fail "container A: /health not ready within 20 s"
     curl -fsS "http://127.0.0.1:$PORT_A/health" >&2; echo >&2
-    timeout 60 "$PYTHON" "$TMP/client.py" "http://127.0.0.1:$PORT_A" local >&2 || fail "container A: end-to-end checks"
+    timeout 60 "$PYTHON" -m wsgatekit.container_check "http://127.0.0.1:$PORT_A" local >&2 || fail "container A: end-to-end checks"
 
     # TLS on the same port, with the CA the image made in /var/lib/wsgate (WSGATE_STATE_DIR)
     podman exec "$NAME_A" wsgate-entrypoint ca >"$TMP/ca-a.txt" 2>&1 || { cat "$TMP/ca-a.txt" >&2; fail "container A: wsgate ca"; }
@@ -400,7 +276,7 @@ run_b() {
     bport=$(free_port)
     port_b=$(free_port)
     : >"$TMP/events.jsonl"
-    "$PYTHON" "$TMP/backend.py" "$bport" "$TMP/events.jsonl" &
+    "$PYTHON" -m wsgatekit.backend "$bport" "$TMP/events.jsonl" &
     BACKEND_PID=$!
     log "container B: --network=host, WSGATE_* env, backend on 127.0.0.1:$bport, explicit --port $port_b"
     podman run -d --name "$NAME_B" --network=host \
@@ -414,7 +290,7 @@ run_b() {
     wait_health "http://127.0.0.1:$port_b/health" "$NAME_B" \
         || fail "container B: /health not ready on the explicit --port $port_b within 20 s"
     log "  ok   explicit --port $port_b won over WSGATE_PORT=1"
-    timeout 60 "$PYTHON" "$TMP/client.py" "http://127.0.0.1:$port_b" ci "$TMP/events.jsonl" strict >&2 \
+    timeout 60 "$PYTHON" -m wsgatekit.container_check "http://127.0.0.1:$port_b" ci "$TMP/events.jsonl" strict >&2 \
         || fail "container B: end-to-end checks"
     # secrets stay out of the command line (world-readable in /proc): WSGATE_CREDENTIALS is read
     # by wsgate from its environment

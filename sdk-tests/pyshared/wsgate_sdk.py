@@ -1,13 +1,17 @@
 """Fixture helpers shared by the Python-based SDK suites (python: boto3, cli: the AWS CLI). wsgate must
 already be running; sdk-tests/run.sh starts it and exports WSGATE_URL, WSGATE_STAGE, WSGATE_AUTH,
-WSGATE_ACCESS_KEY_ID, WSGATE_SECRET_ACCESS_KEY."""
+WSGATE_ACCESS_KEY_ID, WSGATE_SECRET_ACCESS_KEY. The WebSocket client is the shared test kit's
+(tests/wsgatekit/wsclient.py)."""
 import json
 import os
+import sys
 import time
 import urllib.request
 
 import pytest
-import websocket
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from wsgatekit import wsclient  # noqa: E402
 
 
 def env(name, default=None):
@@ -41,7 +45,7 @@ class Peer:
 
     def __init__(self, gate, user_agent):
         before = open_connections(gate)
-        self.ws = websocket.create_connection(gate["ws_url"], timeout=10, header=[f"User-Agent: {user_agent}"])
+        self.ws = wsclient.connect(gate["ws_url"], timeout=10, headers=[f"User-Agent: {user_agent}"])
         deadline = time.monotonic() + 5
         while True:
             new = open_connections(gate) - before
@@ -53,16 +57,13 @@ class Peer:
             time.sleep(0.05)
 
     def recv_text(self):
-        opcode, data = self.ws.recv_data()
-        assert opcode == websocket.ABNF.OPCODE_TEXT, f"expected a text message, got opcode {opcode}"
-        return data
+        """The next message, which must be text (bytes as received)."""
+        return wsclient.recv_text_bytes(self.ws, timeout=10)
 
     def recv_close_code(self):
-        """Reads until the server's close frame; returns its status code."""
-        while True:
-            opcode, data = self.ws.recv_data(control_frame=True)
-            if opcode == websocket.ABNF.OPCODE_CLOSE:
-                return int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
+        """Reads until the server's close frame (bounded); returns its status code (1005: none)."""
+        code, _, _ = wsclient.wait_close(self.ws, timeout=10)
+        return code
 
     def close(self):
         try:

@@ -1,8 +1,8 @@
 """Fixtures for the wsgate end-to-end tests.
 
-- `backend`: a recording HTTP backend on 127.0.0.1:0 (helpers/backend.py).
+- `backend`: a recording HTTP backend on 127.0.0.1:0 (tests/wsgatekit/backend.py).
 - `wsgate`: a factory; `wsgate("--backend", url)` or `wsgate(config={...})` starts the real binary on
-  a free loopback port and returns a helpers.server.WsgateServer. Every server started by a test is
+  a free loopback port and returns a wsgatekit.server.WsgateServer. Every server started by a test is
   stopped by PID at teardown; the test fails if the server crashed, hung on SIGTERM or its log shows
   a sanitizer report. The server log is printed when a test fails.
 - `gate`: wsgate started with `--backend <backend>` (one handler for $connect/$disconnect/$default).
@@ -11,14 +11,17 @@
 """
 import json
 import os
-import socket
+import sys
 import uuid
 
 import pytest
 
-from helpers.backend import RecordingBackend
-from helpers.server import WsgateServer
-from helpers import wsclient
+# The test kit (tests/wsgatekit) is shared with conformance, the SDK suites, soak and the container
+# test; it lives one level up.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from wsgatekit.backend import RecordingBackend
+from wsgatekit.server import WsgateServer
+from wsgatekit import net, wsclient
 
 
 def _allowed_skips():
@@ -84,11 +87,7 @@ def wsgate(request, tmp_path, backend):
 @pytest.fixture
 def unused_port():
     """A loopback port nothing listens on (bound, then released): connecting to it is refused."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+    return net.unused_port()
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from helpers import mgmt, wsclient
-from helpers.mgmt import connection_path
+from wsgatekit import mgmt, wsclient
+from wsgatekit.mgmt import connection_path
 
 TS = r"(\d{8}T\d{6}Z)"
 

@@ -8,9 +8,9 @@ from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from helpers import aws, wsclient
-from helpers.backend import RecordingBackend
-from helpers.lambda_invoke import LambdaInvokeStub
+from wsgatekit import aws, wsclient
+from wsgatekit.backend import RecordingBackend
+from wsgatekit.lambda_invoke import LambdaInvokeStub
 
 AUTHORIZER_KEYS = ["type", "methodArn", "headers", "multiValueHeaders", "queryStringParameters",
                    "multiValueQueryStringParameters", "stageVariables", "requestContext"]

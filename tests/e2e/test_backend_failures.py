@@ -13,9 +13,9 @@ import uuid
 
 import pytest
 
-from helpers import aws, wsclient
-from helpers.config import routes_config
-from helpers.faultybackend import FaultyBackend
+from wsgatekit import aws, wsclient
+from wsgatekit.config import routes_config
+from wsgatekit.faultybackend import FaultyBackend
 
 TIMEOUT_MS = 200
 ROUTES = {"$connect": {}, "$disconnect": {}, "$default": {"twoWay": True}}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import websocket
 
-from helpers import mgmt, wsclient
-from helpers.server import REPO_ROOT, run_cli
+from wsgatekit import mgmt, wsclient
+from wsgatekit.server import REPO_ROOT, run_cli
 
 DATA = REPO_ROOT / "tests" / "data" / "config"
 SHIPPED = DATA / "aws-apigw-ws-emulator" / "gateway.config.yaml"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import wsclient
-from helpers.backend import RecordingBackend
-from helpers.server import REPO_ROOT, run_cli
+from wsgatekit import wsclient
+from wsgatekit.backend import RecordingBackend
+from wsgatekit.server import REPO_ROOT, run_cli
 
 DATA = REPO_ROOT / "tests" / "data" / "config"
 

@@ -2,8 +2,8 @@
 import pytest
 import websocket
 
-from helpers import aws, wsclient
-from helpers.config import routes_config
+from wsgatekit import aws, wsclient
+from wsgatekit.config import routes_config
 
 
 def test_connect_event_headers_and_query(gate, backend, open_client):

@@ -2,7 +2,7 @@
 domainName wsgate presents in events (--domain-name)."""
 import re
 
-from helpers import mgmt, server as server_helpers
+from wsgatekit import mgmt, server as server_helpers
 
 
 CREDENTIALS = """# a shared credentials file as ~/.aws/credentials has it

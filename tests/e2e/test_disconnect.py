@@ -1,7 +1,7 @@
 """$disconnect: when it fires and what it carries (spec 1.1, 1.2, 1.5, 1.9)."""
 import socket
 
-from helpers import aws, wsclient
+from wsgatekit import aws, wsclient
 
 
 def test_disconnect_with_client_code_and_reason(gate, backend, open_client):

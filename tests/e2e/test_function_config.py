@@ -6,7 +6,7 @@ read what it announces and stop it. Fixtures: tests/data/config/functions/."""
 import re
 import time
 
-from helpers.server import REPO_ROOT, run_cli
+from wsgatekit.server import REPO_ROOT, run_cli
 
 DATA = REPO_ROOT / "tests" / "data" / "config" / "functions"
 ANNOUNCE_TIMEOUT_S = 5.0

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 import websocket
 
-from helpers import wsclient
-from helpers.server import REPO_ROOT, WsgateServer, run_cli
+from wsgatekit import wsclient
+from wsgatekit.server import REPO_ROOT, WsgateServer, run_cli
 
 DATA = REPO_ROOT / "tests" / "data" / "functions"
 NODE = DATA / "node"

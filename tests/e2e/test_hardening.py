@@ -20,8 +20,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from helpers import mgmt, procstat, rawws, wsclient
-from helpers.rawws import OP_CLOSE, OP_TEXT, RawWs, build_frame
+from wsgatekit import mgmt, procstat, rawws, wsclient
+from wsgatekit.rawws import OP_CLOSE, OP_TEXT, RawWs, build_frame
 
 AKID, SECRET = mgmt.ACCESS_KEY, mgmt.SECRET_KEY
 
@@ -332,7 +332,7 @@ def test_entrypoint_keeps_secrets_out_of_argv(tmp_path, backend):
     import os
     import re
     import subprocess
-    from helpers.server import REPO_ROOT, wsgate_binary
+    from wsgatekit.server import REPO_ROOT, wsgate_binary
     secret = "entrypoint-secret-value"
     env = dict(os.environ, WSGATE_BIN=str(wsgate_binary()), WSGATE_HOST="127.0.0.1", WSGATE_PORT="0",
                WSGATE_AUTH="strict", WSGATE_CREDENTIALS=f"AKIDENTRY:{secret}, AKIDTWO:two-secret:two-token",

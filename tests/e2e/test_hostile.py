@@ -1,8 +1,8 @@
 """Hostile and broken clients (issue 10): the server must fail each one the RFC 6455 way, keep its
 limits (spec 6), and keep serving everybody else. Every test runs a well-behaved control client
-(helpers/control.py) that must round-trip while the attack is on, and every wait is bounded.
+(tests/wsgatekit/control.py) that must round-trip while the attack is on, and every wait is bounded.
 
-Frames are built by hand (helpers/rawws.py): websocket-client refuses to send most of them.
+Frames are built by hand (tests/wsgatekit/rawws.py): websocket-client refuses to send most of them.
 """
 import json
 import selectors
@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from helpers import mgmt, procstat, rawws
-from helpers.config import routes_config
-from helpers.control import ControlClient
-from helpers.rawws import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, RawWs, build_frame
+from wsgatekit import mgmt, procstat, rawws
+from wsgatekit.config import routes_config
+from wsgatekit.control import ControlClient
+from wsgatekit.rawws import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, RawWs, build_frame
 
 # h2o 2.2.5's HTTP/1 request timeout (`http1-request-timeout`, H2O_DEFAULT_HTTP1_REQ_TIMEOUT):
 # a request head must be complete within 10 s of the connection starting to send it, however

@@ -6,9 +6,9 @@ import time
 import pytest
 import websocket
 
-from helpers import aws, wsclient
-from helpers.lambda_invoke import LambdaInvokeStub
-from helpers.server import run_cli
+from wsgatekit import aws, wsclient
+from wsgatekit.lambda_invoke import LambdaInvokeStub
+from wsgatekit.server import run_cli
 
 INTERNAL_ERROR = aws.error_frame_re("Internal server error")
 

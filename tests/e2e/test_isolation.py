@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from helpers import mgmt
-from helpers.procstat import is_instrumented, rss_kb
-from helpers.rawws import OP_TEXT, RawWs
+from wsgatekit import mgmt
+from wsgatekit.procstat import is_instrumented, rss_kb
+from wsgatekit.rawws import OP_TEXT, RawWs
 
 TIMED_OUT = "Endpoint request timed out"
 THROTTLED = "Too Many Requests"
@@ -346,8 +346,8 @@ def test_stuck_authorizer_does_not_delay_message_integrations(wsgate, backend):
     answering and 300 handshakes wait on it (integration timeout 5 s). Messages from the 5 open
     clients still reach their backend at once. With the shared queue the 300 authorizer calls
     held all 256 slots and the messages waited for them to time out."""
-    from helpers.backend import RecordingBackend
-    from helpers.rawws import handshake_request
+    from wsgatekit.backend import RecordingBackend
+    from wsgatekit.rawws import handshake_request
     authz = RecordingBackend()
     try:
         allow = {"principalId": "me", "policyDocument": {"Version": "2012-10-17", "Statement": [

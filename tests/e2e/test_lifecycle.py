@@ -10,7 +10,7 @@ import time
 import websocket
 from websocket import ABNF
 
-from helpers import aws, mgmt, wsclient
+from wsgatekit import aws, mgmt, wsclient
 
 
 def _test_api(server, method, path, body=None):

@@ -1,7 +1,7 @@
 """Frame and message limits and unsupported frames (spec 1.10, 6; DESIGN.md "Limits")."""
 from websocket import ABNF
 
-from helpers import wsclient
+from wsgatekit import wsclient
 
 
 def test_binary_frame_closes_1003(gate, backend, open_client):

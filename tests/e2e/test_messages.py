@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from helpers import aws, wsclient
-from helpers.config import routes_config
+from wsgatekit import aws, wsclient
+from wsgatekit.config import routes_config
 
 ALL_ROUTES = {"$connect": {}, "$disconnect": {}, "$default": {}, "sendMessage": {}}
 

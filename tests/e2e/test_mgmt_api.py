@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from helpers import aws, mgmt, wsclient
+from wsgatekit import aws, mgmt, wsclient
 
 NEVER_SEEN_ID = "AAAAAAAAAAAAAAA="
 

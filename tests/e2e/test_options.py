@@ -3,8 +3,8 @@ import threading
 
 from websocket import ABNF
 
-from helpers import mgmt, wsclient
-from helpers.mgmt import raw_request
+from wsgatekit import mgmt, wsclient
+from wsgatekit.mgmt import raw_request
 
 
 def test_custom_domain(wsgate, backend):

@@ -19,19 +19,15 @@ from pathlib import Path
 import junitparser
 import pytest
 
-from helpers import mgmt, wsclient
-from helpers.server import SANITIZER_MARKERS, REPO_ROOT, wsgate_binary
+from wsgatekit import mgmt, net, wsclient
+from wsgatekit.server import SANITIZER_MARKERS, REPO_ROOT, wsgate_binary
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{15}=$")
 REPLAY_TIMEOUT_S = 60
 
 
 def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+    return net.unused_port()
 
 
 class ChatBackend:

@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from helpers import mgmt, wsclient
-from helpers.server import LISTEN_RE, run_cli
+from wsgatekit import mgmt, wsclient
+from wsgatekit.server import LISTEN_RE, run_cli
 
 
 def test_health(gate, backend, open_client):

@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from helpers import mgmt, wsclient
-from helpers.server import SANITIZER_MARKERS
+from wsgatekit import mgmt, wsclient
+from wsgatekit.server import SANITIZER_MARKERS
 
 CLIENTS = 40
 # limits.h: WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS
@@ -119,7 +119,7 @@ def test_sigterm_during_traffic_closes_1001_and_delivers_every_disconnect(gate, 
 def test_sigterm_with_a_client_that_never_answers_is_bounded(gate, backend, open_client):
     """A client that stops reading cannot answer the close: shutdown still ends, within the close
     handshake timeout plus the shutdown wait, with exit 0 and that client's $disconnect delivered."""
-    from helpers.rawws import RawWs
+    from wsgatekit.rawws import RawWs
     stuck = RawWs.open(gate.port, headers=["X-E2e-Client: stuck"], rcvbuf=4096)
     try:
         rec = backend.wait_for_event("$connect", predicate=lambda r: (r.event.get("headers") or {}).get("X-E2e-Client") == "stuck")

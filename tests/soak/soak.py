@@ -5,7 +5,7 @@ server's RSS and fd count every 10 s. Run by scripts/soak.sh; not part of the de
 One asyncio process holds everything except wsgate itself:
 - a keep-alive HTTP backend (the Lambda-proxy handler for $connect, $disconnect and a two-way
   $default that echoes the message body back),
-- N clients (raw framing from tests/e2e/helpers/rawws.py): each sends a message every 2-6 s and
+- N clients (raw framing from tests/wsgatekit/rawws.py): each sends a message every 2-6 s and
   expects its echo; after a random lifetime (30-180 s) it leaves (close 1000, close without code, or
   a TCP reset) and a new client takes its place,
 - a pusher: PostToConnection to random open clients (SigV4-free: wsgate runs with --auth none),
@@ -21,17 +21,16 @@ import json
 import os
 import random
 import re
-import signal
 import struct
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "e2e"))
-from helpers import procstat  # noqa: E402
-from helpers.rawws import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, build_frame, handshake_request  # noqa: E402
+sys.path.insert(0, str(HERE.parent))
+from wsgatekit import procstat  # noqa: E402
+from wsgatekit.server import WsgateServer  # noqa: E402
+from wsgatekit.rawws import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, build_frame, handshake_request  # noqa: E402
 
 ECHO_TIMEOUT = 10.0
 PUSH_TIMEOUT = 10.0
@@ -111,22 +110,15 @@ class Soak:
         config = {"auth": "none", "routes": {"$connect": {"uri": url + "/connect"},
                                              "$disconnect": {"uri": url + "/disconnect"},
                                              "$default": {"uri": url + "/default", "twoWay": True}}}
-        out = Path(self.args.out)
+        out = Path(self.args.out).resolve()
         (out / "config.json").write_text(json.dumps(config))
-        self.log = open(out / "wsgate.log", "wb")
-        self.proc = subprocess.Popen([self.args.wsgate, "--port", "0", "--host", "127.0.0.1", "--config",
-                                      str(out / "config.json")], stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", (out / "wsgate.log").read_text(errors="replace"))
-            if m:
-                self.port = int(m.group(1))
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise SystemExit("wsgate did not start: " + (out / "wsgate.log").read_text(errors="replace"))
+        self.gate = WsgateServer(["--config", str(out / "config.json")], out / "wsgate.log",
+                                 binary=Path(self.args.wsgate).resolve())
+        try:
+            self.gate.start()
+        except RuntimeError as e:
+            raise SystemExit(f"wsgate did not start: {e}")
+        self.port = self.gate.port
 
     # ---- management API -------------------------------------------------------------------------
     async def pusher(self):
@@ -180,7 +172,7 @@ class Soak:
         cols = ["t", "rss_kb", "fds", "open_clients"] + list(self.stats.c)
         t = round(time.monotonic() - started)
         try:
-            rss, fds = procstat.rss_kb(self.proc.pid), procstat.fd_count(self.proc.pid)
+            rss, fds = procstat.rss_kb(self.gate.proc.pid), procstat.fd_count(self.gate.proc.pid)
         except (OSError, AssertionError):
             rss, fds = -1, -1
         open_clients = sum(1 for c in self.clients.values() if c.state == "open")
@@ -220,19 +212,13 @@ class Soak:
         await asyncio.sleep(1)
         sampler.cancel()
         self.take_sample(started)   # every client has left
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "hung"
+        problems = self.gate.stop(timeout=15)
+        code = "hung" if self.gate.exit_status is None else self.gate.exit_status
         if code != 0:
             self.stats.error(f"wsgate exit status {code} after SIGTERM")
-        self.log.close()
-        text = (Path(self.args.out) / "wsgate.log").read_text(errors="replace")
-        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-            if marker in text:
-                self.stats.error(f"wsgate log contains {marker}")
+        for problem in problems:
+            if problem.startswith("log contains"):
+                self.stats.error(f"wsgate {problem}")
         backend.close()
         first, last = self.samples[0], self.samples[-1]
         busy = [s for s in self.samples if s["open_clients"] > 0]

@@ -20,7 +20,7 @@ import struct
 import threading
 import time
 
-from helpers.backend import Record
+from wsgatekit.backend import Record
 
 
 class FaultyBackend:

@@ -7,10 +7,13 @@ import websocket
 from websocket import ABNF
 
 
-def connect(url, headers=None, subprotocols=None, timeout=5):
-    """Open a WebSocket; raises websocket.WebSocketBadStatusException on a failed handshake."""
-    return websocket.create_connection(url, header=list(headers or []), subprotocols=subprotocols,
-                                       timeout=timeout)
+def connect(url, headers=None, subprotocols=None, timeout=5, **options):
+    """Open a WebSocket; raises websocket.WebSocketBadStatusException on a failed handshake.
+    `headers`: a list of "Name: value" lines, or a dict (which replaces websocket-client's own
+    handshake headers of those names); `options` go to websocket.create_connection (host=...)."""
+    header = dict(headers) if isinstance(headers, dict) else list(headers or [])
+    return websocket.create_connection(url, header=header, subprotocols=subprotocols,
+                                       timeout=timeout, **options)
 
 
 def handshake_status(url, headers=None, timeout=5):
@@ -54,12 +57,17 @@ def wait_close(ws, timeout=5.0):
             messages.append(data)
 
 
-def recv_text(ws, timeout=5.0):
-    """One text message (str), bounded."""
+def recv_text_bytes(ws, timeout=5.0):
+    """One text message, as the bytes received, bounded."""
     ws.sock.settimeout(timeout)
     opcode, data = ws.recv_data()
     assert opcode == ABNF.OPCODE_TEXT, f"expected a text frame, got opcode {opcode}"
-    return data.decode("utf-8")
+    return data
+
+
+def recv_text(ws, timeout=5.0):
+    """One text message (str), bounded."""
+    return recv_text_bytes(ws, timeout).decode("utf-8")
 
 
 def close_without_code(ws, timeout=3.0):

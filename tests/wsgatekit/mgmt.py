@@ -41,7 +41,7 @@ def connection_path(connection_id, stage="local", at="@"):
 
 
 def raw_request(port, method, path, body=b"", headers=None, sign=True, timeout=10.0,
-                credentials=(ACCESS_KEY, SECRET_KEY), signed_at=None):
+                credentials=(ACCESS_KEY, SECRET_KEY), signed_at=None, region=REGION):
     """Send one HTTP request to wsgate on 127.0.0.1:port; sign it with SigV4 unless sign=False.
     `signed_at` (an aware datetime) signs as if the clock showed that time."""
     if isinstance(body, str):
@@ -51,7 +51,7 @@ def raw_request(port, method, path, body=b"", headers=None, sign=True, timeout=1
     all_headers.update(headers or {})
     if sign:
         request = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=all_headers)
-        signer = SigV4Auth(Credentials(*credentials), "execute-api", REGION)
+        signer = SigV4Auth(Credentials(*credentials), "execute-api", region)
         if signed_at is None:
             signer.add_auth(request)
         else:
@@ -80,14 +80,16 @@ def delete(port, connection_id, stage="local", **kw):
     return raw_request(port, "DELETE", connection_path(connection_id, stage), **kw)
 
 
-def boto3_client(port, stage="local"):
-    """A real boto3 apigatewaymanagementapi client pointed at wsgate (no retries)."""
+def boto3_client(port, stage="local", credentials=(ACCESS_KEY, SECRET_KEY), region=REGION,
+                 endpoint=None):
+    """A real boto3 apigatewaymanagementapi client pointed at wsgate (no retries); `endpoint`
+    replaces http://127.0.0.1:{port}/{stage}."""
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=f"http://127.0.0.1:{port}/{stage}",
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        endpoint_url=endpoint or f"http://127.0.0.1:{port}/{stage}",
+        region_name=region,
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
         config=Config(retries={"max_attempts": 1, "mode": "standard"},
                       connect_timeout=5, read_timeout=10),
     )

@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
@@ -31,17 +31,19 @@ def wsgate_binary():
 class WsgateServer:
     """One running wsgate process."""
 
-    def __init__(self, args, log_path):
+    def __init__(self, args, log_path, binary=None):
         self.args = list(args)
+        self.binary = Path(binary) if binary else wsgate_binary()
         self.log_path = Path(log_path)
         self.proc = None
         self.port = None
         self.stopped = False
         self.problems = []  # filled by stop(): crash, hang or sanitizer report
+        self.exit_status = None
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self):
-        binary = wsgate_binary()
+        binary = self.binary
         if not binary.exists():
             raise RuntimeError(f"wsgate binary not found at {binary} (set WSGATE_BIN)")
         cmd = [str(binary), "--port", "0", "--host", "127.0.0.1"] + self.args
@@ -62,8 +64,10 @@ class WsgateServer:
         raise RuntimeError(f"wsgate did not log 'listening on http://127.0.0.1:PORT' within "
                            f"{START_TIMEOUT_S} s:\n{self.log_text()}")
 
-    def stop(self):
-        """Stop by PID; record crashes, hangs and sanitizer reports in self.problems."""
+    def stop(self, timeout=STOP_TIMEOUT_S):
+        """Stop by PID (SIGTERM, then SIGKILL after `timeout` s); record crashes, hangs and
+        sanitizer reports in self.problems (returned), the exit status in self.exit_status (None
+        when it had to be killed)."""
         if self.stopped or self.proc is None:
             return self.problems
         self.stopped = True
@@ -73,13 +77,15 @@ class WsgateServer:
         else:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                code = self.proc.wait(timeout=STOP_TIMEOUT_S)
+                code = self.proc.wait(timeout=timeout)
                 if code not in (0, -signal.SIGTERM):
                     self.problems.append(f"wsgate exited with status {code} after SIGTERM")
             except subprocess.TimeoutExpired:
+                code = None
                 self.proc.kill()
                 self.proc.wait(timeout=STOP_TIMEOUT_S)
-                self.problems.append(f"wsgate did not exit within {STOP_TIMEOUT_S} s of SIGTERM")
+                self.problems.append(f"wsgate did not exit within {timeout} s of SIGTERM")
+        self.exit_status = code
         self._log.close()
         text = self.log_text()
         for marker in SANITIZER_MARKERS:
@@ -122,8 +128,8 @@ class WsgateServer:
     def connections(self, credentials=None):
         """Open connection ids from GET /_wsgate/connections, signed like a management API call
         (the listing is guarded by --auth unless --test-control is on); `credentials` =
-        (akid, secret) for strict mode, else helpers.mgmt's example key."""
-        from helpers import mgmt  # late: mgmt imports boto3, which this module does not need
+        (akid, secret) for strict mode, else wsgatekit.mgmt's example key."""
+        from wsgatekit import mgmt  # late: mgmt imports boto3, which this module does not need
         kw = {"credentials": credentials} if credentials else {}
         resp = mgmt.raw_request(self.port, "GET", "/_wsgate/connections", **kw)
         assert resp.status == 200, f"/_wsgate/connections answered {resp.status}: {resp.body!r}"

@@ -9,7 +9,7 @@ import json
 import time
 import uuid
 
-from helpers import mgmt, wsclient
+from wsgatekit import mgmt, wsclient
 
 
 class ControlClient:

@@ -5,8 +5,12 @@ thread-safe list guarded by a Condition, so tests wait for events instead of sle
 programmable per route key (the event's requestContext.routeKey, or the request path when the body
 is not an event): HTTP status, body (a dict is sent as JSON, e.g. a Lambda proxy result
 {"statusCode": 401}), extra headers and a delay before answering.
+
+As a script (`python -m wsgatekit.backend PORT FILE`, used by scripts/podman-test.sh) it serves on
+127.0.0.1:PORT, answers {"statusCode": 200} and appends every request body to FILE as one line.
 """
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,11 +65,14 @@ class Answer:
 
 
 class RecordingBackend:
-    def __init__(self):
+    def __init__(self, default=None, port=0, on_record=None):
+        """`default`: the Answer for requests no set_answer matches (200, empty body). `on_record`:
+        called with each Record as it arrives (on the request's thread)."""
         self._cond = threading.Condition()
         self._records = []
         self._answers = {}          # route key (or path) -> Answer
-        self._default = Answer()
+        self._default = default or Answer()
+        self._on_record = on_record
         backend = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -84,6 +91,8 @@ class RecordingBackend:
                     event = None
                 record = Record(self.command, self.path, list(self.headers.items()), raw, text, event)
                 answer = backend._answer_for(record)
+                if backend._on_record:
+                    backend._on_record(record)
                 with backend._cond:
                     backend._records.append(record)
                     backend._cond.notify_all()
@@ -109,7 +118,7 @@ class RecordingBackend:
 
             do_POST = do_GET = do_PUT = do_DELETE = _handle
 
-        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
@@ -143,17 +152,23 @@ class RecordingBackend:
                 if (route_key is None or r.route_key == route_key)
                 and (connection_id is None or r.connection_id == connection_id)]
 
-    def wait_for(self, predicate, timeout=5.0, count=1, what="request"):
-        """Wait (bounded) until `count` records satisfy `predicate`; return them in arrival order."""
+    def mark(self):
+        """The number of records so far: pass it as wait_for's `after` to wait for newer ones."""
+        with self._cond:
+            return len(self._records)
+
+    def wait_for(self, predicate, timeout=5.0, count=1, what="request", after=0):
+        """Wait (bounded) until `count` records (from index `after` on) satisfy `predicate`; return
+        them in arrival order."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                found = [r for r in self._records if predicate(r)]
+                found = [r for r in self._records[after:] if predicate(r)]
                 if len(found) >= count:
                     return found[:count]
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    seen = [(r.method, r.path, r.route_key) for r in self._records]
+                    seen = [(r.method, r.path, r.route_key) for r in self._records[after:]]
                     raise AssertionError(f"timed out after {timeout} s waiting for {count} x {what}; "
                                          f"backend saw {seen}")
                 self._cond.wait(left)
@@ -174,3 +189,24 @@ class RecordingBackend:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def main(argv):
+    """PORT FILE: record every request body as one line of FILE, answer {"statusCode": 200}."""
+    port, path = int(argv[1]), argv[2]
+    lock = threading.Lock()
+
+    def append(record):
+        with lock, open(path, "a") as f:
+            f.write(record.raw_text.replace("\n", " ") + "\n")
+
+    backend = RecordingBackend(default=Answer(body={"statusCode": 200}), port=port, on_record=append)
+    try:
+        backend._thread.join()
+    except KeyboardInterrupt:
+        pass
+    backend.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,336 @@
+/*
+ * test_httpc.c: the outgoing HTTP client (httpc.c) against a tiny HTTP server on 127.0.0.1 run by
+ * the test itself (one thread, raw sockets, a scripted answer): the request as sent (method, path,
+ * extra headers, body), the response as delivered on the loop thread (status, body, headers found
+ * case-insensitively and trimmed), and the failure kinds: refused connection, timeout, a body over
+ * WG_LIMIT_BACKEND_RESPONSE_BYTES. Every wait is bounded (the loop runs at most LOOP_LIMIT_MS).
+ */
+/* strcasestr: _GNU_SOURCE comes from the build flags */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "httpc.h"
+#include "limits.h"
+
+#define LOOP_LIMIT_MS 10000
+
+/* ---- the loopback server --------------------------------------------------------------------- */
+
+typedef struct test_server {
+    int listen_fd;
+    int port;
+    pthread_t thread;
+    const char *answer;   /* written verbatim after the request (NULL: never answer) */
+    size_t answer_len;
+    char request[8192];   /* the request as received (head and body) */
+    size_t request_len;
+} test_server_t;
+
+/* Reads one request: the head, then Content-Length bytes of body. */
+static void read_request(test_server_t *s, int fd)
+{
+    size_t want = 0;
+    while (s->request_len < sizeof(s->request) - 1) {
+        ssize_t n = recv(fd, s->request + s->request_len, sizeof(s->request) - 1 - s->request_len, 0);
+        if (n <= 0)
+            break;
+        s->request_len += (size_t)n;
+        s->request[s->request_len] = '\0';
+        char *end = strstr(s->request, "\r\n\r\n");
+        if (end == NULL)
+            continue;
+        if (want == 0) {
+            const char *cl = strcasestr(s->request, "\r\ncontent-length:");
+            want = (size_t)(end + 4 - s->request) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+        }
+        if (s->request_len >= want)
+            break;
+    }
+}
+
+static void *serve_one(void *arg)
+{
+    test_server_t *s = arg;
+    int fd = accept(s->listen_fd, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    struct timeval tv = {.tv_sec = LOOP_LIMIT_MS / 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    read_request(s, fd);
+    if (s->answer != NULL) {
+        size_t off = 0;
+        while (off < s->answer_len) {
+            ssize_t n = send(fd, s->answer + off, s->answer_len - off, MSG_NOSIGNAL);
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+    } else {
+        /* never answer: wait until the client gives up and closes */
+        char c;
+        while (recv(fd, &c, 1, 0) > 0) {
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+static void server_start(test_server_t *s, const char *answer, size_t answer_len)
+{
+    memset(s, 0, sizeof(*s));
+    s->answer = answer;
+    s->answer_len = answer_len;
+    s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(s->listen_fd, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(s->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(s->listen_fd, 4), 0);
+    socklen_t len = sizeof(a);
+    getsockname(s->listen_fd, (struct sockaddr *)&a, &len);
+    s->port = ntohs(a.sin_port);
+    ck_assert_int_eq(pthread_create(&s->thread, NULL, serve_one, s), 0);
+}
+
+static void server_stop(test_server_t *s)
+{
+    shutdown(s->listen_fd, SHUT_RDWR); /* unblocks accept if no call came */
+    pthread_join(s->thread, NULL);
+    close(s->listen_fd);
+}
+
+/* ---- the client side: a loop, a queue, and what the callback saw ------------------------------ */
+
+typedef struct seen {
+    int calls;
+    int is_transport_error;
+    int is_timeout;
+    int has_error_text;
+    int status;
+    char body[256];
+    size_t body_len;
+    char reply_header[64];
+    int reply_header_found;
+} seen_t;
+
+static void on_done(void *data, const wg_httpc_response_t *res)
+{
+    seen_t *seen = data;
+    seen->calls++;
+    seen->is_transport_error = res->is_transport_error;
+    seen->is_timeout = res->is_timeout;
+    seen->has_error_text = res->error != NULL && res->error[0] != '\0';
+    seen->status = res->status;
+    seen->body_len = res->body_len;
+    memcpy(seen->body, res->body, res->body_len < sizeof(seen->body) ? res->body_len : sizeof(seen->body) - 1);
+    size_t len = 0;
+    const char *v = wg_httpc_response_header(res, "x-REPLY", &len);
+    seen->reply_header_found = v != NULL;
+    if (v != NULL && len < sizeof(seen->reply_header))
+        memcpy(seen->reply_header, v, len);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* h2o 2.2.5's h2o_multithread_destroy_queue does not free the queue itself: keep it reachable
+ * (LeakSanitizer), as wsgate's own queue is (static storage). */
+static h2o_multithread_queue_t *destroyed_queues[16];
+static size_t num_destroyed_queues;
+
+/* Submits `req` and runs the loop until its callback ran (bounded); returns the elapsed ms. */
+static uint64_t call(wg_httpc_request_t *req, seen_t *seen)
+{
+    h2o_evloop_t *loop = h2o_evloop_create();
+    h2o_multithread_queue_t *queue = h2o_multithread_create_queue(loop);
+    ck_assert_uint_lt(num_destroyed_queues, sizeof(destroyed_queues) / sizeof(destroyed_queues[0]));
+    destroyed_queues[num_destroyed_queues++] = queue;
+    wg_httpc_t *client = wg_httpc_new(queue);
+    req->on_done = on_done;
+    req->data = seen;
+    uint64_t start = now_ms();
+    wg_httpc_submit(client, req);
+    ck_assert_uint_eq(wg_httpc_in_flight(client), 1);
+    while (seen->calls == 0 && now_ms() - start < LOOP_LIMIT_MS)
+        h2o_evloop_run(loop, 50);
+    uint64_t elapsed = now_ms() - start;
+    ck_assert_msg(seen->calls == 1, "the callback ran %d times within %d ms", seen->calls, LOOP_LIMIT_MS);
+    ck_assert_uint_eq(wg_httpc_in_flight(client), 0);
+    wg_httpc_free(client);
+    h2o_multithread_destroy_queue(queue);
+    h2o_evloop_destroy(loop);
+    return elapsed;
+}
+
+static char *url_of(int port, const char *path)
+{
+    char *url = malloc(64);
+    snprintf(url, 64, "http://127.0.0.1:%d%s", port, path);
+    return url;
+}
+
+/* ---- tests ------------------------------------------------------------------------------------- */
+
+START_TEST(test_post_round_trip)
+{
+    static const char answer[] = "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-Reply:   spaced value  \r\n"
+                                 "Content-Length: 5\r\n\r\nhello";
+    test_server_t s;
+    server_start(&s, answer, sizeof(answer) - 1);
+    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/events?x=1"), .timeout_ms = 5000};
+    req.body = strdup("{\"k\":\"v\"}");
+    req.body_len = strlen(req.body);
+    ck_assert_int_eq(wg_httpc_add_header(&req, "X-Test", "one", 3), 0);
+    ck_assert_int_eq(wg_httpc_add_header(&req, "Content-Type", "application/json", 16), 0);
+    seen_t seen = {0};
+    call(&req, &seen);
+    server_stop(&s);
+
+    ck_assert_int_eq(seen.is_transport_error, 0);
+    ck_assert_int_eq(seen.is_timeout, 0);
+    ck_assert_int_eq(seen.status, 201);
+    ck_assert_uint_eq(seen.body_len, 5);
+    ck_assert_str_eq(seen.body, "hello");
+    ck_assert_int_eq(seen.reply_header_found, 1);
+    ck_assert_str_eq(seen.reply_header, "spaced value");
+    /* what the server received */
+    ck_assert_msg(strncmp(s.request, "POST /events?x=1 HTTP/1.1\r\n", 27) == 0, "request line: %.40s", s.request);
+    ck_assert_ptr_nonnull(strstr(s.request, "\r\nX-Test: one\r\n"));
+    ck_assert_ptr_nonnull(strstr(s.request, "\r\nContent-Type: application/json\r\n"));
+    ck_assert_ptr_nonnull(strcasestr(s.request, "\r\nContent-Length: 9\r\n"));
+    ck_assert_str_eq(strstr(s.request, "\r\n\r\n") + 4, "{\"k\":\"v\"}");
+}
+END_TEST
+
+START_TEST(test_get_without_body_and_missing_header)
+{
+    static const char answer[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    test_server_t s;
+    server_start(&s, answer, sizeof(answer) - 1);
+    wg_httpc_request_t req = {.method = "GET", .url = url_of(s.port, "/thing"), .timeout_ms = 5000};
+    seen_t seen = {0};
+    call(&req, &seen);
+    server_stop(&s);
+    /* an HTTP error status is an answer, not a transport error */
+    ck_assert_int_eq(seen.is_transport_error, 0);
+    ck_assert_int_eq(seen.status, 404);
+    ck_assert_uint_eq(seen.body_len, 0);
+    ck_assert_int_eq(seen.reply_header_found, 0);
+    ck_assert_msg(strncmp(s.request, "GET /thing HTTP/1.1\r\n", 21) == 0, "request line: %.40s", s.request);
+}
+END_TEST
+
+START_TEST(test_connection_refused)
+{
+    /* a port bound and released: nothing listens there */
+    test_server_t s;
+    server_start(&s, "", 0);
+    int port = s.port;
+    server_stop(&s);
+    wg_httpc_request_t req = {.method = "POST", .url = url_of(port, "/"), .timeout_ms = 5000};
+    seen_t seen = {0};
+    call(&req, &seen);
+    ck_assert_int_eq(seen.is_transport_error, 1);
+    ck_assert_int_eq(seen.is_timeout, 0);
+    ck_assert_int_eq(seen.status, 0);
+    ck_assert_int_eq(seen.has_error_text, 1);
+}
+END_TEST
+
+START_TEST(test_timeout)
+{
+    test_server_t s;
+    server_start(&s, NULL, 0); /* accepts, reads, never answers */
+    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/slow"), .timeout_ms = 300};
+    seen_t seen = {0};
+    uint64_t elapsed = call(&req, &seen);
+    server_stop(&s);
+    ck_assert_int_eq(seen.is_timeout, 1);
+    ck_assert_int_eq(seen.status, 0);
+    ck_assert_int_eq(seen.has_error_text, 1);
+    /* it gave up because of the timeout, not because the loop's bound ran out */
+    ck_assert_msg(elapsed >= 250 && elapsed < LOOP_LIMIT_MS - 1000, "elapsed %llu ms", (unsigned long long)elapsed);
+}
+END_TEST
+
+START_TEST(test_body_over_cap)
+{
+    size_t body_len = WG_LIMIT_BACKEND_RESPONSE_BYTES + 1;
+    char head[128];
+    int head_len = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", body_len);
+    char *answer = malloc((size_t)head_len + body_len);
+    memcpy(answer, head, (size_t)head_len);
+    memset(answer + head_len, 'b', body_len);
+    test_server_t s;
+    server_start(&s, answer, (size_t)head_len + body_len);
+    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/big"), .timeout_ms = 5000};
+    seen_t seen = {0};
+    call(&req, &seen);
+    server_stop(&s);
+    free(answer);
+    ck_assert_int_eq(seen.is_transport_error, 1);
+    ck_assert_int_eq(seen.status, 0);
+}
+END_TEST
+
+START_TEST(test_body_at_cap_is_delivered)
+{
+    size_t body_len = WG_LIMIT_BACKEND_RESPONSE_BYTES;
+    char head[128];
+    int head_len = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", body_len);
+    char *answer = malloc((size_t)head_len + body_len);
+    memcpy(answer, head, (size_t)head_len);
+    memset(answer + head_len, 'b', body_len);
+    test_server_t s;
+    server_start(&s, answer, (size_t)head_len + body_len);
+    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/big"), .timeout_ms = 5000};
+    seen_t seen = {0};
+    call(&req, &seen);
+    server_stop(&s);
+    free(answer);
+    ck_assert_int_eq(seen.is_transport_error, 0);
+    ck_assert_int_eq(seen.status, 200);
+    ck_assert_uint_eq(seen.body_len, body_len);
+}
+END_TEST
+
+START_TEST(test_header_limit)
+{
+    wg_httpc_request_t req = {0};
+    for (int i = 0; i < WG_HTTPC_MAX_HEADERS; i++)
+        ck_assert_int_eq(wg_httpc_add_header(&req, "X-N", "v", 1), 0);
+    ck_assert_int_eq(wg_httpc_add_header(&req, "X-Over", "v", 1), -1);
+    ck_assert_uint_eq(req.num_headers, WG_HTTPC_MAX_HEADERS);
+    /* the value is copied with its length, not up to a NUL */
+    ck_assert_str_eq(req.headers[0], "X-N: v");
+    for (size_t i = 0; i < req.num_headers; i++)
+        free(req.headers[i]);
+}
+END_TEST
+
+Suite *wg_test_suite_httpc(void)
+{
+    Suite *s = suite_create("httpc");
+    TCase *tc = tcase_create("loopback");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_post_round_trip);
+    tcase_add_test(tc, test_get_without_body_and_missing_header);
+    tcase_add_test(tc, test_connection_refused);
+    tcase_add_test(tc, test_timeout);
+    tcase_add_test(tc, test_body_over_cap);
+    tcase_add_test(tc, test_body_at_cap_is_delivered);
+    tcase_add_test(tc, test_header_limit);
+    suite_add_tcase(s, tc);
+    return s;
+}
