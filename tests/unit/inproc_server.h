@@ -25,6 +25,7 @@
 #include "config.h"
 #include "conns.h"
 #include "httpc.h"
+#include "listener.h"
 #include "server.h"
 
 #define INPROC_WAIT_MS 5000
@@ -64,9 +65,7 @@ static inline inproc_t *inproc_start(const char *const *args)
  * wait - bounded - until every connection and backend call is done), then disposes. */
 static inline void inproc_stop(inproc_t *t)
 {
-    h2o_socket_read_stop(t->server.listener);
-    h2o_socket_close(t->server.listener);
-    t->server.listener = NULL;
+    wg_listeners_close(t->server.listeners);
     wg_conns_close_all(t->server.conns, 1001, "Going away");
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

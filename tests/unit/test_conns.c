@@ -56,8 +56,8 @@ START_TEST(test_handshake_registers_open_connection)
     ck_assert_str_eq(wg_conn_source_ip(conn), "127.0.0.1");
     ck_assert_str_eq(wg_conn_user_agent(conn), "unit-test-agent/1.0");
     uint64_t at = wg_conn_connected_at(conn);
-    ck_assert_msg(at >= before - 1000 && at <= wg_now_ms(), "connectedAt %llu, test began %llu",
-                  (unsigned long long)at, (unsigned long long)before);
+    ck_assert_msg(at >= before - 1000 && at <= wg_now_ms(), "connectedAt %llu, test began %llu", (unsigned long long)at,
+                  (unsigned long long)before);
     ck_assert_uint_ge(wg_conn_last_active_at(conn), at);
     ck_assert_uint_ge(wg_conns_count_alive(t->server.conns), 1);
     /* a second client is a second connection with another id */

@@ -28,9 +28,9 @@ typedef struct test_server {
     int listen_fd;
     int port;
     pthread_t thread;
-    const char *answer;   /* written verbatim after the request (NULL: never answer) */
+    const char *answer; /* written verbatim after the request (NULL: never answer) */
     size_t answer_len;
-    char request[8192];   /* the request as received (head and body) */
+    char request[8192]; /* the request as received (head and body) */
     size_t request_len;
 } test_server_t;
 

@@ -59,8 +59,7 @@ START_TEST(test_get_connection_document)
     json_t *value;
     const char *order[] = {"connectedAt", "identity", "lastActiveAt"};
     int i = 0;
-    json_object_foreach(doc, key, value)
-    {
+    json_object_foreach(doc, key, value) {
         ck_assert_int_lt(i, 3);
         ck_assert_str_eq(key, order[i++]);
     }
@@ -179,8 +178,9 @@ START_TEST(test_unsigned_request_refused_under_sigv4)
     /* a request with a malformed Authorization header is refused too, not crashed on */
     int cfd = inproc_connect(t);
     char req[512];
-    int n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: AWS4-HMAC-SHA256 nonsense\r\n"
-                                       "Content-Length: 1\r\nConnection: close\r\n\r\nx",
+    int n = snprintf(req, sizeof(req),
+                     "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: AWS4-HMAC-SHA256 nonsense\r\n"
+                     "Content-Length: 1\r\nConnection: close\r\n\r\nx",
                      path, t->server.port);
     inproc_send(cfd, req, (size_t)n);
     memset(&in, 0, sizeof(in));

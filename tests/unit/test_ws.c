@@ -49,13 +49,13 @@ START_TEST(test_valid_frames_pass_whole)
 {
     static uint8_t buf[2 * 65536 + 1024];
     size_t n = 0;
-    n = put_frame(buf, n, 0x81, 7, 5);        /* text "xxxxx" */
-    n = put_frame(buf, n, 0x89, 7, 125);      /* ping at the control-frame maximum */
-    n = put_frame(buf, n, 0x01, 16, 126);     /* first fragment, smallest 16-bit length */
-    n = put_frame(buf, n, 0x80, 16, 65535);   /* continuation, largest 16-bit length */
-    n = put_frame(buf, n, 0x82, 64, 65536);   /* binary, smallest 64-bit length */
-    n = put_frame(buf, n, 0x88, 7, 2);        /* close with a code */
-    n = put_frame(buf, n, 0x88, 7, 0);        /* close without a code */
+    n = put_frame(buf, n, 0x81, 7, 5); /* text "xxxxx" */
+    n = put_frame(buf, n, 0x89, 7, 125); /* ping at the control-frame maximum */
+    n = put_frame(buf, n, 0x01, 16, 126); /* first fragment, smallest 16-bit length */
+    n = put_frame(buf, n, 0x80, 16, 65535); /* continuation, largest 16-bit length */
+    n = put_frame(buf, n, 0x82, 64, 65536); /* binary, smallest 64-bit length */
+    n = put_frame(buf, n, 0x88, 7, 2); /* close with a code */
+    n = put_frame(buf, n, 0x88, 7, 0); /* close without a code */
     wg_ws_scan_t scan;
     ck_assert_uint_eq(scan_all(buf, n, &scan), n);
     ck_assert_int_eq(scan.is_failed, 0);
@@ -169,8 +169,7 @@ START_TEST(test_any_split_same_verdict)
         size_t got = wg_ws_scan_frames(&scan, buf, split);
         if (!scan.is_failed)
             got += wg_ws_scan_frames(&scan, buf + split, n - split);
-        ck_assert_msg(got == whole && scan.is_failed, "split at %zu: %zu bytes passed (whole: %zu)",
-                      split, got, whole);
+        ck_assert_msg(got == whole && scan.is_failed, "split at %zu: %zu bytes passed (whole: %zu)", split, got, whole);
     }
     memset(&scan, 0, sizeof(scan));
     size_t got = 0;
