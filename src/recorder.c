@@ -4,8 +4,8 @@
  * Why files and not one log: a user can delete, reorder or hand-edit single events, commit them
  * next to their backend's tests, and `wsgate replay` reads them like the AWS captures in
  * fixtures/ (curl's one-file-per-case habit). The event is stored parsed (jansson keeps object
- * keys in insertion order), so the file shows AWS's key order (spec 1.1, 1.2) and stays
- * readable; replay re-serialises it compactly.
+ * keys in insertion order), so the file shows AWS's key order (AWS-EV-2..4, AWS-EV-8..10) and
+ * stays readable; replay re-serialises it compactly.
  */
 #include "recorder.h"
 

@@ -7,8 +7,12 @@
  * backend makes with the recorded ones (replay_compare.h, replay_mgmt.h). Events without a
  * recorded answer (AWS captures such as fixtures/, or the scripted --aws-scenarios session built
  * from them by events.c) are judged alone: is the answer a valid Lambda proxy result and what
- * would API Gateway do with it (spec sections 1-5). Reports: one line per event with a diff per
- * mismatch, optionally JUnit XML; the exit status says whether everything matched.
+ * would API Gateway do with it (AWS-INT-8, AWS-INT-11..14). Reports: one line per event with a
+ * diff per mismatch, optionally JUnit XML; the exit status says whether everything matched.
+ *
+ * The pieces: replay.c (the command line, the verdicts), replay_plan.c (fixture files into a
+ * session), replay_scenarios.c (--aws-scenarios), replay_run.c (the session against the backend),
+ * replay_junit.c (--junit); replay_internal.h is what only they share.
  */
 #ifndef WG_REPLAY_H
 #define WG_REPLAY_H
