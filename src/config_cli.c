@@ -227,8 +227,8 @@ static int parse_parameter_overrides(json_t *parameters, const char *text, char 
         } else {
             value = strchr(token, '=');
             if (value == NULL) {
-                wg_config_fail(err, err_size, "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'",
-                     token);
+                wg_config_fail(err, err_size,
+                               "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'", token);
                 goto out;
             }
             *value++ = '\0';
@@ -331,9 +331,10 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_CONFIG: break;
         case OPT_INTEGRATION_MODE: /* aws-apigw-ws-emulator's -m: applied by config_emulator.c */
             if (strcmp(optarg, "http") == 0 && !cfg->is_emulator_config)
-                return wg_config_fail(err, err_size,
-                            "--integration-mode http applies to an aws-apigw-ws-emulator config "
-                            "(-c gateway.config.yaml); for other configs use \"integration\": \"http_proxy\" routes");
+                return wg_config_fail(
+                    err, err_size,
+                    "--integration-mode http applies to an aws-apigw-ws-emulator config "
+                    "(-c gateway.config.yaml); for other configs use \"integration\": \"http_proxy\" routes");
             break;
         case OPT_REGION: wg_config_set_string(&cfg->region, optarg); break;
         case OPT_API_ID: wg_config_set_string(&cfg->api_id, optarg); break;
@@ -352,7 +353,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_HARD:
             if (parse_number(optarg, 1, 365LL * 24 * 3600, &n) != 0)
                 return wg_config_fail(err, err_size, "--%s expects a number of seconds, got '%s'",
-                            opt == OPT_IDLE ? "idle-timeout" : "hard-timeout", optarg);
+                                      opt == OPT_IDLE ? "idle-timeout" : "hard-timeout", optarg);
             if (opt == OPT_IDLE)
                 cfg->idle_timeout_ms = (uint64_t)n * 1000;
             else
@@ -360,8 +361,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
             break;
         case OPT_INTEGRATION_TIMEOUT:
             if (parse_number(optarg, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &n) != 0)
-                return wg_config_fail(err, err_size, "--integration-timeout expects milliseconds (at least 50), got '%s'",
-                            optarg);
+                return wg_config_fail(err, err_size,
+                                      "--integration-timeout expects milliseconds (at least 50), got '%s'", optarg);
             cfg->integration_timeout_ms = (uint32_t)n;
             break;
         case OPT_CREDENTIALS_FILE:
@@ -379,8 +380,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_LISTEN: {
             const char *colon = strrchr(optarg, ':');
             if (colon == NULL || colon == optarg || parse_number(colon + 1, 0, 65535, &n) != 0)
-                return wg_config_fail(err, err_size, "--listen expects ADDR:PORT (e.g. 127.0.0.1:443 or [::1]:443), got '%s'",
-                            optarg);
+                return wg_config_fail(err, err_size,
+                                      "--listen expects ADDR:PORT (e.g. 127.0.0.1:443 or [::1]:443), got '%s'", optarg);
             char **grown = realloc(cfg->listen, (cfg->num_listen + 1) * sizeof(*grown));
             if (grown == NULL)
                 abort();
@@ -390,7 +391,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         }
         case OPT_CONNECT_RATE:
             if (parse_number(optarg, 0, 1000000, &n) != 0)
-                return wg_config_fail(err, err_size, "--connect-rate-limit expects connections per second, got '%s'", optarg);
+                return wg_config_fail(err, err_size, "--connect-rate-limit expects connections per second, got '%s'",
+                                      optarg);
             cfg->connect_rate_per_second = (uint32_t)n;
             break;
         case OPT_FUNCTION: {
@@ -415,14 +417,14 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_MAX_CONCURRENCY:
             if (parse_number(optarg, 1, WG_LIMIT_FUNCTION_CONCURRENCY_MAX, &n) != 0)
                 return wg_config_fail(err, err_size, "--max-concurrency expects a number from 1 to %d, got '%s'",
-                            WG_LIMIT_FUNCTION_CONCURRENCY_MAX, optarg);
+                                      WG_LIMIT_FUNCTION_CONCURRENCY_MAX, optarg);
             cfg->max_concurrency = (uint32_t)n;
             break;
         case OPT_RUNTIME: {
             const char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg || eq[1] == '\0')
-                return wg_config_fail(err, err_size, "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got '%s'",
-                            optarg);
+                return wg_config_fail(err, err_size,
+                                      "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got '%s'", optarg);
             cfg->runtime_overrides =
                 realloc(cfg->runtime_overrides, (cfg->num_runtime_overrides + 1) * sizeof(*cfg->runtime_overrides));
             if (cfg->runtime_overrides == NULL)
@@ -440,7 +442,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_INSPECTOR_HISTORY:
             if (parse_number(optarg, 1, WG_LIMIT_INSPECTOR_HISTORY_MAX, &n) != 0)
                 return wg_config_fail(err, err_size, "--inspector-history expects 1 to %d entries, got '%s'",
-                            WG_LIMIT_INSPECTOR_HISTORY_MAX, optarg);
+                                      WG_LIMIT_INSPECTOR_HISTORY_MAX, optarg);
             cfg->inspector_history = (uint32_t)n;
             break;
         case ':': return wg_config_fail(err, err_size, "option '%s' needs a value (see --help)", argv[optind - 1]);
@@ -452,6 +454,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
     if (env_vars_path != NULL && wg_config_apply_env_vars(cfg, env_vars_path, err, err_size) != WG_CONFIG_OK)
         return WG_CONFIG_ERROR;
     if ((cfg->tls_cert_path == NULL) != (cfg->tls_key_path == NULL))
-        return wg_config_fail(err, err_size, "--tls-cert and --tls-key go together (the certificate chain and its private key)");
+        return wg_config_fail(err, err_size,
+                              "--tls-cert and --tls-key go together (the certificate chain and its private key)");
     return wg_config_resolve(cfg, err, err_size);
 }

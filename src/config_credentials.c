@@ -50,10 +50,12 @@ int wg_config_add_credential_pair(wg_config_t *cfg, const char *pair, char *err,
 {
     const char *colon = strchr(pair, ':');
     if (colon == NULL || colon == pair || colon[1] == '\0' || colon[1] == ':')
-        return wg_config_fail(err, err_size, "--credentials expects AKID:SECRET or AKID:SECRET:TOKEN, got '%.*s...'", 4, pair);
+        return wg_config_fail(err, err_size, "--credentials expects AKID:SECRET or AKID:SECRET:TOKEN, got '%.*s...'", 4,
+                              pair);
     const char *colon2 = strchr(colon + 1, ':');
     if (colon2 != NULL && colon2[1] == '\0')
-        return wg_config_fail(err, err_size, "--credentials expects AKID:SECRET:TOKEN with a token, got '%.*s...'", 4, pair);
+        return wg_config_fail(err, err_size, "--credentials expects AKID:SECRET:TOKEN with a token, got '%.*s...'", 4,
+                              pair);
     char *akid = strndup(pair, (size_t)(colon - pair));
     char *secret = strndup(colon + 1, colon2 ? (size_t)(colon2 - colon - 1) : strlen(colon + 1));
     if (akid == NULL || secret == NULL)
@@ -149,8 +151,8 @@ int wg_config_load_credentials_file(wg_config_t *cfg, const char *path, char *er
         }
     }
     if (added == 0)
-        rc = wg_config_fail(err, err_size, "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key",
-                  path);
+        rc = wg_config_fail(err, err_size,
+                            "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key", path);
 out:
     /* every path wipes what the file's secrets passed through */
     fclose(f);

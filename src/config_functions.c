@@ -208,8 +208,8 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
                 goto out;
             code->timeout_s = (uint32_t)n;
         } else if (strcmp(k, "memorySize") == 0) {
-            if (wg_config_want_int(doc, what, v, WG_LIMIT_FUNCTION_MEMORY_MB_MIN, WG_LIMIT_FUNCTION_MEMORY_MB_MAX, &n, err,
-                         err_size))
+            if (wg_config_want_int(doc, what, v, WG_LIMIT_FUNCTION_MEMORY_MB_MIN, WG_LIMIT_FUNCTION_MEMORY_MB_MAX, &n,
+                                   err, err_size))
                 goto out;
             code->memory_mb = (uint32_t)n;
         } else if (strcmp(k, "reservedConcurrency") == 0) {
@@ -341,7 +341,8 @@ int wg_config_load_functions(wg_config_t *cfg, const wg_config_document_t *doc, 
             return DOC_FAIL(spec, "functions.%s needs a \"uri\" starting with http:// or https://", name);
         if (function != NULL && type != WG_INTEGRATION_LAMBDA)
             return DOC_FAIL(spec, "functions.%s.function needs \"integration\": \"lambda\"", name);
-        put_function(cfg, name, type, wg_config_strdup(uri), function != NULL && *function ? wg_config_strdup(function) : NULL);
+        put_function(cfg, name, type, wg_config_strdup(uri),
+                     function != NULL && *function ? wg_config_strdup(function) : NULL);
     }
     return WG_CONFIG_OK;
 }
@@ -364,7 +365,8 @@ static int apply_env_object(wg_function_code_t *code, const char *path, const ch
         if (text == NULL)
             return wg_config_fail(err, err_size, "--env-vars %s: %s.%s must be a string", path, owner, k);
         if (*k == '\0' || strchr(k, '=') != NULL)
-            return wg_config_fail(err, err_size, "--env-vars %s: %s: '%s' is not an environment variable name", path, owner, k);
+            return wg_config_fail(err, err_size, "--env-vars %s: %s: '%s' is not an environment variable name", path,
+                                  owner, k);
         set_function_env(code, k, text);
     }
     return WG_CONFIG_OK;

@@ -53,10 +53,8 @@ int wg_config_load_file(wg_config_t *cfg, const char *path, const json_t *parame
 
 wg_function_target_t *wg_config_find_function(const wg_config_t *cfg, const char *name);
 /** TARGET of --function / a "functions" string; on error, why (without the name) in `why`. */
-int wg_config_parse_function_target(wg_config_t *cfg, const char *name, const char *target, char *why,
-                                    size_t why_size);
-int wg_config_load_functions(wg_config_t *cfg, const wg_config_document_t *doc, json_t *v, char *err,
-                             size_t err_size);
+int wg_config_parse_function_target(wg_config_t *cfg, const char *name, const char *target, char *why, size_t why_size);
+int wg_config_load_functions(wg_config_t *cfg, const wg_config_document_t *doc, json_t *v, char *err, size_t err_size);
 int wg_config_apply_env_vars(wg_config_t *cfg, const char *path, char *err, size_t err_size);
 void wg_config_free_functions(wg_config_t *cfg);
 

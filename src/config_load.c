@@ -43,7 +43,7 @@ int wg_config_want_string(const wg_config_document_t *doc, const char *key, json
 }
 
 int wg_config_want_int(const wg_config_document_t *doc, const char *key, json_t *v, long long min, long long max,
-                    long long *out, char *err, size_t err_size)
+                       long long *out, char *err, size_t err_size)
 {
     char where_buf[512];
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
@@ -52,7 +52,8 @@ int wg_config_want_int(const wg_config_document_t *doc, const char *key, json_t 
     return WG_CONFIG_OK;
 }
 
-int wg_config_want_bool(const wg_config_document_t *doc, const char *key, json_t *v, int *out, char *err, size_t err_size)
+int wg_config_want_bool(const wg_config_document_t *doc, const char *key, json_t *v, int *out, char *err,
+                        size_t err_size)
 {
     char where_buf[512];
     if (!json_is_boolean(v))
@@ -525,7 +526,7 @@ int wg_config_load_file(wg_config_t *cfg, const char *path, const json_t *parame
                     goto out;
                 }
                 wg_config_add_credential(cfg, json_string_value(a), json_string_value(s),
-                                          t ? json_string_value(t) : NULL);
+                                         t ? json_string_value(t) : NULL);
             }
         } else if (strcmp(key, "routes") == 0) {
             if (!json_is_object(v)) {

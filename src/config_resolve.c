@@ -77,8 +77,8 @@ static void resolve_function(const wg_config_t *cfg, wg_integration_type_t *type
         *type = f->type;
         wg_config_set_string(uri, f->uri);
         wg_config_set_string(function, f->type == WG_INTEGRATION_LAMBDA     ? f->function
-                             : f->type == WG_INTEGRATION_FUNCTION ? f->name
-                                                                  : NULL);
+                                       : f->type == WG_INTEGRATION_FUNCTION ? f->name
+                                                                            : NULL);
         return;
     }
     if (*uri == NULL || (*type != WG_INTEGRATION_LAMBDA && *type != WG_INTEGRATION_HTTP))
@@ -140,16 +140,17 @@ int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
         case WG_INTEGRATION_HTTP:
             if (r->uri == NULL) {
                 if (cfg->backend == NULL)
-                    return wg_config_fail(err, err_size, "route '%s' has no \"uri\" and no backend is configured", r->key);
+                    return wg_config_fail(err, err_size, "route '%s' has no \"uri\" and no backend is configured",
+                                          r->key);
                 r->uri = wg_config_strdup(cfg->backend);
             }
             break;
         case WG_INTEGRATION_LAMBDA:
             if (r->uri == NULL || r->function == NULL)
                 return wg_config_fail(err, err_size,
-                            "route '%s': a lambda integration needs \"uri\" (the Invoke API, e.g. "
-                            "http://127.0.0.1:9000) and \"function\"",
-                            r->key);
+                                      "route '%s': a lambda integration needs \"uri\" (the Invoke API, e.g. "
+                                      "http://127.0.0.1:9000) and \"function\"",
+                                      r->key);
             break;
         case WG_INTEGRATION_HTTP_PROXY:
             if (r->uri == NULL)
@@ -168,9 +169,9 @@ int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
         if (a->type != WG_INTEGRATION_FUNCTION &&
             (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL)))
             return wg_config_fail(err, err_size, "authorizer: needs \"uri\" (%s)%s",
-                        a->type == WG_INTEGRATION_LAMBDA ? "the Lambda Invoke API"
-                                                         : "receives the authorizer event as a JSON POST",
-                        a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
+                                  a->type == WG_INTEGRATION_LAMBDA ? "the Lambda Invoke API"
+                                                                   : "receives the authorizer event as a JSON POST",
+                                  a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
         if (check_uri(a->uri, "authorizer", err, err_size))
             return WG_CONFIG_ERROR;
     }
@@ -181,7 +182,8 @@ int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
     else
         cfg->connect_authorization = a->is_configured ? WG_AUTHORIZATION_CUSTOM : WG_AUTHORIZATION_NONE;
     if (cfg->connect_authorization == WG_AUTHORIZATION_CUSTOM && !a->is_configured)
-        return wg_config_fail(err, err_size, "routes.$connect.authorizationType is CUSTOM but no \"authorizer\" is configured");
+        return wg_config_fail(err, err_size,
+                              "routes.$connect.authorizationType is CUSTOM but no \"authorizer\" is configured");
     cfg->is_connect_api_key_required = connect != NULL && connect->is_api_key_required;
     if (cfg->is_connect_api_key_required && cfg->num_api_keys == 0)
         return wg_config_fail(err, err_size, "routes.$connect.apiKeyRequired is true but \"apiKeys\" lists no key");
