@@ -7,6 +7,8 @@
  *
  * Every mistake is one line naming the flag or the file and what was expected; the caller exits 2.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "config_convert.h"
 #include "config_internal.h"
 #include "limits.h"

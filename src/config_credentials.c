@@ -7,6 +7,8 @@
  *
  * Secrets are wiped (OPENSSL_cleanse) wherever a copy is replaced or freed.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -14,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "config_internal.h"
 
 /* Replaces a secret (secret key or session token), wiping the old one first. */

@@ -6,6 +6,8 @@
  *
  * Later definitions win (--function over the file); --env-vars follows SAM CLI's order.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -14,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "config_document.h"
 #include "config_internal.h"
 #include "limits.h"

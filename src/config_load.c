@@ -9,6 +9,8 @@
  * only (AWS-AUTH-1, AWS-AUTH-19), the authorizer's identity sources (AWS-AUTH-8). Every mistake is
  * one line naming the file (file:line when the format knows), the key and what was expected.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -16,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "config_document.h"
 #include "config_internal.h"
 #include "limits.h"

@@ -5,12 +5,13 @@
  * unmapped one reported in one error), the URIs, and $connect's authorization (AWS-AUTH-1) and
  * API key (AWS-AUTH-19).
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "config_internal.h"
 #include "ids.h"
 
