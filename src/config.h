@@ -18,12 +18,12 @@ typedef enum wg_integration_type {
     WG_INTEGRATION_HTTP, /* Lambda proxy event POSTed as JSON to `uri` (AWS_PROXY over HTTP) */
     WG_INTEGRATION_DEMO, /* the built-in demo backend: echoes messages back via @connections */
     WG_INTEGRATION_LAMBDA, /* AWS_PROXY through the Lambda Invoke API at `uri` (SigV4 "lambda") */
-    WG_INTEGRATION_HTTP_PROXY, /* HTTP_PROXY: the raw message forwarded with `method` (spec 3) */
+    WG_INTEGRATION_HTTP_PROXY, /* HTTP_PROXY: the raw message forwarded with `method` (AWS-INT-15) */
     WG_INTEGRATION_MOCK, /* MOCK: a canned `response` */
     WG_INTEGRATION_FUNCTION, /* run by wsgate itself through the Lambda Runtime API (functions.c) */
 } wg_integration_type_t;
 
-/** Where a request parameter's value comes from (spec 3; websocket-api-data-mapping). */
+/** Where a request parameter's value comes from (AWS-INT-2, AWS-INT-3). */
 typedef enum wg_param_source_kind {
     WG_PARAM_STATIC, /* 'literal' */
     WG_PARAM_CONTEXT, /* context.<name> (name may be dotted: identity.sourceIp) */
@@ -43,8 +43,8 @@ typedef struct wg_request_parameter {
 
 typedef enum wg_authorization_type {
     WG_AUTHORIZATION_NONE,
-    WG_AUTHORIZATION_AWS_IAM, /* SigV4 on the handshake (spec 8.1) */
-    WG_AUTHORIZATION_CUSTOM, /* the Lambda REQUEST authorizer of "authorizer" (spec 8.2) */
+    WG_AUTHORIZATION_AWS_IAM, /* SigV4 on the handshake (AWS-AUTH-16) */
+    WG_AUTHORIZATION_CUSTOM, /* the Lambda REQUEST authorizer of "authorizer" (AWS-AUTH-3..13) */
 } wg_authorization_type_t;
 
 typedef struct wg_route_config {
@@ -58,7 +58,7 @@ typedef struct wg_route_config {
     size_t num_params;
     int mock_status; /* MOCK: response.statusCode (default 200) */
     char *mock_body; /* MOCK: response.body, or NULL */
-    int is_two_way; /* the route has a $default route response (spec 3) */
+    int is_two_way; /* the route has a $default route response (AWS-INT-4) */
     uint32_t timeout_ms; /* integration timeout; 0 = the global one */
     wg_authorization_type_t authorization; /* $connect only */
     int has_authorization_type; /* "authorizationType" was given */
@@ -138,7 +138,7 @@ typedef struct wg_config {
     uint32_t connect_rate_per_second; /* 0 = no limit (AWS: 500, adjustable) */
     int has_test_control;
     char *record_dir;
-    char *domain_name; /* domainName in events; NULL = the Host the client used (spec 1.3) */
+    char *domain_name; /* domainName in events; NULL = the Host the client used (AWS-ID-14) */
     int is_verbose;
     /* Functions wsgate runs itself (functions.c): --max-concurrency, --runtime NAME=PATH, --no-reload. */
     uint32_t max_concurrency; /* per function without ReservedConcurrentExecutions; 0 = 10 */

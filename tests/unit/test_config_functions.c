@@ -418,7 +418,9 @@ START_TEST(test_cdk_asset)
     ck_assert_str_eq(c->handler, "index.connect");
     ck_assert_uint_eq(c->timeout_s, 15);
     ck_assert_uint_eq(c->memory_mb, 128); /* Lambda's default */
-    ck_assert_str_eq(env_of(c, "TABLE_NAME"), "ConnectionsTable0A1B2C3D"); /* no TableName: the logical ID [I] */
+    ck_assert_str_eq(
+        env_of(c, "TABLE_NAME"),
+        "ConnectionsTable0A1B2C3D"); /* no TableName: the logical ID ([I] inferred: AWS would generate a name) */
     ck_assert_str_eq(env_of(c, "TABLE_ARN"), "arn:aws:dynamodb:us-east-1:123456789012:table/ConnectionsTable0A1B2C3D");
     const wg_function_code_t *m = code_of(&cfg, "MessageHandler0A9F6F5B");
     ck_assert_str_eq(m->code_path, asset);
