@@ -1,6 +1,7 @@
 /*
- * fuzz_sigv4.c: libFuzzer target for SigV4 verification (src/sigv4.c), the parser every signed
- * management-API request and IAM $connect handshake goes through. Each input is used three ways:
+ * fuzz_sigv4.c: libFuzzer target for SigV4 verification (src/sigv4_verify.c, with the canonical
+ * request of src/sigv4_canonical.c), the parser every signed management-API request and IAM
+ * $connect handshake goes through. Each input is used three ways:
  *   1. the whole input as the Authorization header value (with a current X-Amz-Date);
  *   2. the whole input as the raw query string, no Authorization (presigned-URL parsing);
  *   3. split at '\n' into Authorization | X-Amz-Date | raw path | raw query | body, so dates,

@@ -15,7 +15,7 @@
  * - a message being reassembled: WG_LIMIT_MESSAGE_BYTES; a frame: WG_LIMIT_FRAME_BYTES (ws.c).
  * - a log line: 2 KB (log.c), events logged with --verbose cut at 2,000 characters; throttled
  *   messages are logged at most once a second (conns.c).
- * - the SigV4 signing-key cache: SIGNING_KEY_CACHE entries (sigv4.c). wsgate keeps no authorizer
+ * - the SigV4 signing-key cache: SIGNING_KEY_CACHE entries (sigv4_keys.c). wsgate keeps no authorizer
  *   result cache: every $connect calls the authorizer.
  * - waiting completions (integration.c): one per call, so the call caps above.
  */

@@ -1,12 +1,17 @@
 /*
- * sigv4.h: AWS Signature Version 4, verified the way execute-api verifies it (spec 7.2, 7.5) and
+ * sigv4.h: AWS Signature Version 4, verified the way execute-api verifies it (AWS-SIG-1..17) and
  * signed the way SDKs sign (for the demo backend and the Lambda Invoke integration).
  *
  * Verification covers the `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
  * Signature=...` header and presigned query strings (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
  * X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature, X-Amz-Security-Token). The canonical URI is
- * the raw request path URI-encoded once more (spec 7.2). Every failure carries AWS's exact message.
+ * the raw request path URI-encoded once more (AWS-SIG-2). Every failure carries AWS's exact message.
  * HMAC-SHA256 and SHA-256 come from OpenSSL; signatures are compared with CRYPTO_memcmp.
+ *
+ * The public header of the SigV4 module. Its pieces: sigv4_canonical.c (canonical request, string to
+ * sign), sigv4_verify.c (verification and AWS's messages), sigv4_sign.c (signing), sigv4_keys.c
+ * (hashing, derived keys and their cache), sigv4_time.c (SigV4's dates); sigv4_internal.h is what
+ * only they share.
  */
 #ifndef WG_SIGV4_H
 #define WG_SIGV4_H
@@ -68,7 +73,7 @@ typedef struct wg_sigv4_policy {
      * when it has none), else WG_SIGV4_UNKNOWN_KEY */
     wg_sigv4_token_lookup_fn token_lookup;
     /* 1: the payload hash signed is the SHA-256 of the body received, not x-amz-content-sha256's
-     * word for it ("UNSIGNED-PAYLOAD" excepted, see sigv4.c) */
+     * word for it ("UNSIGNED-PAYLOAD" excepted, see sigv4_verify.c) */
     int hash_body;
 } wg_sigv4_policy_t;
 

@@ -3,7 +3,7 @@
  * (b) requests signed by the real botocore signer for execute-api and Lambda
  * (tests/data/sigv4-execute-api, made by its generate.py), (c) the 2019 InvalidSignature capture
  * from real AWS (fixtures/), byte for byte, and (d) every error path with AWS's
- * messages (spec 7.5).
+ * messages (AWS-SIG-1..17 of docs/aws-behaviour.md; tests of the inferred facts say so).
  */
 #include "sigv4.h"
 
@@ -256,7 +256,7 @@ END_TEST
 
 START_TEST(test_canonical_uri_double_encoding)
 {
-    /* spec 7.2 / toolchain notes 4: the raw wire path encoded once more. */
+    /* AWS-SIG-2: the raw wire path encoded once more. */
     test_req_t t;
     build_req(&t, "POST", "/local/@connections/L0SM9cOFvHcCIhw%3D", "", "");
     add_header(&t, "Host", "h");
@@ -618,6 +618,7 @@ END_TEST
 
 START_TEST(test_presign_errors)
 {
+    /* Encodes inferred facts: AWS-SIG-13 (the texts), AWS-SIG-14 (the expired presign text). */
     test_req_t t;
     wg_sigv4_result_t r;
     uint64_t now = ms_of("20240115T120000Z");
@@ -678,6 +679,7 @@ END_TEST
 
 START_TEST(test_capture_invalid_signature_2019)
 {
+    /* AWS-SIG-8 (captured) */
     char *text = read_file("fixtures/mgmt-403-invalid-signature-2019.json", NULL);
     ck_assert_ptr_nonnull(text);
     json_error_t err;
@@ -737,6 +739,7 @@ static wg_sigv4_status_t verify_with(const char *authz, const char *amz_date, co
 
 START_TEST(test_missing)
 {
+    /* AWS-SIG-5 */
     wg_sigv4_result_t r;
     ck_assert_int_eq(verify_with(NULL, "20190603T171519Z", "20190603T171519Z", 0, &r), WG_SIGV4_MISSING);
     ck_assert_str_eq(r.message, "Missing Authentication Token");
@@ -754,6 +757,7 @@ END_TEST
 
 START_TEST(test_incomplete_variants)
 {
+    /* AWS-SIG-6, AWS-SIG-7; the exception types are inferred (AWS-SIG-7). */
     static const struct {
         const char *authz;
         const char *amz_date;
@@ -813,6 +817,7 @@ END_TEST
 
 START_TEST(test_scope_errors)
 {
+    /* Encodes inferred facts: AWS-SIG-13 (scope texts seen on other AWS front ends). */
     static const struct {
         const char *credential;
         const char *message;
@@ -852,6 +857,7 @@ END_TEST
 
 START_TEST(test_clock_skew)
 {
+    /* AWS-SIG-9 (past, captured), AWS-SIG-10 (future: inferred on execute-api), AWS-SIG-17. */
     wg_sigv4_result_t r;
     const char *authz = "AWS4-HMAC-SHA256 " GOOD_CRED GOOD_REST;
     /* 15 min 19 s late */
@@ -859,7 +865,7 @@ START_TEST(test_clock_skew)
     ck_assert_str_eq(r.message, "Signature expired: 20190603T170000Z is now earlier than "
                                 "20190603T171019Z (20190603T171519Z - 5 min.)");
     wg_sigv4_result_clear(&r);
-    /* the wording of AWS's front end (spec 7.5), same numbers */
+    /* inferred on execute-api (AWS-SIG-10): the wording of AWS's front end, same numbers */
     const char *authz17 = "AWS4-HMAC-SHA256 Credential=AKID/20170424/us-east-1/execute-api/"
                           "aws4_request" GOOD_REST;
     ck_assert_int_eq(verify_with(authz17, "20170424T013926Z", "20170424T013332Z", 0, &r), WG_SIGV4_NOT_YET_CURRENT);
@@ -1211,7 +1217,7 @@ START_TEST(test_strict_policy)
     wg_sigv4_result_clear(&r);
     free_req(&t);
 
-    /* [I] UNSIGNED-PAYLOAD stays the literal payload hash in strict mode */
+    /* [I] inferred: UNSIGNED-PAYLOAD stays the literal payload hash in strict mode */
     build_req(&t, "POST", "/local/@connections/x", "", "anything");
     add_header(&t, "Host", "127.0.0.1");
     add_header(&t, "X-Amz-Date", "20240301T120000Z");
