@@ -20,8 +20,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from helpers import mgmt, wsclient
-from helpers.server import wsgate_binary
+from wsgatekit import mgmt, wsclient
+from wsgatekit.server import wsgate_binary
 
 SECRET = "inspector-secret-0123456789"
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from helpers import mgmt, wsclient
-from helpers.inspector import EventStream, act, conn_path
-from helpers.server import wsgate_binary
+from wsgatekit import mgmt, wsclient
+from wsgatekit.inspector import EventStream, act, conn_path
+from wsgatekit.server import wsgate_binary
 
 
 @pytest.fixture
@@ -240,7 +240,7 @@ def test_loopback_inspector_refuses_other_host_names(gate):
 def test_function_invocations_and_logs(wsgate, streams):
     """Functions wsgate runs itself: each invocation's start, its log lines and its end."""
     import sys
-    from helpers.server import REPO_ROOT
+    from wsgatekit.server import REPO_ROOT
     python_dir = REPO_ROOT / "tests" / "data" / "functions" / "python"
     server = wsgate("--runtime", f"python3.12={sys.executable}", config={
         "routes": {"$default": {"function": "Py", "twoWay": True}},

@@ -19,9 +19,9 @@ import pytest
 import websocket
 from botocore.config import Config
 
-from helpers import procstat, wsclient
-from helpers.mgmt import ACCESS_KEY, SECRET_KEY
-from helpers.server import run_cli
+from wsgatekit import procstat, wsclient
+from wsgatekit.mgmt import ACCESS_KEY, SECRET_KEY
+from wsgatekit.server import run_cli
 
 
 def ca_paths(state):
@@ -449,7 +449,7 @@ def test_bad_tls_flags_exit_2(tmp_path):
 def test_unusable_default_state_dir_starts_plain_with_a_warning(tmp_path):
     """No --state-dir and a HOME where nothing can be created: plain HTTP still starts, TLS is off,
     and one line says how to get it (an explicit --state-dir that fails is an error instead)."""
-    from helpers.server import wsgate_binary
+    from wsgatekit.server import wsgate_binary
     env = {k: v for k, v in os.environ.items() if k != "XDG_DATA_HOME"}
     env["HOME"] = "/proc/self/fdinfo"  # not writable, even for root
     log = tmp_path / "wsgate.log"
