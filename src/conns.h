@@ -1,14 +1,18 @@
 /*
  * conns.h: the connection registry and each connection's life, as API Gateway runs it
- * (spec 1, 4, 5, 6):
+ * (AWS-LIFE-1..13, AWS-INT-7..14, AWS-RT-3..5, AWS-FRM-1..5, AWS-LIM-4, AWS-LIM-5):
  *
  *   handshake -> [$connect integration] -> 101 or the integration's status (no socket)
  *   OPEN: text message -> route selection -> integration -> (two-way reply | error frame)
  *   close (client, DeleteConnection, idle/hard timeout, limit, TCP loss) -> $disconnect event
  *
  * A connection exists for the management API only while OPEN (a connection still in $connect is
- * 410, spec 4). A connection is freed in exactly one place, when its last reference goes: the
+ * 410, AWS-LIFE-3). A connection is freed in exactly one place, when its last reference goes: the
  * socket holds one, each in-flight backend call holds one.
+ *
+ * Implemented in conns_registry.c (the table, references, accessors), conns_handshake.c
+ * ($connect, authorizer hand-off, upgrade), conns_lifecycle.c (messages, sends, closes, timers,
+ * $disconnect) and conns_calls.c (events to the integrations); conns_internal.h is what they share.
  */
 #ifndef WG_CONNS_H
 #define WG_CONNS_H
@@ -45,7 +49,7 @@ void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason);
 #define WG_POST_LIMIT -2
 /** PostToConnection: one text message. */
 int wg_conn_post(wg_conn_t *conn, const void *data, size_t len);
-/** DeleteConnection: close 1000; $disconnect gets 1000 "Connection Closed Normally" (spec 1.9). */
+/** DeleteConnection: close 1000; $disconnect gets 1000 "Connection Closed Normally" (AWS-LIFE-10). */
 void wg_conn_delete(wg_conn_t *conn);
 
 /* Test control (not part of AWS; only with --test-control). */
