@@ -23,7 +23,7 @@
 /* ---- events --------------------------------------------------------------------------------- */
 
 void wg_conn_fill_context(wg_conn_t *conn, wg_event_context_t *ctx, const char *route_key, const char *request_id,
-                         uint64_t now)
+                          uint64_t now)
 {
     wg_server_t *s = conn->conns->server;
     memset(ctx, 0, sizeof(*ctx));
@@ -122,7 +122,7 @@ static void log_event(const char *route_key, const char *connection_id, const ch
 
 /* `ic` carries the event-type specifics (context, message or handshake); invoke fills the rest. */
 void wg_conn_invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event, size_t event_len, conn_call_t *call,
-                   wg_integration_done_cb done, wg_integration_call_t *ic_in)
+                    wg_integration_done_cb done, wg_integration_call_t *ic_in)
 {
     wg_integration_call_t ic = *ic_in;
     if (conn->conns->server->recorder != NULL && conn->conns->num_recorded < WG_LIMIT_RECORD_FILES) {

@@ -167,7 +167,8 @@ static void start_connect(wg_conn_t *conn)
                                 .has_query = has_query,
                                 .raw_query = query,
                                 .raw_query_len = query_len};
-    wg_conn_invoke(conn, route, event, event_len, wg_conn_new_call(conn, route, conn->handshake_request_id), on_connect_done, &ic);
+    wg_conn_invoke(conn, route, event, event_len, wg_conn_new_call(conn, route, conn->handshake_request_id),
+                   on_connect_done, &ic);
 }
 
 static void on_authorized(void *data, wg_auth_decision_t *decision)

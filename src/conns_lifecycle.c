@@ -237,7 +237,7 @@ void wg_conn_on_text(void *data, const uint8_t *msg, size_t len)
 /* ---- timers and server-side closes ---------------------------------------------------------- */
 
 void wg_conn_server_close(wg_conn_t *conn, int ws_code, const char *ws_reason, int disconnect_code,
-                         const char *disconnect_reason)
+                          const char *disconnect_reason)
 {
     if (conn->state != CONN_OPEN || conn->ws == NULL || conn->has_close_override)
         return;

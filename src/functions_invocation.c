@@ -116,7 +116,8 @@ void wg_functions_on_next(void *owner, h2o_req_t *req)
         invocation_t *inv = p->current;
         wg_functions_log_end(inv, "error");
         p->current = NULL;
-        wg_functions_complete_error(inv, "Runtime.NoResponse", "the runtime asked for the next event without answering this one", 0);
+        wg_functions_complete_error(inv, "Runtime.NoResponse",
+                                    "the runtime asked for the next event without answering this one", 0);
     }
     if (!p->has_called_next) {
         p->has_called_next = 1;

@@ -276,7 +276,8 @@ void wg_functions_dispatch(pool_t *pool)
     while (waiting > starting + finishing && live < pool->cap) {
         if (spawn(pool) == NULL) {
             invocation_t *head = wg_functions_queue_head(pool);
-            wg_functions_complete_error(head, "Runtime.Unknown", "wsgate could not start a runtime process (see its log)", 0);
+            wg_functions_complete_error(head, "Runtime.Unknown",
+                                        "wsgate could not start a runtime process (see its log)", 0);
             waiting--;
             continue;
         }

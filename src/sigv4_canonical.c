@@ -272,9 +272,9 @@ static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num
 }
 
 void wg_sigv4_build_canonical(buf_t *out, const char *method, size_t method_len, const char *path, size_t path_len,
-                            const char *query, size_t query_len, const wg_header_t *headers, size_t num_headers,
-                            const char *signed_list, size_t signed_len, const char *payload_hash,
-                            size_t payload_hash_len, int path_mode, int exclude_signature)
+                              const char *query, size_t query_len, const wg_header_t *headers, size_t num_headers,
+                              const char *signed_list, size_t signed_len, const char *payload_hash,
+                              size_t payload_hash_len, int path_mode, int exclude_signature)
 {
     buf_add(out, method, method_len);
     buf_addc(out, '\n');
@@ -298,8 +298,8 @@ char *wg_sigv4_canonical_request(const wg_sigv4_request_t *req, const char *sign
         return NULL;
     buf_t out = {0};
     wg_sigv4_build_canonical(&out, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len,
-                    req->headers, req->num_headers, signed_headers, strlen(signed_headers), payload_hash_hex,
-                    strlen(payload_hash_hex), double_encode_path, 0);
+                             req->headers, req->num_headers, signed_headers, strlen(signed_headers), payload_hash_hex,
+                             strlen(payload_hash_hex), double_encode_path, 0);
     return buf_take(&out);
 }
 

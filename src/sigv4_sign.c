@@ -39,8 +39,9 @@ int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *c
                                                    : "host;x-amz-content-sha256;x-amz-date";
     size_t num_headers = creds->session_token ? 4 : 3;
     buf_t creq = {0}, scope = {0};
-    wg_sigv4_build_canonical(&creq, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len, headers,
-                    num_headers, signed_list, strlen(signed_list), out->content_sha256, 64, WG_SIGV4_PATH_DOUBLE, 0);
+    wg_sigv4_build_canonical(&creq, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len,
+                             headers, num_headers, signed_list, strlen(signed_list), out->content_sha256, 64,
+                             WG_SIGV4_PATH_DOUBLE, 0);
     buf_add(&scope, date, 8);
     buf_addc(&scope, '/');
     buf_adds(&scope, creds->region);

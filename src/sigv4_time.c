@@ -79,8 +79,9 @@ static int make_time(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned m
 int wg_sigv4_parse_basic(const char *s, size_t len, int64_t *out)
 {
     unsigned y, mo, d, h, mi, sec;
-    if (len != 16 || s[8] != 'T' || s[15] != 'Z' || wg_sigv4_parse_digits(s, 4, &y) || wg_sigv4_parse_digits(s + 4, 2, &mo) ||
-        wg_sigv4_parse_digits(s + 6, 2, &d) || wg_sigv4_parse_digits(s + 9, 2, &h) || wg_sigv4_parse_digits(s + 11, 2, &mi) ||
+    if (len != 16 || s[8] != 'T' || s[15] != 'Z' || wg_sigv4_parse_digits(s, 4, &y) ||
+        wg_sigv4_parse_digits(s + 4, 2, &mo) || wg_sigv4_parse_digits(s + 6, 2, &d) ||
+        wg_sigv4_parse_digits(s + 9, 2, &h) || wg_sigv4_parse_digits(s + 11, 2, &mi) ||
         wg_sigv4_parse_digits(s + 13, 2, &sec))
         return -1;
     return make_time(y, mo, d, h, mi, sec, out);
@@ -97,8 +98,9 @@ int wg_sigv4_parse_http_date(const char *s, size_t len, int64_t *out)
     for (unsigned i = 0; i < 12; i++)
         if (memcmp(s + 8, months + 3 * i, 3) == 0)
             mo = i + 1;
-    if (mo == 0 || wg_sigv4_parse_digits(s + 5, 2, &d) || wg_sigv4_parse_digits(s + 12, 4, &y) || wg_sigv4_parse_digits(s + 17, 2, &h) ||
-        wg_sigv4_parse_digits(s + 20, 2, &mi) || wg_sigv4_parse_digits(s + 23, 2, &sec))
+    if (mo == 0 || wg_sigv4_parse_digits(s + 5, 2, &d) || wg_sigv4_parse_digits(s + 12, 4, &y) ||
+        wg_sigv4_parse_digits(s + 17, 2, &h) || wg_sigv4_parse_digits(s + 20, 2, &mi) ||
+        wg_sigv4_parse_digits(s + 23, 2, &sec))
         return -1;
     return make_time(y, mo, d, h, mi, sec, out);
 }

@@ -202,7 +202,8 @@ static wg_sigv4_status_t parse_presigned(qfind_t *f, auth_parts_t *parts, wg_sig
         return fail(result, WG_SIGV4_INCOMPLETE, &msg);
     }
     if (!eq(f->values[Q_ALGORITHM], f->lens[Q_ALGORITHM], ALGORITHM))
-        return fail_text(result, WG_SIGV4_INCOMPLETE, "X-Amz-Algorithm only supports \"" ALGORITHM "\""); /* [I] inferred */
+        return fail_text(result, WG_SIGV4_INCOMPLETE,
+                         "X-Amz-Algorithm only supports \"" ALGORITHM "\""); /* [I] inferred */
     slice_t *dst[] = {NULL,         &parts->credential, &parts->signature, &parts->signed_headers,
                       &parts->date, &parts->expires};
     for (size_t i = Q_CREDENTIAL; i <= Q_EXPIRES; i++) {
@@ -547,9 +548,9 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         hash_ptr = payload_hash;
         hash_len = 64;
     }
-    wg_sigv4_build_canonical(&creq_buf, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len,
-                    req->headers, req->num_headers, parts.signed_headers.ptr, parts.signed_headers.len, hash_ptr,
-                    hash_len, WG_SIGV4_PATH_DOUBLE, result->is_presigned);
+    wg_sigv4_build_canonical(&creq_buf, req->method, req->method_len, req->path, req->path_len, req->query,
+                             req->query_len, req->headers, req->num_headers, parts.signed_headers.ptr,
+                             parts.signed_headers.len, hash_ptr, hash_len, WG_SIGV4_PATH_DOUBLE, result->is_presigned);
     size_t creq_len = creq_buf.len;
     creq = buf_take(&creq_buf);
     region = dup_n(comp[2].ptr, comp[2].len);
@@ -585,7 +586,8 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
                        "provided. Check your AWS Secret Access Key and signing method. Consult "
                        "the service documentation for details.\n\nThe Canonical String for this "
                        "request should have been\n'");
-        /* [I] inferred (AWS-SIG-8): a canonical request over the cap (only a hostile request) is quoted cut, with "..." */
+        /* [I] inferred (AWS-SIG-8): a canonical request over the cap (only a hostile request) is quoted cut, with "..."
+         */
         if (creq_len > WG_LIMIT_SIGV4_QUOTE_BYTES) {
             buf_add_text(&msg, creq, WG_LIMIT_SIGV4_QUOTE_BYTES);
             buf_adds(&msg, "...");
