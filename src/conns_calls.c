@@ -18,6 +18,7 @@
 #include "inspector.h"
 #include "limits.h"
 #include "log.h"
+#include "redact.h"
 #include "recorder.h"
 
 /* ---- events --------------------------------------------------------------------------------- */
@@ -69,36 +70,6 @@ void wg_conn_record_call(conn_call_t *call, const wg_integration_result_t *resul
     call->recorded_event = NULL;
 }
 
-/* Names whose values never reach the log: credentials a client may send on the handshake. */
-static int is_secret_name(const char *name)
-{
-    static const char *const secrets[] = {"authorization",        "cookie",          "x-api-key",
-                                          "x-amz-security-token", "x-amz-signature", "x-amz-credential",
-                                          "proxy-authorization"};
-    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-        if (strcasecmp(name, secrets[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static void redact_map(json_t *map)
-{
-    const char *name;
-    json_t *value;
-    json_object_foreach(map, name, value) {
-        if (!is_secret_name(name))
-            continue;
-        if (json_is_array(value)) {
-            size_t i;
-            json_t *item;
-            json_array_foreach(value, i, item)
-                json_array_set_new(value, i, json_string("(redacted)"));
-        } else {
-            json_object_set_new(map, name, json_string("(redacted)"));
-        }
-    }
-}
-
 /* --verbose: the event as sent, with credentials (Authorization, presigned query parts, cookies,
  * API keys) replaced, so that secrets are never logged. */
 static void log_event(const char *route_key, const char *connection_id, const char *event, size_t event_len)
@@ -106,10 +77,7 @@ static void log_event(const char *route_key, const char *connection_id, const ch
     json_t *doc = json_loadb(event, event_len, 0, NULL);
     if (doc == NULL)
         return;
-    static const char *const maps[] = {"headers", "multiValueHeaders", "queryStringParameters",
-                                       "multiValueQueryStringParameters"};
-    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-        redact_map(json_object_get(doc, maps[i]));
+    wg_redact_event(doc);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (text == NULL)

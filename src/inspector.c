@@ -22,6 +22,7 @@
 #include "integration.h"
 #include "limits.h"
 #include "log.h"
+#include "redact.h"
 #include "server.h"
 #include "sigv4.h"
 #include "urlcodec.h"
@@ -331,36 +332,6 @@ static json_t *set_text_value(const char *data, size_t len)
     return s != NULL ? s : json_string("(not UTF-8 text)");
 }
 
-/* The same names --verbose redacts (conns.c, is_secret_name), plus the presigned-URL parts. */
-static int is_secret_name(const char *name, size_t len)
-{
-    static const char *const secrets[] = {"authorization",        "cookie",          "x-api-key",
-                                          "x-amz-security-token", "x-amz-signature", "x-amz-credential",
-                                          "proxy-authorization"};
-    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-        if (strlen(secrets[i]) == len && strncasecmp(name, secrets[i], len) == 0)
-            return 1;
-    return 0;
-}
-
-static void redact_map(json_t *map)
-{
-    const char *name;
-    json_t *value;
-    json_object_foreach(map, name, value) {
-        if (!is_secret_name(name, strlen(name)))
-            continue;
-        if (json_is_array(value)) {
-            size_t i;
-            json_t *item;
-            json_array_foreach(value, i, item)
-                json_array_set_new(value, i, json_string("(redacted)"));
-        } else {
-            json_object_set_new(map, name, json_string("(redacted)"));
-        }
-    }
-}
-
 /* The query as decoded "name=value" pairs (urlcodec.c parses it, as for the $connect event), with
  * the values of credential parameters replaced. */
 static json_t *redacted_query(const char *q, size_t len)
@@ -375,7 +346,7 @@ static json_t *redacted_query(const char *q, size_t len)
             text_add("&", 1, &t);
         text_add(p->name, strlen(p->name), &t);
         text_add("=", 1, &t);
-        if (is_secret_name(p->name, strlen(p->name)))
+        if (wg_redact_is_secret_name(p->name, strlen(p->name)))
             text_add("(redacted)", 10, &t);
         else
             text_add(p->value, strlen(p->value), &t);
@@ -498,10 +469,7 @@ void wg_inspector_record_call(const char *conn_id, const char *request_id, const
         json_object_set_new(e, "target", json_string(target));
     json_t *doc = event_len <= 2 * WG_LIMIT_INSPECTOR_FIELD_BYTES ? json_loadb(event, event_len, 0, NULL) : NULL;
     if (json_is_object(doc)) {
-        static const char *const maps[] = {"headers", "multiValueHeaders", "queryStringParameters",
-                                           "multiValueQueryStringParameters"};
-        for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-            redact_map(json_object_get(doc, maps[i]));
+        wg_redact_event(doc); /* as --verbose does */
         json_object_set_new(e, "event", doc);
     } else {
         json_decref(doc);
@@ -605,7 +573,7 @@ void wg_inspector_record_signature(h2o_req_t *req, const wg_sigv4_result_t *resu
     for (size_t i = 0; i < n; i++) {
         json_t *pair = json_array();
         json_array_append_new(pair, json_stringn(hs[i].name, hs[i].name_len) ?: json_string("?"));
-        if (is_secret_name(hs[i].name, hs[i].name_len))
+        if (wg_redact_is_secret_name(hs[i].name, hs[i].name_len))
             json_array_append_new(pair, json_string("(redacted)"));
         else
             json_array_append_new(pair, json_stringn(hs[i].value, hs[i].value_len) ?: json_string("(not UTF-8)"));
