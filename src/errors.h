@@ -2,8 +2,8 @@
  * errors.h: the one table of AWS errors wsgate answers with (libuv's X-macro idea).
  *
  * Each row: our code, the AWS shape name sent in `x-amzn-ErrorType` (the one thing every SDK reads to
- * raise its typed exception, spec 7.4), the HTTP status, and the body. A NULL default message means
- * the body is empty (GoneException, spec 7.4); otherwise the body is {"message":"..."} compact JSON.
+ * raise its typed exception, AWS-MGMT-12, AWS-MGMT-13), the HTTP status, and the body. A NULL default message means
+ * the body is empty (GoneException, AWS-MGMT-11); otherwise the body is {"message":"..."} compact JSON.
  * Messages that carry request details (IncompleteSignature, InvalidSignature, expired) are passed in
  * by the caller; the table holds the default.
  */

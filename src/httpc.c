@@ -3,7 +3,7 @@
  *
  * The worker touches only curl and its own jobs; all h2o and connection state stays on the loop
  * thread. CURLMOPT_MAXCONNECTS keeps finished connections for reuse (without it curl churns TCP
- * connections, toolchain notes 3). How many calls run at once is not decided here: every caller
+ * connections). How many calls run at once is not decided here: every caller
  * goes through its target's budget first (budget.h), which bounds the calls in flight per backend
  * and makes the rest wait with their deadline running. A job handed to the worker starts at once,
  * so a stuck backend can never hold a healthy one's calls back in a shared queue (issue 15).

@@ -2,7 +2,7 @@
  * integration_function.c: AWS_PROXY to a function wsgate runs itself (functions.c), read exactly
  * as integration_lambda.c reads the Invoke API's answer: a function error (including a timeout,
  * Runtime.ExitError, an import error, throttling) is API Gateway's "Lambda function error": 502 on
- * $connect, the Internal server error frame on messages [C] (spec 4, 5); `null` is no result;
+ * $connect, the Internal server error frame on messages (AWS-INT-9, AWS-FRM-3); `null` is no result;
  * anything else is read as a Lambda proxy result by wg_integration_interpret.
  *
  * The route's integration timeout (29 s by default) bounds the call as it bounds a Lambda

@@ -1,7 +1,7 @@
 /*
- * routes.c: route selection expressions (spec 5, ../shared/spec/aws-websocket-spec.md).
+ * routes.c: route selection expressions (AWS-RT in docs/aws-behaviour.md).
  *
- * AWS facts reproduced here [D] (developer guide, "WebSocket selection expressions" and "Route
+ * AWS facts reproduced here, AWS-RT-1..5 (developer guide, "WebSocket selection expressions" and "Route
  * selection expressions"):
  *   - a variable starts with '$'; braces delimit it explicitly: "${request.body.version}-beta";
  *   - several variables mixed with literals are allowed, evaluated once (no recursive evaluation):

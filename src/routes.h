@@ -1,5 +1,5 @@
 /*
- * routes.h: route selection (spec 5). A route selection expression such as `$request.body.action`,
+ * routes.h: route selection (AWS-RT-1..9). A route selection expression such as `$request.body.action`,
  * `$request.body.meta.type` or a template `${request.body.service}/${request.body.action}` is parsed
  * once, then evaluated against each message body to give the route key.
  */

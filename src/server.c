@@ -2,7 +2,7 @@
  * server.c: the HTTP path table and the event loop (see server.h); listening sockets, TLS and
  * the plain/TLS dispatch are listener.c's.
  *
- * Path table (one port, like execute-api, spec 7.2):
+ * Path table (one port, like execute-api, AWS-MGMT-7, AWS-ID-19):
  *   GET /health                              wsgate's health (not AWS)
  *   GET /_wsgate/connections                 open connection ids, for tests (not AWS)
  *   /{stage}  (WebSocket handshake)          the WebSocket API; query kept for $connect
@@ -179,7 +179,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    /* strip the stage: the first segment, percent-decoded (SDKs may encode '$', spec 7.2) */
+    /* strip the stage: the first segment, percent-decoded (SDKs may encode '$', AWS-MGMT-6) */
     const char *rest = path;
     size_t rest_len = path_len;
     if (!server->config->is_custom_domain) {
@@ -241,7 +241,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 /* h2o refuses a body over globalconf.max_request_entity_size itself, before any handler runs (a
  * Content-Length over it from the header, a chunked body as soon as it passes it), with a
  * text/plain 413. This filter, on every path h2o may answer from, turns that answer into the
- * management API's typed one (PayloadTooLargeException, spec 7.1), so SDKs raise their exception;
+ * management API's typed one (PayloadTooLargeException, AWS-MGMT-14), so SDKs raise their exception;
  * a 413 that already carries x-amzn-ErrorType (mgmt_api.c's) goes through unchanged. [I] inferred:
  * what AWS answers an oversized body on other paths is not documented; they get the same answer. */
 typedef struct typed_413_ostream {

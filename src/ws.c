@@ -187,10 +187,10 @@ static void on_frame_recv_start(wslay_event_context_ptr ctx, const struct wslay_
     if (!is_data)
         return;
     ws->is_in_message = !arg->fin;
-    /* AWS does not route binary frames: it closes with 1003 (spec 1.10). */
+    /* AWS does not route binary frames: it closes with 1003 (AWS-LIM-3). */
     if (ws->current_opcode == WSLAY_BINARY_FRAME)
         set_failure(ws, 1003, "Binary frames are not supported");
-    /* AWS's frame limit is 32 KB; a larger frame closes with 1009 (spec 6). */
+    /* AWS's frame limit is 32 KB; a larger frame closes with 1009 (AWS-LIM-1). */
     if (arg->payload_length > ws->limits.max_frame_bytes)
         set_failure(ws, 1009, "Frame size exceeds the 32 KB limit");
 }
@@ -552,7 +552,8 @@ int wg_ws_send_text(wg_ws_t *ws, const void *msg, size_t len)
         struct wslay_event_msg m = {WSLAY_TEXT_FRAME, msg, len};
         rv = wslay_event_queue_msg(ws->wslay, &m);
     } else {
-        /* AWS sends messages over 32 KB as several frames (spec 7.1). */
+        /* [I] inferred: AWS sends messages over 32 KB as several frames (AWS-MGMT-5: the
+         * quotas page applies the 32 KB frame limit to @connections; never observed). */
         fragmented_source_t *src = malloc(sizeof(*src));
         if (src == NULL || (src->data = malloc(len)) == NULL)
             abort();
