@@ -12,6 +12,17 @@
 
 #include <stddef.h>
 
+/*
+ * The texts of the error frames sent to a WebSocket client; wg_error_frame (events.c) lays them out
+ * byte for byte (AWS-FRM-1), with the failing message's request ID (AWS-FRM-5).
+ */
+#define WG_FRAME_FORBIDDEN "Forbidden" /* no route and no $default (AWS-FRM-2) */
+#define WG_FRAME_INTERNAL_ERROR "Internal server error" /* the integration failed (AWS-FRM-3) */
+#define WG_FRAME_TIMED_OUT "Endpoint request timed out" /* no answer in time (AWS-FRM-4) */
+/* A message over its target's concurrency: the text API Gateway's throttles answer with (HTTP 429).
+ * [I] inferred: the frame AWS sends when an integration is throttled is not documented (AWS-FRM-6). */
+#define WG_FRAME_THROTTLED "Too Many Requests"
+
 /* X(code, shape name, HTTP status, default message or NULL for an empty body) */
 #define WG_AWS_ERRORS(X)                                                                              \
     X(FORBIDDEN, "ForbiddenException", 403, "Forbidden")                                              \
@@ -25,10 +36,7 @@
       "AWS Secret Access Key and signing method. Consult the service documentation for details.")     \
     X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 403,                                        \
       "The security token included in the request is invalid.")                                       \
-    X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")                                         \
-    X(NOT_FOUND, "NotFoundException", 404, "Not Found")                                               \
-    X(METHOD_NOT_ALLOWED, "MethodNotAllowedException", 405, "Method Not Allowed")                     \
-    X(INTERNAL, "InternalServerErrorException", 500, "Internal server error")
+    X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")
 
 typedef enum wg_aws_error {
 #define WG_ERR_ENUM(code, shape, status, message) WG_AWS_ERR_##code,

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h" /* the WG_FRAME_* texts that wg_error_frame sends */
 #include "headers.h"
 
 /** What every event's requestContext carries. All strings NUL-terminated and borrowed. */
@@ -82,14 +83,10 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
 /**
  * An error frame, byte for byte as AWS sends it (AWS-FRM-1..5):
  * {"message": "<message>", "connectionId":"<id>", "requestId":"<rid>"}
- * `message` is one of "Forbidden", "Internal server error", "Endpoint request timed out".
+ * `message` is one of the WG_FRAME_* texts of errors.h.
  * Writes into `out` (at least 160 bytes) and returns the length.
  */
 size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
                       size_t out_size);
-
-#define WG_FRAME_FORBIDDEN "Forbidden"
-#define WG_FRAME_INTERNAL_ERROR "Internal server error"
-#define WG_FRAME_TIMED_OUT "Endpoint request timed out"
 
 #endif

@@ -24,11 +24,6 @@ typedef enum wg_outcome {
     WG_OUTCOME_THROTTLED, /* not called: over the waiting caps (budget.h): 429 / Too Many Requests */
 } wg_outcome_t;
 
-/* The error frame a throttled message gets: the shape of AWS's other error frames with the
- * message API Gateway's throttles answer with ("Too Many Requests", HTTP 429). [I] inferred: the
- * frame AWS sends when an integration is throttled is not documented (AWS-FRM-6). */
-#define WG_FRAME_THROTTLED "Too Many Requests"
-
 typedef struct wg_integration_result {
     wg_outcome_t outcome;
     int status; /* effective status: proxy statusCode, else the HTTP status */

@@ -109,6 +109,32 @@
 #define WG_LIMIT_REPLAY_FILES 10000
 #define WG_LIMIT_REPLAY_FILE_BYTES (4 * 1024 * 1024)
 #define WG_LIMIT_REPLAY_POSTS 10000
+/* Internal (routes.c; AWS's own limits are not documented, AWS-RT-9): the longest route selection
+ * expression accepted, the most variables in one expression, the most path steps in one variable,
+ * the deepest array/object nesting stringified, and the longest route key produced (a message is
+ * at most 128 KB). */
+#define WG_LIMIT_ROUTE_EXPRESSION_CHARS 1024
+#define WG_LIMIT_ROUTE_VARIABLES 16
+#define WG_LIMIT_ROUTE_STEPS 32
+#define WG_LIMIT_ROUTE_DEPTH 64
+#define WG_LIMIT_ROUTE_KEY_BYTES (256 * 1024)
+/* Internal (ws.c): outgoing frame bytes gathered before a write (wslay's own chunk is 4 KB), and
+ * how long a connection must be quiet before its wslay context and buffers are freed. */
+#define WG_LIMIT_WS_FLUSH_BYTES (64 * 1024)
+#define WG_LIMIT_WS_QUIET_MS 1000
+/* Internal (httpc.c): spare curl handles kept once the worker has had nothing to do for
+ * WG_LIMIT_HTTPC_IDLE_MS (none; see httpc.c), and how long the worker sleeps when it has no work. */
+#define WG_LIMIT_HTTPC_IDLE_SPARE 0
+#define WG_LIMIT_HTTPC_IDLE_MS 200
+#define WG_LIMIT_HTTPC_POLL_MS 1000
+/* Internal (budget.c): after this many calls waited at once, the heap is trimmed this long after
+ * the queues empty. */
+#define WG_LIMIT_BUDGET_TRIM_AFTER_WAITING 1024
+#define WG_LIMIT_BUDGET_TRIM_DELAY_MS 2000
+/* Internal (listener.c): accept() calls per readiness event (drains a burst without starving the
+ * rest of the loop), and the listen() backlog. */
+#define WG_LIMIT_ACCEPTS_PER_EVENT 16
+#define WG_LIMIT_LISTEN_BACKLOG 4096
 
 /* Functions run by wsgate (functions.c). Lambda: a synchronous response is at most 6 MB
  * (6291556 bytes); initialization may take 10 s; unreserved concurrency here defaults to 10

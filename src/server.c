@@ -78,6 +78,17 @@ void wg_server_respond(h2o_req_t *req, int status, const char *content_type, con
     h2o_send_inline(req, body != NULL ? body : "", body_len);
 }
 
+/* A refused handshake's status and {"message":...} body, from the errors table. No
+ * x-amzn-ErrorType: that header belongs to the management API's answers (AWS-MGMT-12), and what AWS
+ * puts on a refused handshake was never captured (AWS-INT-18). */
+static void respond_handshake_error(h2o_req_t *req, wg_aws_error_t err)
+{
+    size_t len;
+    char *body = wg_aws_error_body(err, NULL, &len);
+    wg_server_respond(req, wg_aws_error_status(err), "application/json", body, len);
+    free(body);
+}
+
 static void send_forbidden(h2o_req_t *req)
 {
     wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
@@ -202,7 +213,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         /* RFC 6455 4.1: the opening handshake is HTTP/1.1 or later; h2o would upgrade 1.0 too.
          * [I] AWS's answer is not captured: the same 400 as a malformed handshake. */
         if (rv != 0 || (client_key != NULL && req->version < 0x101)) {
-            wg_server_respond(req, 400, "application/json", H2O_STRLIT("{\"message\":\"Bad Request\"}"));
+            respond_handshake_error(req, WG_AWS_ERR_BAD_REQUEST);
             return 0;
         }
         if (client_key == NULL)
@@ -220,7 +231,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             /* AWS: 500 new connections per second per account and region; the status AWS answers
              * when it is exceeded is not documented: 429, as for its other throttles. */
             wg_log_info("handshake refused: over --connect-rate-limit %u/s", server->config->connect_rate_per_second);
-            wg_server_respond(req, 429, "application/json", H2O_STRLIT("{\"message\":\"Too Many Requests\"}"));
+            respond_handshake_error(req, WG_AWS_ERR_LIMIT_EXCEEDED);
             return 0;
         }
         wg_conns_handshake(server->conns, req, client_key);

@@ -158,13 +158,13 @@ END_TEST
 
 START_TEST(test_stringify_too_deep)
 {
-    /* Nesting past WG_ROUTES_MAX_DEPTH is not stringified; just below it is. */
+    /* Nesting past WG_LIMIT_ROUTE_DEPTH is not stringified; just below it is. */
     char body[4096];
     size_t n = 0;
     n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"v\":");
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 10; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 10; i++)
         body[n++] = '[';
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 10; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 10; i++)
         body[n++] = ']';
     body[n++] = '}';
     body[n] = '\0';
@@ -181,10 +181,10 @@ START_TEST(test_stringify_too_deep)
 
     /* The same for objects. */
     n = (size_t)snprintf(body, sizeof(body), "{\"v\":");
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 10; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 10; i++)
         n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"a\":");
     n += (size_t)snprintf(body + n, sizeof(body) - n, "1");
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 11; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 11; i++)
         body[n++] = '}';
     body[n] = '\0';
     ASSERT_NO_KEY("$request.body.v", body);
@@ -193,8 +193,8 @@ END_TEST
 
 START_TEST(test_key_size_cap)
 {
-    /* A result longer than WG_ROUTES_MAX_KEY_BYTES is refused rather than grown without bound. */
-    size_t items = WG_ROUTES_MAX_KEY_BYTES / 3 + 16; /* "x, " per item */
+    /* A result longer than WG_LIMIT_ROUTE_KEY_BYTES is refused rather than grown without bound. */
+    size_t items = WG_LIMIT_ROUTE_KEY_BYTES / 3 + 16; /* "x, " per item */
     char *body = malloc(items * 5 + 16);
     ck_assert_ptr_nonnull(body);
     size_t n = (size_t)sprintf(body, "{\"v\":[");
@@ -302,19 +302,19 @@ END_TEST
 
 START_TEST(test_rejected_limits)
 {
-    char expr[WG_ROUTES_MAX_EXPRESSION + 64];
+    char expr[WG_LIMIT_ROUTE_EXPRESSION_CHARS + 64];
     memset(expr, 'a', sizeof(expr) - 1);
     expr[sizeof(expr) - 1] = '\0';
     memcpy(expr, "$request.body.", 14);
     assert_rejected(expr, "longer than");
 
     size_t n = 0;
-    for (int i = 0; i <= WG_ROUTES_MAX_VARIABLES; i++)
+    for (int i = 0; i <= WG_LIMIT_ROUTE_VARIABLES; i++)
         n += (size_t)snprintf(expr + n, sizeof(expr) - n, "${request.body.a}");
     assert_rejected(expr, "variables");
 
     n = (size_t)snprintf(expr, sizeof(expr), "$request.body");
-    for (int i = 0; i <= WG_ROUTES_MAX_STEPS; i++)
+    for (int i = 0; i <= WG_LIMIT_ROUTE_STEPS; i++)
         n += (size_t)snprintf(expr + n, sizeof(expr) - n, ".a");
     assert_rejected(expr, "path steps");
 }
