@@ -1,5 +1,5 @@
 /*
- * test_routes.c: route selection expressions (spec 5). Parse errors, evaluation of plain, nested
+ * test_routes.c: route selection expressions (AWS-RT). Parse errors, evaluation of plain, nested
  * and template expressions, and the stringification rules documented at the top of src/routes.c.
  */
 #include <check.h>
@@ -114,6 +114,7 @@ END_TEST
 
 /* ---- stringification ---- */
 
+/* inferred: AWS-RT-6, AWS-RT-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_stringify_scalars)
 {
     ASSERT_KEY("$request.body.v", "{\"v\":42}", "42");
@@ -148,6 +149,7 @@ START_TEST(test_stringify_arrays)
 }
 END_TEST
 
+/* inferred: AWS-RT-6, AWS-RT-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_stringify_objects)
 {
     ASSERT_KEY("$request.body.v", "{\"v\":{}}", "{}");
@@ -156,6 +158,7 @@ START_TEST(test_stringify_objects)
 }
 END_TEST
 
+/* inferred: AWS-RT-6, AWS-RT-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_stringify_too_deep)
 {
     /* Nesting past WG_LIMIT_ROUTE_DEPTH is not stringified; just below it is. */
@@ -261,6 +264,7 @@ START_TEST(test_body_length_and_nul)
 }
 END_TEST
 
+/* inferred: AWS-RT-8 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_duplicate_keys_last_wins)
 {
     ASSERT_KEY("$request.body.action", "{\"action\":\"first\",\"action\":\"second\"}", "second");
@@ -269,6 +273,7 @@ END_TEST
 
 /* ---- expressions AWS would reject ---- */
 
+/* inferred: AWS-RT-9 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_rejected_expressions)
 {
     assert_rejected("", "empty");
@@ -300,6 +305,7 @@ START_TEST(test_rejected_expressions)
 }
 END_TEST
 
+/* inferred: AWS-RT-9 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_rejected_limits)
 {
     char expr[WG_LIMIT_ROUTE_EXPRESSION_CHARS + 64];
