@@ -66,7 +66,7 @@ int wg_id_decode(const char *id, uint8_t out[WG_ID_BYTES]);
 
 /**
  * The cell bytes (byte 6's low 7 bits, byte 7) that `region` uses in IDs (AWS-ID-8). Returns 1 when
- * the region is in the spec's table, 0 when it is not (then the outputs get us-east-1's 0x20, 0x03).
+ * the region is in src/ids.c's cell table (AWS-ID-8), 0 when it is not (then the outputs get us-east-1's 0x20, 0x03).
  */
 int wg_ids_region_cell(const char *region, uint8_t *cell_hi, uint8_t *cell_lo);
 

@@ -110,7 +110,7 @@ def _handshake_status(port, path="/local", headers=None):
 
 # inferred: AWS-LIM-7 (the 414) (wsgate's choice, not a capture of AWS)
 def test_url_over_4096_characters_refused(gate, backend, control):
-    """Spec 6: the handshake URL may be at most 4096 characters; longer is refused (no $connect).
+    """AWS-LIM-7: the handshake URL may be at most 4096 characters; longer is refused (no $connect).
     Which prefix AWS counts (scheme, host) is not documented, so the accepted URL stays 16
     characters under the limit with any prefix, and the refused ones have a path alone over it."""
     base = f"wss://127.0.0.1:{gate.port}/local?q="
