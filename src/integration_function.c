@@ -15,6 +15,7 @@
 
 #include "functions.h"
 #include "integration.h"
+#include "limits.h"
 #include "log.h"
 
 typedef struct function_call {
@@ -24,17 +25,17 @@ typedef struct function_call {
     int is_answered; /* the integration timeout fired: the function's answer is dropped */
 } function_call_t;
 
-/* h2o timeouts have one duration each: one per distinct integration timeout (routes have few). */
-#define MAX_TIMEOUT_KINDS 16
+/* h2o timeouts have one duration each: one per distinct integration timeout (routes have few,
+ * WG_LIMIT_FUNCTION_TIMEOUT_KINDS). */
 static struct {
     h2o_evloop_t *loop;
     uint32_t ms;
     h2o_timeout_t timeout;
-} timeout_kinds[MAX_TIMEOUT_KINDS];
+} timeout_kinds[WG_LIMIT_FUNCTION_TIMEOUT_KINDS];
 
 static h2o_timeout_t *timeout_for(h2o_evloop_t *loop, uint32_t ms)
 {
-    for (size_t i = 0; i < MAX_TIMEOUT_KINDS; i++) {
+    for (size_t i = 0; i < WG_LIMIT_FUNCTION_TIMEOUT_KINDS; i++) {
         if (timeout_kinds[i].loop == loop && timeout_kinds[i].ms == ms)
             return &timeout_kinds[i].timeout;
         if (timeout_kinds[i].loop == NULL) {

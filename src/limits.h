@@ -135,6 +135,19 @@
  * rest of the loop), and the listen() backlog. */
 #define WG_LIMIT_ACCEPTS_PER_EVENT 16
 #define WG_LIMIT_LISTEN_BACKLOG 4096
+/* Internal (integration_function.c): distinct integration timeouts of functions run by wsgate (h2o
+ * timeouts have one duration each; routes have few). */
+#define WG_LIMIT_FUNCTION_TIMEOUT_KINDS 16
+/* Internal (inspector.c): request ids of calls in flight remembered for their latency; a
+ * collision overwrites (the answer then carries no latency). */
+#define WG_LIMIT_INSPECTOR_START_SLOTS 1024
+/* Internal (tls_ca.c): the local CA certificate's lifetime. */
+#define WG_LIMIT_TLS_CA_DAYS (10 * 365)
+/* Internal (`wsgate replay`): how much of a mismatching value a diff line shows. */
+#define WG_LIMIT_REPLAY_DIFF_VALUE_CHARS 200
+/* Internal (runtime_api.c): the Runtime API's request timeout. A runtime waits on `next` for as
+ * long as its function is idle, so in effect none: a day. */
+#define WG_LIMIT_RUNTIME_API_REQ_TIMEOUT_MS (24ULL * 3600 * 1000)
 
 /* Functions run by wsgate (functions.c). Lambda: a synchronous response is at most 6 MB
  * (6291556 bytes); initialization may take 10 s; unreserved concurrency here defaults to 10
