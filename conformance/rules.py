@@ -38,14 +38,14 @@ FORMAT_RES = {
     "uuid": r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
     "host": r"^[A-Za-z0-9.-]+(:\d{1,5})?$",
 }
-# chars 8-11 of IDs per AWS cell (spec 2.1 table): (connection/message, request)
+# chars 8-11 of IDs per AWS cell (AWS-ID-8): (connection/message, request)
 CELLS = {
     "us-east-1": (("IAMC", "oAMC"), ("IAMF", "oAMF")),
     "us-west-2": (("PHcC", "vHcC"), ("PHcF", "vHcF")),
     "ap-northeast-1": (("NjMC", "tjMC"), ("NjMF", "tjMF")),
     "ap-northeast-2": (("IE0C", "oE0C"), ("IE0F", "oE0F")),
 }
-# spec 2.1: decisecond counter = (floor(ms / 100) + K) mod 2^29, K = 421608448 (2019) .. 421608452 (2025)
+# AWS-ID-7 (inferred layout): decisecond counter = (floor(ms / 100) + K) mod 2^29, K = 421608448 (2019) .. 421608452 (2025)
 ID_K = 421608452
 ID_COUNTER_TOLERANCE = 12  # deciseconds: K drift (4) + clock/processing slack
 
@@ -65,16 +65,16 @@ def check_format(fmt, value, region):
         low18 = v48 & 0x3FFFF
         is_request = fmt == "id-request"
         if v48 >> 47:
-            return f"{value}: bit 47 must be 0 (spec 2.1)"
+            return f"{value}: bit 47 must be 0 (AWS-ID-7)"
         lo, hi = (0x4000, 0x7FFF) if is_request else (0x1C000, 0x1FFFF)
         if not lo <= low18 <= hi:
-            return f"{value}: type tag bits 0x{low18:05x} outside 0x{lo:x}-0x{hi:x} (spec 2.1)"
+            return f"{value}: type tag bits 0x{low18:05x} outside 0x{lo:x}-0x{hi:x} (AWS-ID-7)"
         cells = CELLS.get(region)
         if cells:
             allowed = cells[1] if is_request else cells[0]
             if value[8:12] not in allowed:
                 return (f"{value}: chars 8-11 {value[8:12]!r} are not the {region} "
-                        f"{'request' if is_request else 'connection/message'} cell {allowed} (spec 2.1)")
+                        f"{'request' if is_request else 'connection/message'} cell {allowed} (AWS-ID-8)")
         return None
     if fmt not in FORMAT_RES:
         return f"unknown format {fmt!r} (case error)"
@@ -223,7 +223,7 @@ def run_rule(rule, value, doc, mode, ctx, path):
     if "tail_of" in rule:
         other = ref("tail_of")
         if isinstance(other, str) and isinstance(value, str) and other[9:] != value[9:]:
-            errs.append(f"chars 9-15 must equal those of {rule['tail_of']} ({other}): got {value} (spec 2.1)")
+            errs.append(f"chars 9-15 must equal those of {rule['tail_of']} ({other}): got {value} (AWS-ID-5)")
     if "time_of" in rule:
         ms = ref("time_of")
         if isinstance(ms, int) and value != request_time_of(ms):
@@ -234,7 +234,7 @@ def run_rule(rule, value, doc, mode, ctx, path):
             secs = int(value[7:15], 16)
             if abs(secs - ms // 1000) > 1:
                 errs.append(f"trace id seconds 0x{value[7:15]} = {secs} != {rule['trace_time_of']} "
-                            f"seconds {ms // 1000} (spec 1.3)")
+                            f"seconds {ms // 1000} (AWS-ID-12)")
     if "near" in rule:
         other = ref("near")
         tol = rule.get("tolerance_ms", 1000)
@@ -257,7 +257,7 @@ def run_rule(rule, value, doc, mode, ctx, path):
             delta = delta - (1 << 29) if delta >= (1 << 28) else delta
             if abs(delta) > ID_COUNTER_TOLERANCE:
                 errs.append(f"{value}: decisecond counter {counter} is {delta} ds away from "
-                            f"{rule['id_time_of']} ({ms}) (spec 2.1)")
+                            f"{rule['id_time_of']} ({ms}) (AWS-ID-6)")
     if "mirror_of" in rule:
         other = ref("mirror_of")
         if isinstance(other, dict) and isinstance(value, dict):

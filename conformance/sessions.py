@@ -91,7 +91,7 @@ def start(binary, workdir):
             "$connect": {"uri": backend.url("/connect")},
             "$disconnect": {"uri": backend.url("/disconnect")},
             "chat": {"uri": backend.url("/chat")},
-            # spec 5: an unreachable backend -> "Internal server error" frame
+            # AWS-FRM-3: an unreachable backend -> "Internal server error" frame
             "fail": {"uri": f"http://127.0.0.1:{net.unused_port()}/fail"},
         },
     }
@@ -178,7 +178,7 @@ def wait_close(ws):
     except AssertionError:
         raise SessionError("no close frame from the server") from None
     # Only the code is observed: AWS's close reason for DeleteConnection is not known
-    # (spec 11, question 4), so there is nothing to compare it with.
+    # (AWS-LIM-5, AWS-LIFE-11, inferred), so there is nothing to compare it with.
     return {"code": None if code == 1005 else code}
 
 

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     } else {
         char *key = wg_route_selector_eval(selector, body, body_len);
-        if (key != NULL && strlen(key) >= WG_ROUTES_MAX_KEY_BYTES)
+        if (key != NULL && strlen(key) >= WG_LIMIT_ROUTE_KEY_BYTES)
             abort();
         free(key);
         wg_route_selector_free(selector);

@@ -77,7 +77,7 @@ import sys
 
 index_path, log_path, alive, gate_rc = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 
-# Where API Gateway differs from a generic echo server on purpose (spec 1.10 and 6): the case must
+# Where API Gateway differs from a generic echo server on purpose (AWS-LIM-1..3 in docs/aws-behaviour.md): the case must
 # end with exactly this close code from wsgate. Patterns are case numbers ('*' = any suffix).
 FRAME, BINARY, NO_DEFLATE = "1009: frame over 32 KB", "1003: binary frames are not supported", "no compression"
 DEVIATIONS = [

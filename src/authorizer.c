@@ -1,32 +1,34 @@
 /*
- * authorizer.c: $connect authorization (see authorizer.h; spec 8 and 9).
+ * authorizer.c: $connect authorization (see authorizer.h; AWS-AUTH in docs/aws-behaviour.md).
  *
  * What is copied from AWS:
  * - Only $connect is authorized, once per connection; the authorizer is never called for messages
- *   or $disconnect [C] (localstack #10059). Its principalId and context become
- *   requestContext.authorizer of every later event (conns.c carries authorizer_json) [C][D].
+ *   or $disconnect (AWS-AUTH-1, AWS-AUTH-2). Its principalId and context become
+ *   requestContext.authorizer of every later event (conns.c carries authorizer_json, AWS-AUTH-14:
+ *   captured for $disconnect only; in messages it is inferred).
  * - Lambda REQUEST authorizer: the input event is built by wg_event_authorizer (byte layout of
- *   the 2025 capture). A missing or empty identity source gives 401 without a call [D]; the
- *   error "Unauthorized" gives 401 [D][C]; Deny, or an Allow that does not cover the methodArn,
- *   gives 403 [D][C] (an Allow on `.../prod/STAR/STAR` does not cover `.../prod/$connect`,
- *   powertools #5800); a crash or an invalid policy gives 500 [C] (serverless/examples #557).
- * - IAM: the handshake (usually a presigned URL) is verified as execute-api SigV4 [D]; any
- *   failure is 403 [I] (spec 8.1). The key must be a configured one with --auth strict; any
+ *   the 2025 capture). A missing or empty identity source gives 401 without a call (AWS-AUTH-8); the
+ *   error "Unauthorized" gives 401 (AWS-AUTH-11); Deny, or an Allow that does not cover the methodArn,
+ *   gives 403 (AWS-AUTH-10) (an Allow on `.../prod/STAR/STAR` does not cover `.../prod/$connect`,
+ *   powertools #5800); a crash or an invalid policy gives 500 (AWS-AUTH-12).
+ * - IAM: the handshake (usually a presigned URL) is verified as execute-api SigV4 (AWS-AUTH-16); any
+ *   failure is 403 [I] (inferred: AWS-AUTH-17). The key must be a configured one with --auth strict; any
  *   well-formed key is accepted otherwise (the management API's rule).
- * - API keys: x-api-key must be one of "apiKeys", else 403 [I] (spec 9).
+ * - API keys: x-api-key must be one of "apiKeys", else 403 [I] (inferred: AWS-AUTH-20, AWS-AUTH-21).
  *
  * Choices where AWS is not documented [I]:
- * - Authorizer timeout or unreachable authorizer: 500 (AWS: [?], likely 500/504).
+ * - Authorizer timeout or unreachable authorizer: 500 (AWS: unknown, likely 500/504; AWS-AUTH-13).
  * - HTTP authorizers (the event POSTed to a URL, a wsgate convenience): 401 -> 401, 403 -> 403,
  *   other non-2xx -> 500; a 2xx body {"errorMessage": "Unauthorized"} also -> 401.
  * - Context values: strings kept, numbers and booleans stringified (as mapping templates show
- *   them, spec 1.7), null values left out, objects/arrays make the result invalid (500, the REST
+ *   them, AWS-AUTH-15), null values left out, objects/arrays make the result invalid (500, the REST
  *   rule). A context key named principalId is ignored (principalId comes first, from the result).
- * - Policy "Condition" blocks are not evaluated (a statement applies as if its condition held).
- * - IAM identity members (spec 1.8; no capture): accessKey = the access key id, accountId = the
+ * - Policy "Condition" blocks are not evaluated (a statement applies as if its condition held;
+ *   AWS-AUTH-22).
+ * - IAM identity members (inferred: AWS-AUTH-18): accessKey = the access key id, accountId = the
  *   configured accountId, caller = user = the access key id, userArn =
  *   arn:aws:iam::{accountId}:user/{accessKeyId}. The X-Amz-* presign parameters stay in the
- *   $connect event's queryStringParameters (AWS: unknown, spec 8.1).
+ *   $connect event's queryStringParameters (AWS: unknown, AWS-QS-8).
  * - The authorizer event's X-Amzn-Trace-Id is its own (AWS probably reuses the $connect Root).
  */
 #include "authorizer.h"

@@ -1,5 +1,5 @@
 /*
- * authorizer.h: authorization of a $connect handshake, before its integration runs (spec 8, 9):
+ * authorizer.h: authorization of a $connect handshake, before its integration runs (AWS-AUTH):
  * API keys (x-api-key), IAM (SigV4 on the handshake, usually a presigned query) and Lambda REQUEST
  * authorizers (an HTTP URL or a Lambda Invoke target) with AWS's policy evaluation.
  *
@@ -35,7 +35,7 @@ typedef struct wg_auth_decision {
     int status; /* 0 = allowed; otherwise the handshake's HTTP status: 401, 403, 500 */
     const char *why; /* for the log line */
     char *authorizer_json; /* malloc'd requestContext.authorizer object text, or NULL; taken by the callee */
-    char *identity_json; /* malloc'd extra identity members for IAM (spec 1.8), or NULL; taken */
+    char *identity_json; /* malloc'd extra identity members for IAM (AWS-AUTH-18), or NULL; taken */
 } wg_auth_decision_t;
 
 typedef void (*wg_auth_done_cb)(void *data, wg_auth_decision_t *decision);
@@ -49,24 +49,23 @@ void wg_authorize_connect(wg_server_t *server, const wg_connect_request_t *reque
 
 /* ---- building blocks, exposed for the unit tests ------------------------------------------- */
 
-/** "arn:aws:execute-api:{region}:{accountId}:{apiId}/{stage}/$connect" (spec 8.2), malloc'd. */
+/** "arn:aws:execute-api:{region}:{accountId}:{apiId}/{stage}/$connect" (AWS-AUTH-4), malloc'd. */
 char *wg_authorizer_method_arn(const char *region, const char *account_id, const char *api_id, const char *stage);
 
 /**
  * IAM-style wildcard match of a policy value against a value: '*' matches any run of characters
  * (including '/' and ':'), '?' exactly one. Resources match case-sensitively, actions (pass
  * `ignore_case`) case-insensitively. So ".../prod/" + "*" and ".../" + "*" cover
- * ".../prod/$connect" while ".../prod/STAR/STAR" (a '/' more) does not (spec 8.2, powertools
- * #5800). Returns 1 or 0.
+ * ".../prod/$connect" while ".../prod/STAR/STAR" (a '/' more) does not (AWS-AUTH-10). Returns 1 or 0.
  */
 int wg_authorizer_glob_match(const char *pattern, const char *value, int ignore_case);
 
 /**
- * Reads a Lambda authorizer's result document (spec 8.2): principalId, policyDocument (Statement
+ * Reads a Lambda authorizer's result document (AWS-AUTH-9..12, AWS-AUTH-15): principalId, policyDocument (Statement
  * object or list; Effect Allow/Deny; Action/NotAction and Resource/NotResource as a string or a
  * list) and context. Deny covering `method_arn` for execute-api:Invoke wins; else an Allow must
  * cover it. Returns 0 (allowed: *authorizer_json gets the requestContext.authorizer text,
- * principalId first then the context values as strings, spec 1.7), 403 (denied or not covered)
+ * principalId first then the context values as strings, AWS-AUTH-15), 403 (denied or not covered)
  * or 500 (not a valid result: missing principalId/policy, bad Effect, a context value that is an
  * object or array, over 8 KB). *why gets a static reason for the log.
  */
@@ -74,7 +73,7 @@ int wg_authorizer_evaluate(const char *body, size_t body_len, const char *method
                            const char **why);
 
 /**
- * Whether every identity source has a non-empty value for this handshake (spec 8.2: otherwise
+ * Whether every identity source has a non-empty value for this handshake (AWS-AUTH-8: otherwise
  * 401 without calling the authorizer). Sources: route.request.header.X (any case),
  * route.request.querystring.x, stageVariables.x, context.x. Returns 1 or 0; *missing gets the
  * first missing source (borrowed).

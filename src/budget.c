@@ -62,9 +62,8 @@ struct wg_budget {
 
 /* After a burst of waiting calls (thousands of events held for a stuck backend) glibc keeps the
  * freed heap: once the queues are empty and the calls and their connections' buffers (ws.c frees
- * a quiet connection's after a second) had time to go, give it back. */
-#define TRIM_AFTER_WAITING 1024
-#define TRIM_DELAY_MS 2000
+ * a quiet connection's after a second) had time to go, give it back
+ * (WG_LIMIT_BUDGET_TRIM_AFTER_WAITING, WG_LIMIT_BUDGET_TRIM_DELAY_MS). */
 
 static void on_trim(h2o_timeout_entry_t *entry)
 {
@@ -95,7 +94,7 @@ wg_budget_t *wg_budget_new(h2o_loop_t *loop)
         abort();
     budget->loop = loop;
     budget->overflow = new_target(budget, "(overflow)");
-    h2o_timeout_init(loop, &budget->trim_timeout, TRIM_DELAY_MS);
+    h2o_timeout_init(loop, &budget->trim_timeout, WG_LIMIT_BUDGET_TRIM_DELAY_MS);
     budget->trim_entry.cb = on_trim;
     return budget;
 }
@@ -166,7 +165,7 @@ static void unqueue(waiting_t *w)
         h2o_timeout_unlink(&w->timer);
     budget->waiting--;
     budget->waiting_bytes -= w->bytes;
-    if (budget->waiting == 0 && budget->waiting_high_water >= TRIM_AFTER_WAITING &&
+    if (budget->waiting == 0 && budget->waiting_high_water >= WG_LIMIT_BUDGET_TRIM_AFTER_WAITING &&
         !h2o_timeout_is_linked(&budget->trim_entry))
         h2o_timeout_link(budget->loop, &budget->trim_timeout, &budget->trim_entry);
 }

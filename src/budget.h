@@ -2,7 +2,7 @@
  * budget.h: a concurrency budget per integration target, and caps on the work waiting for one.
  *
  * On AWS a slow function does not slow another integration, and each call's integration timeout
- * runs from the moment the event is received (spec 6). Here every target (an HTTP origin, a Lambda
+ * runs from the moment the event is received (AWS-LIM-6). Here every target (an HTTP origin, a Lambda
  * function, the authorizer, a function wsgate runs itself) gets its own budget of calls in flight
  * (WG_LIMIT_TARGET_CONCURRENCY); a call over it waits in that target's own queue, never behind
  * another target's calls. A waiting call keeps the deadline it got on receipt: it fails with a

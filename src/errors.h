@@ -2,8 +2,8 @@
  * errors.h: the one table of AWS errors wsgate answers with (libuv's X-macro idea).
  *
  * Each row: our code, the AWS shape name sent in `x-amzn-ErrorType` (the one thing every SDK reads to
- * raise its typed exception, spec 7.4), the HTTP status, and the body. A NULL default message means
- * the body is empty (GoneException, spec 7.4); otherwise the body is {"message":"..."} compact JSON.
+ * raise its typed exception, AWS-MGMT-12, AWS-MGMT-13), the HTTP status, and the body. A NULL default message means
+ * the body is empty (GoneException, AWS-MGMT-11); otherwise the body is {"message":"..."} compact JSON.
  * Messages that carry request details (IncompleteSignature, InvalidSignature, expired) are passed in
  * by the caller; the table holds the default.
  */
@@ -11,6 +11,17 @@
 #define WG_ERRORS_H
 
 #include <stddef.h>
+
+/*
+ * The texts of the error frames sent to a WebSocket client; wg_error_frame (events.c) lays them out
+ * byte for byte (AWS-FRM-1), with the failing message's request ID (AWS-FRM-5).
+ */
+#define WG_FRAME_FORBIDDEN "Forbidden" /* no route and no $default (AWS-FRM-2) */
+#define WG_FRAME_INTERNAL_ERROR "Internal server error" /* the integration failed (AWS-FRM-3) */
+#define WG_FRAME_TIMED_OUT "Endpoint request timed out" /* no answer in time (AWS-FRM-4) */
+/* A message over its target's concurrency: the text API Gateway's throttles answer with (HTTP 429).
+ * [I] inferred: the frame AWS sends when an integration is throttled is not documented (AWS-FRM-6). */
+#define WG_FRAME_THROTTLED "Too Many Requests"
 
 /* X(code, shape name, HTTP status, default message or NULL for an empty body) */
 #define WG_AWS_ERRORS(X)                                                                              \
@@ -25,10 +36,7 @@
       "AWS Secret Access Key and signing method. Consult the service documentation for details.")     \
     X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 403,                                        \
       "The security token included in the request is invalid.")                                       \
-    X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")                                         \
-    X(NOT_FOUND, "NotFoundException", 404, "Not Found")                                               \
-    X(METHOD_NOT_ALLOWED, "MethodNotAllowedException", 405, "Method Not Allowed")                     \
-    X(INTERNAL, "InternalServerErrorException", 500, "Internal server error")
+    X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")
 
 typedef enum wg_aws_error {
 #define WG_ERR_ENUM(code, shape, status, message) WG_AWS_ERR_##code,

@@ -1,14 +1,15 @@
 /*
  * events.c: the Lambda proxy event JSON that API Gateway sends for $connect, messages and
- * $disconnect, and the error frames it sends to clients (../shared/spec/aws-websocket-spec.md
- * sections 1 and 5).
+ * $disconnect, and the error frames it sends to clients (docs/aws-behaviour.md: AWS-EV, AWS-HDR, AWS-QS,
+ * AWS-FRM).
  *
- * What is copied from AWS [C]: top-level and requestContext key orders per event type (spec 1.1,
- * 1.2), `authorizer` right after `disconnectStatusCode` or else after `routeKey`, identity with
+ * What is copied from AWS (captured): top-level and requestContext key orders per event type
+ * (AWS-EV-2..4, AWS-EV-8..10), `authorizer` right after `disconnectStatusCode` in $disconnect
+ * (AWS-EV-11; its place after `routeKey` in the other events is inferred, AWS-EV-12), identity with
  * `userAgent` then `sourceIp` (only `sourceIp` without a User-Agent), the $connect header rules
  * (client headers minus Connection/Upgrade, client spelling, sorted case-insensitively, plus the
- * four AWS headers, spec 1.4), the fixed four $disconnect headers (spec 1.5), query maps only when
- * the URL had a query (spec 1.6), and the error frames' exact spacing (spec 5).
+ * four AWS headers, AWS-HDR-1..5), the fixed four $disconnect headers (AWS-HDR-11), query maps only
+ * when the URL had a query (AWS-QS-1..3), and the error frames' exact spacing (AWS-FRM-1).
  *
  * Decisions where AWS could not be observed [I] (listed for the README):
  * - Serialisation: compact JSON (jansson, JSON_COMPACT, insertion order), written the way a Java
@@ -18,7 +19,7 @@
  * - Bytes that are not valid UTF-8 (only possible in header values and percent-decoded query
  *   parts; message bodies are validated by ws.c, 1007) become U+FFFD, one per bad byte.
  * - Repeated header: `headers` holds the last value, `multiValueHeaders` all values in order
- *   (REST API v1 behaviour, spec 1.4 rule 5). Names differing only in case are one header whose
+ *   (REST API v1 behaviour, AWS-HDR-8). Names differing only in case are one header whose
  *   key is the first spelling received (what a case-insensitive TreeMap does).
  * - A client header named like an AWS-added one (X-Amzn-Trace-Id, X-Forwarded-Port,
  *   X-Forwarded-Proto) is replaced by AWS's value; a client X-Forwarded-For is kept in front:
@@ -29,12 +30,12 @@
  *   `?&`) is treated like no query: both maps absent.
  * - An `authorizer_json` that does not parse as a JSON object is left out (and cannot happen:
  *   the authorizer code produces it).
- * - IAM identity (spec 1.8, no capture exists): `identity` gets accessKey, accountId, caller, user
+ * - IAM identity (AWS-AUTH-18, no capture exists): `identity` gets accessKey, accountId, caller, user
  *   and userArn. Their order follows the same Java HashMap theory that reproduces every captured
- *   requestContext order (spec 1.2): the modern identity puts userAgent before sourceIp, which a
+ *   requestContext order (AWS-EV-14): the modern identity puts userAgent before sourceIp, which a
  *   32-bucket table gives (a 16-bucket one would not), and the same table orders the seven keys
  *   userArn, userAgent, accountId, caller, sourceIp, accessKey, user.
- * - Authorizer event (spec 8.2): `content-length: "0"` is added in lower case as captured, and
+ * - Authorizer event (AWS-AUTH-5): `content-length: "0"` is added in lower case as captured, and
  *   `Upgrade: websocket` / `Connection: upgrade` when the handshake list lacks them (h2o keeps
  *   Upgrade out of the request's headers).
  */
@@ -184,7 +185,7 @@ static void add_authorizer(json_t *rc, const wg_event_context_t *ctx)
     object_set(rc, "authorizer", auth);
 }
 
-/* `identity`: userAgent then sourceIp (spec 1.2); with IAM extras, the merged order from the top
+/* `identity`: userAgent then sourceIp (AWS-EV-13); with IAM extras, the merged order from the top
  * of this file; extra members we do not know go last in their own order. */
 static json_t *identity_object(const wg_event_context_t *ctx)
 {
@@ -217,7 +218,7 @@ static json_t *identity_object(const wg_event_context_t *ctx)
     return identity;
 }
 
-/* The key orders of spec 1.2, hard-coded per type (the Java HashMap order AWS emits). */
+/* The key orders of AWS-EV-8..10 (AWS-EV-14), hard-coded per type (the Java HashMap order AWS emits). */
 static json_t *request_context(const wg_event_context_t *ctx, event_type_t type)
 {
     json_t *rc = json_object();
@@ -320,8 +321,8 @@ static void add_entry(header_entry_t *entries, size_t *count, const char *name, 
     (*count)++;
 }
 
-/* Adds `headers` and `multiValueHeaders` for the $connect event (spec 1.4), or with
- * `is_authorizer` for the authorizer event (spec 8.2: Connection and Upgrade kept, content-length
+/* Adds `headers` and `multiValueHeaders` for the $connect event (AWS-HDR-1..10), or with
+ * `is_authorizer` for the authorizer event (AWS-AUTH-5: Connection and Upgrade kept, content-length
  * added). */
 static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, const wg_header_t *headers,
                                 size_t num_headers, const wg_event_forwarding_t *fwd, int is_authorizer)
@@ -397,8 +398,8 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, con
     free(entries);
 }
 
-/* Adds the two query maps when the query has at least one parameter (spec 1.6); with
- * `always`, also when it has none ({} each, the authorizer event, spec 8.2). */
+/* Adds the two query maps when the query has at least one parameter (AWS-QS-1, AWS-QS-2, AWS-QS-7); with
+ * `always`, also when it has none ({} each, the authorizer event, AWS-QS-4). */
 static void add_query(json_t *root, const char *raw_query, size_t raw_query_len, int always)
 {
     wg_query_t query;
@@ -439,7 +440,7 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
                           size_t num_headers, int has_query, const char *raw_query, size_t raw_query_len,
                           const char *stage_variables_json, const wg_event_forwarding_t *fwd, size_t *len_out)
 {
-    /* Top-level order [C]: type, methodArn, headers, multiValueHeaders, queryStringParameters,
+    /* Top-level order (AWS-AUTH-3): type, methodArn, headers, multiValueHeaders, queryStringParameters,
      * multiValueQueryStringParameters, stageVariables, requestContext. */
     json_t *root = json_object();
     object_set(root, "type", json_string("REQUEST"));
@@ -471,7 +472,7 @@ char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t b
 
 char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_t *len_out)
 {
-    /* Exactly these four, in this order, whatever the client sent (spec 1.5) [C]. */
+    /* Exactly these four, in this order, whatever the client sent (AWS-HDR-11). */
     static const char *const names[] = {"Host", "x-api-key", "X-Forwarded-For", "x-restapi"};
     json_t *root = json_object();
     json_t *single = json_object();
@@ -538,7 +539,7 @@ size_t wg_error_frame(const char *message, const char *connection_id, const char
                       size_t out_size)
 {
     /* {"message": "<m>", "connectionId":"<id>", "requestId":"<rid>"}: a space after "message":
-     * and after each comma, none after "connectionId": and "requestId": (spec 5) [C]. */
+     * and after each comma, none after "connectionId": and "requestId": (AWS-FRM-1). */
     frame_writer_t w = {out, out_size, 0, 0};
     static const char p1[] = "{\"message\": \"", p2[] = "\", \"connectionId\":\"", p3[] = "\", \"requestId\":\"",
                       p4[] = "\"}";

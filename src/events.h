@@ -1,9 +1,11 @@
 /*
  * events.h: the Lambda proxy event JSON that API Gateway sends for $connect, messages and
- * $disconnect, and the error frames it sends to clients (spec sections 1 and 5).
+ * $disconnect, and the error frames it sends to clients (AWS-EV, AWS-HDR, AWS-QS, AWS-FRM in
+ * docs/aws-behaviour.md).
  *
- * Events are compact JSON with AWS's key order (spec 1.1, 1.2): hard-coded per event type, with
- * `authorizer` after `disconnectStatusCode` if present, else after `routeKey`. Pure functions: no
+ * Events are compact JSON with AWS's key order (AWS-EV-2..4, AWS-EV-8..10): hard-coded per event type,
+ * with `authorizer` after `disconnectStatusCode` if present (AWS-EV-11), else after `routeKey`
+ * (inferred: AWS-EV-12). Pure functions: no
  * clock, no random; callers pass IDs and times, so tests compare output byte for byte.
  */
 #ifndef WG_EVENTS_H
@@ -12,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h" /* the WG_FRAME_* texts that wg_error_frame sends */
 #include "headers.h"
 
 /** What every event's requestContext carries. All strings NUL-terminated and borrowed. */
@@ -28,17 +31,17 @@ typedef struct wg_event_context {
     const char *source_ip;
     const char *user_agent; /* NULL when the client sent none: then identity has sourceIp only */
     /* Compact JSON object text for requestContext.authorizer (principalId first, then context
-     * keys as strings, spec 1.7), or NULL when the connection had no Lambda authorizer. */
+     * keys as strings, AWS-AUTH-15), or NULL when the connection had no Lambda authorizer. */
     const char *authorizer_json;
     /* Compact JSON object text with extra identity members for an IAM-authorised connection
-     * (accessKey, accountId, caller, user, userArn; spec 1.8), or NULL. Merged into `identity`
+     * (accessKey, accountId, caller, user, userArn; AWS-AUTH-18), or NULL. Merged into `identity`
      * in the order documented in events.c. */
     const char *identity_json;
     int disconnect_status_code; /* DISCONNECT only */
     const char *disconnect_reason; /* DISCONNECT only; may be "" */
 } wg_event_context_t;
 
-/** The AWS-added headers on $connect (spec 1.4). */
+/** The AWS-added headers on $connect (AWS-HDR-2, AWS-HDR-10). */
 typedef struct wg_event_forwarding {
     const char *trace_id; /* full X-Amzn-Trace-Id value, "Root=1-..." */
     const char *forwarded_port; /* X-Forwarded-Port, "443" as on AWS */
@@ -49,9 +52,9 @@ typedef struct wg_event_forwarding {
  * The CONNECT event. `headers` are the client's handshake headers as received (client spelling,
  * repeats kept, Host included); Connection and Upgrade are dropped, X-Amzn-Trace-Id,
  * X-Forwarded-For (client IP, appended after any value the client sent), X-Forwarded-Port and
- * X-Forwarded-Proto added, all sorted case-insensitively (spec 1.4); multiValueHeaders mirrors
+ * X-Forwarded-Proto added, all sorted case-insensitively (AWS-HDR-1..5); multiValueHeaders mirrors
  * them with repeats kept, `headers` holding the last value. `raw_query` is the URL part after '?'
- * (NULL or has_query 0 when the URL had no '?'): query maps are absent without a query (spec 1.6).
+ * (NULL or has_query 0 when the URL had no '?'): query maps are absent without a query (AWS-QS-1).
  * Returns a new malloc'd compact JSON string; *len_out gets its length.
  */
 char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers, int has_query,
@@ -61,11 +64,11 @@ char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers
 char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t body_len, size_t *len_out);
 
 /** The DISCONNECT event: exactly AWS's four headers (Host, x-api-key, X-Forwarded-For, x-restapi),
- * spec 1.5. `host` is the Host the client connected with. */
+ * AWS-HDR-11. `host` is the Host the client connected with. */
 char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_t *len_out);
 
 /**
- * The Lambda REQUEST authorizer's input event for a $connect (spec 8.2, capture
+ * The Lambda REQUEST authorizer's input event for a $connect (AWS-AUTH-3..7, capture
  * ws-authorizer-request-2025-01-us-east-1.json): `type` "REQUEST", `methodArn`, then `headers` and
  * `multiValueHeaders` built like the CONNECT event's but KEEPING Connection and Upgrade (an
  * "Upgrade: websocket" is added when the list has none, as h2o keeps that header apart) and with
@@ -78,16 +81,12 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
                           const char *stage_variables_json, const wg_event_forwarding_t *fwd, size_t *len_out);
 
 /**
- * An error frame, byte for byte as AWS sends it (spec 5):
+ * An error frame, byte for byte as AWS sends it (AWS-FRM-1..5):
  * {"message": "<message>", "connectionId":"<id>", "requestId":"<rid>"}
- * `message` is one of "Forbidden", "Internal server error", "Endpoint request timed out".
+ * `message` is one of the WG_FRAME_* texts of errors.h.
  * Writes into `out` (at least 160 bytes) and returns the length.
  */
 size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
                       size_t out_size);
-
-#define WG_FRAME_FORBIDDEN "Forbidden"
-#define WG_FRAME_INTERNAL_ERROR "Internal server error"
-#define WG_FRAME_TIMED_OUT "Endpoint request timed out"
 
 #endif

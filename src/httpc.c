@@ -3,7 +3,7 @@
  *
  * The worker touches only curl and its own jobs; all h2o and connection state stays on the loop
  * thread. CURLMOPT_MAXCONNECTS keeps finished connections for reuse (without it curl churns TCP
- * connections, toolchain notes 3). How many calls run at once is not decided here: every caller
+ * connections). How many calls run at once is not decided here: every caller
  * goes through its target's budget first (budget.h), which bounds the calls in flight per backend
  * and makes the rest wait with their deadline running. A job handed to the worker starts at once,
  * so a stuck backend can never hold a healthy one's calls back in a shared queue (issue 15).
@@ -42,13 +42,11 @@ typedef struct httpc_job {
  * keeps connections. Each holds curl's 16 KB receive buffer, so keeping one per call in flight
  * would hold megabytes after a burst. */
 #define HTTPC_MAX_SPARE WG_LIMIT_BACKEND_POOL_CONNECTIONS
-/* Spare handles kept once the worker has had nothing to do for HTTPC_IDLE_MS: none. After a burst
+/* Spare handles kept once the worker has had nothing to do for WG_LIMIT_HTTPC_IDLE_MS: none. After a burst
  * (19,000 $disconnect calls) they are freed and the heap trimmed instead of holding a megabyte of
  * receive buffers, allocated in the middle of the burst's heap, for the next burst (S1's memory
- * after close: 8 kept = +21 % over idle, none = +19 %); a busy worker keeps reusing them. */
-#define HTTPC_IDLE_SPARE 0
-/* How soon an idle worker lets those go. */
-#define HTTPC_IDLE_MS 200
+ * after close: 8 kept = +21 % over idle, none = +19 %); a busy worker keeps reusing them
+ * (WG_LIMIT_HTTPC_IDLE_SPARE). */
 
 struct wg_httpc {
     CURLM *multi;
@@ -198,14 +196,15 @@ static void *worker_main(void *arg)
         if (is_stopping && running == 0 && client->num_active == 0)
             break;
         int numfds;
-        int has_extra_spares = client->num_active == 0 && client->num_spare > HTTPC_IDLE_SPARE;
-        curl_multi_poll(client->multi, NULL, 0, has_extra_spares ? HTTPC_IDLE_MS : 1000, &numfds);
+        int has_extra_spares = client->num_active == 0 && client->num_spare > WG_LIMIT_HTTPC_IDLE_SPARE;
+        curl_multi_poll(client->multi, NULL, 0, has_extra_spares ? WG_LIMIT_HTTPC_IDLE_MS : WG_LIMIT_HTTPC_POLL_MS,
+                        &numfds);
         if (has_extra_spares && numfds == 0 && client->num_active == 0) {
             pthread_mutex_lock(&client->lock);
             int is_idle = client->incoming_head == NULL;
             pthread_mutex_unlock(&client->lock);
             if (is_idle) {
-                while (client->num_spare > HTTPC_IDLE_SPARE)
+                while (client->num_spare > WG_LIMIT_HTTPC_IDLE_SPARE)
                     curl_easy_cleanup(client->spare[--client->num_spare]);
 #ifdef __GLIBC__
                 malloc_trim(0); /* every arena, this thread's included */

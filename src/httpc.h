@@ -3,7 +3,7 @@
  * block the event loop.
  *
  * One worker thread runs a libcurl multi handle with a bounded, reused connection pool
- * (toolchain notes section 3, design A). The loop thread hands it requests through a locked queue
+ * (so backend calls never block the event loop). The loop thread hands it requests through a locked queue
  * and gets completions back through h2o's multithread queue, so the completion callback always runs
  * on the loop thread. Callbacks must look connections up by id: the client may have gone.
  */

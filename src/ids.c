@@ -1,8 +1,8 @@
 /*
  * ids.c: connectionId / messageId / requestId, apiId, trace IDs, UUIDs and AWS's time formats.
  *
- * The 16-character IDs reproduce the byte layout that spec section 2.1 (../shared/spec/
- * aws-websocket-spec.md) reverse-engineered from 66 real IDs [I, strongly supported]:
+ * The 16-character IDs reproduce the byte layout of AWS-ID-7 (docs/aws-behaviour.md),
+ * reverse-engineered from 66 real IDs [I, strongly supported]:
  *
  *   bytes 0-5  48 bits: 0 | 29-bit decisecond counter | 4-bit type tag | 14 random bits
  *              counter = (floor(epoch_ms / 100) + K) mod 2^29, K = 421608452 (the 2024-2025 value)
@@ -19,7 +19,7 @@
  *
  * Uniqueness: connection IDs take bytes 9-10 from a counter (7936 values) rather than fresh random
  * bytes, so two connections in the same decisecond can only collide if 7936 connections were made
- * in between AND their 15 random bits match. The registry still checks (spec 2.1 recommendation).
+ * in between AND their 15 random bits match. The registry still checks (inferred: AWS-ID-7).
  */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* gmtime_r, clock_gettime */
@@ -35,7 +35,7 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
-/* The offset that maps epoch deciseconds to AWS's 29-bit counter (spec 2.1: 421608448 in 2019,
+/* The offset that maps epoch deciseconds to AWS's 29-bit counter (AWS-ID-7: 421608448 in 2019,
  * drifting to 421608452 by 2025; we use the current value). */
 #define ID_COUNTER_OFFSET 421608452ULL
 #define ID_COUNTER_MASK ((1ULL << 29) - 1)
@@ -55,7 +55,7 @@ struct wg_ids {
     atomic_uint conn_tail; /* next offset (0 .. SPAN-1) for a connection's bytes 9-10 */
 };
 
-/* Cell bytes per region, decoded from the example IDs of spec 2.1 (chars 8-11 of the table). */
+/* Cell bytes per region, decoded from the example IDs behind AWS-ID-8 (chars 8-11). */
 static const struct {
     const char *region;
     uint8_t hi, lo;

@@ -1,8 +1,8 @@
 /*
- * ids.h: identifiers and timestamps in AWS's formats (spec section 2, 1.3).
+ * ids.h: identifiers and timestamps in AWS's formats (AWS-ID in docs/aws-behaviour.md).
  *
  * connectionId, messageId, requestId and extendedRequestId are 16-character base64url strings of
- * 11 bytes with the byte layout of spec 2.1 (decisecond counter, type tag, per-region cell bytes,
+ * 11 bytes with the byte layout of AWS-ID-7 (decisecond counter, type tag, per-region cell bytes,
  * type byte, a messageId sharing its connection's tail). apiId is 10 [a-z0-9]. The clock and the
  * random source are injected so that unit tests compare output byte for byte.
  */
@@ -23,7 +23,7 @@ typedef void (*wg_random_fn)(void *ctx, uint8_t *out, size_t len);
 typedef struct wg_ids wg_ids_t;
 
 /**
- * A new generator for `region` (selects the cell bytes of spec 2.1; unknown regions use
+ * A new generator for `region` (selects the cell bytes of AWS-ID-8; unknown regions use
  * us-east-1's). `random` NULL means OpenSSL's RAND_bytes. Returns NULL on out of memory.
  */
 wg_ids_t *wg_ids_new(const char *region, wg_random_fn random, void *random_ctx);
@@ -33,7 +33,7 @@ void wg_ids_free(wg_ids_t *ids);
 void wg_ids_connection(wg_ids_t *ids, uint64_t now_ms, char out[WG_ID_LEN + 1]);
 /** A new requestId (== extendedRequestId) at `now_ms`. */
 void wg_ids_request(wg_ids_t *ids, uint64_t now_ms, char out[WG_ID_LEN + 1]);
-/** A new messageId at `now_ms` for a message of `connection_id` (shares its tail, spec 2.1). */
+/** A new messageId at `now_ms` for a message of `connection_id` (shares its tail, AWS-ID-5). */
 void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id, char out[WG_ID_LEN + 1]);
 /** 1 when `s` has the form of an apiId: exactly 10 characters of [a-z0-9]. */
 int wg_ids_is_api_id(const char *s);
@@ -65,8 +65,8 @@ uint64_t wg_now_ms(void);
 int wg_id_decode(const char *id, uint8_t out[WG_ID_BYTES]);
 
 /**
- * The cell bytes (byte 6's low 7 bits, byte 7) that `region` uses in IDs (spec 2.1). Returns 1 when
- * the region is in the spec's table, 0 when it is not (then the outputs get us-east-1's 0x20, 0x03).
+ * The cell bytes (byte 6's low 7 bits, byte 7) that `region` uses in IDs (AWS-ID-8). Returns 1 when
+ * the region is in src/ids.c's cell table (AWS-ID-8), 0 when it is not (then the outputs get us-east-1's 0x20, 0x03).
  */
 int wg_ids_region_cell(const char *region, uint8_t *cell_hi, uint8_t *cell_lo);
 

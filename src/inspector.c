@@ -123,9 +123,8 @@ size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring)
 unsigned wg_inspector_watchers;
 int wg_inspector_is_acting;
 
-/* Request ids of calls in flight and when they started, for the answer's latency. Bounded: a
- * collision overwrites (the answer then carries no latency). */
-#define START_SLOTS 1024
+/* Request ids of calls in flight and when they started, for the answer's latency. Bounded
+ * (WG_LIMIT_INSPECTOR_START_SLOTS): a collision overwrites (the answer then carries no latency). */
 
 static struct {
     wg_server_t *server;
@@ -138,7 +137,7 @@ static struct {
     struct {
         char request_id[WG_ID_LEN + 1];
         double at_ms;
-    } starts[START_SLOTS];
+    } starts[WG_LIMIT_INSPECTOR_START_SLOTS];
 } g;
 
 void wg_inspector_init(wg_server_t *server)
@@ -454,7 +453,7 @@ static size_t start_slot(const char *request_id)
     size_t h = 5381;
     for (const char *p = request_id; *p; p++)
         h = h * 33 + (unsigned char)*p;
-    return h % START_SLOTS;
+    return h % WG_LIMIT_INSPECTOR_START_SLOTS;
 }
 
 void wg_inspector_record_call(const char *conn_id, const char *request_id, const wg_route_config_t *route,

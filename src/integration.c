@@ -2,7 +2,7 @@
  * integration.c: dispatch to the integration types, and API Gateway's reading of backend answers
  * (see integration.h).
  *
- * Reading of an answer (spec 3, 4; choices marked where AWS's behaviour is not documented):
+ * Reading of an answer (AWS-INT-5, AWS-INT-8..14; choices marked where AWS's behaviour is not documented):
  * - A JSON object with an integer "statusCode" is a Lambda proxy result: its statusCode decides
  *   $connect, its "body" (a string) is what a two-way route returns, its "headers" (e.g.
  *   Sec-WebSocket-Protocol) go on the 101. A "body" or "headers" of the wrong type is a malformed

@@ -1,5 +1,5 @@
 /*
- * integration.h: one interface in front of every integration type (spec 3, 4).
+ * integration.h: one interface in front of every integration type (AWS-INT).
  *
  * A route's event goes to its integration; the answer comes back as a wg_integration_result_t on the
  * loop thread, never inside the call that started it. integration.c dispatches on the route's type
@@ -24,11 +24,6 @@ typedef enum wg_outcome {
     WG_OUTCOME_THROTTLED, /* not called: over the waiting caps (budget.h): 429 / Too Many Requests */
 } wg_outcome_t;
 
-/* The error frame a throttled message gets: the shape of AWS's other error frames with the
- * message API Gateway's throttles answer with ("Too Many Requests", HTTP 429). [I] inferred: the
- * frame AWS sends when an integration is throttled is not documented (spec 5, open question 13). */
-#define WG_FRAME_THROTTLED "Too Many Requests"
-
 typedef struct wg_integration_result {
     wg_outcome_t outcome;
     int status; /* effective status: proxy statusCode, else the HTTP status */
@@ -38,7 +33,7 @@ typedef struct wg_integration_result {
     const char *subprotocol; /* Sec-WebSocket-Protocol from the answer's headers, or NULL */
     size_t subprotocol_len;
     const struct json_t *response_headers; /* the proxy result's "headers" object (borrowed), or NULL:
-                                            * on $connect they go on the 101 (spec 4) */
+                                            * on $connect they go on the 101 (AWS-INT-10) */
     int http_status; /* raw transport facts, for logs and --record */
     const char *raw_body;
     size_t raw_body_len;

@@ -30,7 +30,7 @@ static void echo_back(wg_server_t *server, const char *connection_id, const char
 {
     char host[64], path[256];
     snprintf(host, sizeof(host), "127.0.0.1:%d", server->port);
-    /* '=' in the id is percent-encoded on the wire, as SDKs do (spec 7.2) */
+    /* '=' in the id is percent-encoded on the wire, as SDKs do (AWS-MGMT-6) */
     char encoded_id[64];
     size_t o = 0;
     for (const char *p = connection_id; *p && o + 4 < sizeof(encoded_id); p++) {

@@ -2,7 +2,7 @@
  * integration_function.c: AWS_PROXY to a function wsgate runs itself (functions.c), read exactly
  * as integration_lambda.c reads the Invoke API's answer: a function error (including a timeout,
  * Runtime.ExitError, an import error, throttling) is API Gateway's "Lambda function error": 502 on
- * $connect, the Internal server error frame on messages [C] (spec 4, 5); `null` is no result;
+ * $connect, the Internal server error frame on messages (AWS-INT-9, AWS-FRM-3); `null` is no result;
  * anything else is read as a Lambda proxy result by wg_integration_interpret.
  *
  * The route's integration timeout (29 s by default) bounds the call as it bounds a Lambda
@@ -15,6 +15,7 @@
 
 #include "functions.h"
 #include "integration.h"
+#include "limits.h"
 #include "log.h"
 
 typedef struct function_call {
@@ -24,17 +25,17 @@ typedef struct function_call {
     int is_answered; /* the integration timeout fired: the function's answer is dropped */
 } function_call_t;
 
-/* h2o timeouts have one duration each: one per distinct integration timeout (routes have few). */
-#define MAX_TIMEOUT_KINDS 16
+/* h2o timeouts have one duration each: one per distinct integration timeout (routes have few,
+ * WG_LIMIT_FUNCTION_TIMEOUT_KINDS). */
 static struct {
     h2o_evloop_t *loop;
     uint32_t ms;
     h2o_timeout_t timeout;
-} timeout_kinds[MAX_TIMEOUT_KINDS];
+} timeout_kinds[WG_LIMIT_FUNCTION_TIMEOUT_KINDS];
 
 static h2o_timeout_t *timeout_for(h2o_evloop_t *loop, uint32_t ms)
 {
-    for (size_t i = 0; i < MAX_TIMEOUT_KINDS; i++) {
+    for (size_t i = 0; i < WG_LIMIT_FUNCTION_TIMEOUT_KINDS; i++) {
         if (timeout_kinds[i].loop == loop && timeout_kinds[i].ms == ms)
             return &timeout_kinds[i].timeout;
         if (timeout_kinds[i].loop == NULL) {

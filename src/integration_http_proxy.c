@@ -1,7 +1,7 @@
 /*
- * integration_http_proxy.c: HTTP_PROXY integrations (spec 3) and request-parameter mapping.
+ * integration_http_proxy.c: HTTP_PROXY integrations (AWS-INT-15, AWS-INT-16) and request-parameter mapping.
  *
- * What is documented [D]: the backend does NOT get the connectionId unless a request parameter
+ * What is documented (AWS-INT-2): the backend does NOT get the connectionId unless a request parameter
  * maps it (e.g. integration.request.header.ConnectionId = context.connectionId); sources are
  * context.*, stageVariables.*, 'static' literals, route.request.header.* / querystring.* (only on
  * $connect, the one route with an HTTP request) and route.request.body.<path> (message routes);
@@ -9,7 +9,7 @@
  * api-gateway-vpc-link-integration; websocket-api-data-mapping). A two-way route returns the
  * backend's response body as one frame.
  *
- * Open questions (spec 3 and 11.7: what exactly AWS sends), and what wsgate chose [I]:
+ * Open questions (inferred: AWS-INT-15..17, what exactly AWS sends), and what wsgate chose [I]:
  * - Method: the route's "method" (default POST) on every route, $connect/$disconnect included.
  * - Body: the raw text frame on messages; none on $connect and $disconnect (localstack #5851
  *   suggests an empty body on $connect).

@@ -1,7 +1,7 @@
 /*
  * integration_lambda.c: AWS_PROXY through the Lambda Invoke API, so a real handler can run in the
  * AWS Lambda Runtime Interface Emulator (aws-lambda-rie), `sam local start-lambda` or any other
- * Invoke-compatible endpoint, exactly as API Gateway calls Lambda (spec 3, 4):
+ * Invoke-compatible endpoint, exactly as API Gateway calls Lambda (AWS-INT-1, AWS-INT-8..12):
  *
  *   POST {uri}/2015-03-31/functions/{function}/invocations     body: the Lambda proxy event
  *
@@ -9,7 +9,7 @@
  * else a dummy key: local emulators accept any). A function error (X-Amz-Function-Error, or an
  * error document {"errorMessage", "errorType"} from emulators that omit the header) is API
  * Gateway's "Lambda function error": 502 on $connect, the Internal server error frame on messages
- * [C] (spec 4, 5). Otherwise the function's result is read as a Lambda proxy result by
+ * (AWS-INT-9, AWS-FRM-3). Otherwise the function's result is read as a Lambda proxy result by
  * wg_integration_interpret (statusCode, headers, body).
  */
 #include <jansson.h>

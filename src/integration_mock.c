@@ -1,5 +1,5 @@
 /*
- * integration_mock.c: MOCK integrations (spec 3): no backend, a canned answer from the route's
+ * integration_mock.c: MOCK integrations (AWS-INT-1): no backend, a canned answer from the route's
  * "response": {"statusCode": 200, "body": "..."}.
  *
  * On $connect the statusCode decides the handshake (2xx accepts, anything else rejects with that

@@ -1,8 +1,8 @@
 /*
  * limits.h: every AWS limit and every internal cap, as one named constant each.
  *
- * The AWS values come from ../shared/spec/aws-websocket-spec.md section 6 (the API Gateway
- * WebSocket quotas table) and section 7 (the management API's service model). Internal caps
+ * The AWS values are the facts AWS-LIM-1..9 and AWS-MGMT-14 of docs/aws-behaviour.md (the API
+ * Gateway WebSocket quotas table and the management API's service model). Internal caps
  * (queues, buffers) exist so that no input can grow memory without bound; each says why.
  *
  * Sizes bounded elsewhere, by what they hold (docs/reliability.md has the full list):
@@ -22,21 +22,21 @@
 #ifndef WG_LIMITS_H
 #define WG_LIMITS_H
 
-/* AWS: a single WebSocket frame may carry at most 32 KB; a bigger one closes with 1009 (spec 6). */
+/* AWS: a single WebSocket frame may carry at most 32 KB; a bigger one closes with 1009 (AWS-LIM-1). */
 #define WG_LIMIT_FRAME_BYTES (32 * 1024)
 /* AWS: a message (after reassembly of fragments) may be at most 128 KB; bigger closes with 1009,
- * and PostToConnection over 131072 bytes is PayloadTooLargeException 413 (spec 6, 7.1). */
+ * and PostToConnection over 131072 bytes is PayloadTooLargeException 413 (AWS-LIM-2, AWS-MGMT-14). */
 #define WG_LIMIT_MESSAGE_BYTES (128 * 1024)
-/* AWS: idle connection timeout, 10 minutes; closes with 1001 "Going away" (spec 1.9, 6). */
+/* AWS: idle connection timeout, 10 minutes; closes with 1001 "Going away" (AWS-LIM-4). */
 #define WG_LIMIT_IDLE_TIMEOUT_MS (10 * 60 * 1000)
-/* AWS: maximum connection duration, 2 hours (spec 6). */
+/* AWS: maximum connection duration, 2 hours (AWS-LIM-5). */
 #define WG_LIMIT_HARD_TIMEOUT_MS (2 * 60 * 60 * 1000)
-/* AWS: integration timeout, 50 ms to 29 s; default and maximum 29 s (spec 6). */
+/* AWS: integration timeout, 50 ms to 29 s; default and maximum 29 s (AWS-LIM-6). */
 #define WG_LIMIT_INTEGRATION_TIMEOUT_MS 29000
 #define WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS 50
-/* AWS: the handshake URL may be at most 4096 characters (spec 6). */
+/* AWS: the handshake URL may be at most 4096 characters (AWS-LIM-7). */
 #define WG_LIMIT_URL_CHARS 4096
-/* AWS: 500 new connections per second per account and region (spec 6); off by default here. */
+/* AWS: 500 new connections per second per account and region (AWS-LIM-8); off by default here. */
 #define WG_LIMIT_CONNECT_RATE_AWS 500
 /* A Lambda function's settings (Lambda quotas): Timeout 1..900 s (default 3), MemorySize 128..10240 MB
  * (default 128), ReservedConcurrentExecutions up to the default account concurrency of 1000. */
@@ -46,9 +46,9 @@
 #define WG_LIMIT_FUNCTION_MEMORY_MB_MIN 128
 #define WG_LIMIT_FUNCTION_MEMORY_MB_MAX 10240
 #define WG_LIMIT_FUNCTION_CONCURRENCY_MAX 1000
-/* AWS: a Lambda authorizer's result may be at most 8 KB (spec 8.2). */
+/* AWS: a Lambda authorizer's result may be at most 8 KB (AWS-LIM-9). */
 #define WG_LIMIT_AUTHORIZER_RESULT_BYTES (8 * 1024)
-/* AWS: SigV4 requests are accepted within 5 minutes of the server's clock, either way (spec 7.5). */
+/* AWS: SigV4 requests are accepted within 5 minutes of the server's clock, either way (AWS-SIG-17). */
 #define WG_LIMIT_SIGV4_SKEW_MS (5 * 60 * 1000)
 /* Internal: the most of a canonical request that an InvalidSignatureException message quotes
  * ([I] AWS quotes it whole; a request that big is hostile, and its 403 must stay small). */
@@ -68,7 +68,8 @@
  * PostToConnection limit itself, so a bigger body of any size or transfer encoding is refused
  * with the typed 413 before more than this is held (server.c). */
 #define WG_LIMIT_REQUEST_BODY_BYTES WG_LIMIT_MESSAGE_BYTES
-/* Internal: idle keep-alive backend connections kept by the HTTP client (toolchain notes 3). */
+/* Internal: idle keep-alive backend connections kept by the HTTP client (without a pool curl churns TCP
+ * connections). */
 #define WG_LIMIT_BACKEND_POOL_CONNECTIONS 64
 /* Internal (budget.c): backend calls one integration target (an HTTP origin, a Lambda function,
  * the authorizer, a function run by wsgate) may have in flight. A stuck backend holds at most this
@@ -108,6 +109,45 @@
 #define WG_LIMIT_REPLAY_FILES 10000
 #define WG_LIMIT_REPLAY_FILE_BYTES (4 * 1024 * 1024)
 #define WG_LIMIT_REPLAY_POSTS 10000
+/* Internal (routes.c; AWS's own limits are not documented, AWS-RT-9): the longest route selection
+ * expression accepted, the most variables in one expression, the most path steps in one variable,
+ * the deepest array/object nesting stringified, and the longest route key produced (a message is
+ * at most 128 KB). */
+#define WG_LIMIT_ROUTE_EXPRESSION_CHARS 1024
+#define WG_LIMIT_ROUTE_VARIABLES 16
+#define WG_LIMIT_ROUTE_STEPS 32
+#define WG_LIMIT_ROUTE_DEPTH 64
+#define WG_LIMIT_ROUTE_KEY_BYTES (256 * 1024)
+/* Internal (ws.c): outgoing frame bytes gathered before a write (wslay's own chunk is 4 KB), and
+ * how long a connection must be quiet before its wslay context and buffers are freed. */
+#define WG_LIMIT_WS_FLUSH_BYTES (64 * 1024)
+#define WG_LIMIT_WS_QUIET_MS 1000
+/* Internal (httpc.c): spare curl handles kept once the worker has had nothing to do for
+ * WG_LIMIT_HTTPC_IDLE_MS (none; see httpc.c), and how long the worker sleeps when it has no work. */
+#define WG_LIMIT_HTTPC_IDLE_SPARE 0
+#define WG_LIMIT_HTTPC_IDLE_MS 200
+#define WG_LIMIT_HTTPC_POLL_MS 1000
+/* Internal (budget.c): after this many calls waited at once, the heap is trimmed this long after
+ * the queues empty. */
+#define WG_LIMIT_BUDGET_TRIM_AFTER_WAITING 1024
+#define WG_LIMIT_BUDGET_TRIM_DELAY_MS 2000
+/* Internal (listener.c): accept() calls per readiness event (drains a burst without starving the
+ * rest of the loop), and the listen() backlog. */
+#define WG_LIMIT_ACCEPTS_PER_EVENT 16
+#define WG_LIMIT_LISTEN_BACKLOG 4096
+/* Internal (integration_function.c): distinct integration timeouts of functions run by wsgate (h2o
+ * timeouts have one duration each; routes have few). */
+#define WG_LIMIT_FUNCTION_TIMEOUT_KINDS 16
+/* Internal (inspector.c): request ids of calls in flight remembered for their latency; a
+ * collision overwrites (the answer then carries no latency). */
+#define WG_LIMIT_INSPECTOR_START_SLOTS 1024
+/* Internal (tls_ca.c): the local CA certificate's lifetime. */
+#define WG_LIMIT_TLS_CA_DAYS (10 * 365)
+/* Internal (`wsgate replay`): how much of a mismatching value a diff line shows. */
+#define WG_LIMIT_REPLAY_DIFF_VALUE_CHARS 200
+/* Internal (runtime_api.c): the Runtime API's request timeout. A runtime waits on `next` for as
+ * long as its function is idle, so in effect none: a day. */
+#define WG_LIMIT_RUNTIME_API_REQ_TIMEOUT_MS (24ULL * 3600 * 1000)
 
 /* Functions run by wsgate (functions.c). Lambda: a synchronous response is at most 6 MB
  * (6291556 bytes); initialization may take 10 s; unreserved concurrency here defaults to 10

@@ -30,8 +30,6 @@
 
 /* A TLS record of type handshake (RFC 8446 5.1): the first byte of every ClientHello. */
 #define TLS_HANDSHAKE_RECORD 0x16
-/* accept() calls per readiness event: drains a burst without starving the rest of the loop */
-#define ACCEPTS_PER_EVENT 16
 
 typedef struct listening_socket {
     h2o_socket_t *sock;
@@ -197,7 +195,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     wg_listeners_t *l = ls->owner;
     if (err != NULL)
         return;
-    for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+    for (int i = 0; i < WG_LIMIT_ACCEPTS_PER_EVENT; i++) {
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
         if (sock == NULL)
             return;
@@ -231,7 +229,7 @@ static int bind_one(wg_listeners_t *l, const char *host, const char *port, const
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, WG_LIMIT_LISTEN_BACKLOG) != 0) {
         snprintf(err, err_size, "cannot listen on %s:%s (%s): %s%s", host, port, what, strerror(errno),
                  errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
         if (fd >= 0)

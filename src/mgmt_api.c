@@ -1,10 +1,10 @@
 /*
- * mgmt_api.c: `@connections` as execute-api serves it (see mgmt_api.h; spec 7).
+ * mgmt_api.c: `@connections` as execute-api serves it (see mgmt_api.h; AWS-MGMT, AWS-SIG).
  *
  * Order of checks, as the front door of execute-api does it: authentication (per --auth mode),
  * then payload size (413 over 131072 bytes), then the connection (410 when it is not OPEN: never
  * seen, still in $connect, closed or deleted). Errors carry `x-amzn-ErrorType` with the bare shape
- * name, which is what every SDK reads to raise its typed exception (spec 7.4).
+ * name, which is what every SDK reads to raise its typed exception (AWS-MGMT-13).
  */
 #include "mgmt_api.h"
 
@@ -104,8 +104,8 @@ static void send_connection(h2o_req_t *req, wg_conn_t *conn)
     char connected_at[32], last_active_at[32];
     wg_format_iso8601_ms(wg_conn_connected_at(conn), connected_at);
     wg_format_iso8601_ms(wg_conn_last_active_at(conn), last_active_at);
-    /* Wire names and order: connectedAt, identity{sourceIp, userAgent}, lastActiveAt (spec 7.1).
-     * The model marks userAgent as required; we send "" when the client sent none (AWS: unknown). */
+    /* Wire names and order: connectedAt, identity{sourceIp, userAgent}, lastActiveAt (AWS-MGMT-8; the order is
+     * inferred). The model marks userAgent as required; we send "" when the client sent none (AWS: unknown). */
     json_t *identity = json_object();
     json_object_set_new(identity, "sourceIp", json_string(wg_conn_source_ip(conn)));
     const char *ua = wg_conn_user_agent(conn);

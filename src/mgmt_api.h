@@ -1,6 +1,6 @@
 /*
  * mgmt_api.h: the ApiGatewayManagementApi (`@connections`): PostToConnection, GetConnection,
- * DeleteConnection, with SigV4 verification and AWS's exact errors (spec 7).
+ * DeleteConnection, with SigV4 verification and AWS's exact errors (AWS-MGMT, AWS-SIG).
  */
 #ifndef WG_MGMT_API_H
 #define WG_MGMT_API_H

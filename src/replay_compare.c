@@ -24,8 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* How much of a mismatching value a diff line shows. */
-#define WG_REPLAY_DIFF_VALUE_CHARS 200
+#include "limits.h"
 
 /* ---- answers ---- */
 
@@ -110,14 +109,14 @@ void wg_replay_diff_free(wg_replay_diff_t *diff)
     memset(diff, 0, sizeof(*diff));
 }
 
-/* A value for a diff line: compact JSON, cut to WG_REPLAY_DIFF_VALUE_CHARS. New string. */
+/* A value for a diff line: compact JSON, cut to WG_LIMIT_REPLAY_DIFF_VALUE_CHARS. New string. */
 static char *show(const json_t *v)
 {
     char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     if (text == NULL)
         abort();
-    if (strlen(text) > WG_REPLAY_DIFF_VALUE_CHARS)
-        strcpy(text + WG_REPLAY_DIFF_VALUE_CHARS - 3, "...");
+    if (strlen(text) > WG_LIMIT_REPLAY_DIFF_VALUE_CHARS)
+        strcpy(text + WG_LIMIT_REPLAY_DIFF_VALUE_CHARS - 3, "...");
     return text;
 }
 
@@ -411,7 +410,7 @@ static int compare_json(const char *what, const char *path, const char *key, jso
  * are not UTF-8 (a backend may send any) as \xNN. New string. */
 char *wg_replay_show_text(const char *s, size_t len)
 {
-    size_t n = len > WG_REPLAY_DIFF_VALUE_CHARS ? WG_REPLAY_DIFF_VALUE_CHARS : len;
+    size_t n = len > WG_LIMIT_REPLAY_DIFF_VALUE_CHARS ? WG_LIMIT_REPLAY_DIFF_VALUE_CHARS : len;
     json_t *v = json_stringn(s, n);
     if (v == NULL) {
         /* not UTF-8 (or cut inside a character): every byte >= 0x80 written as \xNN */

@@ -1,7 +1,7 @@
 /*
- * routes.c: route selection expressions (spec 5, ../shared/spec/aws-websocket-spec.md).
+ * routes.c: route selection expressions (AWS-RT in docs/aws-behaviour.md).
  *
- * AWS facts reproduced here [D] (developer guide, "WebSocket selection expressions" and "Route
+ * AWS facts reproduced here, AWS-RT-1..5 (developer guide, "WebSocket selection expressions" and "Route
  * selection expressions"):
  *   - a variable starts with '$'; braces delimit it explicitly: "${request.body.version}-beta";
  *   - several variables mixed with literals are allowed, evaluated once (no recursive evaluation):
@@ -19,7 +19,7 @@
  *     no $request.body variable (a pure literal such as "action" is almost certainly a mistake),
  *     variables other than request.body (headers, query, context), "$request.body" without a path,
  *     empty names ("a..b", trailing '.'), unterminated "${", "[" or quotes, a stray '$', and
- *     expressions longer than WG_ROUTES_MAX_EXPRESSION or with too many steps/variables.
+ *     expressions longer than WG_LIMIT_ROUTE_EXPRESSION_CHARS or with too many steps/variables.
  *   - null, like a missing field, makes the whole expression unevaluable (-> NULL, $default). In a
  *     template, one missing variable makes the whole result NULL rather than an empty piece.
  *   - Numbers: integers as written in decimal ("5", "-0" is "0"); reals in the shortest "%.*g" form
@@ -28,8 +28,8 @@
  *     An integer jansson cannot hold (beyond 64 bits) makes the body unparsable -> $default.
  *   - Arrays: "[a, b]" with items stringified recursively and null items as "null" (Java's
  *     List.toString, which the AWS docs' "[item1, item2]" resembles); objects: "{k=v, k2=v2}" in
- *     document order (Java's Map.toString); nesting deeper than WG_ROUTES_MAX_DEPTH or a result
- *     longer than WG_ROUTES_MAX_KEY_BYTES -> NULL.
+ *     document order (Java's Map.toString); nesting deeper than WG_LIMIT_ROUTE_DEPTH or a result
+ *     longer than WG_LIMIT_ROUTE_KEY_BYTES -> NULL.
  *   - The empty string is a valid result ("" never names a route, so it ends at $default).
  *   - Duplicate keys in the body: the last one wins (jansson's behaviour, and Jackson's).
  */
@@ -177,9 +177,9 @@ static void flush_literal(parser_t *p)
 
 static int add_step(parser_t *p, part_t *part, step_kind_t kind, const char *key, size_t key_len, size_t index)
 {
-    if (part->num_steps >= WG_ROUTES_MAX_STEPS) {
+    if (part->num_steps >= WG_LIMIT_ROUTE_STEPS) {
         set_err(p->err, p->err_size, "invalid route selection expression: more than %d path steps in one variable",
-                WG_ROUTES_MAX_STEPS);
+                WG_LIMIT_ROUTE_STEPS);
         return -1;
     }
     part->steps = xrealloc(part->steps, (part->num_steps + 1) * sizeof(*part->steps));
@@ -266,9 +266,9 @@ static int parse_variable(parser_t *p, int braced, size_t dollar_at)
     }
     p->pos += prefix_len;
 
-    if (p->num_variables >= WG_ROUTES_MAX_VARIABLES) {
+    if (p->num_variables >= WG_LIMIT_ROUTE_VARIABLES) {
         set_err(p->err, p->err_size, "invalid route selection expression: more than %d variables",
-                WG_ROUTES_MAX_VARIABLES);
+                WG_LIMIT_ROUTE_VARIABLES);
         return -1;
     }
     flush_literal(p);
@@ -322,9 +322,9 @@ wg_route_selector_t *wg_route_selector_parse(const char *expression, char *err, 
         return NULL;
     }
     size_t len = strlen(expression);
-    if (len > WG_ROUTES_MAX_EXPRESSION) {
+    if (len > WG_LIMIT_ROUTE_EXPRESSION_CHARS) {
         set_err(err, err_size, "invalid route selection expression: longer than %d characters",
-                WG_ROUTES_MAX_EXPRESSION);
+                WG_LIMIT_ROUTE_EXPRESSION_CHARS);
         return NULL;
     }
 
@@ -369,7 +369,7 @@ static void out_append(strbuf_t *b, const char *s, size_t n)
 {
     if (b->overflow)
         return;
-    if (b->len + n + 1 > WG_ROUTES_MAX_KEY_BYTES) {
+    if (b->len + n + 1 > WG_LIMIT_ROUTE_KEY_BYTES) {
         b->overflow = 1;
         return;
     }
@@ -418,7 +418,7 @@ static void format_real(double v, char *buf, size_t size)
 static int stringify(const json_t *v, strbuf_t *out, int depth, int is_item)
 {
     char num[64];
-    if (depth > WG_ROUTES_MAX_DEPTH)
+    if (depth > WG_LIMIT_ROUTE_DEPTH)
         return -1;
     switch (json_typeof(v)) {
     case JSON_STRING: out_append(out, json_string_value(v), json_string_length(v)); return 0;

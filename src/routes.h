@@ -1,5 +1,5 @@
 /*
- * routes.h: route selection (spec 5). A route selection expression such as `$request.body.action`,
+ * routes.h: route selection (AWS-RT-1..9). A route selection expression such as `$request.body.action`,
  * `$request.body.meta.type` or a template `${request.body.service}/${request.body.action}` is parsed
  * once, then evaluated against each message body to give the route key.
  */
@@ -8,14 +8,7 @@
 
 #include <stddef.h>
 
-/* Caps (internal; AWS's own limits are not documented): the longest expression accepted, the most
- * variables in one expression, the most path steps in one variable, the deepest array/object
- * nesting stringified, and the longest route key produced (a message is at most 128 KB). */
-#define WG_ROUTES_MAX_EXPRESSION 1024
-#define WG_ROUTES_MAX_VARIABLES 16
-#define WG_ROUTES_MAX_STEPS 32
-#define WG_ROUTES_MAX_DEPTH 64
-#define WG_ROUTES_MAX_KEY_BYTES (256 * 1024)
+#include "limits.h" /* its caps: WG_LIMIT_ROUTE_* */
 
 typedef struct wg_route_selector wg_route_selector_t;
 

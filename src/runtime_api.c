@@ -202,7 +202,7 @@ wg_runtime_api_t *wg_runtime_api_new(h2o_evloop_t *loop, const wg_runtime_api_ca
      * as Lambda does; anything larger still gets h2o's 413. */
     api->globalconf.max_request_entity_size = WG_LIMIT_RUNTIME_API_BODY_BYTES;
     /* A runtime waits on `next` for as long as the function is idle: no request timeout. */
-    api->globalconf.http1.req_timeout = 24ULL * 3600 * 1000;
+    api->globalconf.http1.req_timeout = WG_LIMIT_RUNTIME_API_REQ_TIMEOUT_MS;
     h2o_hostconf_t *host = h2o_config_register_host(&api->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(host, "/", 0);
     api_handler_t *handler = (api_handler_t *)h2o_create_handler(pathconf, sizeof(*handler));

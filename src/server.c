@@ -2,7 +2,7 @@
  * server.c: the HTTP path table and the event loop (see server.h); listening sockets, TLS and
  * the plain/TLS dispatch are listener.c's.
  *
- * Path table (one port, like execute-api, spec 7.2):
+ * Path table (one port, like execute-api, AWS-MGMT-7, AWS-ID-19):
  *   GET /health                              wsgate's health (not AWS)
  *   GET /_wsgate/connections                 open connection ids, for tests (not AWS)
  *   /{stage}  (WebSocket handshake)          the WebSocket API; query kept for $connect
@@ -76,6 +76,17 @@ void wg_server_respond(h2o_req_t *req, int status, const char *content_type, con
     if (content_type != NULL)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
     h2o_send_inline(req, body != NULL ? body : "", body_len);
+}
+
+/* A refused handshake's status and {"message":...} body, from the errors table. No
+ * x-amzn-ErrorType: that header belongs to the management API's answers (AWS-MGMT-12), and what AWS
+ * puts on a refused handshake was never captured (AWS-INT-18). */
+static void respond_handshake_error(h2o_req_t *req, wg_aws_error_t err)
+{
+    size_t len;
+    char *body = wg_aws_error_body(err, NULL, &len);
+    wg_server_respond(req, wg_aws_error_status(err), "application/json", body, len);
+    free(body);
 }
 
 static void send_forbidden(h2o_req_t *req)
@@ -179,7 +190,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    /* strip the stage: the first segment, percent-decoded (SDKs may encode '$', spec 7.2) */
+    /* strip the stage: the first segment, percent-decoded (SDKs may encode '$', AWS-MGMT-6) */
     const char *rest = path;
     size_t rest_len = path_len;
     if (!server->config->is_custom_domain) {
@@ -202,7 +213,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         /* RFC 6455 4.1: the opening handshake is HTTP/1.1 or later; h2o would upgrade 1.0 too.
          * [I] AWS's answer is not captured: the same 400 as a malformed handshake. */
         if (rv != 0 || (client_key != NULL && req->version < 0x101)) {
-            wg_server_respond(req, 400, "application/json", H2O_STRLIT("{\"message\":\"Bad Request\"}"));
+            respond_handshake_error(req, WG_AWS_ERR_BAD_REQUEST);
             return 0;
         }
         if (client_key == NULL)
@@ -220,7 +231,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             /* AWS: 500 new connections per second per account and region; the status AWS answers
              * when it is exceeded is not documented: 429, as for its other throttles. */
             wg_log_info("handshake refused: over --connect-rate-limit %u/s", server->config->connect_rate_per_second);
-            wg_server_respond(req, 429, "application/json", H2O_STRLIT("{\"message\":\"Too Many Requests\"}"));
+            respond_handshake_error(req, WG_AWS_ERR_LIMIT_EXCEEDED);
             return 0;
         }
         wg_conns_handshake(server->conns, req, client_key);
@@ -241,7 +252,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 /* h2o refuses a body over globalconf.max_request_entity_size itself, before any handler runs (a
  * Content-Length over it from the header, a chunked body as soon as it passes it), with a
  * text/plain 413. This filter, on every path h2o may answer from, turns that answer into the
- * management API's typed one (PayloadTooLargeException, spec 7.1), so SDKs raise their exception;
+ * management API's typed one (PayloadTooLargeException, AWS-MGMT-14), so SDKs raise their exception;
  * a 413 that already carries x-amzn-ErrorType (mgmt_api.c's) goes through unchanged. [I] inferred:
  * what AWS answers an oversized body on other paths is not documented; they get the same answer. */
 typedef struct typed_413_ostream {

@@ -3,8 +3,8 @@
  * /health, wsgate's own /_wsgate endpoints) and the state every module shares.
  *
  * Like an execute-api endpoint, one port serves the WebSocket API at /{stage} and the management
- * API at /{stage}/@connections; anything without the stage is 403 {"message":"Forbidden"} (spec
- * 7.2), unless --custom-domain serves the API at the root. Everything runs on one event-loop thread;
+ * API at /{stage}/@connections; anything without the stage is 403 {"message":"Forbidden"}
+ * (AWS-MGMT-7), unless --custom-domain serves the API at the root. Everything runs on one event-loop thread;
  * backend calls run on httpc's worker thread.
  */
 #ifndef WG_SERVER_H

@@ -29,8 +29,6 @@
 
 #include "limits.h"
 
-#define CA_DAYS (10 * 365)
-
 static int fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t err_size, const char *fmt, ...)
 {
@@ -251,7 +249,7 @@ static int make_ca(const wg_tls_ca_files_t *files, char *err, size_t err_size)
     snprintf(tag, sizeof(tag), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
     /* a tag in the name tells two machines' CAs apart in a trust store */
     snprintf(cn, sizeof(cn), "wsgate local CA %s %s", host, tag);
-    cert = new_cert(key, cn, CA_DAYS);
+    cert = new_cert(key, cn, WG_LIMIT_TLS_CA_DAYS);
     if (cert == NULL || X509_set_issuer_name(cert, X509_get_subject_name(cert)) != 1 ||
         add_ext(cert, cert, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") != 0 ||
         add_ext(cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||

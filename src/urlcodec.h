@@ -1,6 +1,6 @@
 /*
  * urlcodec.h: percent-decoding and query-string parsing, for handshake URLs (the $connect event's
- * query maps), management-API paths (connectionIds arrive with '=' as %3D, spec 7.2) and SigV4.
+ * query maps), management-API paths (connectionIds arrive with '=' as %3D, AWS-MGMT-6) and SigV4.
  */
 #ifndef WG_URLCODEC_H
 #define WG_URLCODEC_H

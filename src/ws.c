@@ -21,9 +21,6 @@
 #include "limits.h"
 #include "log.h"
 
-/* Frames we flush per write; wslay's own output chunk is 4 KB. */
-#define WS_OUT_HIGH_WATER (64 * 1024)
-
 struct wg_ws {
     h2o_socket_t *sock;
     h2o_context_t *ctx;
@@ -144,7 +141,7 @@ static ssize_t recv_callback(wslay_event_context_ptr ctx, uint8_t *buf, size_t l
 static ssize_t send_callback(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *user_data)
 {
     wg_ws_t *ws = user_data;
-    if (ws->out_len >= WS_OUT_HIGH_WATER) {
+    if (ws->out_len >= WG_LIMIT_WS_FLUSH_BYTES) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
@@ -187,10 +184,10 @@ static void on_frame_recv_start(wslay_event_context_ptr ctx, const struct wslay_
     if (!is_data)
         return;
     ws->is_in_message = !arg->fin;
-    /* AWS does not route binary frames: it closes with 1003 (spec 1.10). */
+    /* AWS does not route binary frames: it closes with 1003 (AWS-LIM-3). */
     if (ws->current_opcode == WSLAY_BINARY_FRAME)
         set_failure(ws, 1003, "Binary frames are not supported");
-    /* AWS's frame limit is 32 KB; a larger frame closes with 1009 (spec 6). */
+    /* AWS's frame limit is 32 KB; a larger frame closes with 1009 (AWS-LIM-1). */
     if (arg->payload_length > ws->limits.max_frame_bytes)
         set_failure(ws, 1009, "Frame size exceeds the 32 KB limit");
 }
@@ -315,7 +312,7 @@ static void on_quiet_timer(h2o_timeout_entry_t *entry)
     wg_ws_t *ws = H2O_STRUCT_FROM_MEMBER(wg_ws_t, quiet_timer, entry);
     if (!is_quiescent(ws))
         return; /* the next flush that ends quiescent arms it again */
-    if (h2o_now(ws->ctx->loop) - ws->last_activity < 1000) {
+    if (h2o_now(ws->ctx->loop) - ws->last_activity < WG_LIMIT_WS_QUIET_MS) {
         h2o_timeout_link(ws->ctx->loop, &ws->ctx->one_sec_timeout, &ws->quiet_timer);
         return;
     }
@@ -552,7 +549,8 @@ int wg_ws_send_text(wg_ws_t *ws, const void *msg, size_t len)
         struct wslay_event_msg m = {WSLAY_TEXT_FRAME, msg, len};
         rv = wslay_event_queue_msg(ws->wslay, &m);
     } else {
-        /* AWS sends messages over 32 KB as several frames (spec 7.1). */
+        /* [I] inferred: AWS sends messages over 32 KB as several frames (AWS-MGMT-5: the
+         * quotas page applies the 32 KB frame limit to @connections; never observed). */
         fragmented_source_t *src = malloc(sizeof(*src));
         if (src == NULL || (src->data = malloc(len)) == NULL)
             abort();

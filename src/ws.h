@@ -3,9 +3,9 @@
  *
  * The handshake is answered with h2o_http1_upgrade; from then on this module owns the socket and
  * the wslay context (so it can see frame headers, which h2o's own WebSocket wrapper hides). What
- * AWS does and we reproduce (spec 1.10, 6): a frame over 32 KB or a message over 128 KB closes with
- * 1009, a binary frame with 1003, invalid UTF-8 with 1007; pings are answered with pongs; a
- * server close waits at most WG_LIMIT_CLOSE_HANDSHAKE_MS for the client's reply.
+ * AWS does and we reproduce (AWS-LIM-1..3, AWS-LIM-10, AWS-LIM-11): a frame over 32 KB or a message over 128 KB closes
+ * with 1009, a binary frame with 1003, invalid UTF-8 with 1007; pings are answered with pongs; a server close waits at
+ * most WG_LIMIT_CLOSE_HANDSHAKE_MS for the client's reply.
  *
  * Lifetime: on_closed is called exactly once, from the event loop (never from inside a wg_ws_*
  * call), and the wg_ws_t is freed when it returns. No other callback follows it.

@@ -1,4 +1,4 @@
-"""SigV4 on the management API (spec 7.5) and the --auth modes (README.md "Management API")."""
+"""SigV4 on the management API (AWS-SIG-1..17) and the --auth modes (README.md "Management API")."""
 import datetime
 import re
 

@@ -1,4 +1,4 @@
-"""$connect authorization (issue 7; spec 1.7, 1.8, 8, 9): Lambda REQUEST authorizers (an HTTP URL or
+"""$connect authorization (issue 7; AWS-AUTH-1..22): Lambda REQUEST authorizers (an HTTP URL or
 the Lambda Invoke API), IAM (presigned handshake URLs) and API keys."""
 import json
 import time
@@ -56,6 +56,7 @@ def ci_sorted(keys):
 
 # ---- Lambda REQUEST authorizer over HTTP ---------------------------------------------------------
 
+# inferred: AWS-AUTH-14, AWS-AUTH-15 (message events, strings) (wsgate's choice, not a capture of AWS)
 def test_allow_context_in_every_event_and_called_once(wsgate, backend, authz):
     authz.set_answer("$connect", body=policy(context={"role": "admin", "n": 1, "b": True, "f": 1.5}))
     server = wsgate(config=authorizer_config(backend, authz))
@@ -111,7 +112,7 @@ def test_authorizer_event_shape(wsgate, backend, authz):
     assert ctx["connectionId"] == connect.context["connectionId"]
     assert ctx["requestId"] == connect.context["requestId"]
     assert ctx["connectedAt"] == connect.context["connectedAt"]
-    # the integration event still has no Connection/Upgrade (spec 1.4)
+    # the integration event still has no Connection/Upgrade (AWS-HDR-1)
     assert not any(k.lower() in ("connection", "upgrade") for k in connect.event["headers"])
     ws.close()
 
@@ -142,6 +143,7 @@ def test_http_authorizer_status(wsgate, backend, authz, http_status):
     assert wsclient.handshake_status(server.ws_url(), headers=["Authorization: x"]) == http_status
 
 
+# inferred: AWS-AUTH-13 (wsgate's choice, not a capture of AWS)
 def test_authorizer_unreachable_is_500(wsgate, backend, unused_port):
     config = {"authorizer": {"uri": f"http://127.0.0.1:{unused_port}/auth"},
               "routes": {"$connect": {"uri": backend.url("/connect")}}}
@@ -252,6 +254,7 @@ def iam_config(backend):
                        "$disconnect": {"uri": backend.url("/disconnect")}}}
 
 
+# inferred: AWS-AUTH-18, AWS-QS-8 (wsgate's choice, not a capture of AWS)
 def test_iam_presigned_url_ok_identity(wsgate, backend):
     server = wsgate("--auth", "strict", "--credentials", "AKIDIAMTEST:iamsecret", config=iam_config(backend))
     ws = wsclient.connect(presign(server.port, "AKIDIAMTEST", "iamsecret", query="room=1"))
@@ -281,6 +284,7 @@ def test_iam_any_key_in_sigv4_mode(wsgate, backend):
     ws.close()
 
 
+# inferred: AWS-AUTH-17 (wsgate's choice, not a capture of AWS)
 def test_iam_failures_are_403(wsgate, backend):
     server = wsgate("--auth", "strict", "--credentials", "AKIDIAMTEST:iamsecret", config=iam_config(backend))
     assert wsclient.handshake_status(server.ws_url()) == 403                          # unsigned
@@ -307,11 +311,13 @@ def api_key_config(backend):
     (["x-api-key: key-three"], 403),
     (["x-api-key: "], 403),
 ], ids=["ok", "ok-any-case", "missing", "wrong", "empty"])
+# inferred: AWS-AUTH-20, AWS-AUTH-21 (wsgate's choice, not a capture of AWS)
 def test_api_keys(wsgate, backend, headers, status):
     server = wsgate(config=api_key_config(backend))
     assert wsclient.handshake_status(server.ws_url(), headers=headers) == status
 
 
+# inferred: AWS-AUTH-20, AWS-AUTH-21 (wsgate's choice, not a capture of AWS)
 def test_api_key_checked_after_authorizer(wsgate, backend, authz):
     authz.set_answer("$connect", body=policy())
     config = authorizer_config(backend, authz, apiKeys=["k1"])

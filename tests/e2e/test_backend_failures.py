@@ -1,7 +1,7 @@
 """Backend failures (issue 10): refused, timed out, reset half-way, garbage, a body over the 1 MB
 cap, a slow drip past the timeout. For $connect the handshake fails with 502 (504 for a timeout;
-DESIGN.md "Behaviour", spec 4); for a message the client gets the gateway error frame, byte for byte
-(spec 5); each failure is logged once and the backend saw the event once (no silent retry); nothing
+AWS-INT-9, AWS-INT-13, AWS-INT-14); for a message the client gets the gateway error frame, byte for byte
+(AWS-FRM-3, AWS-FRM-4); each failure is logged once and the backend saw the event once (no silent retry); nothing
 is left stuck (/health still answers with the right count) and the next call, once the backend is
 back, succeeds (the keep-alive pool recovers).
 
@@ -95,6 +95,7 @@ def log_lines(server, needle):
 
 
 @pytest.mark.parametrize("kind", list(FAULTS))
+# inferred: AWS-INT-13, AWS-INT-14 (502 for HTTP faults, 504) (wsgate's choice, not a capture of AWS)
 def test_connect_backend_failure(server, faulty, kind):
     _, status_expected, _, reaches = FAULTS[kind]
     control, control_id = connect(server, faulty)
@@ -151,7 +152,7 @@ def test_message_backend_failure(server, faulty, kind):
         assert match.group(2) == recs[0].context["requestId"], "requestId is not the failing event's"
     lines = log_lines(server, f"$default {conn_id}")
     assert len(lines) == 1, f"failure logged {len(lines)} times: {lines}"
-    # the connection stays open (spec 5) and nothing else arrives
+    # the connection stays open (AWS-FRM-3) and nothing else arrives
     assert open_count(server) == 1
     assert server.connections() == [conn_id]
     # the backend comes back: the next message succeeds on the same connection

@@ -126,7 +126,7 @@ def test_format_runs_like_its_wsgate_twin(fmt, wsgate, tmp_path, authz):
 
 def test_authorizer_from_template_denies_without_token(wsgate, backend, authz):
     """The template's identity source (route.request.querystring.token) is enforced: no token -> 401
-    without calling the authorizer (spec 8)."""
+    without calling the authorizer (AWS-AUTH-8)."""
     fmt = FORMATS[0]
     server = wsgate(*config_args(fmt, fmt.name, backend, authz, None))
     assert wsclient.handshake_status(server.ws_url(fmt.stage)) == 401

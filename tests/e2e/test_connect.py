@@ -1,4 +1,5 @@
-"""$connect: the event the backend gets (spec 1.1-1.6) and the handshake outcome (spec 4)."""
+"""$connect: the event the backend gets (AWS-EV-2, AWS-EV-8, AWS-HDR, AWS-QS) and the
+handshake outcome (AWS-INT-7..14)."""
 import pytest
 import websocket
 
@@ -6,6 +7,7 @@ from wsgatekit import aws, wsclient
 from wsgatekit.config import routes_config
 
 
+# inferred: AWS-QS-5 (the decoding) (wsgate's choice, not a capture of AWS)
 def test_connect_event_headers_and_query(gate, backend, open_client):
     ws, rec = open_client(gate, backend,
                           query="name=J%C3%BCrgen%20X&token=a%2Bb%3D",
@@ -16,7 +18,7 @@ def test_connect_event_headers_and_query(gate, backend, open_client):
     assert list(event) == ["headers", "multiValueHeaders", "queryStringParameters",
                            "multiValueQueryStringParameters", "requestContext", "isBase64Encoded"]
     headers = event["headers"]
-    # Client headers keep the client's spelling (spec 1.4 rule 3).
+    # Client headers keep the client's spelling (AWS-HDR-3).
     assert headers["X-Custom-Header"] == "Hello World"
     assert headers["x-lower-spelling"] == "yes"
     assert headers["Host"] == gate.host
@@ -38,7 +40,7 @@ def test_connect_event_headers_and_query(gate, backend, open_client):
     # multiValueHeaders: same keys, same order, one-element arrays (rule 5).
     assert list(event["multiValueHeaders"]) == keys
     assert all(event["multiValueHeaders"][k] == [v] for k, v in headers.items())
-    # Query decoded (spec 1.6).
+    # Query decoded (inferred: AWS-QS-5).
     assert event["queryStringParameters"] == {"name": "Jürgen X", "token": "a+b="}
     assert event["multiValueQueryStringParameters"] == {"name": ["Jürgen X"], "token": ["a+b="]}
     assert event["isBase64Encoded"] is False
@@ -47,7 +49,7 @@ def test_connect_event_headers_and_query(gate, backend, open_client):
 def test_connect_request_context(gate, backend, open_client):
     ws, rec = open_client(gate, backend)
     event = rec.event
-    # No query: both query keys absent (spec 1.6).
+    # No query: both query keys absent (AWS-QS-1).
     assert list(event) == ["headers", "multiValueHeaders", "requestContext", "isBase64Encoded"]
     ctx = event["requestContext"]
     assert list(ctx) == aws.CONNECT_CONTEXT_KEYS
@@ -58,7 +60,7 @@ def test_connect_request_context(gate, backend, open_client):
     assert ctx["connectionId"] != ctx["requestId"]
     assert abs(ctx["connectedAt"] - ctx["requestTimeEpoch"]) < 1000
     assert ctx["domainName"] in (gate.host, "127.0.0.1")
-    # No User-Agent sent -> identity has sourceIp only (spec 1.2).
+    # No User-Agent sent -> identity has sourceIp only (AWS-EV-13).
     assert ctx["identity"] == {"sourceIp": "127.0.0.1"}
 
 
@@ -97,6 +99,7 @@ def test_connect_backend_unreachable_502(wsgate, unused_port):
     assert server.connections() == []
 
 
+# inferred: AWS-INT-14 (wsgate's choice, not a capture of AWS)
 def test_connect_timeout_504(wsgate, backend):
     backend.set_answer("$connect", body={"statusCode": 200}, delay=3.0)
     server = wsgate("--backend", backend.url(), "--integration-timeout", "300")

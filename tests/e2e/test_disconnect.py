@@ -1,18 +1,19 @@
-"""$disconnect: when it fires and what it carries (spec 1.1, 1.2, 1.5, 1.9)."""
+"""$disconnect: when it fires and what it carries (AWS-EV-4, AWS-EV-10, AWS-HDR-11, AWS-LIFE-7..12)."""
 import socket
 
 from wsgatekit import aws, wsclient
 
 
+# inferred: AWS-LIFE-9 (wsgate's choice, not a capture of AWS)
 def test_disconnect_with_client_code_and_reason(gate, backend, open_client):
     ws, connect = open_client(gate, backend, query="a=1", headers=["User-Agent: e2e-agent/3.0"])
     cctx = connect.context
     wsclient.close_with(ws, 4001, b"bye")
     rec = backend.wait_for_event("$disconnect", connection_id=cctx["connectionId"])
     event = rec.event
-    # No query keys on DISCONNECT even though the connect URL had one (spec 1.5).
+    # No query keys on DISCONNECT even though the connect URL had one (AWS-QS-3).
     assert list(event) == ["headers", "multiValueHeaders", "requestContext", "isBase64Encoded"]
-    # Exactly four headers, in this order (spec 1.5).
+    # Exactly four headers, in this order (AWS-HDR-11).
     assert list(event["headers"].items()) == [("Host", gate.host), ("x-api-key", ""),
                                               ("X-Forwarded-For", ""), ("x-restapi", "")]
     assert event["multiValueHeaders"] == {k: [v] for k, v in event["headers"].items()}
@@ -27,7 +28,7 @@ def test_disconnect_with_client_code_and_reason(gate, backend, open_client):
     assert ctx["connectionId"] == cctx["connectionId"]
     assert ctx["connectedAt"] == cctx["connectedAt"]
     assert ctx["requestId"] != cctx["requestId"]
-    # userAgent is kept for the whole connection (spec 1.3).
+    # userAgent is kept for the whole connection (AWS-ID-17).
     assert ctx["identity"] == {"userAgent": "e2e-agent/3.0", "sourceIp": "127.0.0.1"}
     assert event["isBase64Encoded"] is False
 
@@ -48,6 +49,7 @@ def test_disconnect_without_code_1005(gate, backend, open_client):
     assert rec.context["disconnectReason"] == "Client-side close frame status not set"
 
 
+# inferred: AWS-LIFE-11 (wsgate's choice, not a capture of AWS)
 def test_disconnect_abrupt_tcp_drop_1006(gate, backend, open_client):
     ws, connect = open_client(gate, backend)
     ws.sock.shutdown(socket.SHUT_RDWR)
@@ -71,6 +73,7 @@ def test_disconnect_fires_once_and_connection_is_removed(gate, backend, open_cli
     assert len(backend.events("$disconnect", connection_id=conn_id)) == 1
 
 
+# inferred: AWS-LIFE-6 (wsgate's choice, not a capture of AWS)
 def test_rejected_connect_has_no_disconnect(gate, backend):
     backend.set_answer("$connect", body={"statusCode": 403})
     assert wsclient.handshake_status(gate.ws_url()) == 403

@@ -1,5 +1,5 @@
 """Hostile and broken clients (issue 10): the server must fail each one the RFC 6455 way, keep its
-limits (spec 6), and keep serving everybody else. Every test runs a well-behaved control client
+limits (AWS-LIM), and keep serving everybody else. Every test runs a well-behaved control client
 (tests/wsgatekit/control.py) that must round-trip while the attack is on, and every wait is bounded.
 
 Frames are built by hand (tests/wsgatekit/rawws.py): websocket-client refuses to send most of them.
@@ -108,8 +108,9 @@ def _handshake_status(port, path="/local", headers=None):
         s.close()
 
 
+# inferred: AWS-LIM-7 (the 414) (wsgate's choice, not a capture of AWS)
 def test_url_over_4096_characters_refused(gate, backend, control):
-    """Spec 6: the handshake URL may be at most 4096 characters; longer is refused (no $connect).
+    """AWS-LIM-7: the handshake URL may be at most 4096 characters; longer is refused (no $connect).
     Which prefix AWS counts (scheme, host) is not documented, so the accepted URL stays 16
     characters under the limit with any prefix, and the refused ones have a path alone over it."""
     base = f"wss://127.0.0.1:{gate.port}/local?q="
@@ -158,23 +159,24 @@ VIOLATIONS = {
     "continuation_without_start": (build_frame(OP_CONT, b"hi"), 1002),               # RFC 5.4
     "new_message_inside_fragmented": (build_frame(OP_TEXT, b"a", fin=False) + build_frame(OP_TEXT, b"b"), 1002),
     "length_msb_set": (_huge_length_frame(1 << 63), 1002),                           # RFC 5.2: MSB must be 0
-    "length_2_pow_62": (_huge_length_frame(1 << 62), 1009),                          # spec 6: over 32 KB
+    "length_2_pow_62": (_huge_length_frame(1 << 62), 1009),                          # AWS-LIM-1: over 32 KB
     "close_code_999": (build_frame(OP_CLOSE, struct.pack("!H", 999)), 1002),         # RFC 7.4
     "invalid_utf8": (build_frame(OP_TEXT, b"ok \xff\xfe"), 1007),                    # RFC 8.1
     "overlong_utf8": (build_frame(OP_TEXT, b"\xc0\xaf"), 1007),
     "surrogate_utf8": (build_frame(OP_TEXT, b"\xed\xa0\x80"), 1007),
     "utf8_split_bad_in_fragments": (build_frame(OP_TEXT, b"\xe2\x82", fin=False) + build_frame(OP_CONT, b"A"), 1007),
-    "binary": (build_frame(OP_BINARY, b"\x00\x01"), 1003),                           # spec 1.10
-    "frame_over_32kb": (build_frame(OP_TEXT, b"x" * (32 * 1024 + 1)), 1009),         # spec 6
+    "binary": (build_frame(OP_BINARY, b"\x00\x01"), 1003),                           # AWS-LIM-3
+    "frame_over_32kb": (build_frame(OP_TEXT, b"x" * (32 * 1024 + 1)), 1009),         # AWS-LIM-1
     "message_over_128kb": (b"".join(build_frame(OP_TEXT if i == 0 else OP_CONT, b"y" * 16384, fin=(i == 8))
-                                    for i in range(9)), 1009),                        # spec 6
+                                    for i in range(9)), 1009),                        # AWS-LIM-2
 }
 
 
 @pytest.mark.parametrize("name", list(VIOLATIONS))
+# inferred: AWS-LIM-10 (the 1002 and 1007 cases) (wsgate's choice, not a capture of AWS)
 def test_protocol_violation_closes_with_rfc_code(gate, backend, control, name):
-    """Each violation: the server sends a close frame with the RFC 6455 code (spec 6 for the AWS
-    limits), routes nothing, reports the same code to $disconnect, and the control client is still
+    """Each violation: the server sends a close frame with the RFC 6455 code (AWS-LIM-1..3 for the AWS
+    limits; inferred: AWS-LIM-10 for the 1002 and 1007 cases), routes nothing, reports the same code to $disconnect, and the control client is still
     served."""
     data, expected = VIOLATIONS[name]
     client, conn_id = open_raw(gate, backend)
@@ -224,6 +226,7 @@ def test_frames_trickled_one_byte_at_a_time(gate, backend, control):
     control.round_trip()
 
 
+# inferred: AWS-LIM-11 (wsgate's choice, not a capture of AWS)
 def test_ping_answered_with_pong_of_same_payload(gate, backend, control):
     client, conn_id = open_raw(gate, backend)
     try:
@@ -266,6 +269,7 @@ def test_fragmented_message_reassembled_and_routed_once(gate, backend, control):
 
 # ---- a client that stops reading ---------------------------------------------------------------
 
+# inferred: AWS-MGMT-15 (wsgate's choice, not a capture of AWS)
 def test_client_that_stops_reading_gets_429_and_memory_stays_bounded(gate, backend, control):
     """PostToConnection to a client that never reads: once the kernel buffers and the 1 MB send
     queue (limits.h WG_LIMIT_SEND_QUEUE_BYTES) are full, the management API answers 429
@@ -342,9 +346,10 @@ def _open_batch(port, n, deadline):
     return upgraded
 
 
+# inferred: AWS-LIFE-11 (wsgate's choice, not a capture of AWS)
 def test_10000_connections_dropped_without_close_leave_nothing_behind(wsgate, backend):
     """10,000 clients (batches of 1,000) open a WebSocket and vanish without a close frame, half
-    with a FIN, half with a reset. Each one gets its $disconnect (1006, spec 1.9 / DESIGN.md); after
+    with a FIN, half with a reset. Each one gets its $disconnect (1006, inferred: AWS-LIFE-11); after
     the last, the server holds no client socket and no more fds than before (plus at most the
     backend keep-alive pool), RSS does not grow from batch to batch, and the control client is
     served after every batch. No $connect route, so the handshakes are answered at once."""

@@ -1,4 +1,4 @@
-"""Every integration type (issue 7; spec 3, 4, 5): Lambda Invoke, HTTP_PROXY with request
+"""Every integration type (issue 7; AWS-INT, AWS-FRM): Lambda Invoke, HTTP_PROXY with request
 parameters, MOCK, and the "functions" / --function mapping."""
 import json
 import time
@@ -231,6 +231,7 @@ def wait_path(backend, prefix):
     return backend.wait_for(lambda r: r.path.startswith(prefix), what=prefix)[0]
 
 
+# inferred: AWS-INT-15, AWS-INT-16, AWS-INT-17 (wsgate's choice, not a capture of AWS)
 def test_http_proxy_connect_mapping_and_empty_body(wsgate, backend):
     server = wsgate(config=http_proxy_config(backend))
     ws = wsclient.connect(server.ws_url(query="token=t%20ok&x=1"), headers=["Authorization: Bearer abc"])
@@ -246,6 +247,7 @@ def test_http_proxy_connect_mapping_and_empty_body(wsgate, backend):
     assert req.header("X-Event") == "DISCONNECT"
 
 
+# inferred: AWS-INT-15, AWS-INT-16, AWS-INT-17 (wsgate's choice, not a capture of AWS)
 def test_http_proxy_message_raw_body_mapped_values_two_way(wsgate, backend):
     backend.set_answer("/proxy/message", status=200, body="plain answer", headers={"Content-Type": "text/plain"})
     server = wsgate(config=http_proxy_config(backend))
@@ -267,6 +269,7 @@ def test_http_proxy_message_raw_body_mapped_values_two_way(wsgate, backend):
     ws.close()
 
 
+# inferred: AWS-INT-13 (wsgate's choice, not a capture of AWS)
 def test_http_proxy_5xx_is_internal_server_error(wsgate, backend):
     backend.set_answer("/proxy/message", status=503, body="down")
     server = wsgate(config=http_proxy_config(backend))
@@ -276,12 +279,14 @@ def test_http_proxy_5xx_is_internal_server_error(wsgate, backend):
     ws.close()
 
 
+# inferred: AWS-INT-16 (wsgate's choice, not a capture of AWS)
 def test_http_proxy_connect_status_counts(wsgate, backend):
     backend.set_answer("/proxy/connect", status=403, body="go away")
     server = wsgate(config=http_proxy_config(backend))
     assert wsclient.handshake_status(server.ws_url()) == 403
 
 
+# inferred: AWS-INT-16 (wsgate's choice, not a capture of AWS)
 def test_http_proxy_body_not_read_as_proxy_result(wsgate, backend):
     backend.set_answer("/proxy/message", status=200, body={"statusCode": 500, "body": "x"})
     server = wsgate(config=http_proxy_config(backend))

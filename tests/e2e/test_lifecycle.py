@@ -1,4 +1,4 @@
-"""AWS's lifecycle and limits (spec 1.9, 4, 6) and wsgate's test-control API (not part of AWS).
+"""AWS's lifecycle and limits (AWS-LIFE, AWS-LIM) and wsgate's test-control API (not part of AWS).
 
 Timeouts are tested with short --idle-timeout/--hard-timeout values or by advancing timers through
 the test-control API, never with long sleeps.
@@ -29,6 +29,7 @@ def test_idle_timeout_closes_with_1001_going_away(wsgate, backend, open_client):
     assert rec.context["disconnectReason"] == "Going away"
 
 
+# inferred: AWS-LIFE-13 (wsgate's choice, not a capture of AWS)
 def test_client_messages_reset_the_idle_timer(wsgate, backend, open_client):
     gate = wsgate("--backend", backend.url("/events"), "--idle-timeout", "2")
     ws, connect = open_client(gate, backend)
@@ -44,6 +45,7 @@ def test_client_messages_reset_the_idle_timer(wsgate, backend, open_client):
     assert (code, reason) == (1001, "Going away")
 
 
+# inferred: AWS-LIM-5 (wsgate's choice, not a capture of AWS)
 def test_hard_timeout_closes_the_connection(wsgate, backend, open_client):
     gate = wsgate("--backend", backend.url("/events"), "--hard-timeout", "1", "--idle-timeout", "60")
     ws, connect = open_client(gate, backend)
@@ -53,6 +55,7 @@ def test_hard_timeout_closes_the_connection(wsgate, backend, open_client):
     assert rec.context["disconnectStatusCode"] == 1001
 
 
+# inferred: AWS-INT-14 (the 504) (wsgate's choice, not a capture of AWS)
 def test_integration_timeout_gives_timed_out_frame_and_504(wsgate, backend, open_client):
     gate = wsgate("--backend", backend.url("/events"), "--integration-timeout", "200")
     ws, connect = open_client(gate, backend)
@@ -160,6 +163,7 @@ def test_test_control_is_off_by_default(gate, backend, open_client):
     assert ws.connected
 
 
+# inferred: AWS-LIM-8 (wsgate's choice, not a capture of AWS)
 def test_connect_rate_limit_answers_429(wsgate, backend):
     gate = wsgate("--backend", backend.url("/events"), "--connect-rate-limit", "2")
     statuses = []
@@ -176,6 +180,7 @@ def test_connect_rate_limit_answers_429(wsgate, backend):
         ws.close()
 
 
+# inferred: AWS-LIM-11 (wsgate's choice, not a capture of AWS)
 def test_ping_is_answered_with_pong(gate, backend, open_client):
     ws, _ = open_client(gate, backend)
     ws.ping(b"are you there")
@@ -197,13 +202,14 @@ def test_fragmented_message_is_reassembled(gate, backend, open_client):
     assert rec.event["body"] == text
 
 
+# inferred: AWS-LIM-12 (wsgate's choice, not a capture of AWS)
 def test_permessage_deflate_is_declined_cleanly(gate, backend, open_client):
     ws, connect = open_client(gate, backend, headers=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
     assert "sec-websocket-extensions" not in {k.lower() for k in (ws.getheaders() or {})}
     ws.send("plain text still works")
     rec = backend.wait_for_event("$default", connection_id=connect.context["connectionId"])
     assert rec.event["body"] == "plain text still works"
-    # the client's offer is passed to $connect as AWS does (spec 1.4)
+    # the client's offer is passed to $connect as AWS does (AWS-HDR-7)
     assert connect.event["headers"]["Sec-WebSocket-Extensions"].startswith("permessage-deflate")
 
 
@@ -237,6 +243,7 @@ def test_message_over_128kb_in_fragments_closes_with_1009(gate, backend, open_cl
     assert not backend.events("$default", connection_id=connect.context["connectionId"])
 
 
+# inferred: AWS-LIM-10, AWS-LIFE-12 (wsgate's choice, not a capture of AWS)
 def test_invalid_utf8_closes_with_1007(gate, backend, open_client):
     ws, connect = open_client(gate, backend)
     ws.send_frame(ABNF.create_frame(b"\xc3\x28 not utf-8", ABNF.OPCODE_TEXT))
@@ -245,6 +252,7 @@ def test_invalid_utf8_closes_with_1007(gate, backend, open_client):
     assert not backend.events("$default", connection_id=connect.context["connectionId"])
 
 
+# inferred: AWS-MGMT-5 (wsgate's choice, not a capture of AWS)
 def test_post_over_32kb_reaches_client_intact(gate, backend, open_client):
     ws, connect = open_client(gate, backend)
     payload = ("0123456789abcdef" * 6000)[:90000]

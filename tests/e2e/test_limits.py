@@ -1,4 +1,4 @@
-"""Frame and message limits and unsupported frames (spec 1.10, 6; DESIGN.md "Limits")."""
+"""Frame and message limits and unsupported frames (AWS-LIM-1..3, AWS-LIM-10; README.md "Lifecycle, limits and close codes")."""
 from websocket import ABNF
 
 from wsgatekit import wsclient
@@ -61,6 +61,7 @@ def test_message_over_128kb_closes_1009(gate, backend, open_client):
     assert backend.events("$default", connection_id=connect.context["connectionId"]) == []
 
 
+# inferred: AWS-LIM-10, AWS-LIFE-12 (wsgate's choice, not a capture of AWS)
 def test_invalid_utf8_closes_1007(gate, backend, open_client):
     ws, connect = open_client(gate, backend)
     ws.send(b"\xff\xfe bad", ABNF.OPCODE_TEXT)

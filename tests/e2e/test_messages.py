@@ -1,5 +1,5 @@
-"""Messages: route selection, the MESSAGE event (spec 1.1-1.3), two-way answers and the gateway
-error frames (spec 5)."""
+"""Messages: route selection, the MESSAGE event (AWS-EV-3, AWS-EV-9, AWS-EV-16), two-way answers and the gateway
+error frames (AWS-RT, AWS-FRM)."""
 import json
 
 import pytest
@@ -119,6 +119,7 @@ def test_two_way_route_returns_raw_body(wsgate, backend, open_client):
 
 
 @pytest.mark.parametrize("two_way", [False, True], ids=["one-way", "two-way"])
+# inferred: AWS-INT-13 (wsgate's choice, not a capture of AWS)
 def test_backend_500_internal_server_error_frame(wsgate, backend, open_client, two_way):
     routes = {"$connect": {}, "sendMessage": {"twoWay": True} if two_way else {}}
     server = wsgate(config=routes_config(backend, routes))

@@ -1,4 +1,4 @@
-"""Management API @connections (spec 7; README.md "Management API")."""
+"""Management API @connections (AWS-MGMT; README.md "Management API")."""
 import time
 
 import pytest
@@ -27,6 +27,7 @@ def check_gone(resp):
     "Grüße, 世界 ✓ 😀 \"quoted\" \\ back",
     "x" * (100 * 1024),
 ], ids=["ascii", "utf8", "100KB"])
+# inferred: AWS-MGMT-3 (the empty 200 body) (wsgate's choice, not a capture of AWS)
 def test_post_to_connection_delivers_exactly(gate, backend, open_client, data):
     ws, connect = open_client(gate, backend)
     resp = mgmt.post(gate.port, connect.context["connectionId"], data.encode("utf-8"))
@@ -43,6 +44,7 @@ def test_post_exactly_131072_bytes_accepted(gate, backend, open_client):
     assert wsclient.recv_text(ws) == data
 
 
+# inferred: AWS-MGMT-14 (the body text) (wsgate's choice, not a capture of AWS)
 def test_post_over_131072_bytes_413(gate, backend, open_client):
     ws, connect = open_client(gate, backend)
     conn_id = connect.context["connectionId"]
@@ -54,6 +56,7 @@ def test_post_over_131072_bytes_413(gate, backend, open_client):
     assert wsclient.recv_text(ws) == "after"
 
 
+# inferred: AWS-MGMT-8 (the key order) (wsgate's choice, not a capture of AWS)
 def test_get_connection(gate, backend, open_client):
     ws, connect = open_client(gate, backend, headers=["User-Agent: e2e-agent/2.0"])
     ctx = connect.context
@@ -88,6 +91,7 @@ def test_delete_connection(gate, backend, open_client):
 
 
 @pytest.mark.parametrize("method", ["POST", "GET", "DELETE"])
+# inferred: AWS-MGMT-11 (the empty body) (wsgate's choice, not a capture of AWS)
 def test_gone_after_client_close(gate, backend, open_client, method):
     ws, connect = open_client(gate, backend)
     conn_id = connect.context["connectionId"]
@@ -98,6 +102,7 @@ def test_gone_after_client_close(gate, backend, open_client, method):
 
 
 @pytest.mark.parametrize("method", ["POST", "GET", "DELETE"])
+# inferred: AWS-MGMT-11 (the empty body) (wsgate's choice, not a capture of AWS)
 def test_gone_never_seen_id(gate, method):
     path = mgmt.connection_path(NEVER_SEEN_ID)
     check_gone(mgmt.raw_request(gate.port, method, path, b"data" if method == "POST" else b""))
@@ -117,6 +122,7 @@ def test_boto3_post_get_delete(gate, backend, open_client):
     assert code == 1000
 
 
+# inferred: AWS-MGMT-11 (the empty body) (wsgate's choice, not a capture of AWS)
 def test_boto3_gone_exception(gate, backend, open_client):
     client = mgmt.boto3_client(gate.port)
     with pytest.raises(client.exceptions.GoneException) as info:
@@ -153,7 +159,7 @@ def test_percent_encoded_at_sign_accepted(gate, backend, open_client):
 
 
 def test_post_with_sdk_content_type_and_payload_hash(gate, backend, open_client):
-    # JS v3 sends Content-Type application/octet-stream and a signed x-amz-content-sha256 (spec 7.1).
+    # JS v3 sends Content-Type application/octet-stream and a signed x-amz-content-sha256 (AWS-MGMT-4).
     import hashlib
     ws, connect = open_client(gate, backend)
     body = b"js-style"
@@ -172,7 +178,7 @@ def test_unsigned_request_missing_authentication_token(gate, backend, open_clien
 
 
 def test_post_during_connect_is_gone(gate, backend):
-    # The id exists during $connect but is not yet usable (spec 4): hold $connect, post meanwhile.
+    # The id exists during $connect but is not yet usable (AWS-LIFE-3): hold $connect, post meanwhile.
     backend.set_answer("$connect", body={"statusCode": 200}, delay=1.5)
     import threading
     result = {}

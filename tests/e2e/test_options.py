@@ -39,6 +39,7 @@ def test_idle_timeout_going_away(wsgate, backend, open_client):
     assert rec.context["disconnectReason"] == "Going away"
 
 
+# inferred: AWS-LIFE-13 (wsgate's choice, not a capture of AWS)
 def test_idle_timer_reset_by_messages(wsgate, backend, open_client):
     server = wsgate("--backend", backend.url(), "--idle-timeout", "1")
     ws, connect = open_client(server, backend)
@@ -50,6 +51,7 @@ def test_idle_timer_reset_by_messages(wsgate, backend, open_client):
     assert conn_id in server.connections()
 
 
+# inferred: AWS-LIM-5 (wsgate's choice, not a capture of AWS)
 def test_hard_timeout_closes(wsgate, backend, open_client):
     server = wsgate("--backend", backend.url(), "--hard-timeout", "1")
     ws, connect = open_client(server, backend)
@@ -60,6 +62,7 @@ def test_hard_timeout_closes(wsgate, backend, open_client):
     assert connect.context["connectionId"] not in server.connections()
 
 
+# inferred: AWS-LIM-11 (wsgate's choice, not a capture of AWS)
 def test_ping_pong(gate, backend, open_client):
     ws, _ = open_client(gate, backend)
     ws.ping(b"are you there")

@@ -463,6 +463,7 @@ class BadBackend:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
 
 
+# inferred: AWS-INT-12 (replay's strict reading of a $connect answer without statusCode) (wsgate's choice, not a capture of AWS)
 def test_aws_scenarios_against_a_bad_backend_say_what_aws_would_do(tmp_path):
     """Invalid proxy results fail; a $connect answer without statusCode is flagged: AWS's answer is
     not known (inferred fact AWS-INT-12), replay takes the strict reading."""

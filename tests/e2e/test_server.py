@@ -1,4 +1,4 @@
-"""Non-AWS endpoints (/health, /_wsgate/connections) and the command line (DESIGN.md "CLI")."""
+"""Non-AWS endpoints (/health, /_wsgate/connections) and the command line (README.md "Command line")."""
 import re
 import socket
 

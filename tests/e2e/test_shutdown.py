@@ -1,4 +1,4 @@
-"""Graceful shutdown (issue 10; DESIGN.md: SIGTERM stops accepting, closes every client with 1001,
+"""Graceful shutdown (issue 10; wsgate-only behaviour in docs/aws-behaviour.md: SIGTERM stops accepting, closes every client with 1001,
 delivers every $disconnect, waits a bounded time for backend calls in flight, exits 0).
 
 SIGTERM arrives while clients are sending messages and the management API is pushing to them.

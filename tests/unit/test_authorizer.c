@@ -1,8 +1,8 @@
 /*
- * test_authorizer.c: $connect authorization building blocks (spec 8): the authorizer input event
- * byte for byte against the 2025 capture, methodArn, IAM-style wildcard matching (spec 8.2 and
+ * test_authorizer.c: $connect authorization building blocks (AWS-AUTH): the authorizer input event
+ * byte for byte against the 2025 capture, methodArn, IAM-style wildcard matching (AWS-AUTH-10 and
  * powertools #5800), policy evaluation (Allow/Deny/not covered/invalid) and the authorizer
- * context carried into later events (spec 1.7), identity sources.
+ * context carried into later events (AWS-AUTH-14, AWS-AUTH-15), identity sources.
  */
 #include <check.h>
 #include <jansson.h>
@@ -135,7 +135,7 @@ END_TEST
 
 START_TEST(test_glob_resources)
 {
-    /* spec 8.2: "/prod/STAR/STAR" needs another '/', so it does not cover $connect */
+    /* AWS-AUTH-10: "/prod/STAR/STAR" needs another '/', so it does not cover $connect */
     ck_assert(!wg_authorizer_glob_match("arn:aws:execute-api:us-east-1:123456789012:abcdefghij/prod/*/*", ARN, 0));
     ck_assert(wg_authorizer_glob_match("arn:aws:execute-api:us-east-1:123456789012:abcdefghij/prod/*", ARN, 0));
     ck_assert(wg_authorizer_glob_match("arn:aws:execute-api:us-east-1:123456789012:abcdefghij/*", ARN, 0));
@@ -220,6 +220,7 @@ START_TEST(test_evaluate_allow_deny)
 }
 END_TEST
 
+/* inferred: AWS-AUTH-15, AWS-LIM-9 (object/array context, over 8 KB) (wsgate's choice, not a capture of AWS) */
 START_TEST(test_evaluate_invalid_is_500)
 {
     const char *bad[] = {
@@ -256,6 +257,7 @@ START_TEST(test_evaluate_invalid_is_500)
 }
 END_TEST
 
+/* inferred: AWS-AUTH-15 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_evaluate_context_stringified)
 {
     char *out = NULL;
@@ -267,7 +269,7 @@ START_TEST(test_evaluate_context_stringified)
     ck_assert_str_eq(
         out, "{\"principalId\":\"user\",\"s\":\"x\",\"n\":\"1\",\"f\":\"1.5\",\"t\":\"true\",\"no\":\"false\"}");
 
-    /* and it lands in requestContext.authorizer of later events (spec 1.7) */
+    /* and it lands in requestContext.authorizer of later events (AWS-AUTH-14) */
     wg_event_context_t ctx = {0};
     ctx.route_key = "$default";
     ctx.message_id = "m";
@@ -326,6 +328,7 @@ END_TEST
 
 /* ------------------------------------------------------------- IAM identity ---- */
 
+/* inferred: AWS-AUTH-18 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_iam_identity_order)
 {
     wg_event_context_t ctx = {0};

@@ -58,6 +58,24 @@ START_TEST(test_body_default_message_compact)
 }
 END_TEST
 
+/* The refused-handshake answers server.c takes from the table: the bytes they had when written by
+ * hand (a malformed upgrade, wsgate's own answer; over the connection rate, inferred: AWS-LIM-8). */
+START_TEST(test_handshake_rows)
+{
+    size_t len = 0;
+    char *body = wg_aws_error_body(WG_AWS_ERR_BAD_REQUEST, NULL, &len);
+    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_BAD_REQUEST), 400);
+    ck_assert_str_eq(body, "{\"message\":\"Bad Request\"}");
+    ck_assert_uint_eq(len, strlen(body));
+    free(body);
+    body = wg_aws_error_body(WG_AWS_ERR_LIMIT_EXCEEDED, NULL, &len);
+    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_LIMIT_EXCEEDED), 429);
+    ck_assert_str_eq(body, "{\"message\":\"Too Many Requests\"}");
+    ck_assert_uint_eq(len, strlen(body));
+    free(body);
+}
+END_TEST
+
 START_TEST(test_body_gone_is_empty)
 {
     size_t len = 99;
@@ -104,6 +122,7 @@ Suite *wg_test_suite_errors(void)
     tcase_add_test(tc, test_rows_the_sdks_depend_on);
     tcase_add_test(tc, test_every_row_is_complete);
     tcase_add_test(tc, test_body_default_message_compact);
+    tcase_add_test(tc, test_handshake_rows);
     tcase_add_test(tc, test_body_gone_is_empty);
     tcase_add_test(tc, test_body_message_escaped);
     tcase_add_test(tc, test_reasons);

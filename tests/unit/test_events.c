@@ -1,5 +1,5 @@
 /*
- * test_events.c: the Lambda proxy events and error frames (spec sections 1 and 5), byte for byte.
+ * test_events.c: the Lambda proxy events and error frames (AWS-EV, AWS-HDR, AWS-QS, AWS-FRM), byte for byte.
  *
  * The real AWS captures in fixtures/ (provenance in each .source.txt, see fixtures/README.md)
  * are rebuilt from their inputs and compared with the capture re-serialised
@@ -266,7 +266,7 @@ START_TEST(test_capture_frames)
     check_frame_capture("frame-forbidden-no-route.json", WG_FRAME_FORBIDDEN, "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=");
     check_frame_capture("frame-internal-server-error.json", WG_FRAME_INTERNAL_ERROR,
                         "Qyi07eCbtjMCJKw=", "Qyi3UG41tjMFlUg=");
-    /* the timed-out frame (spec 5; its capture is kept aside): same layout */
+    /* the timed-out frame (AWS-FRM-4; its capture is not in this repository): same layout */
     char out[160];
     size_t n = wg_error_frame(WG_FRAME_TIMED_OUT, "eHrdFcnvvHcCE-w=", "eHrjDEuVPHcFWMg=", out, sizeof(out));
     const char *expected = "{\"message\": \"Endpoint request timed out\", "
@@ -306,7 +306,7 @@ START_TEST(test_capture_authorizer_header_order)
 {
     /* The authorizer event shows AWS's case-insensitive order with a lower-case name
      * (content-length between Connection and Host); the integration event is the same minus
-     * Connection and Upgrade (spec 1.4 rule 1). */
+     * Connection and Upgrade (AWS-HDR-1). */
     json_t *cap = load_capture("ws-authorizer-request-2025-01-us-east-1.json");
     json_t *mvh = json_object_get(cap, "multiValueHeaders");
     wg_header_t h[16];
@@ -389,6 +389,7 @@ END_TEST
 
 /* ------------------------------------------------------------ headers ---- */
 
+/* inferred: AWS-HDR-8, AWS-HDR-9 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_header_sort_mixed_case_and_repeats)
 {
     wg_header_t h[] = {
@@ -429,6 +430,7 @@ START_TEST(test_header_sort_mixed_case_and_repeats)
 }
 END_TEST
 
+/* inferred: AWS-HDR-10 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_header_aws_names_win)
 {
     /* client copies of AWS-added headers: AWS's value and spelling win; X-Forwarded-For values
@@ -465,6 +467,7 @@ START_TEST(test_header_no_headers_and_no_forwarding)
 }
 END_TEST
 
+/* inferred: AWS-EV-15 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_header_value_bytes)
 {
     /* non-ASCII UTF-8 stays raw, '/' unescaped, invalid UTF-8 bytes become U+FFFD each, and
@@ -512,6 +515,7 @@ static char *query_section(const char *query, int has_query)
         free(q_);                           \
     } while (0)
 
+/* inferred: AWS-QS-5..7, AWS-EV-15 (U+FFFD) (wsgate's choice, not a capture of AWS) */
 START_TEST(test_query_maps)
 {
     QUERY_EQ("sessionId=1234", "\"queryStringParameters\":{\"sessionId\":\"1234\"},"
@@ -549,6 +553,7 @@ END_TEST
 
 /* --------------------------------------------------- identity, authorizer ---- */
 
+/* inferred: AWS-EV-13 (an empty User-Agent kept as "") (wsgate's choice, not a capture of AWS) */
 START_TEST(test_identity_user_agent)
 {
     wg_event_context_t ctx = base_context();
@@ -566,7 +571,7 @@ START_TEST(test_identity_user_agent)
     free(ev);
     ctx.route_key = "$disconnect";
     ev = wg_event_disconnect(&ctx, "h", NULL);
-    ck_assert_ptr_nonnull(strstr(ev, with)); /* kept for the whole connection (spec 1.3) */
+    ck_assert_ptr_nonnull(strstr(ev, with)); /* kept for the whole connection (AWS-ID-17) */
     free(ev);
 
     ctx.user_agent = NULL;
@@ -581,6 +586,8 @@ START_TEST(test_identity_user_agent)
 }
 END_TEST
 
+/* inferred: AWS-EV-12 (the CONNECT/MESSAGE half; the DISCONNECT half is captured, AWS-EV-11) (wsgate's choice, not a
+ * capture of AWS) */
 START_TEST(test_authorizer_placement)
 {
     wg_event_context_t ctx = base_context();
@@ -630,6 +637,7 @@ END_TEST
 
 /* ------------------------------------------------- message and disconnect ---- */
 
+/* inferred: AWS-EV-15 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_message_body_escaping)
 {
     wg_event_context_t ctx = base_context();
@@ -687,6 +695,7 @@ START_TEST(test_message_full)
 }
 END_TEST
 
+/* inferred: AWS-LIFE-11 (its 1006 event) (wsgate's choice, not a capture of AWS) */
 START_TEST(test_disconnect_headers_fixed)
 {
     wg_event_context_t ctx = base_context();

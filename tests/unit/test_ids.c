@@ -1,5 +1,5 @@
 /*
- * test_ids.c: the 16-character IDs (byte layout of spec 2.1), apiId, trace IDs, UUIDs and the
+ * test_ids.c: the 16-character IDs (byte layout of AWS-ID-7), apiId, trace IDs, UUIDs and the
  * time formats. With a scripted random source the generator reproduces real AWS IDs byte for
  * byte (the random bytes are read back out of the real ID), which pins down the layout, the
  * counter offset, the cell table and the base64url encoding at once.
@@ -106,7 +106,7 @@ static void check_id_shape(const char *id)
 
 START_TEST(test_decode_real_ids)
 {
-    /* spec 2.1's worked examples: BFHPhfCWIAMCKlQ= = 04 51 cf 85 f0 96 20 03 02 2a 54 */
+    /* AWS-ID-7's worked examples: BFHPhfCWIAMCKlQ= = 04 51 cf 85 f0 96 20 03 02 2a 54 */
     static const uint8_t expected[WG_ID_BYTES] = {0x04, 0x51, 0xcf, 0x85, 0xf0, 0x96, 0x20, 0x03, 0x02, 0x2a, 0x54};
     uint8_t b[WG_ID_BYTES];
     ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ=", b), 0);
@@ -193,7 +193,7 @@ START_TEST(test_reproduce_real_ids)
     check_reproduces("us-east-1", "BFbOeE87IAMF31w=", KIND_REQUEST, 1731333109875ULL);
     check_reproduces("us-east-1", "PbTkjcISoAMCJNQ=", KIND_CONNECTION, 0);
     check_reproduces("us-east-1", "PbTk7ET8IAMFs2g=", KIND_REQUEST, 0);
-    /* other regions (spec 2.1's example table) */
+    /* other regions (AWS-ID-8) */
     check_reproduces("us-west-2", "Dwz4leekPHcCG6Q=", KIND_CONNECTION, 0);
     check_reproduces("us-west-2", "Dwz4lGRyvHcF0KQ=", KIND_REQUEST, 0);
     check_reproduces("us-west-2", "RYG0LEicPHcFo_A=", KIND_REQUEST, 0);
@@ -214,7 +214,7 @@ END_TEST
 START_TEST(test_reproduce_real_message_ids)
 {
     /* A messageId takes its connection's bytes 6 (low 7 bits) to 10; only the head and byte 6's
-     * top bit are new. Pairs from spec 2.1: message <- connection. */
+     * top bit are new. Pairs behind AWS-ID-5: message <- connection. */
     static const struct {
         const char *message, *connection;
         uint64_t ms;
@@ -290,6 +290,7 @@ END_TEST
 
 /* ------------------------------------------------- properties of bulk output ---- */
 
+/* inferred: AWS-ID-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_generated_fields)
 {
     uint64_t state = 0x9E3779B97F4A7C15ULL;
@@ -336,6 +337,7 @@ START_TEST(test_generated_fields)
 }
 END_TEST
 
+/* inferred: AWS-ID-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_connection_tail_counter)
 {
     /* seed 0x1EFE -> 0x1000 + 0x1EFE = 0x2EFE, then 0x2EFF, then wraps to 0x1000 */
@@ -362,6 +364,7 @@ static int compare_ids(const void *a, const void *b)
     return memcmp(a, b, WG_ID_LEN);
 }
 
+/* inferred: AWS-ID-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_unique_within_decisecond)
 {
     /* 7936 connections in one decisecond never collide, whatever the random bits: the tail
@@ -515,7 +518,7 @@ START_TEST(test_request_time)
     wg_format_request_time(1737995987617ULL, out);
     ck_assert_str_eq(out, "27/Jan/2025:16:39:47 +0000"); /* the authorizer capture */
     wg_format_request_time(1649404419000ULL, out);
-    ck_assert_str_eq(out, "08/Apr/2022:07:53:39 +0000"); /* day padding, spec 1.3 */
+    ck_assert_str_eq(out, "08/Apr/2022:07:53:39 +0000"); /* day padding, AWS-ID-10 */
     wg_format_request_time(0, out);
     ck_assert_str_eq(out, "01/Jan/1970:00:00:00 +0000");
     wg_format_request_time(ms_of(2024, 2, 29, 23, 59, 59, 999), out);

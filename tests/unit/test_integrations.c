@@ -1,5 +1,5 @@
 /*
- * test_integrations.c: the pure parts of the integrations (spec 3, 4): HTTP_PROXY request
+ * test_integrations.c: the pure parts of the integrations (AWS-INT): HTTP_PROXY request
  * parameter mapping and context variables, Lambda function-error detection, the reading of
  * backend answers, and the config keys of every integration type (functions / --function,
  * unmapped functions, requestParameters validation).
@@ -35,6 +35,7 @@ START_TEST(test_lambda_function_error_detection)
 }
 END_TEST
 
+/* inferred: AWS-INT-11, AWS-INT-12 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_interpret_proxy_results)
 {
     wg_integration_result_t r;
@@ -141,6 +142,7 @@ static wg_request_parameter_t param(int is_header, const char *name, wg_param_so
     return (wg_request_parameter_t){is_header, (char *)name, kind, (char *)source};
 }
 
+/* inferred: AWS-INT-17 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_map_parameters_message)
 {
     wg_request_parameter_t params[] = {
@@ -202,6 +204,7 @@ START_TEST(test_map_parameters_message)
 }
 END_TEST
 
+/* inferred: AWS-INT-17 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_map_parameters_connect)
 {
     wg_request_parameter_t params[] = {

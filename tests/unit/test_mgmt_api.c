@@ -54,7 +54,7 @@ START_TEST(test_get_connection_document)
     json_error_t jerr;
     json_t *doc = json_loads(inproc_body(&in), 0, &jerr);
     ck_assert_msg(doc != NULL, "body is not JSON: %s", inproc_body(&in));
-    /* wire names and order (spec 7.1): connectedAt, identity{sourceIp, userAgent}, lastActiveAt */
+    /* wire names and order (AWS-MGMT-8): connectedAt, identity{sourceIp, userAgent}, lastActiveAt */
     const char *key;
     json_t *value;
     const char *order[] = {"connectedAt", "identity", "lastActiveAt"};

@@ -1,5 +1,5 @@
 /*
- * test_routes.c: route selection expressions (spec 5). Parse errors, evaluation of plain, nested
+ * test_routes.c: route selection expressions (AWS-RT). Parse errors, evaluation of plain, nested
  * and template expressions, and the stringification rules documented at the top of src/routes.c.
  */
 #include <check.h>
@@ -114,6 +114,7 @@ END_TEST
 
 /* ---- stringification ---- */
 
+/* inferred: AWS-RT-6, AWS-RT-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_stringify_scalars)
 {
     ASSERT_KEY("$request.body.v", "{\"v\":42}", "42");
@@ -148,6 +149,7 @@ START_TEST(test_stringify_arrays)
 }
 END_TEST
 
+/* inferred: AWS-RT-6, AWS-RT-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_stringify_objects)
 {
     ASSERT_KEY("$request.body.v", "{\"v\":{}}", "{}");
@@ -156,15 +158,16 @@ START_TEST(test_stringify_objects)
 }
 END_TEST
 
+/* inferred: AWS-RT-6, AWS-RT-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_stringify_too_deep)
 {
-    /* Nesting past WG_ROUTES_MAX_DEPTH is not stringified; just below it is. */
+    /* Nesting past WG_LIMIT_ROUTE_DEPTH is not stringified; just below it is. */
     char body[4096];
     size_t n = 0;
     n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"v\":");
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 10; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 10; i++)
         body[n++] = '[';
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 10; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 10; i++)
         body[n++] = ']';
     body[n++] = '}';
     body[n] = '\0';
@@ -181,10 +184,10 @@ START_TEST(test_stringify_too_deep)
 
     /* The same for objects. */
     n = (size_t)snprintf(body, sizeof(body), "{\"v\":");
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 10; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 10; i++)
         n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"a\":");
     n += (size_t)snprintf(body + n, sizeof(body) - n, "1");
-    for (int i = 0; i < WG_ROUTES_MAX_DEPTH + 11; i++)
+    for (int i = 0; i < WG_LIMIT_ROUTE_DEPTH + 11; i++)
         body[n++] = '}';
     body[n] = '\0';
     ASSERT_NO_KEY("$request.body.v", body);
@@ -193,8 +196,8 @@ END_TEST
 
 START_TEST(test_key_size_cap)
 {
-    /* A result longer than WG_ROUTES_MAX_KEY_BYTES is refused rather than grown without bound. */
-    size_t items = WG_ROUTES_MAX_KEY_BYTES / 3 + 16; /* "x, " per item */
+    /* A result longer than WG_LIMIT_ROUTE_KEY_BYTES is refused rather than grown without bound. */
+    size_t items = WG_LIMIT_ROUTE_KEY_BYTES / 3 + 16; /* "x, " per item */
     char *body = malloc(items * 5 + 16);
     ck_assert_ptr_nonnull(body);
     size_t n = (size_t)sprintf(body, "{\"v\":[");
@@ -261,6 +264,7 @@ START_TEST(test_body_length_and_nul)
 }
 END_TEST
 
+/* inferred: AWS-RT-8 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_duplicate_keys_last_wins)
 {
     ASSERT_KEY("$request.body.action", "{\"action\":\"first\",\"action\":\"second\"}", "second");
@@ -269,6 +273,7 @@ END_TEST
 
 /* ---- expressions AWS would reject ---- */
 
+/* inferred: AWS-RT-9 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_rejected_expressions)
 {
     assert_rejected("", "empty");
@@ -300,21 +305,22 @@ START_TEST(test_rejected_expressions)
 }
 END_TEST
 
+/* inferred: AWS-RT-9 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_rejected_limits)
 {
-    char expr[WG_ROUTES_MAX_EXPRESSION + 64];
+    char expr[WG_LIMIT_ROUTE_EXPRESSION_CHARS + 64];
     memset(expr, 'a', sizeof(expr) - 1);
     expr[sizeof(expr) - 1] = '\0';
     memcpy(expr, "$request.body.", 14);
     assert_rejected(expr, "longer than");
 
     size_t n = 0;
-    for (int i = 0; i <= WG_ROUTES_MAX_VARIABLES; i++)
+    for (int i = 0; i <= WG_LIMIT_ROUTE_VARIABLES; i++)
         n += (size_t)snprintf(expr + n, sizeof(expr) - n, "${request.body.a}");
     assert_rejected(expr, "variables");
 
     n = (size_t)snprintf(expr, sizeof(expr), "$request.body");
-    for (int i = 0; i <= WG_ROUTES_MAX_STEPS; i++)
+    for (int i = 0; i <= WG_LIMIT_ROUTE_STEPS; i++)
         n += (size_t)snprintf(expr + n, sizeof(expr) - n, ".a");
     assert_rejected(expr, "path steps");
 }

@@ -1,6 +1,6 @@
 /*
- * test_urlcodec.c: percent-decoding (management-API connectionIds arrive with '=' as %3D, spec
- * 7.2) and query-string parsing for the $connect event's query maps (spec 1.6).
+ * test_urlcodec.c: percent-decoding (management-API connectionIds arrive with '=' as %3D,
+ * AWS-MGMT-6) and query-string parsing for the $connect event's query maps (AWS-QS-1..7).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -47,6 +47,7 @@ START_TEST(test_decode_escapes)
 }
 END_TEST
 
+/* inferred: AWS-QS-5, AWS-QS-6, AWS-QS-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_decode_plus)
 {
     DECODE("a+b", 0, "a+b");
@@ -109,6 +110,7 @@ START_TEST(test_query_basic)
 }
 END_TEST
 
+/* inferred: AWS-QS-5, AWS-QS-6, AWS-QS-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_query_repeats_kept_in_order)
 {
     wg_query_t q;
@@ -122,6 +124,7 @@ START_TEST(test_query_repeats_kept_in_order)
 }
 END_TEST
 
+/* inferred: AWS-QS-5, AWS-QS-6, AWS-QS-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_query_flag_and_empty_values)
 {
     wg_query_t q;
@@ -134,6 +137,7 @@ START_TEST(test_query_flag_and_empty_values)
 }
 END_TEST
 
+/* inferred: AWS-QS-5, AWS-QS-6, AWS-QS-7 (wsgate's choice, not a capture of AWS) */
 START_TEST(test_query_empty_pieces)
 {
     wg_query_t q;

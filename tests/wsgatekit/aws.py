@@ -43,7 +43,7 @@ def iso_ms_to_epoch_ms(text):
 
 
 def check_common_context(ctx, stage="local"):
-    """Field formats shared by every event (spec 1.3)."""
+    """Field formats shared by every event (AWS-ID-2..17)."""
     assert ID_RE.match(ctx["connectionId"]), ctx["connectionId"]
     assert ID_RE.match(ctx["extendedRequestId"]), ctx["extendedRequestId"]
     assert ctx["requestId"] == ctx["extendedRequestId"]

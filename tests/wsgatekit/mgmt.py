@@ -2,7 +2,7 @@
 
 The default auth mode of wsgate accepts any well-formed current SigV4 signature (README.md, "Management API"), so a
 fixed example key is enough. Requests go out through http.client so the path is sent exactly as
-given (the connection id percent-encoded once, `=` -> `%3D`, as every SDK does; spec 7.2).
+given (the connection id percent-encoded once, `=` -> `%3D`, as every SDK does; AWS-MGMT-6).
 """
 import http.client
 import urllib.parse
