@@ -4,7 +4,7 @@
  * What is copied from AWS:
  * - Only $connect is authorized, once per connection; the authorizer is never called for messages
  *   or $disconnect (AWS-AUTH-1, AWS-AUTH-2). Its principalId and context become
- *   requestContext.authorizer of every later event (conns.c carries authorizer_json, AWS-AUTH-14:
+ *   requestContext.authorizer of every later event (conns_calls.c carries authorizer_json, AWS-AUTH-14:
  *   captured for $disconnect only; in messages it is inferred).
  * - Lambda REQUEST authorizer: the input event is built by wg_event_authorizer (byte layout of
  *   the 2025 capture). A missing or empty identity source gives 401 without a call (AWS-AUTH-8); the

@@ -8,13 +8,13 @@
  * Sizes bounded elsewhere, by what they hold (docs/reliability.md has the full list):
  * - connections and handshakes in progress: one socket each, so the process's file-descriptor
  *   limit (RLIMIT_NOFILE); AWS documents no per-API connection quota.
- * - the connection registry (conns.c): one entry per connection; buckets double with them.
+ * - the connection registry (conns_registry.c): one entry per connection; buckets double with them.
  * - backend calls in flight (httpc.c): at most WG_LIMIT_TARGET_CONCURRENCY per target, targets
  *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles HTTPC_MAX_SPARE.
  * - an HTTP request head: h2o's H2O_MAX_REQLEN (about 400 KB) and 100 header lines.
  * - a message being reassembled: WG_LIMIT_MESSAGE_BYTES; a frame: WG_LIMIT_FRAME_BYTES (ws.c).
  * - a log line: 2 KB (log.c), events logged with --verbose cut at 2,000 characters; throttled
- *   messages are logged at most once a second (conns.c).
+ *   messages are logged at most once a second (conns_lifecycle.c).
  * - the SigV4 signing-key cache: SIGNING_KEY_CACHE entries (sigv4_keys.c). wsgate keeps no authorizer
  *   result cache: every $connect calls the authorizer.
  * - waiting completions (integration.c): one per call, so the call caps above.
@@ -80,12 +80,12 @@
  * never waits for a slot behind message traffic stuck on the same target. */
 #define WG_LIMIT_TARGET_PRIORITY_SLOTS 8
 /* Internal (budget.c): calls waiting for a slot, over all targets, and the event bytes they hold.
- * Over either, a message is answered as a throttled integration (conns.c) and a $connect gets
+ * Over either, a message is answered as a throttled integration (conns_lifecycle.c) and a $connect gets
  * 429. 32768 lets 2,000 clients x 10 messages wait for one stuck backend; each waits at most the
  * integration timeout. $disconnect calls are never refused (one per connection). */
 #define WG_LIMIT_WAITING_CALLS 32768
 #define WG_LIMIT_WAITING_BYTES (64 * 1024 * 1024)
-/* Internal (conns.c): a connection's message calls not yet answered (waiting or in flight), and
+/* Internal (conns_lifecycle.c): a connection's message calls not yet answered (waiting or in flight), and
  * the event bytes they hold. A client that sends faster than its backend answers gets the
  * throttled answer for the excess instead of growing memory. */
 #define WG_LIMIT_CONN_CALLS 256
