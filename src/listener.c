@@ -213,8 +213,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     }
 }
 
-/* "ADDR:PORT", "[V6]:PORT" or (for --host/--port) host and port given apart. */
-static int bind_one(wg_listeners_t *l, const char *host, const char *port, const char *what, char *err, size_t err_size)
+int wg_listener_socket(const char *host, const char *port, int backlog, int *bound_port, int *gai_error)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof(hints));
@@ -223,28 +222,46 @@ static int bind_one(wg_listeners_t *l, const char *host, const char *port, const
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(host, port, &hints, &res);
     if (gai != 0) {
-        snprintf(err, err_size, "cannot resolve %s '%s': %s", what, host, gai_strerror(gai));
+        *gai_error = gai;
         return -1;
     }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, WG_LIMIT_LISTEN_BACKLOG) != 0) {
-        snprintf(err, err_size, "cannot listen on %s:%s (%s): %s%s", host, port, what, strerror(errno),
-                 errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
+        int saved = errno;
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);
-        return -1;
+        errno = saved;
+        return -2;
     }
     freeaddrinfo(res);
     struct sockaddr_storage ss;
     socklen_t ss_len = sizeof(ss);
     getsockname(fd, (struct sockaddr *)&ss, &ss_len);
+    *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+/* "ADDR:PORT", "[V6]:PORT" or (for --host/--port) host and port given apart. */
+static int bind_one(wg_listeners_t *l, const char *host, const char *port, const char *what, char *err, size_t err_size)
+{
+    int bound_port = 0, gai = 0;
+    int fd = wg_listener_socket(host, port, WG_LIMIT_LISTEN_BACKLOG, &bound_port, &gai);
+    if (fd == -1) {
+        snprintf(err, err_size, "cannot resolve %s '%s': %s", what, host, gai_strerror(gai));
+        return -1;
+    }
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot listen on %s:%s (%s): %s%s", host, port, what, strerror(errno),
+                 errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
+        return -1;
+    }
     listening_socket_t *ls = &l->sockets[l->num_sockets++];
     ls->owner = l;
-    ls->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    ls->port = bound_port;
     ls->sock = h2o_evloop_socket_create(l->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     ls->sock->data = ls;
     h2o_socket_read_start(ls->sock, on_accept);

@@ -21,6 +21,14 @@
 typedef struct wg_listeners wg_listeners_t;
 
 /**
+ * Opens a listening TCP socket on `host`:`port` (a number; "0" picks a free port), with
+ * SO_REUSEADDR and `backlog`. Returns the fd (close-on-exec) with *bound_port filled; -1 when
+ * `host` does not resolve (*gai_error gets getaddrinfo's code); -2 when socket/bind/listen failed
+ * (errno says why). Shared by the gateway's listeners and `wsgate replay`'s management endpoint.
+ */
+int wg_listener_socket(const char *host, const char *port, int backlog, int *bound_port, int *gai_error);
+
+/**
  * Binds --host:--port and every --listen and starts accepting on `loop`. Accepted connections go to
  * `accept_ctx` (borrowed; its ssl_ctx is not used); `ssl_ctx` (taken; NULL = --tls off) serves the
  * TLS ones. *port gets the first socket's bound port (resolved when --port 0). Returns the new set,

@@ -23,6 +23,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "limits.h"
+#include "listener.h"
 #include "mgmt_api.h"
 #include "server.h"
 #include "urlcodec.h"
@@ -202,38 +203,18 @@ int wg_replay_mgmt_run(wg_replay_mgmt_t *mgmt, int (*session)(void *arg), void *
 
 static int bind_listener(const char *host, int port, int *bound_port, char *err, size_t err_size)
 {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char port_text[16];
     snprintf(port_text, sizeof(port_text), "%d", port);
-    int gai = getaddrinfo(host, port_text, &hints, &res);
-    if (gai != 0) {
+    int gai = 0;
+    int fd = wg_listener_socket(host, port_text, 128, bound_port, &gai);
+    if (fd == -1)
         snprintf(err, err_size, "cannot resolve --host '%s': %s", host, gai_strerror(gai));
-        return -1;
-    }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int on = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+    else if (fd < 0)
         snprintf(err, err_size,
                  "cannot listen on %s:%d for the management API: %s (is wsgate running there? "
                  "stop it or pass --port N)",
                  host, port, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(res);
-        return -1;
-    }
-    freeaddrinfo(res);
-    struct sockaddr_storage ss;
-    socklen_t ss_len = sizeof(ss);
-    getsockname(fd, (struct sockaddr *)&ss, &ss_len);
-    *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
-    return fd;
+    return fd < 0 ? -1 : fd;
 }
 
 wg_replay_mgmt_t *wg_replay_mgmt_start(const char *host, int port, char *err, size_t err_size)
