@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     for (int plus_is_space = 0; plus_is_space <= 1; plus_is_space++) {
         size_t out_len = 0;
-        int rc = wg_url_decode(input, size, out, &out_len, plus_is_space);
+        int rc = wg_urlcodec_decode(input, size, out, &out_len, plus_is_space);
         if (out_len > size || out[out_len] != '\0')
             abort();
         /* -1 exactly when the decoded bytes hold a NUL. */
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(out);
 
     wg_query_t query;
-    if (wg_query_parse(input, size, &query) != 0)
+    if (wg_urlcodec_query_parse(input, size, &query) != 0)
         abort();
     if (query.count > size)
         abort();
@@ -38,6 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strlen(query.params[i].name) + strlen(query.params[i].value) > size)
             abort();
     }
-    wg_query_free(&query);
+    wg_urlcodec_query_free(&query);
     return 0;
 }

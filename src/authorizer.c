@@ -254,12 +254,12 @@ static int has_query_value(const wg_connect_request_t *request, const char *name
     if (!request->has_query || request->raw_query == NULL)
         return 0;
     wg_query_t query;
-    wg_query_parse(request->raw_query, request->raw_query_len, &query);
+    wg_urlcodec_query_parse(request->raw_query, request->raw_query_len, &query);
     int found = 0;
     for (size_t i = 0; i < query.count; i++)
         if (strcmp(query.params[i].name, name) == 0)
             found = query.params[i].value[0] != '\0'; /* the last one counts, as in the event */
-    wg_query_free(&query);
+    wg_urlcodec_query_free(&query);
     return found;
 }
 
@@ -346,7 +346,7 @@ static int check_iam(wg_server_t *server, const wg_connect_request_t *request, c
     int is_strict = cfg->auth == WG_AUTH_STRICT;
     wg_sigv4_policy_t policy = {is_strict, is_strict ? cfg->region : NULL, is_strict ? lookup_token : NULL, is_strict};
     wg_sigv4_status_t status =
-        wg_sigv4_verify_policy(&sreq, "execute-api", wg_now_ms(), lookup_secret, (void *)cfg, &policy, &result);
+        wg_sigv4_verify_policy(&sreq, "execute-api", wg_clock_now_ms(), lookup_secret, (void *)cfg, &policy, &result);
     if (status != WG_SIGV4_OK) {
         wg_log_info("$connect IAM: %s", result.message ? result.message : "signature rejected");
         wg_sigv4_result_clear(&result);
@@ -502,7 +502,7 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     memset(&req, 0, sizeof(req));
     if (call->is_lambda) {
         /* the endpoint was checked when the config was loaded */
-        wg_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_now_ms(), &req);
+        wg_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_clock_now_ms(), &req);
     } else {
         req.method = "POST";
         req.url = strdup(a->uri);
@@ -519,7 +519,7 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     wg_integration_submit_http(server, "authorizer", &req);
 }
 
-void wg_authorize_connect(wg_server_t *server, const wg_connect_request_t *request, wg_auth_done_cb done, void *data)
+void wg_authorizer_connect(wg_server_t *server, const wg_connect_request_t *request, wg_auth_done_cb done, void *data)
 {
     const wg_config_t *cfg = server->config;
     int is_api_key_ok = !cfg->is_connect_api_key_required || has_valid_api_key(cfg, request);

@@ -3,7 +3,7 @@
  * API keys (x-api-key), IAM (SigV4 on the handshake, usually a presigned query) and Lambda REQUEST
  * authorizers (an HTTP URL or a Lambda Invoke target) with AWS's policy evaluation.
  *
- * The decision arrives through a callback, possibly synchronously (before wg_authorize_connect
+ * The decision arrives through a callback, possibly synchronously (before wg_authorizer_connect
  * returns) when no call is needed.
  */
 #ifndef WG_AUTHORIZER_H
@@ -16,7 +16,7 @@
 #include "headers.h"
 #include "server.h"
 
-/** What $connect authorization sees. All borrowed for the duration of wg_authorize_connect. */
+/** What $connect authorization sees. All borrowed for the duration of wg_authorizer_connect. */
 typedef struct wg_connect_request {
     const wg_event_context_t *context; /* the CONNECT requestContext (ids, times, identity) */
     const wg_header_t *headers; /* the client's handshake headers (Host included) */
@@ -45,7 +45,7 @@ typedef void (*wg_auth_done_cb)(void *data, wg_auth_decision_t *decision);
  * is not documented for WebSocket APIs; REST APIs authorize before checking API keys) [I]:
  * IAM or the Lambda authorizer first, then the API key.
  */
-void wg_authorize_connect(wg_server_t *server, const wg_connect_request_t *request, wg_auth_done_cb done, void *data);
+void wg_authorizer_connect(wg_server_t *server, const wg_connect_request_t *request, wg_auth_done_cb done, void *data);
 
 /* ---- building blocks, exposed for the unit tests ------------------------------------------- */
 

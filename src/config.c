@@ -41,7 +41,7 @@ int wg_config_fail(char *err, size_t err_size, const char *fmt, ...)
     return WG_CONFIG_ERROR;
 }
 
-const char *wg_auth_mode_name(wg_auth_mode_t mode)
+const char *wg_config_auth_mode_name(wg_auth_mode_t mode)
 {
     switch (mode) {
     case WG_AUTH_NONE: return "none";
@@ -76,7 +76,7 @@ int wg_config_parse_on_off(const char *s, int *is_off)
     return 0;
 }
 
-const char *wg_integration_type_name(wg_integration_type_t type)
+const char *wg_config_integration_type_name(wg_integration_type_t type)
 {
     switch (type) {
     case WG_INTEGRATION_HTTP: return "http";

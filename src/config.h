@@ -209,9 +209,9 @@ const char *wg_config_session_token_for(const wg_config_t *cfg, const char *acce
 const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key);
 
 /** "http", "lambda", "http_proxy", "mock", "demo" or "function". */
-const char *wg_integration_type_name(wg_integration_type_t type);
+const char *wg_config_integration_type_name(wg_integration_type_t type);
 
 /** "none", "sigv4" or "strict". */
-const char *wg_auth_mode_name(wg_auth_mode_t mode);
+const char *wg_config_auth_mode_name(wg_auth_mode_t mode);
 
 #endif

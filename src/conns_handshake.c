@@ -209,7 +209,7 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     conn->idle_timer.cb = wg_conn_on_idle_timeout;
     conn->hard_timer.cb = wg_conn_on_hard_timeout;
     memcpy(conn->client_key, client_key, 24);
-    uint64_t now = wg_now_ms();
+    uint64_t now = wg_clock_now_ms();
     conn->connected_at = now;
     conn->handshake_time = now;
     do {
@@ -249,5 +249,5 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
     creq.method_len = req->method.len;
     creq.trace_id = conn->handshake_trace_id;
     wg_conn_retain(conn); /* for the authorization */
-    wg_authorize_connect(s, &creq, on_authorized, conn);
+    wg_authorizer_connect(s, &creq, on_authorized, conn);
 }

@@ -37,7 +37,7 @@ static void remember_sent(wg_conn_t *conn, const char *source, const void *data,
     if (m == NULL)
         abort();
     m->next = NULL;
-    m->at_ms = wg_now_ms();
+    m->at_ms = wg_clock_now_ms();
     m->source = source;
     m->len = len;
     memcpy(m->data, data, len);
@@ -72,7 +72,7 @@ static int send_text(wg_conn_t *conn, const char *source, const void *data, size
 static void send_error_frame(wg_conn_t *conn, const char *message, const char *request_id)
 {
     char frame[256];
-    size_t n = wg_error_frame(message, conn->id, request_id, frame, sizeof(frame));
+    size_t n = wg_event_error_frame(message, conn->id, request_id, frame, sizeof(frame));
     send_text(conn, "errorFrame", frame, n);
 }
 
@@ -95,7 +95,7 @@ static void send_disconnect(wg_conn_t *conn, int code, const char *reason)
     const wg_route_config_t *route = wg_config_route(s->config, "$disconnect");
     if (route == NULL)
         return;
-    uint64_t now = wg_now_ms();
+    uint64_t now = wg_clock_now_ms();
     char request_id[WG_ID_LEN + 1];
     wg_ids_request(s->ids, now, request_id);
     wg_event_context_t ctx;
@@ -189,7 +189,7 @@ void wg_conn_on_text(void *data, const uint8_t *msg, size_t len)
         return;
     wg_conns_t *conns = conn->conns;
     wg_server_t *s = conns->server;
-    uint64_t now = wg_now_ms();
+    uint64_t now = wg_clock_now_ms();
     wg_inspector_note_frame(conn->id, "in", NULL, msg, len);
     conn->last_active_at = now;
     h2o_timeout_unlink(&conn->idle_timer);

@@ -15,22 +15,22 @@ static const struct {
 #undef WG_ERR_ROW
 };
 
-const char *wg_aws_error_shape(wg_aws_error_t err)
+const char *wg_errors_shape(wg_aws_error_t err)
 {
     return error_table[err].shape;
 }
 
-int wg_aws_error_status(wg_aws_error_t err)
+int wg_errors_status(wg_aws_error_t err)
 {
     return error_table[err].status;
 }
 
-const char *wg_aws_error_default_message(wg_aws_error_t err)
+const char *wg_errors_default_message(wg_aws_error_t err)
 {
     return error_table[err].message;
 }
 
-const char *wg_http_reason(int status)
+const char *wg_errors_http_reason(int status)
 {
     switch (status) {
     case 101: return "Switching Protocols";
@@ -66,7 +66,7 @@ const char *wg_http_reason(int status)
     return "Server Error";
 }
 
-char *wg_aws_error_body(wg_aws_error_t err, const char *message, size_t *len_out)
+char *wg_errors_body(wg_aws_error_t err, const char *message, size_t *len_out)
 {
     if (message == NULL)
         message = error_table[err].message;

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 /*
- * The texts of the error frames sent to a WebSocket client; wg_error_frame (events.c) lays them out
+ * The texts of the error frames sent to a WebSocket client; wg_event_error_frame (events.c) lays them out
  * byte for byte (AWS-FRM-1), with the failing message's request ID (AWS-FRM-5).
  */
 #define WG_FRAME_FORBIDDEN "Forbidden" /* no route and no $default (AWS-FRM-2) */
@@ -46,13 +46,13 @@ typedef enum wg_aws_error {
 } wg_aws_error_t;
 
 /** The `x-amzn-ErrorType` shape name of an error. Static string. */
-const char *wg_aws_error_shape(wg_aws_error_t err);
+const char *wg_errors_shape(wg_aws_error_t err);
 /** The HTTP status of an error. */
-int wg_aws_error_status(wg_aws_error_t err);
+int wg_errors_status(wg_aws_error_t err);
 /** The table's default message, or NULL when the body is empty. Static string. */
-const char *wg_aws_error_default_message(wg_aws_error_t err);
+const char *wg_errors_default_message(wg_aws_error_t err);
 /** The HTTP reason phrase for a status (e.g. 410 → "Gone"). Static string. */
-const char *wg_http_reason(int status);
+const char *wg_errors_http_reason(int status);
 
 /**
  * The response body for an error: {"message":"<message>"} as compact JSON with proper escaping, or
@@ -60,6 +60,6 @@ const char *wg_http_reason(int status);
  * table's default. Returns a new malloc'd string (never NULL; aborts on out of memory); *len_out
  * gets its length.
  */
-char *wg_aws_error_body(wg_aws_error_t err, const char *message, size_t *len_out);
+char *wg_errors_body(wg_aws_error_t err, const char *message, size_t *len_out);
 
 #endif

@@ -223,7 +223,7 @@ static json_t *request_context(const wg_event_context_t *ctx, event_type_t type)
 {
     json_t *rc = json_object();
     char request_time[32];
-    wg_format_request_time(ctx->request_time_ms, request_time);
+    wg_clock_format_request_time(ctx->request_time_ms, request_time);
 
     object_set(rc, "routeKey", json_cstr(ctx->route_key));
     if (type == EVENT_DISCONNECT)
@@ -337,17 +337,17 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, con
     for (size_t i = 0; i < num_headers; i++) {
         const wg_header_t *h = &headers[i];
         if (is_authorizer) {
-            has_connection |= wg_str_ieq(h->name, h->name_len, "Connection");
-            has_upgrade |= wg_str_ieq(h->name, h->name_len, "Upgrade");
-            has_content_length |= wg_str_ieq(h->name, h->name_len, "Content-Length");
+            has_connection |= wg_headers_ieq(h->name, h->name_len, "Connection");
+            has_upgrade |= wg_headers_ieq(h->name, h->name_len, "Upgrade");
+            has_content_length |= wg_headers_ieq(h->name, h->name_len, "Content-Length");
         }
         if ((!is_authorizer &&
-             (wg_str_ieq(h->name, h->name_len, "Connection") || wg_str_ieq(h->name, h->name_len, "Upgrade"))) ||
-            wg_str_ieq(h->name, h->name_len, "X-Amzn-Trace-Id") ||
-            wg_str_ieq(h->name, h->name_len, "X-Forwarded-Port") ||
-            wg_str_ieq(h->name, h->name_len, "X-Forwarded-Proto"))
+             (wg_headers_ieq(h->name, h->name_len, "Connection") || wg_headers_ieq(h->name, h->name_len, "Upgrade"))) ||
+            wg_headers_ieq(h->name, h->name_len, "X-Amzn-Trace-Id") ||
+            wg_headers_ieq(h->name, h->name_len, "X-Forwarded-Port") ||
+            wg_headers_ieq(h->name, h->name_len, "X-Forwarded-Proto"))
             continue;
-        if (wg_str_ieq(h->name, h->name_len, "X-Forwarded-For")) {
+        if (wg_headers_ieq(h->name, h->name_len, "X-Forwarded-For")) {
             if (forwarded_for.len > 0)
                 buf_append(&forwarded_for, ", ", 2);
             buf_append(&forwarded_for, h->value, h->value_len);
@@ -403,9 +403,9 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, con
 static void add_query(json_t *root, const char *raw_query, size_t raw_query_len, int always)
 {
     wg_query_t query;
-    wg_query_parse(raw_query != NULL ? raw_query : "", raw_query != NULL ? raw_query_len : 0, &query);
+    wg_urlcodec_query_parse(raw_query != NULL ? raw_query : "", raw_query != NULL ? raw_query_len : 0, &query);
     if (query.count == 0 && !always) {
-        wg_query_free(&query);
+        wg_urlcodec_query_free(&query);
         return;
     }
     json_t *single = json_object();
@@ -417,7 +417,7 @@ static void add_query(json_t *root, const char *raw_query, size_t raw_query_len,
         object_add(single, p->name, name_len, json_cstr(p->value));
         json_array_append_new(object_array(multi, p->name, name_len), json_cstr(p->value));
     }
-    wg_query_free(&query);
+    wg_urlcodec_query_free(&query);
     object_set(root, "queryStringParameters", single);
     object_set(root, "multiValueQueryStringParameters", multi);
 }
@@ -535,8 +535,8 @@ static void frame_put_escaped(frame_writer_t *w, const char *s)
     }
 }
 
-size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
-                      size_t out_size)
+size_t wg_event_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
+                            size_t out_size)
 {
     /* {"message": "<m>", "connectionId":"<id>", "requestId":"<rid>"}: a space after "message":
      * and after each comma, none after "connectionId": and "requestId": (AWS-FRM-1). */

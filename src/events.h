@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "errors.h" /* the WG_FRAME_* texts that wg_error_frame sends */
+#include "errors.h" /* the WG_FRAME_* texts that wg_event_error_frame sends */
 #include "headers.h"
 
 /** What every event's requestContext carries. All strings NUL-terminated and borrowed. */
@@ -86,7 +86,7 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
  * `message` is one of the WG_FRAME_* texts of errors.h.
  * Writes into `out` (at least 160 bytes) and returns the length.
  */
-size_t wg_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
-                      size_t out_size);
+size_t wg_event_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
+                            size_t out_size);
 
 #endif

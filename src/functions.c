@@ -335,8 +335,8 @@ void wg_functions_stop(wg_functions_t *fns)
         for (h2o_linklist_t *l = pool->procs.next; l != &pool->procs; l = l->next)
             wg_function_process_signal(H2O_STRUCT_FROM_MEMBER(proc_t, link, l)->process, SIGTERM);
     }
-    uint64_t deadline = wg_now_ms() + WG_LIMIT_FUNCTION_STOP_GRACE_MS;
-    while (count_procs(fns) > 0 && wg_now_ms() < deadline)
+    uint64_t deadline = wg_clock_now_ms() + WG_LIMIT_FUNCTION_STOP_GRACE_MS;
+    while (count_procs(fns) > 0 && wg_clock_now_ms() < deadline)
         h2o_evloop_run(fns->loop, 50);
     size_t left = count_procs(fns);
     if (left > 0)

@@ -122,7 +122,7 @@ void wg_functions_on_next(void *owner, h2o_req_t *req)
     if (!p->has_called_next) {
         p->has_called_next = 1;
         p->init_ms = wg_functions_now_ms() - p->spawned_ms;
-        pool->last_ready_ms = wg_now_ms();
+        pool->last_ready_ms = wg_clock_now_ms();
         if (h2o_timeout_is_linked(&p->init_entry))
             h2o_timeout_unlink(&p->init_entry);
         wg_log_info("[%s] cold start: runtime ready in %.0f ms (pid %d)", pool->name, p->init_ms, (int)p->pid);

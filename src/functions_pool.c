@@ -234,7 +234,7 @@ static void on_wait_timeout(h2o_timeout_entry_t *entry)
             return;
         }
     }
-    if (wg_now_ms() - inv->pool->last_ready_ms < WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS) {
+    if (wg_clock_now_ms() - inv->pool->last_ready_ms < WG_LIMIT_FUNCTION_THROTTLE_WAIT_MS) {
         /* the last cold start ended only now: the wait counts from there */
         h2o_timeout_link(inv->fns->loop, &inv->fns->wait_timeout, &inv->wait_entry);
         return;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-int wg_str_ieq(const char *s, size_t len, const char *lit)
+int wg_headers_ieq(const char *s, size_t len, const char *lit)
 {
     size_t lit_len = strlen(lit);
     return len == lit_len && strncasecmp(s, lit, len) == 0;
@@ -13,7 +13,7 @@ int wg_str_ieq(const char *s, size_t len, const char *lit)
 const wg_header_t *wg_headers_find(const wg_header_t *headers, size_t count, const char *name)
 {
     for (size_t i = 0; i < count; i++)
-        if (wg_str_ieq(headers[i].name, headers[i].name_len, name))
+        if (wg_headers_ieq(headers[i].name, headers[i].name_len, name))
             return &headers[i];
     return NULL;
 }

@@ -21,6 +21,6 @@ typedef struct wg_header {
 const wg_header_t *wg_headers_find(const wg_header_t *headers, size_t count, const char *name);
 
 /** Case-insensitive comparison of a (ptr,len) string with a NUL-terminated one; 1 when equal. */
-int wg_str_ieq(const char *s, size_t len, const char *lit);
+int wg_headers_ieq(const char *s, size_t len, const char *lit);
 
 #endif

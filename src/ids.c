@@ -153,7 +153,7 @@ static void encode_id(const uint8_t bytes[WG_ID_BYTES], char out[WG_ID_LEN + 1])
     out[WG_ID_LEN] = '\0';
 }
 
-int wg_id_decode(const char *id, uint8_t out[WG_ID_BYTES])
+int wg_ids_decode(const char *id, uint8_t out[WG_ID_BYTES])
 {
     if (id == NULL || strlen(id) != WG_ID_LEN || id[WG_ID_LEN - 1] != '=')
         return -1;
@@ -222,7 +222,7 @@ void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id, c
 {
     uint8_t rnd[3], b[WG_ID_BYTES], conn[WG_ID_BYTES];
     draw(ids, rnd, sizeof(rnd));
-    if (wg_id_decode(connection_id, conn) != 0) {
+    if (wg_ids_decode(connection_id, conn) != 0) {
         /* Not one of our IDs (cannot happen for registry connections): use this generator's
          * cell and a fresh connection-style tail rather than failing. */
         uint8_t tail[2];
@@ -327,7 +327,7 @@ static char *put_text(char *p, const char *s)
     return p + n;
 }
 
-void wg_format_request_time(uint64_t ms, char out[32])
+void wg_clock_format_request_time(uint64_t ms, char out[32])
 {
     /* English month names whatever the locale (strftime's %b would follow LC_TIME). */
     static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -350,7 +350,7 @@ void wg_format_request_time(uint64_t ms, char out[32])
     *p = '\0';
 }
 
-void wg_format_iso8601_ms(uint64_t ms, char out[32])
+void wg_clock_format_iso8601_ms(uint64_t ms, char out[32])
 {
     if (ms > MAX_FORMAT_MS)
         ms = MAX_FORMAT_MS;
@@ -374,7 +374,7 @@ void wg_format_iso8601_ms(uint64_t ms, char out[32])
     *p = '\0';
 }
 
-void wg_format_amz_date(uint64_t ms, char out[17])
+void wg_clock_format_amz_date(uint64_t ms, char out[17])
 {
     struct tm tm;
     utc(ms, &tm);
@@ -390,7 +390,7 @@ void wg_format_amz_date(uint64_t ms, char out[17])
     *p = '\0';
 }
 
-uint64_t wg_now_ms(void)
+uint64_t wg_clock_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -45,14 +45,14 @@ void wg_ids_trace_id(wg_ids_t *ids, uint64_t now_ms, char out[WG_TRACE_ID_LEN + 
 void wg_ids_uuid(char out[WG_UUID_LEN + 1]);
 
 /** `requestTime`: "dd/Mon/yyyy:HH:mm:ss +0000" in UTC (e.g. "08/Apr/2022:07:53:39 +0000"). */
-void wg_format_request_time(uint64_t ms, char out[32]);
+void wg_clock_format_request_time(uint64_t ms, char out[32]);
 /** ISO-8601 with milliseconds and Z (GetConnection timestamps): "2020-04-30T20:10:33.236Z". */
-void wg_format_iso8601_ms(uint64_t ms, char out[32]);
+void wg_clock_format_iso8601_ms(uint64_t ms, char out[32]);
 /** SigV4 basic ISO-8601: "yyyymmddTHHMMSSZ". */
-void wg_format_amz_date(uint64_t ms, char out[17]);
+void wg_clock_format_amz_date(uint64_t ms, char out[17]);
 
 /** Current wall-clock time in epoch milliseconds. */
-uint64_t wg_now_ms(void);
+uint64_t wg_clock_now_ms(void);
 
 /* ---- additions (events/ids engineer): decoding and the layout constants, for tests and tools ---- */
 
@@ -62,7 +62,7 @@ uint64_t wg_now_ms(void);
  * Decodes a 16-character base64url ID ("...=") into its 11 bytes. Returns 0, or -1 when `id` is
  * not exactly 16 characters of the base64url alphabet ending in one '='. Nothing is allocated.
  */
-int wg_id_decode(const char *id, uint8_t out[WG_ID_BYTES]);
+int wg_ids_decode(const char *id, uint8_t out[WG_ID_BYTES]);
 
 /**
  * The cell bytes (byte 6's low 7 bits, byte 7) that `region` uses in IDs (AWS-ID-8). Returns 1 when

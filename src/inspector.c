@@ -336,7 +336,7 @@ static json_t *set_text_value(const char *data, size_t len)
 static json_t *redacted_query(const char *q, size_t len)
 {
     wg_query_t query;
-    wg_query_parse(q, len, &query);
+    wg_urlcodec_query_parse(q, len, &query);
     text_t t = {0};
     text_add("", 0, &t);
     for (size_t i = 0; i < query.count; i++) {
@@ -350,7 +350,7 @@ static json_t *redacted_query(const char *q, size_t len)
         else
             text_add(p->value, strlen(p->value), &t);
     }
-    wg_query_free(&query);
+    wg_urlcodec_query_free(&query);
     json_t *s = set_text_value(t.data, t.len);
     free(t.data);
     return s;
@@ -590,7 +590,7 @@ void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_
 {
     char id[WG_ID_LEN * 3 + 1];
     size_t id_len;
-    int has_id = raw_id_len < sizeof(id) && wg_url_decode(raw_id, raw_id_len, id, &id_len, 0) == 0;
+    int has_id = raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0;
     if (g.ring == NULL)
         return;
     if (g.sig == NULL || g.sig_req != req || g.sig_req_began.tv_sec != req->timestamps.request_begin_at.tv_sec ||

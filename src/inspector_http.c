@@ -328,7 +328,7 @@ static void act_on_connection(wg_server_t *server, h2o_req_t *req, const char *r
     size_t id_len;
     wg_conn_t *conn = NULL;
     if (slash != NULL && (size_t)(slash - rest) < sizeof(id) &&
-        wg_url_decode(rest, (size_t)(slash - rest), id, &id_len, 0) == 0)
+        wg_urlcodec_decode(rest, (size_t)(slash - rest), id, &id_len, 0) == 0)
         conn = wg_conns_find_open(server->conns, id);
     if (conn == NULL) {
         respond_message(req, 410, "no open connection with that id");
@@ -514,7 +514,7 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
         respond_message(req, 500, "cannot create ./wsgate-exports");
         return;
     }
-    snprintf(dir, sizeof(dir), "wsgate-exports/%s-%llu", safe, (unsigned long long)wg_now_ms());
+    snprintf(dir, sizeof(dir), "wsgate-exports/%s-%llu", safe, (unsigned long long)wg_clock_now_ms());
     wg_recorder_t *rec = wg_recorder_open(dir, why, sizeof(why));
     if (rec == NULL) {
         json_decref(items);
@@ -582,18 +582,18 @@ void wg_inspector_http_handle(wg_server_t *server, h2o_req_t *req, const char *p
 {
     if (!wg_inspector_is_enabled()) {
         /* not served: the same answer as any path outside the API */
-        wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+        wg_mgmt_api_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
         return;
     }
     /* Bound to loopback (on by default): answer only requests addressed to a loopback name, so a
      * web page whose own host name resolves to 127.0.0.1 (DNS rebinding) cannot read it. */
     if (server->config->inspector_mode == 0 && !is_loopback_authority(req->authority.base, req->authority.len)) {
-        wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+        wg_mgmt_api_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
         return;
     }
     /* strict: the page is guarded like @connections (and like /_wsgate/connections) */
     if (server->config->auth == WG_AUTH_STRICT && !server->config->has_test_control &&
-        wg_mgmt_authenticate(server, req) != 0)
+        wg_mgmt_api_authenticate(server, req) != 0)
         return;
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));

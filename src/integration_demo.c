@@ -75,7 +75,7 @@ static void echo_back(wg_server_t *server, const char *connection_id, const char
         wg_header_t host_header = {"Host", 4, host, strlen(host)};
         wg_sigv4_request_t sreq = {"POST", 4, path, strlen(path), "", 0, &host_header, 1, body, body_len};
         wg_sigv4_signature_t sig;
-        if (wg_sigv4_sign(&sreq, &creds, wg_now_ms(), &sig) == 0) {
+        if (wg_sigv4_sign(&sreq, &creds, wg_clock_now_ms(), &sig) == 0) {
             wg_httpc_add_header(&req, "X-Amz-Date", sig.amz_date, strlen(sig.amz_date));
             if (creds.session_token != NULL)
                 wg_httpc_add_header(&req, "X-Amz-Security-Token", creds.session_token, strlen(creds.session_token));

@@ -81,7 +81,7 @@ char *wg_integration_context_value(const wg_event_context_t *ctx, const char *na
         return format_u64(ctx->request_time_ms);
     if (strcmp(name, "requestTime") == 0) {
         char t[32];
-        wg_format_request_time(ctx->request_time_ms, t);
+        wg_clock_format_request_time(ctx->request_time_ms, t);
         return dup_str(t);
     }
     if (strcmp(name, "messageId") == 0)
@@ -140,7 +140,7 @@ static char *query_value(const wg_integration_call_t *call, const char *name)
     if (!call->has_query || call->raw_query == NULL)
         return NULL;
     wg_query_t query;
-    wg_query_parse(call->raw_query, call->raw_query_len, &query);
+    wg_urlcodec_query_parse(call->raw_query, call->raw_query_len, &query);
     char *out = NULL;
     for (size_t i = 0; i < query.count; i++) {
         if (strcmp(query.params[i].name, name) == 0) { /* the last one wins, as in queryStringParameters */
@@ -148,7 +148,7 @@ static char *query_value(const wg_integration_call_t *call, const char *name)
             out = dup_str(query.params[i].value);
         }
     }
-    wg_query_free(&query);
+    wg_urlcodec_query_free(&query);
     return out;
 }
 
@@ -299,7 +299,7 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
             wg_log_warn("route %s: request parameter %s left out: its value holds a control character", route->key,
                         params[i].name);
         } else if (params[i].is_header) {
-            if (wg_str_ieq(params[i].name, strlen(params[i].name), "Content-Type"))
+            if (wg_headers_ieq(params[i].name, strlen(params[i].name), "Content-Type"))
                 has_content_type = 1;
             if (wg_httpc_add_header(&req, params[i].name, params[i].value, strlen(params[i].value)) != 0)
                 wg_log_warn("route %s: too many request headers, %s dropped", route->key, params[i].name);

@@ -164,7 +164,7 @@ void wg_integration_lambda_invoke(wg_server_t *server, wg_integration_call_t *ca
     char *payload = call->event_json;
     call->event_json = NULL;
     if (wg_lambda_prepare(server->config, route->uri, route->function, payload, call->event_len, call->timeout_ms,
-                          wg_now_ms(), &req) != 0) {
+                          wg_clock_now_ms(), &req) != 0) {
         wg_integration_result_t result;
         memset(&result, 0, sizeof(result));
         result.outcome = WG_OUTCOME_ERROR;

@@ -37,7 +37,7 @@ static void announce_routes(const wg_config_t *cfg)
             wg_log_info("route %-12s -> function %s, run by wsgate%s", r->key, r->function, two_way);
             break;
         default:
-            wg_log_info("route %-12s -> %s: %s%s", r->key, wg_integration_type_name(r->type),
+            wg_log_info("route %-12s -> %s: %s%s", r->key, wg_config_integration_type_name(r->type),
                         r->function != NULL ? r->function
                         : r->uri != NULL    ? r->uri
                                             : "",
@@ -79,7 +79,7 @@ static void announce(const wg_server_t *server, const wg_config_t *cfg)
                 server->api_id, cfg->region);
     wg_log_info("WebSocket API:  ws://%s:%d%s%s", cfg->host, server->port, base, stage);
     wg_log_info("management API: http://%s:%d%s%s/@connections/{connectionId} (auth: %s)", cfg->host, server->port,
-                base, stage, wg_auth_mode_name(cfg->auth));
+                base, stage, wg_config_auth_mode_name(cfg->auth));
     if (wg_listeners_has_tls(server->listeners)) {
         wg_log_info("over TLS too:   wss://%s:%d%s%s  https://%s:%d%s%s/@connections/{connectionId}", cfg->host,
                     server->port, base, stage, cfg->host, server->port, base, stage);

@@ -31,14 +31,14 @@ static void add_request_id(h2o_req_t *req)
                           h2o_strdup(&req->pool, uuid, WG_UUID_LEN).base, WG_UUID_LEN);
 }
 
-void wg_mgmt_send_error(h2o_req_t *req, wg_aws_error_t err, const char *message)
+void wg_mgmt_api_send_error(h2o_req_t *req, wg_aws_error_t err, const char *message)
 {
     size_t len;
-    char *body = wg_aws_error_body(err, message, &len);
-    const char *shape = wg_aws_error_shape(err);
+    char *body = wg_errors_body(err, message, &len);
+    const char *shape = wg_errors_shape(err);
     add_request_id(req);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-ErrorType"), 0, NULL, shape, strlen(shape));
-    wg_server_respond(req, wg_aws_error_status(err), "application/json", body, len);
+    wg_server_respond(req, wg_errors_status(err), "application/json", body, len);
     free(body);
 }
 
@@ -52,7 +52,7 @@ static const char *lookup_token(void *ctx, const char *access_key_id)
     return wg_config_session_token_for(ctx, access_key_id);
 }
 
-int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
+int wg_mgmt_api_authenticate(wg_server_t *server, h2o_req_t *req)
 {
     const wg_config_t *cfg = server->config;
     if (cfg->auth == WG_AUTH_NONE)
@@ -78,7 +78,7 @@ int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
     int is_strict = cfg->auth == WG_AUTH_STRICT;
     wg_sigv4_policy_t policy = {is_strict, is_strict ? cfg->region : NULL, is_strict ? lookup_token : NULL, is_strict};
     wg_sigv4_status_t status =
-        wg_sigv4_verify_policy(&sreq, "execute-api", wg_now_ms(), lookup_secret, (void *)cfg, &policy, &result);
+        wg_sigv4_verify_policy(&sreq, "execute-api", wg_clock_now_ms(), lookup_secret, (void *)cfg, &policy, &result);
     free(headers);
     if (status == WG_SIGV4_OK) {
         wg_sigv4_result_clear(&result);
@@ -92,9 +92,9 @@ int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
     default: err = WG_AWS_ERR_INVALID_SIGNATURE; break;
     }
     wg_inspector_note_signature(req, &result);
-    wg_log_info("%.*s @connections: 403 %s (key '%s')", (int)req->method.len, req->method.base, wg_aws_error_shape(err),
+    wg_log_info("%.*s @connections: 403 %s (key '%s')", (int)req->method.len, req->method.base, wg_errors_shape(err),
                 result.access_key_id);
-    wg_mgmt_send_error(req, err, result.message);
+    wg_mgmt_api_send_error(req, err, result.message);
     wg_sigv4_result_clear(&result);
     return -1;
 }
@@ -102,8 +102,8 @@ int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req)
 static void send_connection(h2o_req_t *req, wg_conn_t *conn)
 {
     char connected_at[32], last_active_at[32];
-    wg_format_iso8601_ms(wg_conn_connected_at(conn), connected_at);
-    wg_format_iso8601_ms(wg_conn_last_active_at(conn), last_active_at);
+    wg_clock_format_iso8601_ms(wg_conn_connected_at(conn), connected_at);
+    wg_clock_format_iso8601_ms(wg_conn_last_active_at(conn), last_active_at);
     /* Wire names and order: connectedAt, identity{sourceIp, userAgent}, lastActiveAt (AWS-MGMT-8; the order is
      * inferred). The model marks userAgent as required; we send "" when the client sent none (AWS: unknown). */
     json_t *identity = json_object();
@@ -123,34 +123,34 @@ static void send_connection(h2o_req_t *req, wg_conn_t *conn)
     free(body);
 }
 
-void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, size_t raw_id_len)
+void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, size_t raw_id_len)
 {
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
-    if (wg_mgmt_authenticate(server, req) != 0)
+    if (wg_mgmt_api_authenticate(server, req) != 0)
         return;
     if (!is_post && !is_get && !is_delete) {
         /* execute-api answers an unknown method on a known resource like an unknown resource */
-        wg_mgmt_send_error(req, WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL);
+        wg_mgmt_api_send_error(req, WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL);
         return;
     }
     if (is_post && req->entity.len > WG_LIMIT_MESSAGE_BYTES) {
         wg_log_info("POST @connections: 413 (%zu bytes)", req->entity.len);
-        wg_mgmt_send_error(req, WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL);
+        wg_mgmt_api_send_error(req, WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL);
         return;
     }
     char id[WG_ID_LEN * 3 + 1];
     size_t id_len;
     wg_conn_t *conn = NULL;
-    if (raw_id_len < sizeof(id) && wg_url_decode(raw_id, raw_id_len, id, &id_len, 0) == 0)
+    if (raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0)
         conn = wg_conns_find_open(server->conns, id);
     else
         snprintf(id, sizeof(id), "(malformed)");
     const char *method = is_post ? "POST" : is_get ? "GET" : "DELETE";
     if (conn == NULL) {
         wg_log_info("%s @connections/%s: 410 GoneException", method, id);
-        wg_mgmt_send_error(req, WG_AWS_ERR_GONE, NULL);
+        wg_mgmt_api_send_error(req, WG_AWS_ERR_GONE, NULL);
         return;
     }
     if (is_get) {
@@ -169,12 +169,12 @@ void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, siz
     int rv = wg_conn_post(conn, req->entity.base, req->entity.len);
     if (rv == WG_POST_LIMIT) {
         wg_log_warn("POST @connections/%s: 429 LimitExceededException (client not reading)", id);
-        wg_mgmt_send_error(req, WG_AWS_ERR_LIMIT_EXCEEDED, NULL);
+        wg_mgmt_api_send_error(req, WG_AWS_ERR_LIMIT_EXCEEDED, NULL);
         return;
     }
     if (rv == WG_POST_GONE) {
         wg_log_info("POST @connections/%s: 410 GoneException (closing)", id);
-        wg_mgmt_send_error(req, WG_AWS_ERR_GONE, NULL);
+        wg_mgmt_api_send_error(req, WG_AWS_ERR_GONE, NULL);
         return;
     }
     wg_recorder_side_effect(server->recorder, "postToConnection", id, req->entity.base, req->entity.len);

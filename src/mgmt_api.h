@@ -14,14 +14,14 @@
  * Handles a request on `/{stage}/@connections/{id}` (or `%40connections`). `raw_id` points into
  * req->path: the connection id as sent, still percent-encoded. Always answers the request.
  */
-void wg_mgmt_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, size_t raw_id_len);
+void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, size_t raw_id_len);
 
 /** Checks `req` against the management API's authentication (--auth: none, sigv4, strict).
  * Returns 0 when the request may go on; otherwise it has been answered with AWS's 403. */
-int wg_mgmt_authenticate(wg_server_t *server, h2o_req_t *req);
+int wg_mgmt_api_authenticate(wg_server_t *server, h2o_req_t *req);
 
 /** Answers with an AWS error: x-amzn-ErrorType, x-amzn-RequestId, Content-Type and the body
  * ({"message":...}, or empty for GoneException). `message` NULL means the table's default. */
-void wg_mgmt_send_error(h2o_req_t *req, wg_aws_error_t err, const char *message);
+void wg_mgmt_api_send_error(h2o_req_t *req, wg_aws_error_t err, const char *message);
 
 #endif

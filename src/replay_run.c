@@ -90,7 +90,7 @@ static wg_replay_conn_t *conn_for(wg_replay_run_t *run, const char *recorded)
     wg_replay_conn_t *c = &run->conns[run->num_conns];
     memset(c, 0, sizeof(*c));
     c->recorded = wg_replay_strdup(recorded);
-    c->connected_at = wg_now_ms();
+    c->connected_at = wg_clock_now_ms();
     wg_ids_connection(run->ids, c->connected_at, c->id);
     c->number = (int)run->num_conns + 1;
     run->num_conns++;
@@ -124,11 +124,11 @@ static char *patch_event(wg_replay_run_t *run, wg_replay_step_t *step, wg_replay
 {
     json_t *ev = step->event;
     json_t *rc = json_object_get(ev, "requestContext");
-    uint64_t now = wg_now_ms();
+    uint64_t now = wg_clock_now_ms();
     char request_id[WG_ID_LEN + 1], message_id[WG_ID_LEN + 1], trace_id[WG_TRACE_ID_LEN + 1], when[32];
     wg_ids_request(run->ids, now, request_id);
     wg_ids_trace_id(run->ids, now, trace_id);
-    wg_format_request_time(now, when);
+    wg_clock_format_request_time(now, when);
     set_string_member(rc, "connectionId", conn->id);
     set_string_member(rc, "requestId", request_id);
     set_string_member(rc, "extendedRequestId", request_id);
@@ -241,7 +241,7 @@ static void run_step(wg_replay_run_t *run, size_t index, wg_replay_step_t *step)
     wg_replay_diff_t diff = {0};
     char summary[768] = "";
     int verdict; /* 1 pass, 0 fail, -1 skipped */
-    uint64_t started = wg_now_ms();
+    uint64_t started = wg_clock_now_ms();
 
     if (conn->is_rejected && !step->has_response) {
         /* judged alone (scenarios, captures): AWS sends nothing more for a rejected connection */
@@ -320,7 +320,8 @@ static void run_step(wg_replay_run_t *run, size_t index, wg_replay_step_t *step)
             printf("    postToConnection to c%d: %.*s\n", conn_number_of(run, posts[i].connection_id, 0),
                    (int)(posts[i].len > 2000 ? 2000 : posts[i].len), posts[i].data);
     }
-    wg_replay_junit_case(run, step, conn->number, verdict, (double)(wg_now_ms() - started) / 1000.0, summary, &diff);
+    wg_replay_junit_case(run, step, conn->number, verdict, (double)(wg_clock_now_ms() - started) / 1000.0, summary,
+                         &diff);
     if (verdict)
         run->passed++;
     else
@@ -416,10 +417,10 @@ int wg_replay_run_session(const wg_replay_options_t *opt)
     run.curl = curl_easy_init();
     if (run.ids == NULL || run.curl == NULL)
         abort();
-    uint64_t started = wg_now_ms();
+    uint64_t started = wg_clock_now_ms();
     wg_replay_mgmt_run(mgmt, run_steps, &run);
     int status = run.failed == 0 ? 0 : 1;
-    if (opt->junit != NULL && wg_replay_junit_write(&run, source, (double)(wg_now_ms() - started) / 1000.0) != 0)
+    if (opt->junit != NULL && wg_replay_junit_write(&run, source, (double)(wg_clock_now_ms() - started) / 1000.0) != 0)
         status = 2;
 
     for (size_t i = 0; i < run.num_conns; i++)

@@ -112,7 +112,7 @@ static void connect_input_build(connect_input_t *in, json_t *connect_event, cons
         add_header(in, "Sec-WebSocket-Version", "13");
     }
     for (size_t i = 0; i < in->num_headers; i++) {
-        if (wg_str_ieq(in->headers[i].name, in->headers[i].name_len, "User-Agent")) {
+        if (wg_headers_ieq(in->headers[i].name, in->headers[i].name_len, "User-Agent")) {
             snprintf(in->user_agent, sizeof(in->user_agent), "%s", in->headers[i].value);
             in->has_user_agent = 1;
         }
@@ -200,7 +200,7 @@ int wg_replay_plan_scenarios(wg_replay_plan_t *plan, const char *dir, const char
     for (int c = 0; c < 2; c++) {
         char connection_id[WG_ID_LEN + 1], request_id[WG_ID_LEN + 1], message_id[WG_ID_LEN + 1];
         char trace_id[WG_TRACE_ID_LEN + 1];
-        uint64_t now = wg_now_ms();
+        uint64_t now = wg_clock_now_ms();
         wg_ids_connection(ids, now, connection_id);
         connect_input_t in;
         memset(&in, 0, sizeof(in));
@@ -244,7 +244,7 @@ int wg_replay_plan_scenarios(wg_replay_plan_t *plan, const char *dir, const char
             };
             for (size_t m = 0; m < sizeof(messages) / sizeof(messages[0]); m++) {
                 const char *b = messages[m].is_text ? text_body : (body != NULL ? body : "{}");
-                now = wg_now_ms();
+                now = wg_clock_now_ms();
                 ctx.route_key = messages[m].route;
                 ctx.request_time_ms = now;
                 wg_ids_request(ids, now, request_id);
@@ -254,7 +254,7 @@ int wg_replay_plan_scenarios(wg_replay_plan_t *plan, const char *dir, const char
                 add_built_step(plan, messages[m].label, messages[m].note, text, len);
             }
         }
-        now = wg_now_ms();
+        now = wg_clock_now_ms();
         ctx.route_key = "$disconnect";
         ctx.message_id = NULL;
         ctx.request_time_ms = now;

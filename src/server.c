@@ -71,7 +71,7 @@ wg_header_t *wg_server_request_headers(h2o_req_t *req, size_t *count)
 void wg_server_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t body_len)
 {
     req->res.status = status;
-    req->res.reason = wg_http_reason(status);
+    req->res.reason = wg_errors_http_reason(status);
     req->res.content_length = body_len;
     if (content_type != NULL)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
@@ -84,14 +84,14 @@ void wg_server_respond(h2o_req_t *req, int status, const char *content_type, con
 static void respond_handshake_error(h2o_req_t *req, wg_aws_error_t err)
 {
     size_t len;
-    char *body = wg_aws_error_body(err, NULL, &len);
-    wg_server_respond(req, wg_aws_error_status(err), "application/json", body, len);
+    char *body = wg_errors_body(err, NULL, &len);
+    wg_server_respond(req, wg_errors_status(err), "application/json", body, len);
     free(body);
 }
 
 static void send_forbidden(h2o_req_t *req)
 {
-    wg_mgmt_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+    wg_mgmt_api_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
 }
 
 void wg_server_respond_json(h2o_req_t *req, int status, json_t *doc)
@@ -109,7 +109,7 @@ static void handle_health(wg_server_t *server, h2o_req_t *req)
     json_t *doc = json_object();
     json_object_set_new(doc, "status", json_string(server->is_shutting_down ? "stopping" : "ok"));
     json_object_set_new(doc, "connections", json_integer((json_int_t)wg_conns_count_open(server->conns)));
-    json_object_set_new(doc, "uptime", json_integer((json_int_t)((wg_now_ms() - server->started_at_ms) / 1000)));
+    json_object_set_new(doc, "uptime", json_integer((json_int_t)((wg_clock_now_ms() - server->started_at_ms) / 1000)));
     wg_server_respond_json(req, 200, doc);
 }
 
@@ -180,7 +180,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (path_is(path, path_len, "/_wsgate/connections")) {
         /* every connection id lets its holder post to and close that connection: the listing is
          * guarded like @connections itself, unless the test-control API is on */
-        if (!server->config->has_test_control && wg_mgmt_authenticate(server, req) != 0)
+        if (!server->config->has_test_control && wg_mgmt_api_authenticate(server, req) != 0)
             return 0;
         return handle_list(server, req), 0;
     }
@@ -200,7 +200,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         size_t seg_len = seg_end ? (size_t)(seg_end - path - 1) : path_len - 1;
         char stage[256];
         size_t stage_len;
-        if (seg_len >= sizeof(stage) || wg_url_decode(path + 1, seg_len, stage, &stage_len, 0) != 0 ||
+        if (seg_len >= sizeof(stage) || wg_urlcodec_decode(path + 1, seg_len, stage, &stage_len, 0) != 0 ||
             strcmp(stage, server->config->stage) != 0)
             return send_forbidden(req), 0;
         rest = path + 1 + seg_len;
@@ -239,7 +239,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     size_t prefix = connections_prefix(rest, rest_len);
     if (prefix > 0 && rest_len > prefix && memchr(rest + prefix, '/', rest_len - prefix) == NULL) {
-        wg_mgmt_handle(server, req, rest + prefix, rest_len - prefix);
+        wg_mgmt_api_handle(server, req, rest + prefix, rest_len - prefix);
         wg_inspector_note_mgmt(req, rest + prefix, rest_len - prefix);
         return 0;
     }
@@ -280,8 +280,8 @@ static void on_setup_typed_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t
         wg_log_info("%.*s %.*s: 413 (body over %d bytes)", (int)req->method.len, req->method.base,
                     (int)(req->path.len > 200 ? 200 : req->path.len), req->path.base, WG_LIMIT_REQUEST_BODY_BYTES);
         size_t len;
-        char *body = wg_aws_error_body(WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL, &len);
-        const char *shape = wg_aws_error_shape(WG_AWS_ERR_PAYLOAD_TOO_LARGE);
+        char *body = wg_errors_body(WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL, &len);
+        const char *shape = wg_errors_shape(WG_AWS_ERR_PAYLOAD_TOO_LARGE);
         char uuid[WG_UUID_LEN + 1];
         wg_ids_uuid(uuid);
         memset(&req->res.headers, 0, sizeof(req->res.headers));
@@ -290,7 +290,7 @@ static void on_setup_typed_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t
                               h2o_strdup(&req->pool, uuid, WG_UUID_LEN).base, WG_UUID_LEN);
         h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-ErrorType"), 0, NULL, shape,
                               strlen(shape));
-        req->res.reason = wg_http_reason(413);
+        req->res.reason = wg_errors_http_reason(413);
         req->res.content_length = len;
         typed_413_ostream_t *o = (typed_413_ostream_t *)h2o_add_ostream(req, sizeof(*o), slot);
         o->super.do_send = on_typed_413_send;
@@ -336,7 +336,7 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
     /* TLS first: it fills config->tls_ca_file/tls_ca_bundle_file, which what starts later reads */
     if (wg_tls_setup(config, &server->ssl_ctx, err, err_size) != 0)
         return -1;
-    server->started_at_ms = wg_now_ms();
+    server->started_at_ms = wg_clock_now_ms();
     /* SIGTERM/SIGINT arrive through a signalfd; block them before any thread starts. */
     sigset_t set;
     sigemptyset(&set);
@@ -420,11 +420,11 @@ int wg_server_run(wg_server_t *server)
      * wait (bounded) for backend calls in flight. */
     wg_listeners_close(server->listeners);
     wg_conns_close_all(server->conns, 1001, "Going away");
-    uint64_t deadline = wg_now_ms() + WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS;
+    uint64_t deadline = wg_clock_now_ms() + WG_LIMIT_CLOSE_HANDSHAKE_MS + WG_LIMIT_SHUTDOWN_WAIT_MS;
     /* functions keep running until every $disconnect they were given is answered */
     while ((wg_conns_count_alive(server->conns) > 0 || wg_httpc_in_flight(server->httpc) > 0 ||
             wg_functions_in_flight(server->functions) > 0) &&
-           wg_now_ms() < deadline)
+           wg_clock_now_ms() < deadline)
         h2o_evloop_run(server->loop, 100);
     size_t left = wg_conns_count_alive(server->conns);
     if (left > 0 || wg_httpc_in_flight(server->httpc) > 0)

@@ -80,7 +80,7 @@ static void handle_messages(h2o_req_t *req, wg_conn_t *conn)
     json_t *list = json_array();
     for (const wg_conn_sent_t *m = wg_conn_sent_messages(conn); m != NULL; m = m->next) {
         char at[32];
-        wg_format_iso8601_ms(m->at_ms, at);
+        wg_clock_format_iso8601_ms(m->at_ms, at);
         json_t *item = json_object();
         json_object_set_new(item, "at", json_string(at));
         json_object_set_new(item, "source", json_string(m->source));
@@ -140,7 +140,7 @@ void wg_test_control_handle(wg_server_t *server, h2o_req_t *req, const char *res
             size_t action_len = (size_t)(rest + rest_len - action);
             wg_conn_t *conn = NULL;
             if ((size_t)(slash - id_start) < sizeof(id) &&
-                wg_url_decode(id_start, (size_t)(slash - id_start), id, &id_len, 0) == 0)
+                wg_urlcodec_decode(id_start, (size_t)(slash - id_start), id, &id_len, 0) == 0)
                 conn = wg_conns_find_open(server->conns, id);
             if (conn == NULL) {
                 reply_message(req, 404, "no open connection with that id");

@@ -15,7 +15,7 @@ static int hex_value(char c)
     return -1;
 }
 
-int wg_url_decode(const char *in, size_t len, char *out, size_t *out_len, int plus_is_space)
+int wg_urlcodec_decode(const char *in, size_t len, char *out, size_t *out_len, int plus_is_space)
 {
     size_t o = 0;
     int has_nul = 0;
@@ -42,13 +42,13 @@ static char *decode_dup(const char *s, size_t len)
     if (out == NULL)
         abort();
     size_t n;
-    if (wg_url_decode(s, len, out, &n, 1) != 0) {
+    if (wg_urlcodec_decode(s, len, out, &n, 1) != 0) {
         /* keep the string usable: cut at the first NUL */
     }
     return out;
 }
 
-int wg_query_parse(const char *raw, size_t len, wg_query_t *out)
+int wg_urlcodec_query_parse(const char *raw, size_t len, wg_query_t *out)
 {
     out->params = NULL;
     out->count = 0;
@@ -76,7 +76,7 @@ int wg_query_parse(const char *raw, size_t len, wg_query_t *out)
     return 0;
 }
 
-void wg_query_free(wg_query_t *query)
+void wg_urlcodec_query_free(wg_query_t *query)
 {
     for (size_t i = 0; i < query->count; i++) {
         free(query->params[i].name);

@@ -13,7 +13,7 @@
  * (form/query style). A malformed escape ('%' not followed by two hex digits) is kept literally,
  * as lenient servers do. Returns 0, or -1 when the decoded bytes contain a NUL.
  */
-int wg_url_decode(const char *in, size_t len, char *out, size_t *out_len, int plus_is_space);
+int wg_urlcodec_decode(const char *in, size_t len, char *out, size_t *out_len, int plus_is_space);
 
 typedef struct wg_query_param {
     char *name; /* decoded, NUL-terminated, owned by the list */
@@ -27,10 +27,10 @@ typedef struct wg_query {
 
 /**
  * Parses a raw query string (the part after '?', without it). Empty pieces (`a=1&&b=2`, a bare
- * `?`) are skipped; `flag` without '=' gets the value "". Fills *out (free with wg_query_free).
+ * `?`) are skipped; `flag` without '=' gets the value "". Fills *out (free with wg_urlcodec_query_free).
  * Returns 0; aborts on out of memory.
  */
-int wg_query_parse(const char *raw, size_t len, wg_query_t *out);
-void wg_query_free(wg_query_t *query);
+int wg_urlcodec_query_parse(const char *raw, size_t len, wg_query_t *out);
+void wg_urlcodec_query_free(wg_query_t *query);
 
 #endif

@@ -135,7 +135,7 @@ START_TEST(test_json_functions_entry)
     ck_assert_int_eq(wg_config_route(&cfg, "$default")->type, WG_INTEGRATION_HTTP);
     ck_assert_int_eq(cfg.authorizer.type, WG_INTEGRATION_FUNCTION);
     ck_assert_str_eq(cfg.authorizer.function, "Auth");
-    ck_assert_str_eq(wg_integration_type_name(WG_INTEGRATION_FUNCTION), "function");
+    ck_assert_str_eq(wg_config_integration_type_name(WG_INTEGRATION_FUNCTION), "function");
     wg_config_free(&cfg);
     free(src);
     free(config);

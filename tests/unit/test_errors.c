@@ -14,31 +14,31 @@ START_TEST(test_rows_the_sdks_depend_on)
     /* The shapes every SDK maps to its typed exception, with AWS's statuses (fixtures/ and the
      * service model: GoneException 410, PayloadTooLargeException 413, LimitExceededException 429,
      * ForbiddenException 403). */
-    ck_assert_str_eq(wg_aws_error_shape(WG_AWS_ERR_GONE), "GoneException");
-    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_GONE), 410);
-    ck_assert_str_eq(wg_aws_error_shape(WG_AWS_ERR_PAYLOAD_TOO_LARGE), "PayloadTooLargeException");
-    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_PAYLOAD_TOO_LARGE), 413);
-    ck_assert_str_eq(wg_aws_error_shape(WG_AWS_ERR_LIMIT_EXCEEDED), "LimitExceededException");
-    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_LIMIT_EXCEEDED), 429);
-    ck_assert_str_eq(wg_aws_error_shape(WG_AWS_ERR_FORBIDDEN), "ForbiddenException");
-    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_FORBIDDEN), 403);
-    ck_assert_str_eq(wg_aws_error_shape(WG_AWS_ERR_INVALID_SIGNATURE), "InvalidSignatureException");
-    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_INVALID_SIGNATURE), 403);
+    ck_assert_str_eq(wg_errors_shape(WG_AWS_ERR_GONE), "GoneException");
+    ck_assert_int_eq(wg_errors_status(WG_AWS_ERR_GONE), 410);
+    ck_assert_str_eq(wg_errors_shape(WG_AWS_ERR_PAYLOAD_TOO_LARGE), "PayloadTooLargeException");
+    ck_assert_int_eq(wg_errors_status(WG_AWS_ERR_PAYLOAD_TOO_LARGE), 413);
+    ck_assert_str_eq(wg_errors_shape(WG_AWS_ERR_LIMIT_EXCEEDED), "LimitExceededException");
+    ck_assert_int_eq(wg_errors_status(WG_AWS_ERR_LIMIT_EXCEEDED), 429);
+    ck_assert_str_eq(wg_errors_shape(WG_AWS_ERR_FORBIDDEN), "ForbiddenException");
+    ck_assert_int_eq(wg_errors_status(WG_AWS_ERR_FORBIDDEN), 403);
+    ck_assert_str_eq(wg_errors_shape(WG_AWS_ERR_INVALID_SIGNATURE), "InvalidSignatureException");
+    ck_assert_int_eq(wg_errors_status(WG_AWS_ERR_INVALID_SIGNATURE), 403);
 }
 END_TEST
 
 START_TEST(test_every_row_is_complete)
 {
     for (int e = 0; e < WG_AWS_ERR__COUNT; e++) {
-        const char *shape = wg_aws_error_shape((wg_aws_error_t)e);
+        const char *shape = wg_errors_shape((wg_aws_error_t)e);
         ck_assert_ptr_nonnull(shape);
         ck_assert_msg(strlen(shape) > strlen("Exception") &&
                           strcmp(shape + strlen(shape) - strlen("Exception"), "Exception") == 0,
                       "row %d: shape '%s' does not end in Exception", e, shape);
-        int status = wg_aws_error_status((wg_aws_error_t)e);
+        int status = wg_errors_status((wg_aws_error_t)e);
         ck_assert_msg(status >= 400 && status <= 599, "row %d: status %d", e, status);
         /* Every status in the table has its own reason phrase, not the generic fallback. */
-        const char *reason = wg_http_reason(status);
+        const char *reason = wg_errors_http_reason(status);
         ck_assert_str_ne(reason, "Client Error");
         ck_assert_str_ne(reason, "Server Error");
     }
@@ -48,11 +48,11 @@ END_TEST
 START_TEST(test_body_default_message_compact)
 {
     size_t len = 0;
-    char *body = wg_aws_error_body(WG_AWS_ERR_FORBIDDEN, NULL, &len);
+    char *body = wg_errors_body(WG_AWS_ERR_FORBIDDEN, NULL, &len);
     ck_assert_str_eq(body, "{\"message\":\"Forbidden\"}"); /* fixtures/mgmt-403-forbidden-missing-stage.json */
     ck_assert_uint_eq(len, strlen(body));
     free(body);
-    body = wg_aws_error_body(WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL, &len);
+    body = wg_errors_body(WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL, &len);
     ck_assert_str_eq(body, "{\"message\":\"Missing Authentication Token\"}");
     free(body);
 }
@@ -63,13 +63,13 @@ END_TEST
 START_TEST(test_handshake_rows)
 {
     size_t len = 0;
-    char *body = wg_aws_error_body(WG_AWS_ERR_BAD_REQUEST, NULL, &len);
-    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_BAD_REQUEST), 400);
+    char *body = wg_errors_body(WG_AWS_ERR_BAD_REQUEST, NULL, &len);
+    ck_assert_int_eq(wg_errors_status(WG_AWS_ERR_BAD_REQUEST), 400);
     ck_assert_str_eq(body, "{\"message\":\"Bad Request\"}");
     ck_assert_uint_eq(len, strlen(body));
     free(body);
-    body = wg_aws_error_body(WG_AWS_ERR_LIMIT_EXCEEDED, NULL, &len);
-    ck_assert_int_eq(wg_aws_error_status(WG_AWS_ERR_LIMIT_EXCEEDED), 429);
+    body = wg_errors_body(WG_AWS_ERR_LIMIT_EXCEEDED, NULL, &len);
+    ck_assert_int_eq(wg_errors_status(WG_AWS_ERR_LIMIT_EXCEEDED), 429);
     ck_assert_str_eq(body, "{\"message\":\"Too Many Requests\"}");
     ck_assert_uint_eq(len, strlen(body));
     free(body);
@@ -79,7 +79,7 @@ END_TEST
 START_TEST(test_body_gone_is_empty)
 {
     size_t len = 99;
-    char *body = wg_aws_error_body(WG_AWS_ERR_GONE, NULL, &len);
+    char *body = wg_errors_body(WG_AWS_ERR_GONE, NULL, &len);
     ck_assert_uint_eq(len, 0);
     ck_assert_str_eq(body, "");
     free(body);
@@ -92,7 +92,7 @@ START_TEST(test_body_message_escaped)
      * control bytes must come out as valid JSON that decodes back to the same text. */
     const char *msg = "line1\nline2 \"quoted\" \\ back\x01tab\t";
     size_t len = 0;
-    char *body = wg_aws_error_body(WG_AWS_ERR_INVALID_SIGNATURE, msg, &len);
+    char *body = wg_errors_body(WG_AWS_ERR_INVALID_SIGNATURE, msg, &len);
     json_error_t jerr;
     json_t *doc = json_loadb(body, len, 0, &jerr);
     ck_assert_msg(doc != NULL, "body is not JSON: %s (%s)", body, jerr.text);
@@ -106,12 +106,12 @@ END_TEST
 
 START_TEST(test_reasons)
 {
-    ck_assert_str_eq(wg_http_reason(410), "Gone");
-    ck_assert_str_eq(wg_http_reason(413), "Payload Too Large");
-    ck_assert_str_eq(wg_http_reason(504), "Gateway Timeout");
-    ck_assert_str_eq(wg_http_reason(299), "OK");
-    ck_assert_str_eq(wg_http_reason(499), "Client Error");
-    ck_assert_str_eq(wg_http_reason(599), "Server Error");
+    ck_assert_str_eq(wg_errors_http_reason(410), "Gone");
+    ck_assert_str_eq(wg_errors_http_reason(413), "Payload Too Large");
+    ck_assert_str_eq(wg_errors_http_reason(504), "Gateway Timeout");
+    ck_assert_str_eq(wg_errors_http_reason(299), "OK");
+    ck_assert_str_eq(wg_errors_http_reason(499), "Client Error");
+    ck_assert_str_eq(wg_errors_http_reason(599), "Server Error");
 }
 END_TEST
 

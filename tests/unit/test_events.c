@@ -254,7 +254,7 @@ static void check_frame_capture(const char *file, const char *message, const cha
     char *cap = read_capture(file, &cap_len);
     char out[160];
     memset(out, 'X', sizeof(out));
-    size_t n = wg_error_frame(message, conn, req, out, sizeof(out));
+    size_t n = wg_event_error_frame(message, conn, req, out, sizeof(out));
     ck_assert_uint_eq(n, cap_len);
     ck_assert_mem_eq(out, cap, cap_len);
     ck_assert_int_eq(out[n], '\0');
@@ -268,7 +268,7 @@ START_TEST(test_capture_frames)
                         "Qyi07eCbtjMCJKw=", "Qyi3UG41tjMFlUg=");
     /* the timed-out frame (AWS-FRM-4; its capture is not in this repository): same layout */
     char out[160];
-    size_t n = wg_error_frame(WG_FRAME_TIMED_OUT, "eHrdFcnvvHcCE-w=", "eHrjDEuVPHcFWMg=", out, sizeof(out));
+    size_t n = wg_event_error_frame(WG_FRAME_TIMED_OUT, "eHrdFcnvvHcCE-w=", "eHrjDEuVPHcFWMg=", out, sizeof(out));
     const char *expected = "{\"message\": \"Endpoint request timed out\", "
                            "\"connectionId\":\"eHrdFcnvvHcCE-w=\", \"requestId\":\"eHrjDEuVPHcFWMg=\"}";
     ck_assert_uint_eq(n, strlen(expected));
@@ -726,7 +726,7 @@ END_TEST
 START_TEST(test_error_frame_escaping_and_size)
 {
     char out[160];
-    size_t n = wg_error_frame("Forbidden", "a\"b\\c\n", "r", out, sizeof(out));
+    size_t n = wg_event_error_frame("Forbidden", "a\"b\\c\n", "r", out, sizeof(out));
     ck_assert_str_eq(out, "{\"message\": \"Forbidden\", \"connectionId\":\"a\\\"b\\\\c\\n\", "
                           "\"requestId\":\"r\"}");
     ck_assert_uint_eq(n, strlen(out));
@@ -736,15 +736,15 @@ START_TEST(test_error_frame_escaping_and_size)
                        "\"requestId\":\"PbTk7ET8IAMFs2g=\"}";
     size_t need = strlen(full) + 1;
     char *buf = malloc(need);
-    ck_assert_uint_eq(wg_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need), need - 1);
+    ck_assert_uint_eq(wg_event_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need), need - 1);
     ck_assert_str_eq(buf, full);
-    ck_assert_uint_eq(wg_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need - 1), 0);
+    ck_assert_uint_eq(wg_event_error_frame("Forbidden", "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", buf, need - 1), 0);
     ck_assert_str_eq(buf, "");
-    ck_assert_uint_eq(wg_error_frame("Forbidden", "x", "y", buf, 0), 0);
+    ck_assert_uint_eq(wg_event_error_frame("Forbidden", "x", "y", buf, 0), 0);
     free(buf);
 
     /* the longest standard frame fits the documented 160 bytes */
-    n = wg_error_frame(WG_FRAME_TIMED_OUT, "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", out, sizeof(out));
+    n = wg_event_error_frame(WG_FRAME_TIMED_OUT, "PbTkjcISoAMCJNQ=", "PbTk7ET8IAMFs2g=", out, sizeof(out));
     ck_assert_uint_gt(n, 0);
     ck_assert_uint_lt(n, 160);
 }

@@ -61,7 +61,7 @@ typedef struct decoded {
 static decoded_t decode_ok(const char *id)
 {
     decoded_t d;
-    ck_assert_msg(wg_id_decode(id, d.b) == 0, "cannot decode %s", id);
+    ck_assert_msg(wg_ids_decode(id, d.b) == 0, "cannot decode %s", id);
     uint64_t field = 0;
     for (int i = 0; i < 6; i++)
         field = field << 8 | d.b[i];
@@ -109,7 +109,7 @@ START_TEST(test_decode_real_ids)
     /* AWS-ID-7's worked examples: BFHPhfCWIAMCKlQ= = 04 51 cf 85 f0 96 20 03 02 2a 54 */
     static const uint8_t expected[WG_ID_BYTES] = {0x04, 0x51, 0xcf, 0x85, 0xf0, 0x96, 0x20, 0x03, 0x02, 0x2a, 0x54};
     uint8_t b[WG_ID_BYTES];
-    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ=", b), 0);
+    ck_assert_int_eq(wg_ids_decode("BFHPhfCWIAMCKlQ=", b), 0);
     ck_assert_mem_eq(b, expected, WG_ID_BYTES);
 
     decoded_t c = decode_ok("BFHPhfCWIAMCKlQ="); /* connection, $connect at 1731324924553 */
@@ -130,14 +130,14 @@ END_TEST
 START_TEST(test_decode_rejects)
 {
     uint8_t b[WG_ID_BYTES];
-    ck_assert_int_eq(wg_id_decode(NULL, b), -1);
-    ck_assert_int_eq(wg_id_decode("", b), -1);
-    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ", b), -1); /* 15 chars */
-    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQ==", b), -1); /* 17 chars */
-    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKlQA", b), -1); /* no pad */
-    ck_assert_int_eq(wg_id_decode("P+S/9e+7liACH9A=", b), -1); /* standard alphabet */
-    ck_assert_int_eq(wg_id_decode("BFHPhfCW AMCKlQ=", b), -1);
-    ck_assert_int_eq(wg_id_decode("BFHPhfCWIAMCKl==", b), -1);
+    ck_assert_int_eq(wg_ids_decode(NULL, b), -1);
+    ck_assert_int_eq(wg_ids_decode("", b), -1);
+    ck_assert_int_eq(wg_ids_decode("BFHPhfCWIAMCKlQ", b), -1); /* 15 chars */
+    ck_assert_int_eq(wg_ids_decode("BFHPhfCWIAMCKlQ==", b), -1); /* 17 chars */
+    ck_assert_int_eq(wg_ids_decode("BFHPhfCWIAMCKlQA", b), -1); /* no pad */
+    ck_assert_int_eq(wg_ids_decode("P+S/9e+7liACH9A=", b), -1); /* standard alphabet */
+    ck_assert_int_eq(wg_ids_decode("BFHPhfCW AMCKlQ=", b), -1);
+    ck_assert_int_eq(wg_ids_decode("BFHPhfCWIAMCKl==", b), -1);
 }
 END_TEST
 
@@ -511,23 +511,23 @@ static uint64_t ms_of(int y, unsigned mo, unsigned d, int h, int mi, int s, int 
 START_TEST(test_request_time)
 {
     char out[32];
-    wg_format_request_time(1731324924561ULL, out);
+    wg_clock_format_request_time(1731324924561ULL, out);
     ck_assert_str_eq(out, "11/Nov/2024:11:35:24 +0000"); /* the connect capture */
-    wg_format_request_time(1731333109875ULL, out);
+    wg_clock_format_request_time(1731333109875ULL, out);
     ck_assert_str_eq(out, "11/Nov/2024:13:51:49 +0000"); /* the disconnect capture */
-    wg_format_request_time(1737995987617ULL, out);
+    wg_clock_format_request_time(1737995987617ULL, out);
     ck_assert_str_eq(out, "27/Jan/2025:16:39:47 +0000"); /* the authorizer capture */
-    wg_format_request_time(1649404419000ULL, out);
+    wg_clock_format_request_time(1649404419000ULL, out);
     ck_assert_str_eq(out, "08/Apr/2022:07:53:39 +0000"); /* day padding, AWS-ID-10 */
-    wg_format_request_time(0, out);
+    wg_clock_format_request_time(0, out);
     ck_assert_str_eq(out, "01/Jan/1970:00:00:00 +0000");
-    wg_format_request_time(ms_of(2024, 2, 29, 23, 59, 59, 999), out);
+    wg_clock_format_request_time(ms_of(2024, 2, 29, 23, 59, 59, 999), out);
     ck_assert_str_eq(out, "29/Feb/2024:23:59:59 +0000"); /* ms never round up */
 
     static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     for (unsigned m = 1; m <= 12; m++) {
         char expected[32];
-        wg_format_request_time(ms_of(2023, m, 5, 4, 3, 2, 1), out);
+        wg_clock_format_request_time(ms_of(2023, m, 5, 4, 3, 2, 1), out);
         snprintf(expected, sizeof(expected), "05/%s/2023:04:03:02 +0000", months[m - 1]);
         ck_assert_str_eq(out, expected);
     }
@@ -545,15 +545,15 @@ START_TEST(test_request_time_ignores_locale)
             continue;
         tried++;
         char out[32];
-        wg_format_request_time(ms_of(2024, 5, 1, 0, 0, 0, 0), out);
+        wg_clock_format_request_time(ms_of(2024, 5, 1, 0, 0, 0, 0), out);
         ck_assert_str_eq(out, "01/May/2024:00:00:00 +0000");
-        wg_format_request_time(ms_of(2024, 12, 1, 0, 0, 0, 0), out);
+        wg_clock_format_request_time(ms_of(2024, 12, 1, 0, 0, 0, 0), out);
         ck_assert_str_eq(out, "01/Dec/2024:00:00:00 +0000");
     }
     setlocale(LC_ALL, "C");
     ck_assert_msg(tried > 0, "no de_DE/fr_FR/es_ES UTF-8 locale installed: run scripts/install-deps.sh --all");
     char out[32];
-    wg_format_request_time(ms_of(2024, 10, 9, 0, 0, 0, 0), out);
+    wg_clock_format_request_time(ms_of(2024, 10, 9, 0, 0, 0, 0), out);
     ck_assert_str_eq(out, "09/Oct/2024:00:00:00 +0000");
 }
 END_TEST
@@ -561,13 +561,13 @@ END_TEST
 START_TEST(test_iso8601_ms)
 {
     char out[32];
-    wg_format_iso8601_ms(1588277433236ULL, out);
+    wg_clock_format_iso8601_ms(1588277433236ULL, out);
     ck_assert_str_eq(out, "2020-04-30T20:10:33.236Z"); /* GetConnection example */
-    wg_format_iso8601_ms(0, out);
+    wg_clock_format_iso8601_ms(0, out);
     ck_assert_str_eq(out, "1970-01-01T00:00:00.000Z");
-    wg_format_iso8601_ms(ms_of(2024, 1, 2, 3, 4, 5, 7), out);
+    wg_clock_format_iso8601_ms(ms_of(2024, 1, 2, 3, 4, 5, 7), out);
     ck_assert_str_eq(out, "2024-01-02T03:04:05.007Z");
-    wg_format_iso8601_ms(UINT64_MAX, out); /* clamped, never overflows the buffer */
+    wg_clock_format_iso8601_ms(UINT64_MAX, out); /* clamped, never overflows the buffer */
     ck_assert_str_eq(out, "9999-12-31T23:59:59.999Z");
 }
 END_TEST
@@ -575,11 +575,11 @@ END_TEST
 START_TEST(test_amz_date)
 {
     char out[17];
-    wg_format_amz_date(1440938160000ULL, out);
+    wg_clock_format_amz_date(1440938160000ULL, out);
     ck_assert_str_eq(out, "20150830T123600Z"); /* the SigV4 documentation example */
-    wg_format_amz_date(ms_of(2024, 11, 11, 13, 51, 49, 875), out);
+    wg_clock_format_amz_date(ms_of(2024, 11, 11, 13, 51, 49, 875), out);
     ck_assert_str_eq(out, "20241111T135149Z");
-    wg_format_amz_date(UINT64_MAX, out);
+    wg_clock_format_amz_date(UINT64_MAX, out);
     ck_assert_str_eq(out, "99991231T235959Z");
 }
 END_TEST
@@ -587,7 +587,7 @@ END_TEST
 START_TEST(test_now_ms)
 {
     uint64_t before = (uint64_t)time(NULL) * 1000;
-    uint64_t now = wg_now_ms();
+    uint64_t now = wg_clock_now_ms();
     uint64_t after = (uint64_t)time(NULL) * 1000 + 1000;
     ck_assert_uint_ge(now, before);
     ck_assert_uint_lt(now, after);

@@ -1,5 +1,5 @@
 /*
- * test_mgmt_api.c: the management API (mgmt_api.c) as wg_mgmt_handle answers it, on a whole
+ * test_mgmt_api.c: the management API (mgmt_api.c) as wg_mgmt_api_handle answers it, on a whole
  * wsgate run inside the test (inproc_server.h): the path forms (@connections and %40connections,
  * the id percent-encoded once), GetConnection's document, PostToConnection reaching the client,
  * DeleteConnection's 204, and AWS's errors with their x-amzn-ErrorType and bodies: 410 Gone (empty

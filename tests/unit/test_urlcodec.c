@@ -16,7 +16,7 @@ static void check_decode(const char *in, size_t len, int plus_is_space, const ch
     ck_assert_ptr_nonnull(out);
     memset(out, 'Z', len + 1);
     size_t out_len = 12345;
-    int rc = wg_url_decode(in, len, out, &out_len, plus_is_space);
+    int rc = wg_urlcodec_decode(in, len, out, &out_len, plus_is_space);
     ck_assert_int_eq(rc, expected_rc);
     ck_assert_uint_eq(out_len, expected_len);
     ck_assert_int_eq(memcmp(out, expected, expected_len), 0);
@@ -87,7 +87,7 @@ END_TEST
 
 static void parse(const char *raw, wg_query_t *q)
 {
-    ck_assert_int_eq(wg_query_parse(raw, raw ? strlen(raw) : 0, q), 0);
+    ck_assert_int_eq(wg_urlcodec_query_parse(raw, raw ? strlen(raw) : 0, q), 0);
 }
 
 static void check_param(const wg_query_t *q, size_t i, const char *name, const char *value)
@@ -104,7 +104,7 @@ START_TEST(test_query_basic)
     ck_assert_uint_eq(q.count, 2);
     check_param(&q, 0, "a", "1");
     check_param(&q, 1, "b", "two");
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
     ck_assert_uint_eq(q.count, 0);
     ck_assert_ptr_null(q.params);
 }
@@ -120,7 +120,7 @@ START_TEST(test_query_repeats_kept_in_order)
     check_param(&q, 1, "y", "2");
     check_param(&q, 2, "x", "3");
     check_param(&q, 3, "x", "1");
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
 }
 END_TEST
 
@@ -133,7 +133,7 @@ START_TEST(test_query_flag_and_empty_values)
     check_param(&q, 0, "flag", "");
     check_param(&q, 1, "a", "");
     check_param(&q, 2, "b", "");
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
 }
 END_TEST
 
@@ -143,22 +143,22 @@ START_TEST(test_query_empty_pieces)
     wg_query_t q;
     parse("", &q);
     ck_assert_uint_eq(q.count, 0);
-    wg_query_free(&q);
-    ck_assert_int_eq(wg_query_parse(NULL, 0, &q), 0);
+    wg_urlcodec_query_free(&q);
+    ck_assert_int_eq(wg_urlcodec_query_parse(NULL, 0, &q), 0);
     ck_assert_uint_eq(q.count, 0);
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
     parse("&&&", &q);
     ck_assert_uint_eq(q.count, 0);
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
     parse("a=1&&b=2&", &q);
     ck_assert_uint_eq(q.count, 2);
     check_param(&q, 0, "a", "1");
     check_param(&q, 1, "b", "2");
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
     parse("&a=1", &q);
     ck_assert_uint_eq(q.count, 1);
     check_param(&q, 0, "a", "1");
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
 }
 END_TEST
 
@@ -171,7 +171,7 @@ START_TEST(test_query_decoding)
     check_param(&q, 1, "name", "J\xc3\xb6rg M");
     check_param(&q, 2, "a b", "c d");
     check_param(&q, 3, "eq", "x=y"); /* split at the first '=' only */
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
 }
 END_TEST
 
@@ -183,7 +183,7 @@ START_TEST(test_query_odd_names)
     check_param(&q, 0, "", "v");
     check_param(&q, 1, "=", "&");
     check_param(&q, 2, "%zz", "1%");
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
 }
 END_TEST
 
@@ -194,7 +194,7 @@ START_TEST(test_query_nul_cut)
     parse("a%00b=c%00d", &q);
     ck_assert_uint_eq(q.count, 1);
     check_param(&q, 0, "a", "c");
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
 }
 END_TEST
 
@@ -210,14 +210,14 @@ START_TEST(test_query_many)
         raw[n++] = '&';
     }
     wg_query_t q;
-    ck_assert_int_eq(wg_query_parse(raw, n, &q), 0);
+    ck_assert_int_eq(wg_urlcodec_query_parse(raw, n, &q), 0);
     ck_assert_uint_eq(q.count, 100);
     for (size_t i = 0; i < 100; i++) {
         char name[2] = {(char)('a' + i % 26), 0};
         char value[2] = {(char)('0' + i % 10), 0};
         check_param(&q, i, name, value);
     }
-    wg_query_free(&q);
+    wg_urlcodec_query_free(&q);
 }
 END_TEST
 
