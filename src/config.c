@@ -128,7 +128,8 @@ int wg_config_is_loopback_host(const char *host)
         return 1;
     struct in_addr v4;
     struct in6_addr v6;
-    if (inet_pton(AF_INET, host, &v4) == 1)
+    /* inet_aton, not inet_pton: it reads every numeric form the resolver binds ("127.1" too). */
+    if (inet_aton(host, &v4) != 0)
         return (ntohl(v4.s_addr) >> 24) == 127;
     if (inet_pton(AF_INET6, host, &v6) == 1) {
         if (IN6_IS_ADDR_LOOPBACK(&v6))

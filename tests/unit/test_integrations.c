@@ -50,6 +50,15 @@ START_TEST(test_interpret_proxy_results)
     ck_assert_int_eq(memcmp(r.subprotocol, "p1", 2), 0);
     json_decref(doc);
 
+    /* a body with an escaped NUL is valid JSON and reaches the client whole (JSON_ALLOW_NUL) */
+    const char *nul = "{\"statusCode\":200,\"body\":\"a\\u0000b\"}";
+    wg_integration_interpret(200, nul, strlen(nul), &r, &doc);
+    ck_assert_int_eq(r.outcome, WG_OUTCOME_OK);
+    ck_assert(r.is_proxy_result);
+    ck_assert_int_eq((int)r.body_len, 3);
+    ck_assert_int_eq(memcmp(r.body, "a\0b", 3), 0);
+    json_decref(doc);
+
     const char *reject = "{\"statusCode\":403}";
     wg_integration_interpret(200, reject, strlen(reject), &r, &doc);
     ck_assert_int_eq(r.status, 403);
