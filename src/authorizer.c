@@ -33,6 +33,7 @@
  */
 #include "authorizer.h"
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@ char *wg_authorizer_method_arn(const char *region, const char *account_id, const
     return arn;
 }
 
-static int chars_equal(char a, char b, int ignore_case)
+static bool chars_equal(char a, char b, int ignore_case)
 {
     if (ignore_case) {
         if (a >= 'A' && a <= 'Z')
@@ -249,7 +250,7 @@ done:
 
 /* ---- identity sources ----------------------------------------------------------------------- */
 
-static int has_query_value(const wg_connect_request_t *request, const char *name)
+static bool has_query_value(const wg_connect_request_t *request, const char *name)
 {
     if (!request->has_query || request->raw_query == NULL)
         return 0;
@@ -263,7 +264,7 @@ static int has_query_value(const wg_connect_request_t *request, const char *name
     return found;
 }
 
-int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing)
+bool wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing)
 {
     const wg_authorizer_config_t *a = &cfg->authorizer;
     for (size_t i = 0; i < a->num_identity_sources; i++) {
@@ -292,7 +293,7 @@ int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_
 
 /* ---- the decision --------------------------------------------------------------------------- */
 
-static int has_valid_api_key(const wg_config_t *cfg, const wg_connect_request_t *request)
+static bool has_valid_api_key(const wg_config_t *cfg, const wg_connect_request_t *request)
 {
     const wg_header_t *h = wg_headers_find(request->headers, request->num_headers, "x-api-key");
     if (h == NULL || h->value_len == 0)
@@ -378,7 +379,7 @@ typedef struct authorizer_call {
 } authorizer_call_t;
 
 /* An "Unauthorized" error document: {"errorMessage": "Unauthorized", ...}. */
-static int is_unauthorized_error(const char *body, size_t body_len)
+static bool is_unauthorized_error(const char *body, size_t body_len)
 {
     if (body == NULL || memmem(body, body_len, "Unauthorized", 12) == NULL)
         return 0;

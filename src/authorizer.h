@@ -9,6 +9,7 @@
 #ifndef WG_AUTHORIZER_H
 #define WG_AUTHORIZER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,9 +76,9 @@ int wg_authorizer_evaluate(const char *body, size_t body_len, const char *method
 /**
  * Whether every identity source has a non-empty value for this handshake (AWS-AUTH-8: otherwise
  * 401 without calling the authorizer). Sources: route.request.header.X (any case),
- * route.request.querystring.x, stageVariables.x, context.x. Returns 1 or 0; *missing gets the
+ * route.request.querystring.x, stageVariables.x, context.x. Returns whether all are present; *missing gets the
  * first missing source (borrowed).
  */
-int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing);
+bool wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing);
 
 #endif

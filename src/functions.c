@@ -16,6 +16,7 @@
  */
 #include "functions_internal.h"
 
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -39,7 +40,7 @@
 
 /* ---- runtimes and interpreters -------------------------------------------------------------- */
 
-static int has_bootstraps(const char *dir)
+static bool has_bootstraps(const char *dir)
 {
     char path[PATH_MAX + 128];
     snprintf(path, sizeof(path), "%s/node/bootstrap.cjs", dir);
