@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "authorizer.h"
+#include "http_reply.h"
 #include "inspector.h"
 #include "limits.h"
 #include "log.h"
@@ -102,7 +103,7 @@ static void reject_connection(wg_conn_t *conn, int status, const char *why)
     wg_inspector_note_rejected(conn->id, status, why);
     wg_conn_detach(conn);
     /* [I] inferred (AWS-INT-18): AWS's body on a rejected handshake is not documented; we send none. */
-    wg_server_respond(req, status, NULL, NULL, 0);
+    wg_http_reply_send(req, status, NULL, NULL, 0);
     wg_conn_release(conn); /* the handshake's reference */
 }
 
@@ -224,7 +225,7 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
                                            : h2o_strdup(NULL, req->authority.base, req->authority.len).base;
 
     size_t num_headers;
-    wg_header_t *headers = wg_server_request_headers(req, &num_headers);
+    wg_header_t *headers = wg_http_reply_request_headers(req, &num_headers);
     conn->handshake_headers = headers;
     conn->num_handshake_headers = num_headers;
     const wg_header_t *ua = wg_headers_find(headers, num_headers, "user-agent");

@@ -20,8 +20,4 @@ void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id,
  * Returns 0 when the request may go on; otherwise it has been answered with AWS's 403. */
 int wg_mgmt_api_authenticate(wg_server_t *server, h2o_req_t *req);
 
-/** Answers with an AWS error: x-amzn-ErrorType, x-amzn-RequestId, Content-Type and the body
- * ({"message":...}, or empty for GoneException). `message` NULL means the table's default. */
-void wg_mgmt_api_send_error(h2o_req_t *req, wg_aws_error_t err, const char *message);
-
 #endif

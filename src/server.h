@@ -57,19 +57,4 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
 int wg_server_run(wg_server_t *server);
 void wg_server_dispose(wg_server_t *server);
 
-/**
- * The request's headers as the client sent them, in its spelling: Host first (h2o keeps it in
- * req->authority) and Content-Length when the request had a body (h2o keeps it out of
- * req->headers; SDKs such as JS v3, Go v2 and Java v2 sign it). Returns a new malloc'd array of
- * views into the request (valid while it is); *count gets its length.
- */
-#include "headers.h"
-wg_header_t *wg_server_request_headers(h2o_req_t *req, size_t *count);
-
-/** Sends a complete response (status, optional content type and body; body copied). */
-void wg_server_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t body_len);
-/** Sends `doc` (taken) as compact JSON. */
-struct json_t;
-void wg_server_respond_json(h2o_req_t *req, int status, struct json_t *doc);
-
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conns.h"
+#include "http_reply.h"
 #include "ids.h"
 #include "log.h"
 #include "urlcodec.h"
@@ -15,7 +16,7 @@ static void reply_message(h2o_req_t *req, int status, const char *message)
 {
     json_t *doc = json_object();
     json_object_set_new(doc, "message", json_string(message));
-    wg_server_respond_json(req, status, doc);
+    wg_http_reply_json(req, status, doc);
 }
 
 static json_t *parse_body(h2o_req_t *req)
@@ -72,7 +73,7 @@ static void handle_advance(wg_server_t *server, h2o_req_t *req)
                 (unsigned long long)args.ms);
     json_t *doc = json_object();
     json_object_set_new(doc, "advanced", json_integer((json_int_t)args.count));
-    wg_server_respond_json(req, 200, doc);
+    wg_http_reply_json(req, 200, doc);
 }
 
 static void handle_messages(h2o_req_t *req, wg_conn_t *conn)
@@ -91,7 +92,7 @@ static void handle_messages(h2o_req_t *req, wg_conn_t *conn)
     json_t *doc = json_object();
     json_object_set_new(doc, "connectionId", json_string(wg_conn_id(conn)));
     json_object_set_new(doc, "messages", list);
-    wg_server_respond_json(req, 200, doc);
+    wg_http_reply_json(req, 200, doc);
 }
 
 static void handle_close(h2o_req_t *req, wg_conn_t *conn)
