@@ -91,6 +91,7 @@ py() { "$ROOT/.venv/bin/python" "$@"; }
 step install bash scripts/install-deps.sh --all || true
 step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step_file format scripts/check-format.sh bash scripts/check-format.sh
+step_file includes scripts/check-includes.sh bash scripts/check-includes.sh
 step unit bash -c "cd build && ctest --output-on-failure --no-tests=error"
 step e2e env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider
 step_file conformance conformance/run.py env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" conformance/run.py

@@ -43,6 +43,8 @@
 #include "ids.h"
 #include "functions.h"
 #include "integration.h"
+#include "integration_http_proxy.h"
+#include "integration_lambda.h"
 #include "limits.h"
 #include "log.h"
 #include "sigv4.h"
@@ -278,7 +280,7 @@ int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_
             const char *v = wg_config_stage_variable(cfg, src + 15);
             ok = v != NULL && *v != '\0';
         } else if (strncmp(src, "context.", 8) == 0 && request->context != NULL) {
-            char *v = wg_integration_context_value(request->context, src + 8);
+            char *v = wg_integration_http_proxy_context_value(request->context, src + 8);
             ok = v != NULL && *v != '\0';
             free(v);
         }
@@ -405,7 +407,7 @@ static void on_authorizer_done(void *data, const wg_httpc_response_t *res)
     } else if (call->is_lambda) {
         size_t fe_len;
         const char *fe = wg_httpc_response_header(res, "X-Amz-Function-Error", &fe_len);
-        if (wg_lambda_is_function_error(res->status, fe, res->body, res->body_len))
+        if (wg_integration_lambda_is_function_error(res->status, fe, res->body, res->body_len))
             why = "authorizer function error";
         else
             status = wg_authorizer_evaluate(res->body, res->body_len, call->method_arn, &authorizer_json, &why);
@@ -502,7 +504,7 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     memset(&req, 0, sizeof(req));
     if (call->is_lambda) {
         /* the endpoint was checked when the config was loaded */
-        wg_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_clock_now_ms(), &req);
+        wg_integration_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_clock_now_ms(), &req);
     } else {
         req.method = "POST";
         req.url = strdup(a->uri);

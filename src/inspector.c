@@ -17,14 +17,14 @@
 
 #include <jansson.h>
 
-#include "authorizer.h"
+#include "authorizer_decision.h"
 #include "config.h"
 #include "http_reply.h"
-#include "integration.h"
+#include "integration_result.h"
 #include "limits.h"
 #include "log.h"
 #include "redact.h"
-#include "server.h"
+#include "server_state.h"
 #include "sigv4.h"
 #include "urlcodec.h"
 #include "ws.h"

@@ -594,7 +594,7 @@ void wg_inspector_http_handle(wg_server_t *server, h2o_req_t *req, const char *p
     }
     /* strict: the page is guarded like @connections (and like /_wsgate/connections) */
     if (server->config->auth == WG_AUTH_STRICT && !server->config->has_test_control &&
-        wg_mgmt_api_authenticate(server, req) != 0)
+        wg_mgmt_api_authenticate(server->config, req) != 0)
         return;
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));

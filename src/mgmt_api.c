@@ -34,9 +34,8 @@ static const char *lookup_token(void *ctx, const char *access_key_id)
     return wg_config_session_token_for(ctx, access_key_id);
 }
 
-int wg_mgmt_api_authenticate(wg_server_t *server, h2o_req_t *req)
+int wg_mgmt_api_authenticate(const wg_config_t *cfg, h2o_req_t *req)
 {
-    const wg_config_t *cfg = server->config;
     if (cfg->auth == WG_AUTH_NONE)
         return 0;
     size_t num_headers;
@@ -105,12 +104,12 @@ static void send_connection(h2o_req_t *req, wg_conn_t *conn)
     free(body);
 }
 
-void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, size_t raw_id_len)
+void wg_mgmt_api_handle(const wg_mgmt_api_t *api, h2o_req_t *req, const char *raw_id, size_t raw_id_len)
 {
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
-    if (wg_mgmt_api_authenticate(server, req) != 0)
+    if (wg_mgmt_api_authenticate(api->config, req) != 0)
         return;
     if (!is_post && !is_get && !is_delete) {
         /* execute-api answers an unknown method on a known resource like an unknown resource */
@@ -126,7 +125,7 @@ void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id,
     size_t id_len;
     wg_conn_t *conn = NULL;
     if (raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0)
-        conn = wg_conns_find_open(server->conns, id);
+        conn = wg_conns_find_open(api->conns, id);
     else
         snprintf(id, sizeof(id), "(malformed)");
     const char *method = is_post ? "POST" : is_get ? "GET" : "DELETE";
@@ -159,7 +158,7 @@ void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id,
         wg_http_reply_aws_error(req, WG_AWS_ERR_GONE, NULL);
         return;
     }
-    wg_recorder_side_effect(server->recorder, "postToConnection", id, req->entity.base, req->entity.len);
+    wg_recorder_side_effect(api->recorder, "postToConnection", id, req->entity.base, req->entity.len);
     if (wg_log_is_verbose())
         wg_log_debug("POST @connections/%s: 200 (%zu bytes)", id, req->entity.len);
     wg_http_reply_add_request_id(req);

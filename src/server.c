@@ -128,13 +128,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (path_is(path, path_len, "/_wsgate/connections")) {
         /* every connection id lets its holder post to and close that connection: the listing is
          * guarded like @connections itself, unless the test-control API is on */
-        if (!server->config->has_test_control && wg_mgmt_api_authenticate(server, req) != 0)
+        if (!server->config->has_test_control && wg_mgmt_api_authenticate(server->config, req) != 0)
             return 0;
         return handle_list(server, req), 0;
     }
     static const char test_prefix[] = "/_wsgate/test/";
     if (path_len >= sizeof(test_prefix) - 1 && memcmp(path, test_prefix, sizeof(test_prefix) - 1) == 0) {
-        wg_test_control_handle(server, req, path + sizeof(test_prefix) - 1, path_len - (sizeof(test_prefix) - 1));
+        wg_test_control_t tc = {server->config->has_test_control, server->conns};
+        wg_test_control_handle(&tc, req, path + sizeof(test_prefix) - 1, path_len - (sizeof(test_prefix) - 1));
         return 0;
     }
 
@@ -187,7 +188,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     size_t prefix = connections_prefix(rest, rest_len);
     if (prefix > 0 && rest_len > prefix && memchr(rest + prefix, '/', rest_len - prefix) == NULL) {
-        wg_mgmt_api_handle(server, req, rest + prefix, rest_len - prefix);
+        wg_mgmt_api_t api = {server->config, server->conns, server->recorder};
+        wg_mgmt_api_handle(&api, req, rest + prefix, rest_len - prefix);
         wg_inspector_note_mgmt(req, rest + prefix, rest_len - prefix);
         return 0;
     }
