@@ -35,6 +35,6 @@ typedef struct wg_mapped_parameter {
  * Returns how many were filled; free each value.
  */
 size_t wg_integration_http_proxy_map_parameters(const wg_config_t *cfg, const wg_integration_call_t *call,
-                                     wg_mapped_parameter_t *out);
+                                                wg_mapped_parameter_t *out);
 
 #endif

@@ -20,7 +20,7 @@
  * to the caller. Returns 0, or -1 when `endpoint` is not an http(s) URL (payload freed).
  */
 int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *function, char *payload,
-                      size_t payload_len, uint32_t timeout_ms, uint64_t now_ms, wg_httpc_request_t *req);
+                                  size_t payload_len, uint32_t timeout_ms, uint64_t now_ms, wg_httpc_request_t *req);
 
 /**
  * Whether an Invoke API answer is a function error: the X-Amz-Function-Error header (Lambda,
@@ -28,6 +28,7 @@ int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, 
  * "errorMessage" and "errorType" and no "statusCode". Non-2xx answers of the Invoke API itself
  * (404 no such function, 5xx) are errors as well. Returns 1 or 0.
  */
-int wg_integration_lambda_is_function_error(int http_status, const char *function_error_header, const char *body, size_t body_len);
+int wg_integration_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
+                                            size_t body_len);
 
 #endif
