@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "authorizer.h"
+#include "errors.h"
 #include "http_reply.h"
 #include "inspector.h"
 #include "limits.h"
@@ -119,15 +120,15 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
         wg_conn_detach(conn);
         wg_conn_release(conn); /* the handshake's reference */
     } else if (conn->conns->server->is_shutting_down) {
-        reject_connection(conn, 503, "shutting down");
+        reject_connection(conn, WG_REFUSAL_SHUTTING_DOWN, "shutting down");
     } else if (result->outcome == WG_OUTCOME_ERROR) {
-        reject_connection(conn, 502, result->error ? result->error : "integration failed");
+        reject_connection(conn, WG_REFUSAL_INTEGRATION_FAILED, result->error ? result->error : "integration failed");
     } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
-        reject_connection(conn, 504, "integration timed out");
+        reject_connection(conn, WG_REFUSAL_INTEGRATION_TIMED_OUT, "integration timed out");
     } else if (result->outcome == WG_OUTCOME_THROTTLED) {
         /* [I] inferred: as for --connect-rate-limit (AWS-LIM-8), 429 (AWS's status for a throttled $connect is
          * not documented) */
-        reject_connection(conn, 429, "too many calls waiting for backends");
+        reject_connection(conn, WG_REFUSAL_THROTTLED, "too many calls waiting for backends");
     } else if (result->status >= 200 && result->status < 300) {
         accept_connection(conn, result->subprotocol, result->subprotocol_len, result->response_headers);
     } else {

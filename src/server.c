@@ -169,11 +169,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             return send_forbidden(req), 0; /* a plain HTTP request on the WebSocket URL */
         if (req->path.len + req->authority.len + 8 > WG_LIMIT_URL_CHARS) {
             wg_log_info("handshake refused: URL longer than %d characters", WG_LIMIT_URL_CHARS);
-            wg_http_reply_send(req, 414, NULL, NULL, 0);
+            wg_http_reply_send(req, WG_REFUSAL_URL_TOO_LONG, NULL, NULL, 0);
             return 0;
         }
         if (server->is_shutting_down) {
-            wg_http_reply_send(req, 503, NULL, NULL, 0);
+            wg_http_reply_send(req, WG_REFUSAL_SHUTTING_DOWN, NULL, NULL, 0);
             return 0;
         }
         if (!take_connect_token(server)) {
