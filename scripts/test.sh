@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command, and what CI runs (.ci/run): install, build and run every test.
 #
-# Steps: unit tests (CTest/Check), end-to-end tests (real binary, real clients, real backend),
+# Steps: formatting and the include graph (check-format.sh, check-includes.sh), unit tests (CTest/Check), end-to-end tests (real binary, real clients, real backend),
 # conformance against the recorded AWS fixtures, Autobahn|Testsuite (scripts/autobahn.sh), SDK tests
 # (Java, JS v2/v3, Python, Go, AWS CLI),
 # fuzz-corpus replay, the same unit/e2e/conformance run on an ASan+UBSan build, and the container
