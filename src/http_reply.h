@@ -5,7 +5,7 @@
  * table (errors.h), the typed 413 for bodies h2o refuses itself, and the request's header list as
  * the client sent it (what SigV4 verification and the inspector read).
  *
- * It depends on h2o, errors.c and ids.c only, so the modules that answer requests never need the
+ * It depends on h2o, errors.c, ids.c and log.c only, so the modules that answer requests never need the
  * server that dispatched them. Every function answers on the loop thread and copies what it sends.
  */
 #ifndef WG_HTTP_REPLY_H

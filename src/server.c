@@ -1,6 +1,7 @@
 /*
  * server.c: the HTTP path table and the event loop (see server.h); listening sockets, TLS and
- * the plain/TLS dispatch are listener.c's.
+ * the plain/TLS dispatch are listener.c's, answers (and the typed 413) http_reply.c's. Each module a
+ * path leads to gets what it needs: mgmt_api and test_control a narrow context, the rest wg_server_t.
  *
  * Path table (one port, like execute-api, AWS-MGMT-7, AWS-ID-19):
  *   GET /health                              wsgate's health (not AWS)
