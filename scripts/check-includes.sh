@@ -9,8 +9,12 @@
 #
 #   scripts/check-includes.sh           check; on a cycle, print it and exit 1
 #   scripts/check-includes.sh --graph   print "module: what it includes" for every module, lowest first
+#   scripts/check-includes.sh --calls [BUILD_DIR]
+#                                       the same modules' call graph, from the symbols of the built
+#                                       library's objects (nm): print its loops, if any (report only)
 set -euo pipefail
-cd "$(dirname "$0")/../src"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT/src"
 
 module_of() { # FILE -> its module
     local stem=${1%.*} prefix
@@ -18,10 +22,37 @@ module_of() { # FILE -> its module
     prefix=$stem
     while [[ "$prefix" == *_* ]]; do
         prefix=${prefix%_*}
-        [ -e "${prefix}_internal.h" ] && stem=$prefix # the outermost family wins
+        if [ -e "${prefix}_internal.h" ]; then stem=$prefix; fi # the outermost family wins
     done
     echo "$stem"
 }
+
+if [ "${1:-}" = --calls ]; then
+    objects="${2:-$ROOT/build}/CMakeFiles/wsgate_lib.dir/src"
+    [ -d "$objects" ] || { echo "check-includes: no objects in $objects (build first)" >&2; exit 1; }
+    declare -A defined_in
+    for o in "$objects"/*.c.o; do
+        m=$(module_of "$(basename "${o%.o}")")
+        for sym in $(nm --defined-only -g "$o" | awk '{ print $3 }'); do defined_in[$sym]=$m; done
+    done
+    calls=$(
+        for o in "$objects"/*.c.o; do
+            m=$(module_of "$(basename "${o%.o}")")
+            echo "$m $m"
+            for sym in $(nm -u "$o" | awk '{ print $2 }'); do
+                to=${defined_in[$sym]:-}
+                if [ -n "$to" ] && [ "$to" != "$m" ]; then echo "$m $to"; fi
+            done
+        done | sort -u
+    )
+    if tsort <<<"$calls" >/dev/null 2>&1; then
+        echo "check-includes: the call graph has no loop between modules"
+    else
+        echo "check-includes: loops in the call graph between modules:"
+        tsort <<<"$calls" 2>&1 >/dev/null | sed 's/^tsort: -: input contains a loop:/  a loop through:/; s/^tsort: /    /'
+    fi
+    exit 0
+fi
 
 edges=$(
     for file in *.c *.h; do
