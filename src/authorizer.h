@@ -14,8 +14,9 @@
 #include <stdint.h>
 
 #include "events.h"
+#include "authorizer_decision.h"
 #include "headers.h"
-#include "server.h"
+#include "server_state.h"
 
 /** What $connect authorization sees. All borrowed for the duration of wg_authorizer_connect. */
 typedef struct wg_connect_request {
@@ -31,13 +32,6 @@ typedef struct wg_connect_request {
     size_t method_len;
     const char *trace_id; /* X-Amzn-Trace-Id of this handshake: the same in the authorizer and $connect events */
 } wg_connect_request_t;
-
-typedef struct wg_auth_decision {
-    int status; /* 0 = allowed; otherwise the handshake's HTTP status: 401, 403, 500 */
-    const char *why; /* for the log line */
-    char *authorizer_json; /* malloc'd requestContext.authorizer object text, or NULL; taken by the callee */
-    char *identity_json; /* malloc'd extra identity members for IAM (AWS-AUTH-18), or NULL; taken */
-} wg_auth_decision_t;
 
 typedef void (*wg_auth_done_cb)(void *data, wg_auth_decision_t *decision);
 

@@ -118,6 +118,11 @@ typedef struct wg_credential {
     char *session_token; /* temporary credentials: the token issued with them; NULL when none */
 } wg_credential_t;
 
+/* The key wsgate signs its own AWS calls with (Lambda Invoke, the functions' environment) when no
+ * credential is configured: local Invoke endpoints and emulators accept any key. */
+#define WG_CONFIG_DUMMY_ACCESS_KEY "AKIDWSGATELOCAL00000"
+#define WG_CONFIG_DUMMY_SECRET_KEY "wsgate-local-secret"
+
 typedef struct wg_config {
     char *host;
     int port;
