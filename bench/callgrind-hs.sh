@@ -71,11 +71,11 @@ EOF
   fi
   pid=$!; STARTED+=("$pid")
   wait_port "$port" "$pid" 600 || die "$server did not start under valgrind (see $d/server.log)"
-  callgrind_control -i on "$pid" >/dev/null
+  callgrind_control -i on "$pid" >/dev/null 2>&1
   timeout $((CG_SECS + 60)) "$WORK/hsload" -a "127.0.0.1:$port" -c 4 -d "$CG_SECS" -T 30 -p /health >"$d/hsload.out" 2>&1
   sleep 1
-  callgrind_control -i off "$pid" >/dev/null
-  callgrind_control -d "$pid" >/dev/null # the window's counts, whatever the exit does (nginx's TERM)
+  callgrind_control -i off "$pid" >/dev/null 2>&1
+  callgrind_control -d "$pid" >/dev/null 2>&1 # the window's counts, whatever the exit does (nginx's TERM)
   stop_pid "$pid"; STARTED=()
   h=$(grep '^hsload ' "$d/hsload.out"); hs=$(kv handshakes "$h")
   ir=$(cat "$d"/callgrind.out* | awk '/^totals:/{s+=$2} END{print s+0}')
