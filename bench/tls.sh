@@ -32,6 +32,8 @@
 #        S1_TLS_TIMEOUT S1_DRAIN S2_CONNS SECS WRK_THREADS WRK_CONNS VERIFY HARNESS PROJECT_BIN WORK
 #        SECTIONS (default "s1 s2 hs": which pairs to run)
 set -u -o pipefail
+{ # the whole script is one block: bash reads it all before running, so editing or checking out the file
+  # during a run cannot change the run
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench}
@@ -213,24 +215,29 @@ s1_once() { # LABEL (plain|tls)
   fi
   # the $disconnect burst: until every opened connection's $connect and $disconnect are in nginx's
   # log (wsgate's --backend sends every route to one URL, so the log tells them apart by count only),
-  # S1_DRAIN s pass, or the scenario reaches its bound (connect timeout + 17 s: the harness's 38 + 17)
-  local log=$d/nginx/access.log prev=-1 cur opened t_drain=$SECONDS t_last=$SECONDS
+  # S1_DRAIN s pass, the log stops growing for 3 s when the loader was cut short (a stage line missing),
+  # or the scenario reaches its bound (connect timeout + 17 s: the harness's 38 + 17)
+  local log=$d/nginx/access.log prev=-1 cur opened t_drain=$SECONDS t_last=$SECONDS closed
   opened=$(( $(kv ok "$st1" || true) + $(kv ok "$st2" || true) + 0 ))
   for _ in $(seq "$S1_DRAIN"); do
     [ $((SECONDS - t0)) -ge $((to + 17)) ] && break
     sleep 1
     cur=$(wc -l <"$log" 2>/dev/null || echo 0)
     [ "$cur" != "$prev" ] && t_last=$SECONDS
-    [ "$cur" -ge $((2 * opened)) ] && break
+    [ "$cur" -ge $((2 * opened)) ] && [ -n "$st2" ] && break
+    [ -z "$st2" ] && [ $((SECONDS - t_last)) -ge 3 ] && break
     kill -0 "$GW_PID" 2>/dev/null || break
     prev=$cur
   done
   fig "s1_${label}_disconnect_drain_s" "$((t_last - t_drain))"
   fig "s1_${label}_rss_after_close_kb" "$(rss_of "$GW_PID")"
+  # connections that were open and closed: the gateway logs one "disconnect ID" line for each
+  closed=$(awk '$3 == "disconnect"' "$d/gateway.log" | wc -l)
   # the gateway's CPU for everything: the handshakes, the $connect calls, the close, the $disconnects
-  fig "s1_${label}_gw_cpu_us_per_conn" "$(us_per "$(ticks_of "$GW_PID")" "$opened")"
+  fig "s1_${label}_gw_cpu_us_per_conn" "$(us_per "$(ticks_of "$GW_PID")" "$closed")"
   stop_pid "$GW_PID"; stop_pid "$BE_PID"; STARTED=() # the gateway first, then nginx (flushes its log)
   fig "s1_${label}_opened" "$opened"
+  fig "s1_${label}_closed_in_gateway_log" "$closed"
   # 2 x opened when every $connect and every $disconnect reached the backend
   fig "s1_${label}_backend_events" "$(wc -l <"$log" 2>/dev/null || echo NA)"
   fig "s1_${label}_gateway_log_errors" "$(grep -ci 'error\|failed' "$d/gateway.log" || true)"
@@ -372,3 +379,5 @@ out "cpu s2_plain_over_https_cpu (gateway CPU per request, http / https): ${MED[
 out "recorded s1_tls_over_plain_connect: ${MED[s1_tls_over_plain_connect]:-NA}, s1_plain_over_tls_gw_cpu: ${MED[s1_plain_over_tls_gw_cpu]:-NA} (no target); connect_fail plain/tls: ${MED[s1_plain_connect_fail]:-NA}+${MED[s1_plain_big_connect_fail]:-NA} / ${MED[s1_tls_connect_fail]:-NA}+${MED[s1_tls_big_connect_fail]:-NA}"
 out "elapsed_s=$((SECONDS - T_START)) raw=$RESULTS"
 say "logs: $WORK"
+exit 0
+}
