@@ -334,8 +334,9 @@ int main(int argc, char **argv)
         }
     }
     getrusage(RUSAGE_SELF, &ru1);
-    double cpu_us = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
-                    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+    double cpu_us =
+        (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
+        (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
     qsort(g_lat, g_nlat, sizeof(*g_lat), cmp_u64);
     printf("hsload requests=%lu duration_us=%llu handshakes=%lu resumed=%lu status_errors=%lu connect_errors=%lu "
            "tls_errors=%lu read_errors=%lu timeouts=%lu p50_us=%.0f p99_us=%.0f client_cpu_us_per_hs=%.1f %s\n",

@@ -70,10 +70,10 @@ static int wss_epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
 
 typedef struct {
     SSL *ssl;
-    uint8_t is_done;       /* handshake complete */
+    uint8_t is_done; /* handshake complete */
     uint8_t is_want_write; /* the handshake waits for the socket to be writable */
-    uint32_t asked;        /* events wsload asked for */
-    uint32_t watched;      /* events epoll watches */
+    uint32_t asked; /* events wsload asked for */
+    uint32_t watched; /* events epoll watches */
     epoll_data_t data;
 } tls_conn_t;
 
@@ -182,14 +182,9 @@ static ssize_t wss_read(int fd, void *buf, size_t len)
         return r;
     switch (SSL_get_error(t->ssl, r)) {
     case SSL_ERROR_WANT_READ:
-    case SSL_ERROR_WANT_WRITE:
-        errno = EAGAIN;
-        return -1;
-    case SSL_ERROR_ZERO_RETURN:
-        return 0;
-    default:
-        errno = ECONNRESET;
-        return -1;
+    case SSL_ERROR_WANT_WRITE: errno = EAGAIN; return -1;
+    case SSL_ERROR_ZERO_RETURN: return 0;
+    default: errno = ECONNRESET; return -1;
     }
 }
 
