@@ -256,6 +256,7 @@ s2_one() { # LABEL SCHEME
   w=$(grep '^wrk ' "$RUN_DIR/s2/$1.out")
   S2_RATE[$1]=$(rate "$w")
   S2_CPU[$1]=$(us_per "$(( ${c1:-0} - ${c0:-0} ))" "$(kv requests "$w")")
+  S2_OK=$(( S2_OK + $(kv requests "$w") - $(kv status_errors "$w") + 0 ))
   fig "s2_$1_gw_cpu_us_per_req" "${S2_CPU[$1]}"
   fig "s2_$1_req_per_s" "${S2_RATE[$1]}"; fig "s2_$1_p99_ms" "$(ms p99_us "$w")"
   fig "s2_$1_non2xx" "$(kv status_errors "$w")"
@@ -276,6 +277,7 @@ s2_pair() {
   done
   grep -qs '^ready' "$d/wsload.out" || say "S2: load generator not ready"
   declare -gA S2_RATE=() S2_CPU=()
+  S2_OK=0
   if [ "$FLIP" = 0 ]; then s2_one plain http; sleep 1; s2_one https https
   else s2_one https https; sleep 1; s2_one plain http; fi
   fig s2_https_over_plain "$(ratio "${S2_RATE[https]}" "${S2_RATE[plain]}")"
@@ -283,6 +285,9 @@ s2_pair() {
   fig s2_rss_end_kb "$(rss_of "$GW_PID")"
   kill -INT "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
   keep "s2_clients run=$RUN" "$d/wsload.out"
+  # every 2xx push of both runs reached a client (as the harness: up to WRK_CONNS per run in flight)
+  local recv; recv=$(kv recv "$(grep '^result ' "$d/wsload.out")")
+  fig s2_delivery_match "$(( ${recv:-0} - S2_OK >= 0 && ${recv:-0} - S2_OK <= 2 * WRK_CONNS ))"
   sleep 1 # the clients' $disconnect events reach the backend before it stops
   stop_pid "$GW_PID"; cleanup
   fig s2_gateway_log_errors "$(grep -ci 'error\|failed' "$d/gateway.log" || true)"
