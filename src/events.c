@@ -61,7 +61,24 @@
  * strings against jansson, the events against the AWS captures). JSON text that comes in (the
  * authorizer's context, IAM identity, stage variables) is still parsed and written by jansson. */
 
-#define PUT(buf, literal) wg_buf_append((buf), (literal), sizeof(literal) - 1)
+/* Appends n bytes; the common case (room left) inline: events are written in many small pieces. */
+static inline void put_bytes(wg_buf_t *buf, const char *s, size_t n)
+{
+    if (buf->data != NULL && buf->cap - buf->len > n) {
+        memcpy(buf->data + buf->len, s, n);
+        buf->len += n;
+        buf->data[buf->len] = '\0';
+    } else {
+        wg_buf_append(buf, s, n);
+    }
+}
+
+static inline void put_char(wg_buf_t *buf, char c)
+{
+    put_bytes(buf, &c, 1);
+}
+
+#define PUT(buf, literal) put_bytes((buf), (literal), sizeof(literal) - 1)
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
@@ -73,11 +90,13 @@ static inline int is_plain_ascii(unsigned char c)
 
 void wg_event_append_string(wg_buf_t *buf, const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    if (s == NULL)
+    if (s == NULL) {
+        s = "";
         len = 0;
+    }
+    const unsigned char *u = (const unsigned char *)s;
     wg_buf_reserve(buf, len + 2);
-    wg_buf_append_char(buf, '"');
+    put_char(buf, '"');
     size_t run = 0; /* start of the bytes not yet copied */
     size_t i = 0;
     while (i < len) {
@@ -91,13 +110,13 @@ void wg_event_append_string(wg_buf_t *buf, const char *s, size_t len)
             i += n;
             continue;
         }
-        wg_buf_append(buf, s + run, i - run);
+        put_bytes(buf, s + run, i - run);
         if (c >= 0x80) {
             /* not UTF-8: U+FFFD for this one byte, then carry on with the next */
             PUT(buf, "\xEF\xBF\xBD");
         } else if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            wg_buf_append(buf, esc, 2);
+            put_bytes(buf, esc, 2);
         } else {
             char short_escape = c == '\b'   ? 'b'
                                 : c == '\f' ? 'f'
@@ -107,17 +126,17 @@ void wg_event_append_string(wg_buf_t *buf, const char *s, size_t len)
                                             : 0;
             if (short_escape != 0) {
                 char esc[2] = {'\\', short_escape};
-                wg_buf_append(buf, esc, 2);
+                put_bytes(buf, esc, 2);
             } else {
                 char esc[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xF]};
-                wg_buf_append(buf, esc, 6);
+                put_bytes(buf, esc, 6);
             }
         }
         i++;
         run = i;
     }
-    wg_buf_append(buf, s + run, i - run);
-    wg_buf_append_char(buf, '"');
+    put_bytes(buf, s + run, i - run);
+    put_char(buf, '"');
 }
 
 static void put_cstr(wg_buf_t *buf, const char *s)
@@ -137,7 +156,7 @@ static void put_int(wg_buf_t *buf, long long value)
     } while (magnitude > 0);
     if (value < 0)
         digits[--pos] = '-';
-    wg_buf_append(buf, digits + pos, sizeof(digits) - pos);
+    put_bytes(buf, digits + pos, sizeof(digits) - pos);
 }
 
 static int dump_to_buf(const char *text, size_t size, void *data)
@@ -184,13 +203,13 @@ static void put_identity(wg_buf_t *buf, const wg_event_context_t *ctx)
             PUT(buf, "{\"sourceIp\":");
         }
         put_cstr(buf, ctx->source_ip);
-        wg_buf_append_char(buf, '}');
+        put_char(buf, '}');
         return;
     }
     static const char *const order[] = {"userArn", "userAgent", "accountId", "caller", "sourceIp", "accessKey", "user"};
     const size_t num_order = sizeof(order) / sizeof(order[0]);
     int first = 1;
-    wg_buf_append_char(buf, '{');
+    put_char(buf, '{');
     for (size_t i = 0; i < num_order; i++) {
         const json_t *value = NULL;
         const char *text = NULL;
@@ -204,10 +223,10 @@ static void put_identity(wg_buf_t *buf, const wg_event_context_t *ctx)
             continue;
         }
         if (!first)
-            wg_buf_append_char(buf, ',');
+            put_char(buf, ',');
         first = 0;
         put_cstr(buf, order[i]);
-        wg_buf_append_char(buf, ':');
+        put_char(buf, ':');
         if (text != NULL)
             put_cstr(buf, text);
         else
@@ -224,13 +243,13 @@ static void put_identity(wg_buf_t *buf, const wg_event_context_t *ctx)
         if (written)
             continue;
         if (!first)
-            wg_buf_append_char(buf, ',');
+            put_char(buf, ',');
         first = 0;
         put_cstr(buf, key);
-        wg_buf_append_char(buf, ':');
+        put_char(buf, ':');
         put_json(buf, value);
     }
-    wg_buf_append_char(buf, '}');
+    put_char(buf, '}');
     json_decref(extra);
 }
 
@@ -287,7 +306,7 @@ static void put_request_context(wg_buf_t *buf, const wg_event_context_t *ctx, ev
     put_cstr(buf, ctx->connection_id);
     PUT(buf, ",\"apiId\":");
     put_cstr(buf, ctx->api_id);
-    wg_buf_append_char(buf, '}');
+    put_char(buf, '}');
 }
 
 /* --------------------------------------------------------------- keys ---- */
@@ -481,10 +500,10 @@ static void put_connect_headers(wg_buf_t *buf, const wg_event_context_t *ctx, co
             continue;
         const header_entry_t *last = &entries[groups[groups[i].source].end - 1];
         if (!first)
-            wg_buf_append_char(buf, ',');
+            put_char(buf, ',');
         first = 0;
         wg_event_append_string(buf, groups[i].key.text, groups[i].key.len);
-        wg_buf_append_char(buf, ':');
+        put_char(buf, ':');
         wg_event_append_string(buf, last->value, last->value_len);
     }
     PUT(buf, "},\"multiValueHeaders\":{");
@@ -494,18 +513,18 @@ static void put_connect_headers(wg_buf_t *buf, const wg_event_context_t *ctx, co
             continue;
         const header_group_t *source = &groups[groups[i].source];
         if (!first)
-            wg_buf_append_char(buf, ',');
+            put_char(buf, ',');
         first = 0;
         wg_event_append_string(buf, groups[i].key.text, groups[i].key.len);
         PUT(buf, ":[");
         for (size_t j = source->start; j < source->end; j++) {
             if (j > source->start)
-                wg_buf_append_char(buf, ',');
+                put_char(buf, ',');
             wg_event_append_string(buf, entries[j].value, entries[j].value_len);
         }
-        wg_buf_append_char(buf, ']');
+        put_char(buf, ']');
     }
-    wg_buf_append_char(buf, '}');
+    put_char(buf, '}');
 
     for (size_t i = 0; i < num_groups; i++)
         free(groups[i].key.owned);
@@ -578,24 +597,24 @@ static void put_query(wg_buf_t *buf, const char *raw_query, size_t raw_query_len
             if (sorted[start].position != i)
                 continue; /* not the key's first appearance */
             if (!first)
-                wg_buf_append_char(buf, ',');
+                put_char(buf, ',');
             first = 0;
             wg_event_append_string(buf, sorted[start].key.text, sorted[start].key.len);
-            wg_buf_append_char(buf, ':');
+            put_char(buf, ':');
             if (!multi) {
                 put_cstr(buf, sorted[end - 1].value);
                 continue;
             }
-            wg_buf_append_char(buf, '[');
+            put_char(buf, '[');
             for (size_t j = start; j < end; j++) {
                 if (j > start)
-                    wg_buf_append_char(buf, ',');
+                    put_char(buf, ',');
                 put_cstr(buf, sorted[j].value);
             }
-            wg_buf_append_char(buf, ']');
+            put_char(buf, ']');
         }
         if (multi)
-            wg_buf_append_char(buf, '}');
+            put_char(buf, '}');
         else
             PUT(buf, "},\"multiValueQueryStringParameters\":{");
     }
@@ -614,11 +633,11 @@ char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers
 {
     wg_buf_t buf = WG_BUF_INIT;
     wg_buf_reserve(&buf, EVENT_INITIAL_BYTES);
-    wg_buf_append_char(&buf, '{');
+    put_char(&buf, '{');
     put_connect_headers(&buf, ctx, headers, num_headers, fwd, 0);
     if (has_query && raw_query != NULL)
         put_query(&buf, raw_query, raw_query_len, 0);
-    wg_buf_append_char(&buf, ',');
+    put_char(&buf, ',');
     put_request_context(&buf, ctx, EVENT_CONNECT);
     PUT(&buf, ",\"isBase64Encoded\":false}");
     return wg_buf_take(&buf, len_out);
@@ -636,7 +655,7 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
     wg_buf_reserve(&buf, EVENT_INITIAL_BYTES);
     PUT(&buf, "{\"type\":\"REQUEST\",\"methodArn\":");
     put_cstr(&buf, method_arn);
-    wg_buf_append_char(&buf, ',');
+    put_char(&buf, ',');
     put_connect_headers(&buf, ctx, headers, num_headers, fwd, 1);
     put_query(&buf, has_query ? raw_query : NULL, has_query ? raw_query_len : 0, 1);
     PUT(&buf, ",\"stageVariables\":");
@@ -647,9 +666,9 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
     } else {
         PUT(&buf, "{}");
     }
-    wg_buf_append_char(&buf, ',');
+    put_char(&buf, ',');
     put_request_context(&buf, ctx, EVENT_CONNECT);
-    wg_buf_append_char(&buf, '}');
+    put_char(&buf, '}');
     return wg_buf_take(&buf, len_out);
 }
 
@@ -659,7 +678,7 @@ char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t b
 {
     wg_buf_t buf = WG_BUF_INIT;
     wg_buf_reserve(&buf, EVENT_INITIAL_BYTES / 2 + (body != NULL ? body_len : 0));
-    wg_buf_append_char(&buf, '{');
+    put_char(&buf, '{');
     put_request_context(&buf, ctx, EVENT_MESSAGE);
     PUT(&buf, ",\"body\":");
     wg_event_append_string(&buf, body, body != NULL ? body_len : 0);
