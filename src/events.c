@@ -628,6 +628,20 @@ static void put_query(wg_buf_t *buf, const char *raw_query, size_t raw_query_len
 /* Room for an event's fixed text and a usual handshake's headers, so the buffer rarely grows. */
 #define EVENT_INITIAL_BYTES 2048
 
+/* The event's text, trimmed to its size: thousands of events can wait for their calls at once
+ * (a mass $disconnect), so they should not each hold the spare room of the buffer. */
+static char *take_event(wg_buf_t *buf, size_t *len_out)
+{
+    size_t len = 0;
+    char *text = wg_buf_take(buf, &len);
+    char *trimmed = realloc(text, len + 1);
+    if (trimmed != NULL)
+        text = trimmed;
+    if (len_out != NULL)
+        *len_out = len;
+    return text;
+}
+
 char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers, int has_query,
                        const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd, size_t *len_out)
 {
@@ -640,7 +654,7 @@ char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers
     put_char(&buf, ',');
     put_request_context(&buf, ctx, EVENT_CONNECT);
     PUT(&buf, ",\"isBase64Encoded\":false}");
-    return wg_buf_take(&buf, len_out);
+    return take_event(&buf, len_out);
 }
 
 /* ----------------------------------------------------------- authorizer ---- */
@@ -669,7 +683,7 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
     put_char(&buf, ',');
     put_request_context(&buf, ctx, EVENT_CONNECT);
     put_char(&buf, '}');
-    return wg_buf_take(&buf, len_out);
+    return take_event(&buf, len_out);
 }
 
 /* -------------------------------------------------------------- message ---- */
@@ -683,7 +697,7 @@ char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t b
     PUT(&buf, ",\"body\":");
     wg_event_append_string(&buf, body, body != NULL ? body_len : 0);
     PUT(&buf, ",\"isBase64Encoded\":false}");
-    return wg_buf_take(&buf, len_out);
+    return take_event(&buf, len_out);
 }
 
 /* ----------------------------------------------------------- $disconnect ---- */
@@ -700,7 +714,7 @@ char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_
     PUT(&buf, "],\"x-api-key\":[\"\"],\"X-Forwarded-For\":[\"\"],\"x-restapi\":[\"\"]},");
     put_request_context(&buf, ctx, EVENT_DISCONNECT);
     PUT(&buf, ",\"isBase64Encoded\":false}");
-    return wg_buf_take(&buf, len_out);
+    return take_event(&buf, len_out);
 }
 
 /* ---------------------------------------------------------- error frames ---- */
