@@ -625,18 +625,66 @@ static void put_query(wg_buf_t *buf, const char *raw_query, size_t raw_query_len
     wg_urlcodec_query_free(&query);
 }
 
-/* Room for an event's fixed text and a usual handshake's headers, so the buffer rarely grows. */
-#define EVENT_INITIAL_BYTES 2048
+/* Sizing: each event's buffer is reserved from an estimate of its length (its fixed text, measured
+ * with empty strings, plus what the strings add), so it neither grows while written nor holds
+ * much spare room once handed on: thousands of events can wait for their calls at once (a mass
+ * $disconnect). Escapes can make an event longer than estimated; it then grows and is trimmed. */
+#define EVENT_SLACK_BYTES 64
+#define EVENT_SPARE_MAX_BYTES 256
 
-/* The event's text, trimmed to its size: thousands of events can wait for their calls at once
- * (a mass $disconnect), so they should not each hold the spare room of the buffer. */
+static size_t text_bytes(const char *s)
+{
+    return s != NULL ? strlen(s) : 0;
+}
+
+/* What requestContext's strings add (requestId twice: also extendedRequestId). */
+static size_t context_bytes(const wg_event_context_t *ctx)
+{
+    return text_bytes(ctx->route_key) + text_bytes(ctx->connection_id) + 2 * text_bytes(ctx->request_id) +
+           text_bytes(ctx->message_id) + text_bytes(ctx->stage) + text_bytes(ctx->domain_name) +
+           text_bytes(ctx->api_id) + text_bytes(ctx->source_ip) + text_bytes(ctx->user_agent) +
+           text_bytes(ctx->authorizer_json) + text_bytes(ctx->identity_json) + text_bytes(ctx->disconnect_reason);
+}
+
+/* What the headers and the query add to a $connect or authorizer event: each header's name and
+ * value twice (both maps) with their quotes and separators, the AWS-added values, the source IP
+ * again in X-Forwarded-For, and the decoded query (never longer than the raw one) twice. */
+static size_t connect_bytes(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers,
+                            const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < num_headers; i++)
+        n += 16 + 2 * (headers[i].name_len + headers[i].value_len);
+    if (fwd != NULL)
+        n += 2 * (text_bytes(fwd->trace_id) + text_bytes(fwd->forwarded_port) + text_bytes(fwd->forwarded_proto));
+    n += 2 * text_bytes(ctx->source_ip);
+    if (raw_query != NULL)
+        n += 96 + 3 * raw_query_len;
+    return n;
+}
+
+/* An empty buffer of exactly `estimate` bytes (wg_buf_reserve would round up to a power of two). */
+static void event_buf_init(wg_buf_t *buf, size_t estimate)
+{
+    buf->data = malloc(estimate + 1);
+    if (buf->data == NULL)
+        abort();
+    buf->data[0] = '\0';
+    buf->len = 0;
+    buf->cap = estimate + 1;
+}
+
+/* The event's text, with little spare room (see "Sizing" above). */
 static char *take_event(wg_buf_t *buf, size_t *len_out)
 {
     size_t len = 0;
+    int has_spare = buf->cap - buf->len > EVENT_SPARE_MAX_BYTES;
     char *text = wg_buf_take(buf, &len);
-    char *trimmed = realloc(text, len + 1);
-    if (trimmed != NULL)
-        text = trimmed;
+    if (has_spare) {
+        char *trimmed = realloc(text, len + 1);
+        if (trimmed != NULL)
+            text = trimmed;
+    }
     if (len_out != NULL)
         *len_out = len;
     return text;
@@ -645,8 +693,9 @@ static char *take_event(wg_buf_t *buf, size_t *len_out)
 char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers, int has_query,
                        const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd, size_t *len_out)
 {
-    wg_buf_t buf = WG_BUF_INIT;
-    wg_buf_reserve(&buf, EVENT_INITIAL_BYTES);
+    wg_buf_t buf;
+    event_buf_init(&buf, 560 + EVENT_SLACK_BYTES + context_bytes(ctx) +
+                             connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
     put_char(&buf, '{');
     put_connect_headers(&buf, ctx, headers, num_headers, fwd, 0);
     if (has_query && raw_query != NULL)
@@ -665,8 +714,10 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
 {
     /* Top-level order (AWS-AUTH-3): type, methodArn, headers, multiValueHeaders, queryStringParameters,
      * multiValueQueryStringParameters, stageVariables, requestContext. */
-    wg_buf_t buf = WG_BUF_INIT;
-    wg_buf_reserve(&buf, EVENT_INITIAL_BYTES);
+    wg_buf_t buf;
+    event_buf_init(&buf, 790 + 3 * 64 + EVENT_SLACK_BYTES + context_bytes(ctx) + text_bytes(method_arn) +
+                             text_bytes(stage_variables_json) +
+                             connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
     PUT(&buf, "{\"type\":\"REQUEST\",\"methodArn\":");
     put_cstr(&buf, method_arn);
     put_char(&buf, ',');
@@ -690,8 +741,8 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
 
 char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t body_len, size_t *len_out)
 {
-    wg_buf_t buf = WG_BUF_INIT;
-    wg_buf_reserve(&buf, EVENT_INITIAL_BYTES / 2 + (body != NULL ? body_len : 0));
+    wg_buf_t buf;
+    event_buf_init(&buf, 369 + EVENT_SLACK_BYTES + context_bytes(ctx) + (body != NULL ? body_len : 0));
     put_char(&buf, '{');
     put_request_context(&buf, ctx, EVENT_MESSAGE);
     PUT(&buf, ",\"body\":");
@@ -705,8 +756,8 @@ char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t b
 char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_t *len_out)
 {
     /* Exactly these four, in this order, whatever the client sent (AWS-HDR-11). */
-    wg_buf_t buf = WG_BUF_INIT;
-    wg_buf_reserve(&buf, EVENT_INITIAL_BYTES / 2);
+    wg_buf_t buf;
+    event_buf_init(&buf, 561 + EVENT_SLACK_BYTES + context_bytes(ctx) + 2 * text_bytes(host));
     PUT(&buf, "{\"headers\":{\"Host\":");
     put_cstr(&buf, host);
     PUT(&buf, ",\"x-api-key\":\"\",\"X-Forwarded-For\":\"\",\"x-restapi\":\"\"},\"multiValueHeaders\":{\"Host\":[");
