@@ -820,6 +820,30 @@ START_TEST(test_string_writer_matches_jansson)
         free(expected);
         wg_buf_free(&buf);
     }
+    /* every byte at every place of the 8-byte words the writer tests at once, among plain bytes */
+    for (int c = 0; c < 256; c++) {
+        for (size_t at = 0; at < 19; at++) {
+            char text[19];
+            memset(text, 'a', sizeof(text));
+            text[at] = (char)c;
+            wg_buf_t buf = WG_BUF_INIT;
+            wg_event_append_string(&buf, text, sizeof(text));
+            char *expected;
+            if (c < 0x80) {
+                expected = jansson_string(text, sizeof(text));
+            } else {
+                char repaired[21];
+                memcpy(repaired, text, at);
+                memcpy(repaired + at, "\xef\xbf\xbd", 3);
+                memcpy(repaired + at + 3, text + at + 1, sizeof(text) - at - 1);
+                expected = jansson_string(repaired, sizeof(text) + 2);
+            }
+            ck_assert_msg(buf.len == strlen(expected) && memcmp(buf.data, expected, buf.len) == 0,
+                          "byte %02X at %zu: %s, not %s", c, at, buf.data, expected);
+            free(expected);
+            wg_buf_free(&buf);
+        }
+    }
     wg_buf_t buf = WG_BUF_INIT;
     wg_event_append_string(&buf, NULL, 5);
     ck_assert_str_eq(buf.data, "\"\"");
