@@ -5,6 +5,8 @@
  * line without ':' is a name with an empty value); the last line is the query: "?a=1&b" means the
  * URL had a query ("?" alone: an empty one), anything else means no '?' in the URL. The event
  * must always be valid JSON. Header names containing NUL are dropped (h2o never passes them).
+ * The whole input, when it is UTF-8, is also written as one JSON string by the event writer and
+ * must come out exactly as jansson writes it (the writer replaced jansson's json_dumps).
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -13,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "events.h"
+#include "utf8.h"
 
 #define MAX_HEADERS 512
 
@@ -97,5 +101,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     json_decref(parsed);
     free(event);
+
+    if (wg_utf8_is_valid(data, size)) {
+        wg_buf_t mine = WG_BUF_INIT;
+        wg_event_append_string(&mine, input, size);
+        json_t *str = json_stringn(input, size);
+        char *theirs = str != NULL ? json_dumps(str, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        if (theirs == NULL || strlen(theirs) != mine.len || memcmp(theirs, mine.data, mine.len) != 0) {
+            fprintf(stderr, "fuzz_events: string written as %.*s, jansson writes %s\n", (int)mine.len, mine.data,
+                    theirs != NULL ? theirs : "(nothing)");
+            abort();
+        }
+        free(theirs);
+        json_decref(str);
+        wg_buf_free(&mine);
+    }
     return 0;
 }

@@ -12,10 +12,11 @@
  * when the URL had a query (AWS-QS-1..3), and the error frames' exact spacing (AWS-FRM-1).
  *
  * Decisions where AWS could not be observed [I] (listed for the README):
- * - Serialisation: compact JSON (jansson, JSON_COMPACT, insertion order), written the way a Java
- *   serializer such as Jackson writes by default, which jansson's defaults match: non-ASCII stays
- *   raw UTF-8 (no JSON_ENSURE_ASCII), '/' is not escaped (no JSON_ESCAPE_SLASH), '"' and '\' and
- *   \b \f \n \r \t get short escapes, other control characters \u00XX with upper-case hex.
+ * - Serialisation: compact JSON, written the way a Java serializer such as Jackson writes by
+ *   default, which jansson's defaults (JSON_COMPACT, insertion order) also match: non-ASCII stays
+ *   raw UTF-8, '/' is not escaped, '"' and '\' and \b \f \n \r \t get short escapes, other control
+ *   characters \u00XX with upper-case hex; a key set twice in one object keeps its first place
+ *   and its last value.
  * - Bytes that are not valid UTF-8 (only possible in header values and percent-decoded query
  *   parts; message bodies are validated by ws.c, 1007) become U+FFFD, one per bad byte.
  * - Repeated header: `headers` holds the last value, `multiValueHeaders` all values in order
@@ -46,59 +47,317 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "ids.h"
 #include "urlcodec.h"
+#include "utf8.h"
 
-/* ---------------------------------------------------------------- strings ---- */
+/* ------------------------------------------------------------ JSON writer ---- */
 
-/* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is not one (overlong forms,
- * surrogates and code points above U+10FFFF are invalid, as in jansson). */
-static size_t utf8_sequence_length(const unsigned char *s, size_t len)
+/* Events are written straight into a wg_buf_t rather than built as a jansson tree and dumped:
+ * the tree and json_dumps were about 60 % of the instructions of a whole connection (handshake,
+ * $connect, close, $disconnect; bench/README.md, "S1: the event writer"). The bytes are the ones
+ * jansson's json_dumps(JSON_COMPACT) wrote for the same tree (tests/unit/test_events.c checks
+ * strings against jansson, the events against the AWS captures). JSON text that comes in (the
+ * authorizer's context, IAM identity, stage variables) is still parsed and written by jansson. */
+
+/* Appends n bytes; the common case (room left) inline: events are written in many small pieces. */
+static inline void put_bytes(wg_buf_t *buf, const char *s, size_t n)
 {
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
+    if (buf->data != NULL && buf->cap - buf->len > n) {
+        memcpy(buf->data + buf->len, s, n);
+        buf->len += n;
+        buf->data[buf->len] = '\0';
     } else {
-        return 0;
+        wg_buf_append(buf, s, n);
     }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
 }
 
-/* A JSON string of `len` bytes; invalid UTF-8 bytes become U+FFFD each. Aborts on OOM. */
-static json_t *json_text(const char *s, size_t len)
+static inline void put_char(wg_buf_t *buf, char c)
 {
-    if (s == NULL)
-        return json_text("", 0);
-    json_t *str = json_stringn(s, len);
-    if (str != NULL)
-        return str;
-    /* Not valid UTF-8: each bad byte becomes EF BF BD (3 bytes), so 3 * len suffices. */
+    put_bytes(buf, &c, 1);
+}
+
+#define PUT(buf, literal) put_bytes((buf), (literal), sizeof(literal) - 1)
+
+static const char hex_digits[] = "0123456789ABCDEF";
+
+/* Whether byte c can be copied into a JSON string as it is (printable ASCII but '"' and '\'). */
+static inline int is_plain_ascii(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Whether all 8 bytes of `w` are plain (is_plain_ascii), tested at once: most of an event's text
+ * is, and a byte at a time was most of the writer's work. No byte >= 0x80, none < 0x20 (the
+ * "has a byte less than n" test, exact once no byte has its high bit set), none '"' or '\'
+ * ("has a zero byte" after XOR). */
+static inline int word_is_plain(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    uint64_t special = (w & highs) | ((w - ones * 0x20) & ~w & highs) | ((quote - ones) & ~quote & highs) |
+                       ((backslash - ones) & ~backslash & highs);
+    return special == 0;
+}
+
+void wg_event_append_string(wg_buf_t *buf, const char *s, size_t len)
+{
+    if (s == NULL) {
+        s = "";
+        len = 0;
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    wg_buf_reserve(buf, len + 2);
+    put_char(buf, '"');
+    size_t run = 0; /* start of the bytes not yet copied */
+    size_t i = 0;
+    size_t bytewise_until = 0; /* after a word that was not plain, its bytes one at a time */
+    while (i < len) {
+        if (i >= bytewise_until && len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if (word_is_plain(w)) {
+                i += 8;
+                continue;
+            }
+            bytewise_until = i + 8;
+        }
+        unsigned char c = u[i];
+        if (is_plain_ascii(c)) {
+            i++;
+            continue;
+        }
+        size_t n = c >= 0x80 ? wg_utf8_sequence_length(u + i, len - i) : 0;
+        if (n > 0) {
+            i += n;
+            continue;
+        }
+        put_bytes(buf, s + run, i - run);
+        if (c >= 0x80) {
+            /* not UTF-8: U+FFFD for this one byte, then carry on with the next */
+            PUT(buf, "\xEF\xBF\xBD");
+        } else if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            put_bytes(buf, esc, 2);
+        } else {
+            char short_escape = c == '\b'   ? 'b'
+                                : c == '\f' ? 'f'
+                                : c == '\n' ? 'n'
+                                : c == '\r' ? 'r'
+                                : c == '\t' ? 't'
+                                            : 0;
+            if (short_escape != 0) {
+                char esc[2] = {'\\', short_escape};
+                put_bytes(buf, esc, 2);
+            } else {
+                char esc[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xF]};
+                put_bytes(buf, esc, 6);
+            }
+        }
+        i++;
+        run = i;
+    }
+    put_bytes(buf, s + run, i - run);
+    put_char(buf, '"');
+}
+
+static void put_cstr(wg_buf_t *buf, const char *s)
+{
+    wg_event_append_string(buf, s, s != NULL ? strlen(s) : 0);
+}
+
+/* A JSON integer as jansson writes a json_int_t ("%lld"). */
+static void put_int(wg_buf_t *buf, long long value)
+{
+    char digits[24];
+    size_t pos = sizeof(digits);
+    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[--pos] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (value < 0)
+        digits[--pos] = '-';
+    put_bytes(buf, digits + pos, sizeof(digits) - pos);
+}
+
+static int dump_to_buf(const char *text, size_t size, void *data)
+{
+    wg_buf_append(data, text, size);
+    return 0;
+}
+
+/* A parsed JSON value, written by jansson as it would have written it inside the event. */
+static void put_json(wg_buf_t *buf, const json_t *value)
+{
+    if (json_dump_callback(value, dump_to_buf, buf, JSON_COMPACT | JSON_ENCODE_ANY) != 0)
+        abort(); /* only out of memory is left */
+}
+
+/* The object in `text`, parsed by jansson; NULL when `text` is NULL or not a JSON object. */
+static json_t *load_object(const char *text)
+{
+    if (text == NULL)
+        return NULL;
+    json_t *value = json_loads(text, 0, NULL);
+    if (value != NULL && !json_is_object(value)) {
+        json_decref(value);
+        value = NULL;
+    }
+    return value;
+}
+
+/* ------------------------------------------------------- requestContext ---- */
+
+typedef enum { EVENT_CONNECT, EVENT_MESSAGE, EVENT_DISCONNECT } event_type_t;
+
+/* `identity`: userAgent then sourceIp (AWS-EV-13); with IAM extras, the merged order from the top
+ * of this file; extra members we do not know go last in their own order. */
+static void put_identity(wg_buf_t *buf, const wg_event_context_t *ctx)
+{
+    json_t *extra = load_object(ctx->identity_json);
+    if (extra == NULL) {
+        if (ctx->user_agent != NULL) {
+            PUT(buf, "{\"userAgent\":");
+            put_cstr(buf, ctx->user_agent);
+            PUT(buf, ",\"sourceIp\":");
+        } else {
+            PUT(buf, "{\"sourceIp\":");
+        }
+        put_cstr(buf, ctx->source_ip);
+        put_char(buf, '}');
+        return;
+    }
+    static const char *const order[] = {"userArn", "userAgent", "accountId", "caller", "sourceIp", "accessKey", "user"};
+    const size_t num_order = sizeof(order) / sizeof(order[0]);
+    int first = 1;
+    put_char(buf, '{');
+    for (size_t i = 0; i < num_order; i++) {
+        const json_t *value = NULL;
+        const char *text = NULL;
+        if (strcmp(order[i], "userAgent") == 0) {
+            if (ctx->user_agent == NULL)
+                continue;
+            text = ctx->user_agent;
+        } else if (strcmp(order[i], "sourceIp") == 0) {
+            text = ctx->source_ip != NULL ? ctx->source_ip : "";
+        } else if ((value = json_object_get(extra, order[i])) == NULL) {
+            continue;
+        }
+        if (!first)
+            put_char(buf, ',');
+        first = 0;
+        put_cstr(buf, order[i]);
+        put_char(buf, ':');
+        if (text != NULL)
+            put_cstr(buf, text);
+        else
+            put_json(buf, value);
+    }
+    /* the rest of the extras, skipping the keys already written (userAgent only when the
+     * connection had one: otherwise the extra's userAgent is not in identity yet) */
+    const char *key;
+    json_t *value;
+    json_object_foreach(extra, key, value) {
+        int written = 0;
+        for (size_t i = 0; i < num_order && !written; i++)
+            written = strcmp(key, order[i]) == 0 && (strcmp(key, "userAgent") != 0 || ctx->user_agent != NULL);
+        if (written)
+            continue;
+        if (!first)
+            put_char(buf, ',');
+        first = 0;
+        put_cstr(buf, key);
+        put_char(buf, ':');
+        put_json(buf, value);
+    }
+    put_char(buf, '}');
+    json_decref(extra);
+}
+
+/* The key orders of AWS-EV-8..10 (AWS-EV-14), hard-coded per type (the Java HashMap order AWS emits). */
+static void put_request_context(wg_buf_t *buf, const wg_event_context_t *ctx, event_type_t type)
+{
+    char request_time[32];
+    wg_clock_format_request_time(ctx->request_time_ms, request_time);
+
+    PUT(buf, "\"requestContext\":{\"routeKey\":");
+    put_cstr(buf, ctx->route_key);
+    if (type == EVENT_DISCONNECT) {
+        PUT(buf, ",\"disconnectStatusCode\":");
+        put_int(buf, ctx->disconnect_status_code);
+    }
+    json_t *authorizer = load_object(ctx->authorizer_json);
+    if (authorizer != NULL) {
+        PUT(buf, ",\"authorizer\":");
+        put_json(buf, authorizer);
+        json_decref(authorizer);
+    }
+    if (type == EVENT_MESSAGE) {
+        PUT(buf, ",\"messageId\":");
+        put_cstr(buf, ctx->message_id);
+    }
+    if (type == EVENT_CONNECT)
+        PUT(buf, ",\"eventType\":\"CONNECT\"");
+    else if (type == EVENT_MESSAGE)
+        PUT(buf, ",\"eventType\":\"MESSAGE\"");
+    else
+        PUT(buf, ",\"eventType\":\"DISCONNECT\"");
+    PUT(buf, ",\"extendedRequestId\":");
+    put_cstr(buf, ctx->request_id);
+    PUT(buf, ",\"requestTime\":");
+    put_cstr(buf, request_time);
+    PUT(buf, ",\"messageDirection\":\"IN\"");
+    if (type == EVENT_DISCONNECT) {
+        PUT(buf, ",\"disconnectReason\":");
+        put_cstr(buf, ctx->disconnect_reason);
+    }
+    PUT(buf, ",\"stage\":");
+    put_cstr(buf, ctx->stage);
+    PUT(buf, ",\"connectedAt\":");
+    put_int(buf, (long long)ctx->connected_at);
+    PUT(buf, ",\"requestTimeEpoch\":");
+    put_int(buf, (long long)ctx->request_time_ms);
+    PUT(buf, ",\"identity\":");
+    put_identity(buf, ctx);
+    PUT(buf, ",\"requestId\":");
+    put_cstr(buf, ctx->request_id);
+    PUT(buf, ",\"domainName\":");
+    put_cstr(buf, ctx->domain_name);
+    PUT(buf, ",\"connectionId\":");
+    put_cstr(buf, ctx->connection_id);
+    PUT(buf, ",\"apiId\":");
+    put_cstr(buf, ctx->api_id);
+    put_char(buf, '}');
+}
+
+/* --------------------------------------------------------------- keys ---- */
+
+/* An object key as JSON holds it: bytes that are not UTF-8 replaced like values' are. Two keys
+ * that differ only in such bytes become one key (a key set twice keeps its first place and its
+ * last value). */
+typedef struct json_key {
+    const char *text;
+    size_t len;
+    char *owned; /* the repaired copy when the key was not UTF-8, else NULL */
+} json_key_t;
+
+/* Fills *key from s[0..len); returns 1 when it had to be repaired. */
+static int key_init(json_key_t *key, const char *s, size_t len)
+{
+    key->text = s;
+    key->len = len;
+    key->owned = NULL;
+    if (wg_utf8_is_valid(s, len))
+        return 0;
+    /* each bad byte becomes EF BF BD: 3 * len suffices */
     char *clean = malloc(3 * len + 1);
     if (clean == NULL)
         abort();
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence_length((const unsigned char *)s + i, len - i);
+        size_t n = wg_utf8_sequence_length((const unsigned char *)s + i, len - i);
         if (n == 0) {
             memcpy(clean + o, "\xEF\xBF\xBD", 3);
             o += 3;
@@ -109,148 +368,14 @@ static json_t *json_text(const char *s, size_t len)
             i += n;
         }
     }
-    str = json_stringn(clean, o);
-    free(clean);
-    if (str == NULL)
-        abort();
-    return str;
+    key->text = key->owned = clean;
+    key->len = o;
+    return 1;
 }
 
-static json_t *json_cstr(const char *s)
+static int key_equal(const json_key_t *a, const json_key_t *b)
 {
-    return json_text(s, s != NULL ? strlen(s) : 0);
-}
-
-/* Adds `value` (a new reference, taken) under `key` (len bytes), keeping insertion order; a key
- * that is not valid UTF-8 is repaired like values are (jansson refuses such keys). Replacing an
- * existing key keeps its position. */
-static void object_add(json_t *obj, const char *key, size_t key_len, json_t *value)
-{
-    json_t *clean = json_text(key, key_len);
-    if (json_object_setn_new(obj, json_string_value(clean), json_string_length(clean), value) != 0)
-        abort(); /* only out of memory is left */
-    json_decref(clean);
-}
-
-/* The array stored under `key` in `obj`, created (empty) if absent; borrowed. */
-static json_t *object_array(json_t *obj, const char *key, size_t key_len)
-{
-    json_t *clean = json_text(key, key_len);
-    json_t *values = json_object_getn(obj, json_string_value(clean), json_string_length(clean));
-    if (values == NULL) {
-        values = json_array();
-        if (json_object_setn_new(obj, json_string_value(clean), json_string_length(clean), values) != 0)
-            abort();
-    }
-    json_decref(clean);
-    return values;
-}
-
-static void object_set(json_t *obj, const char *key, json_t *value)
-{
-    object_add(obj, key, strlen(key), value);
-}
-
-/* Dumps compactly into a malloc'd string (freed with free(), whatever jansson's allocator). */
-static char *dump(json_t *root, size_t *len_out)
-{
-    /* one pass (json_dumpb would walk the tree twice: once to size, once to write); the output
-     * holds no raw NUL (jansson escapes it as \u0000), so strlen is its length */
-    char *out = json_dumps(root, JSON_COMPACT);
-    if (out == NULL)
-        abort();
-    size_t len = strlen(out);
-    if (len_out != NULL)
-        *len_out = len;
-    json_decref(root);
-    return out;
-}
-
-/* ------------------------------------------------------- requestContext ---- */
-
-typedef enum { EVENT_CONNECT, EVENT_MESSAGE, EVENT_DISCONNECT } event_type_t;
-
-static void add_authorizer(json_t *rc, const wg_event_context_t *ctx)
-{
-    if (ctx->authorizer_json == NULL)
-        return;
-    json_error_t err;
-    json_t *auth = json_loads(ctx->authorizer_json, 0, &err);
-    if (auth == NULL)
-        return;
-    if (!json_is_object(auth)) {
-        json_decref(auth);
-        return;
-    }
-    object_set(rc, "authorizer", auth);
-}
-
-/* `identity`: userAgent then sourceIp (AWS-EV-13); with IAM extras, the merged order from the top
- * of this file; extra members we do not know go last in their own order. */
-static json_t *identity_object(const wg_event_context_t *ctx)
-{
-    json_t *identity = json_object();
-    json_t *extra = ctx->identity_json != NULL ? json_loads(ctx->identity_json, 0, NULL) : NULL;
-    if (extra != NULL && !json_is_object(extra)) {
-        json_decref(extra);
-        extra = NULL;
-    }
-    static const char *const order[] = {"userArn", "userAgent", "accountId", "caller", "sourceIp", "accessKey", "user"};
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        if (strcmp(order[i], "userAgent") == 0) {
-            if (ctx->user_agent != NULL)
-                object_set(identity, "userAgent", json_cstr(ctx->user_agent));
-        } else if (strcmp(order[i], "sourceIp") == 0) {
-            object_set(identity, "sourceIp", json_cstr(ctx->source_ip));
-        } else if (extra != NULL && json_object_get(extra, order[i]) != NULL) {
-            object_set(identity, order[i], json_incref(json_object_get(extra, order[i])));
-        }
-    }
-    const char *key;
-    json_t *value;
-    if (extra != NULL) {
-        json_object_foreach(extra, key, value) {
-            if (json_object_get(identity, key) == NULL)
-                object_set(identity, key, json_incref(value));
-        }
-    }
-    json_decref(extra);
-    return identity;
-}
-
-/* The key orders of AWS-EV-8..10 (AWS-EV-14), hard-coded per type (the Java HashMap order AWS emits). */
-static json_t *request_context(const wg_event_context_t *ctx, event_type_t type)
-{
-    json_t *rc = json_object();
-    char request_time[32];
-    wg_clock_format_request_time(ctx->request_time_ms, request_time);
-
-    object_set(rc, "routeKey", json_cstr(ctx->route_key));
-    if (type == EVENT_DISCONNECT)
-        object_set(rc, "disconnectStatusCode", json_integer(ctx->disconnect_status_code));
-    add_authorizer(rc, ctx);
-    if (type == EVENT_MESSAGE)
-        object_set(rc, "messageId", json_cstr(ctx->message_id));
-    object_set(rc, "eventType",
-               json_string(type == EVENT_CONNECT   ? "CONNECT"
-                           : type == EVENT_MESSAGE ? "MESSAGE"
-                                                   : "DISCONNECT"));
-    object_set(rc, "extendedRequestId", json_cstr(ctx->request_id));
-    object_set(rc, "requestTime", json_string(request_time));
-    object_set(rc, "messageDirection", json_string("IN"));
-    if (type == EVENT_DISCONNECT)
-        object_set(rc, "disconnectReason", json_cstr(ctx->disconnect_reason));
-    object_set(rc, "stage", json_cstr(ctx->stage));
-    object_set(rc, "connectedAt", json_integer((json_int_t)ctx->connected_at));
-    object_set(rc, "requestTimeEpoch", json_integer((json_int_t)ctx->request_time_ms));
-
-    object_set(rc, "identity", identity_object(ctx));
-
-    object_set(rc, "requestId", json_cstr(ctx->request_id));
-    object_set(rc, "domainName", json_cstr(ctx->domain_name));
-    object_set(rc, "connectionId", json_cstr(ctx->connection_id));
-    object_set(rc, "apiId", json_cstr(ctx->api_id));
-    return rc;
+    return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
 }
 
 /* ------------------------------------------------------------- $connect ---- */
@@ -288,28 +413,6 @@ static int compare_entries(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
 }
 
-/* Growable byte buffer for the merged X-Forwarded-For value. */
-typedef struct text_buf {
-    char *data;
-    size_t len, cap;
-} text_buf_t;
-
-static void buf_append(text_buf_t *buf, const char *s, size_t n)
-{
-    if (buf->len + n + 1 > buf->cap) {
-        size_t cap = buf->cap ? buf->cap : 64;
-        while (cap < buf->len + n + 1)
-            cap *= 2;
-        buf->data = realloc(buf->data, cap);
-        if (buf->data == NULL)
-            abort();
-        buf->cap = cap;
-    }
-    memcpy(buf->data + buf->len, s, n);
-    buf->len += n;
-    buf->data[buf->len] = '\0';
-}
-
 static void add_entry(header_entry_t *entries, size_t *count, const char *name, const char *value, size_t value_len)
 {
     header_entry_t *e = &entries[*count];
@@ -321,17 +424,26 @@ static void add_entry(header_entry_t *entries, size_t *count, const char *name, 
     (*count)++;
 }
 
-/* Adds `headers` and `multiValueHeaders` for the $connect event (AWS-HDR-1..10), or with
- * `is_authorizer` for the authorizer event (AWS-AUTH-5: Connection and Upgrade kept, content-length
- * added). */
-static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, const wg_header_t *headers,
+/* One header as written: entries[start..end) of the sorted list share its name. */
+typedef struct header_group {
+    json_key_t key; /* the first spelling received */
+    size_t start, end;
+    size_t source; /* the group whose values are written here (a later one with the same key) */
+    int is_repeat; /* its key was written by an earlier group */
+} header_group_t;
+
+/* Writes `"headers":{...},"multiValueHeaders":{...}` for the $connect event (AWS-HDR-1..10), or
+ * with `is_authorizer` for the authorizer event (AWS-AUTH-5: Connection and Upgrade kept,
+ * content-length added). */
+static void put_connect_headers(wg_buf_t *buf, const wg_event_context_t *ctx, const wg_header_t *headers,
                                 size_t num_headers, const wg_event_forwarding_t *fwd, int is_authorizer)
 {
     header_entry_t *entries = malloc((num_headers + 7) * sizeof(*entries));
-    if (entries == NULL)
+    header_group_t *groups = malloc((num_headers + 7) * sizeof(*groups));
+    if (entries == NULL || groups == NULL)
         abort();
     size_t count = 0;
-    text_buf_t forwarded_for = {0};
+    wg_buf_t forwarded_for = WG_BUF_INIT;
     int has_connection = 0, has_upgrade = 0, has_content_length = 0;
 
     for (size_t i = 0; i < num_headers; i++) {
@@ -349,17 +461,16 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, con
             continue;
         if (wg_headers_ieq(h->name, h->name_len, "X-Forwarded-For")) {
             if (forwarded_for.len > 0)
-                buf_append(&forwarded_for, ", ", 2);
-            buf_append(&forwarded_for, h->value, h->value_len);
+                PUT(&forwarded_for, ", ");
+            wg_buf_append(&forwarded_for, h->value, h->value_len);
             continue;
         }
         entries[count] = (header_entry_t){h->name, h->name_len, h->value, h->value_len, count};
         count++;
     }
-    const char *ip = ctx->source_ip != NULL ? ctx->source_ip : "";
     if (forwarded_for.len > 0)
-        buf_append(&forwarded_for, ", ", 2);
-    buf_append(&forwarded_for, ip, strlen(ip));
+        PUT(&forwarded_for, ", ");
+    wg_buf_append_str(&forwarded_for, ctx->source_ip != NULL ? ctx->source_ip : "");
 
     if (is_authorizer && !has_connection)
         add_entry(entries, &count, "Connection", "upgrade", 7);
@@ -377,30 +488,99 @@ static void add_connect_headers(json_t *root, const wg_event_context_t *ctx, con
 
     qsort(entries, count, sizeof(*entries), compare_entries);
 
-    json_t *single = json_object();
-    json_t *multi = json_object();
+    /* Names equal but for case are one group; groups differ, so their keys can only collide
+     * once bytes that are not UTF-8 are replaced, and only then is the quadratic search run. */
+    size_t num_groups = 0;
+    int any_repaired = 0;
     for (size_t i = 0; i < count;) {
         size_t group_end = i + 1;
         while (group_end < count && compare_names(entries[i].name, entries[i].name_len, entries[group_end].name,
                                                   entries[group_end].name_len) == 0)
             group_end++;
-        json_t *values = json_array();
-        for (size_t j = i; j < group_end; j++)
-            json_array_append_new(values, json_text(entries[j].value, entries[j].value_len));
-        const header_entry_t *last = &entries[group_end - 1];
-        object_add(single, entries[i].name, entries[i].name_len, json_text(last->value, last->value_len));
-        object_add(multi, entries[i].name, entries[i].name_len, values);
+        header_group_t *g = &groups[num_groups];
+        any_repaired |= key_init(&g->key, entries[i].name, entries[i].name_len);
+        g->start = i;
+        g->end = group_end;
+        g->source = num_groups;
+        g->is_repeat = 0;
+        num_groups++;
         i = group_end;
     }
-    object_set(root, "headers", single);
-    object_set(root, "multiValueHeaders", multi);
-    free(forwarded_for.data);
+    for (size_t i = 0; any_repaired && i < num_groups; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (!groups[j].is_repeat && key_equal(&groups[j].key, &groups[i].key)) {
+                groups[j].source = i;
+                groups[i].is_repeat = 1;
+                break;
+            }
+        }
+    }
+
+    PUT(buf, "\"headers\":{");
+    int first = 1;
+    for (size_t i = 0; i < num_groups; i++) {
+        if (groups[i].is_repeat)
+            continue;
+        const header_entry_t *last = &entries[groups[groups[i].source].end - 1];
+        if (!first)
+            put_char(buf, ',');
+        first = 0;
+        wg_event_append_string(buf, groups[i].key.text, groups[i].key.len);
+        put_char(buf, ':');
+        wg_event_append_string(buf, last->value, last->value_len);
+    }
+    PUT(buf, "},\"multiValueHeaders\":{");
+    first = 1;
+    for (size_t i = 0; i < num_groups; i++) {
+        if (groups[i].is_repeat)
+            continue;
+        const header_group_t *source = &groups[groups[i].source];
+        if (!first)
+            put_char(buf, ',');
+        first = 0;
+        wg_event_append_string(buf, groups[i].key.text, groups[i].key.len);
+        PUT(buf, ":[");
+        for (size_t j = source->start; j < source->end; j++) {
+            if (j > source->start)
+                put_char(buf, ',');
+            wg_event_append_string(buf, entries[j].value, entries[j].value_len);
+        }
+        put_char(buf, ']');
+    }
+    put_char(buf, '}');
+
+    for (size_t i = 0; i < num_groups; i++)
+        free(groups[i].key.owned);
+    wg_buf_free(&forwarded_for);
+    free(groups);
     free(entries);
 }
 
-/* Adds the two query maps when the query has at least one parameter (AWS-QS-1, AWS-QS-2, AWS-QS-7); with
- * `always`, also when it has none ({} each, the authorizer event, AWS-QS-4). */
-static void add_query(json_t *root, const char *raw_query, size_t raw_query_len, int always)
+/* One query parameter, by key: params sorted by (key, position) put repeats side by side. */
+typedef struct query_entry {
+    json_key_t key;
+    const char *value;
+    size_t position;
+} query_entry_t;
+
+static int compare_query_entries(const void *pa, const void *pb)
+{
+    const query_entry_t *a = pa, *b = pb;
+    size_t n = a->key.len < b->key.len ? a->key.len : b->key.len;
+    int c = memcmp(a->key.text, b->key.text, n);
+    if (c != 0)
+        return c;
+    if (a->key.len != b->key.len)
+        return a->key.len < b->key.len ? -1 : 1;
+    return a->position < b->position ? -1 : a->position > b->position ? 1 : 0;
+}
+
+/* Writes `,"queryStringParameters":{...},"multiValueQueryStringParameters":{...}` when the query
+ * has at least one parameter (AWS-QS-1, AWS-QS-2, AWS-QS-7); with `always`, also when it has none
+ * ({} each, the authorizer event, AWS-QS-4). Keys in order of first appearance; the single map
+ * holds a repeated key's last value, the multi map all its values. Names and values are C strings
+ * (a decoded %00 ends them, as it always has). */
+static void put_query(wg_buf_t *buf, const char *raw_query, size_t raw_query_len, int always)
 {
     wg_query_t query;
     wg_urlcodec_query_parse(raw_query != NULL ? raw_query : "", raw_query != NULL ? raw_query_len : 0, &query);
@@ -408,30 +588,145 @@ static void add_query(json_t *root, const char *raw_query, size_t raw_query_len,
         wg_urlcodec_query_free(&query);
         return;
     }
-    json_t *single = json_object();
-    json_t *multi = json_object();
-    for (size_t i = 0; i < query.count; i++) {
+    size_t n = query.count;
+    query_entry_t *sorted = malloc((n + 1) * sizeof(*sorted));
+    size_t *group_of = malloc((n + 1) * 2 * sizeof(*group_of)); /* position -> [start, end) in sorted */
+    if (sorted == NULL || group_of == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++) {
         const wg_query_param_t *p = &query.params[i];
-        size_t name_len = strlen(p->name);
-        /* replacing an existing key keeps its position: first appearance orders the keys */
-        object_add(single, p->name, name_len, json_cstr(p->value));
-        json_array_append_new(object_array(multi, p->name, name_len), json_cstr(p->value));
+        key_init(&sorted[i].key, p->name, strlen(p->name));
+        sorted[i].value = p->value != NULL ? p->value : "";
+        sorted[i].position = i;
     }
+    if (n > 1)
+        qsort(sorted, n, sizeof(*sorted), compare_query_entries);
+    for (size_t i = 0; i < n;) {
+        size_t end = i + 1;
+        while (end < n && key_equal(&sorted[i].key, &sorted[end].key))
+            end++;
+        for (size_t j = i; j < end; j++) {
+            group_of[2 * sorted[j].position] = i;
+            group_of[2 * sorted[j].position + 1] = end;
+        }
+        i = end;
+    }
+
+    PUT(buf, ",\"queryStringParameters\":{");
+    for (int multi = 0; multi <= 1; multi++) {
+        int first = 1;
+        for (size_t i = 0; i < n; i++) {
+            size_t start = group_of[2 * i], end = group_of[2 * i + 1];
+            if (sorted[start].position != i)
+                continue; /* not the key's first appearance */
+            if (!first)
+                put_char(buf, ',');
+            first = 0;
+            wg_event_append_string(buf, sorted[start].key.text, sorted[start].key.len);
+            put_char(buf, ':');
+            if (!multi) {
+                put_cstr(buf, sorted[end - 1].value);
+                continue;
+            }
+            put_char(buf, '[');
+            for (size_t j = start; j < end; j++) {
+                if (j > start)
+                    put_char(buf, ',');
+                put_cstr(buf, sorted[j].value);
+            }
+            put_char(buf, ']');
+        }
+        if (multi)
+            put_char(buf, '}');
+        else
+            PUT(buf, "},\"multiValueQueryStringParameters\":{");
+    }
+    for (size_t i = 0; i < n; i++)
+        free(sorted[i].key.owned);
+    free(group_of);
+    free(sorted);
     wg_urlcodec_query_free(&query);
-    object_set(root, "queryStringParameters", single);
-    object_set(root, "multiValueQueryStringParameters", multi);
+}
+
+/* Sizing: each event's buffer is reserved from an estimate of its length (its fixed text, measured
+ * with empty strings, plus what the strings add), so it neither grows while written nor holds
+ * much spare room once handed on: thousands of events can wait for their calls at once (a mass
+ * $disconnect). Escapes can make an event longer than estimated; it then grows and is trimmed. */
+#define EVENT_SLACK_BYTES 64
+#define EVENT_SPARE_MAX_BYTES 256
+
+static size_t text_bytes(const char *s)
+{
+    return s != NULL ? strlen(s) : 0;
+}
+
+/* What requestContext's strings add (requestId twice: also extendedRequestId). */
+static size_t context_bytes(const wg_event_context_t *ctx)
+{
+    return text_bytes(ctx->route_key) + text_bytes(ctx->connection_id) + 2 * text_bytes(ctx->request_id) +
+           text_bytes(ctx->message_id) + text_bytes(ctx->stage) + text_bytes(ctx->domain_name) +
+           text_bytes(ctx->api_id) + text_bytes(ctx->source_ip) + text_bytes(ctx->user_agent) +
+           text_bytes(ctx->authorizer_json) + text_bytes(ctx->identity_json) + text_bytes(ctx->disconnect_reason);
+}
+
+/* What the headers and the query add to a $connect or authorizer event: each header's name and
+ * value twice (both maps) with their quotes and separators, the AWS-added values, the source IP
+ * again in X-Forwarded-For, and the decoded query (never longer than the raw one) twice. */
+static size_t connect_bytes(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers,
+                            const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < num_headers; i++)
+        n += 16 + 2 * (headers[i].name_len + headers[i].value_len);
+    if (fwd != NULL)
+        n += 2 * (text_bytes(fwd->trace_id) + text_bytes(fwd->forwarded_port) + text_bytes(fwd->forwarded_proto));
+    n += 2 * text_bytes(ctx->source_ip);
+    if (raw_query != NULL)
+        n += 96 + 3 * raw_query_len;
+    return n;
+}
+
+/* An empty buffer of exactly `estimate` bytes (wg_buf_reserve would round up to a power of two). */
+static void event_buf_init(wg_buf_t *buf, size_t estimate)
+{
+    buf->data = malloc(estimate + 1);
+    if (buf->data == NULL)
+        abort();
+    buf->data[0] = '\0';
+    buf->len = 0;
+    buf->cap = estimate + 1;
+}
+
+/* The event's text, with little spare room (see "Sizing" above). */
+static char *take_event(wg_buf_t *buf, size_t *len_out)
+{
+    size_t len = 0;
+    int has_spare = buf->cap - buf->len > EVENT_SPARE_MAX_BYTES;
+    char *text = wg_buf_take(buf, &len);
+    if (has_spare) {
+        char *trimmed = realloc(text, len + 1);
+        if (trimmed != NULL)
+            text = trimmed;
+    }
+    if (len_out != NULL)
+        *len_out = len;
+    return text;
 }
 
 char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers, int has_query,
                        const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd, size_t *len_out)
 {
-    json_t *root = json_object();
-    add_connect_headers(root, ctx, headers, num_headers, fwd, 0);
+    wg_buf_t buf;
+    event_buf_init(&buf, 560 + EVENT_SLACK_BYTES + context_bytes(ctx) +
+                             connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
+    put_char(&buf, '{');
+    put_connect_headers(&buf, ctx, headers, num_headers, fwd, 0);
     if (has_query && raw_query != NULL)
-        add_query(root, raw_query, raw_query_len, 0);
-    object_set(root, "requestContext", request_context(ctx, EVENT_CONNECT));
-    object_set(root, "isBase64Encoded", json_false());
-    return dump(root, len_out);
+        put_query(&buf, raw_query, raw_query_len, 0);
+    put_char(&buf, ',');
+    put_request_context(&buf, ctx, EVENT_CONNECT);
+    PUT(&buf, ",\"isBase64Encoded\":false}");
+    return take_event(&buf, len_out);
 }
 
 /* ----------------------------------------------------------- authorizer ---- */
@@ -442,30 +737,41 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
 {
     /* Top-level order (AWS-AUTH-3): type, methodArn, headers, multiValueHeaders, queryStringParameters,
      * multiValueQueryStringParameters, stageVariables, requestContext. */
-    json_t *root = json_object();
-    object_set(root, "type", json_string("REQUEST"));
-    object_set(root, "methodArn", json_cstr(method_arn));
-    add_connect_headers(root, ctx, headers, num_headers, fwd, 1);
-    add_query(root, has_query ? raw_query : NULL, has_query ? raw_query_len : 0, 1);
-    json_t *vars = stage_variables_json != NULL ? json_loads(stage_variables_json, 0, NULL) : NULL;
-    if (!json_is_object(vars)) {
+    wg_buf_t buf;
+    event_buf_init(&buf, 790 + 3 * 64 + EVENT_SLACK_BYTES + context_bytes(ctx) + text_bytes(method_arn) +
+                             text_bytes(stage_variables_json) +
+                             connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
+    PUT(&buf, "{\"type\":\"REQUEST\",\"methodArn\":");
+    put_cstr(&buf, method_arn);
+    put_char(&buf, ',');
+    put_connect_headers(&buf, ctx, headers, num_headers, fwd, 1);
+    put_query(&buf, has_query ? raw_query : NULL, has_query ? raw_query_len : 0, 1);
+    PUT(&buf, ",\"stageVariables\":");
+    json_t *vars = load_object(stage_variables_json);
+    if (vars != NULL) {
+        put_json(&buf, vars);
         json_decref(vars);
-        vars = json_object();
+    } else {
+        PUT(&buf, "{}");
     }
-    object_set(root, "stageVariables", vars);
-    object_set(root, "requestContext", request_context(ctx, EVENT_CONNECT));
-    return dump(root, len_out);
+    put_char(&buf, ',');
+    put_request_context(&buf, ctx, EVENT_CONNECT);
+    put_char(&buf, '}');
+    return take_event(&buf, len_out);
 }
 
 /* -------------------------------------------------------------- message ---- */
 
 char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t body_len, size_t *len_out)
 {
-    json_t *root = json_object();
-    object_set(root, "requestContext", request_context(ctx, EVENT_MESSAGE));
-    object_set(root, "body", json_text(body != NULL ? body : "", body != NULL ? body_len : 0));
-    object_set(root, "isBase64Encoded", json_false());
-    return dump(root, len_out);
+    wg_buf_t buf;
+    event_buf_init(&buf, 369 + EVENT_SLACK_BYTES + context_bytes(ctx) + (body != NULL ? body_len : 0));
+    put_char(&buf, '{');
+    put_request_context(&buf, ctx, EVENT_MESSAGE);
+    PUT(&buf, ",\"body\":");
+    wg_event_append_string(&buf, body, body != NULL ? body_len : 0);
+    PUT(&buf, ",\"isBase64Encoded\":false}");
+    return take_event(&buf, len_out);
 }
 
 /* ----------------------------------------------------------- $disconnect ---- */
@@ -473,22 +779,16 @@ char *wg_event_message(const wg_event_context_t *ctx, const char *body, size_t b
 char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_t *len_out)
 {
     /* Exactly these four, in this order, whatever the client sent (AWS-HDR-11). */
-    static const char *const names[] = {"Host", "x-api-key", "X-Forwarded-For", "x-restapi"};
-    json_t *root = json_object();
-    json_t *single = json_object();
-    json_t *multi = json_object();
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        const char *value = i == 0 ? host : "";
-        object_set(single, names[i], json_cstr(value));
-        json_t *values = json_array();
-        json_array_append_new(values, json_cstr(value));
-        object_set(multi, names[i], values);
-    }
-    object_set(root, "headers", single);
-    object_set(root, "multiValueHeaders", multi);
-    object_set(root, "requestContext", request_context(ctx, EVENT_DISCONNECT));
-    object_set(root, "isBase64Encoded", json_false());
-    return dump(root, len_out);
+    wg_buf_t buf;
+    event_buf_init(&buf, 561 + EVENT_SLACK_BYTES + context_bytes(ctx) + 2 * text_bytes(host));
+    PUT(&buf, "{\"headers\":{\"Host\":");
+    put_cstr(&buf, host);
+    PUT(&buf, ",\"x-api-key\":\"\",\"X-Forwarded-For\":\"\",\"x-restapi\":\"\"},\"multiValueHeaders\":{\"Host\":[");
+    put_cstr(&buf, host);
+    PUT(&buf, "],\"x-api-key\":[\"\"],\"X-Forwarded-For\":[\"\"],\"x-restapi\":[\"\"]},");
+    put_request_context(&buf, ctx, EVENT_DISCONNECT);
+    PUT(&buf, ",\"isBase64Encoded\":false}");
+    return take_event(&buf, len_out);
 }
 
 /* ---------------------------------------------------------- error frames ---- */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "errors.h" /* the WG_FRAME_* texts that wg_event_error_frame sends */
 #include "headers.h"
 
@@ -79,6 +80,14 @@ char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_
 char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn, const wg_header_t *headers,
                           size_t num_headers, int has_query, const char *raw_query, size_t raw_query_len,
                           const char *stage_variables_json, const wg_event_forwarding_t *fwd, size_t *len_out);
+
+/**
+ * Appends s[0..len) as a JSON string, quotes included, the way every event writes its strings
+ * (the rules at the top of events.c: short escapes for '"', '\\' and \b \f \n \r \t,
+ * \u00XX for other control characters, UTF-8 kept raw, each byte that is not UTF-8 replaced by
+ * U+FFFD). `s` NULL writes "".
+ */
+void wg_event_append_string(wg_buf_t *buf, const char *s, size_t len);
 
 /**
  * An error frame, byte for byte as AWS sends it (AWS-FRM-1..5):

@@ -8,10 +8,12 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "events.h"
 #include "headers.h"
 
@@ -750,6 +752,160 @@ START_TEST(test_error_frame_escaping_and_size)
 }
 END_TEST
 
+/* ------------------------------------------------------- string writer ---- */
+
+/* What jansson writes for the valid UTF-8 string s[0..len) (the writer replaced json_dumps). */
+static char *jansson_string(const char *s, size_t len)
+{
+    json_t *str = json_stringn(s, len);
+    ck_assert_ptr_nonnull(str);
+    char *out = json_dumps(str, JSON_COMPACT | JSON_ENCODE_ANY);
+    ck_assert_ptr_nonnull(out);
+    json_decref(str);
+    return out;
+}
+
+START_TEST(test_string_writer_matches_jansson)
+{
+    /* Strings made of pieces whose output is known: valid UTF-8 sequences (escaped by jansson in
+     * the oracle) and bytes that are never UTF-8 in any context (each written as U+FFFD). */
+    static const char *const valid[] = {"a", "Z", " ", "/", "\"", "\\", "\b", "\f", "\n", "\r", "\t", "\x01",
+                                        "\x1f", "\x7f", "\xc2\x80", "\xc3\xa9", "\xdf\xbf", "\xe0\xa0\x80",
+                                        "\xe2\x82\xac", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbd",
+                                        "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"};
+    /* a lone continuation byte, overlong leads, bytes above F4, a surrogate (3 bad bytes) */
+    static const char *const invalid[] = {"\x80", "\xbf", "\xc0", "\xc1", "\xf5", "\xff", "\xed\xa0\x80"};
+    const size_t num_valid = sizeof(valid) / sizeof(valid[0]), num_invalid = sizeof(invalid) / sizeof(invalid[0]);
+    uint64_t seed = 0x9E3779B97F4A7C15ULL;
+    for (int round = 0; round < 5000; round++) {
+        char input[256], repaired[512];
+        size_t in_len = 0, rep_len = 0;
+        seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+        int pieces = (int)(seed % 24);
+        for (int p = 0; p < pieces; p++) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            int bad = round % 2 == 1 && seed % 5 == 0;
+            const char *piece = bad ? invalid[(seed >> 8) % num_invalid] : valid[(seed >> 8) % num_valid];
+            size_t n = strlen(piece);
+            memcpy(input + in_len, piece, n);
+            in_len += n;
+            for (size_t k = 0; k < n; k++, rep_len += bad ? 3 : 0)
+                if (bad)
+                    memcpy(repaired + rep_len, "\xef\xbf\xbd", 3);
+            if (!bad) {
+                memcpy(repaired + rep_len, piece, n);
+                rep_len += n;
+            }
+        }
+        if (round % 7 == 0) { /* NUL inside: lengths, not NULs, delimit strings */
+            input[in_len++] = '\0';
+            repaired[rep_len++] = '\0';
+        }
+        wg_buf_t buf = WG_BUF_INIT;
+        wg_buf_append_char(&buf, '['); /* appends after what the buffer holds */
+        wg_event_append_string(&buf, input, in_len);
+        char *expected = jansson_string(repaired, rep_len);
+        ck_assert_str_eq(buf.data + 1, expected);
+        ck_assert_uint_eq(buf.len, 1 + strlen(expected));
+        free(expected);
+        wg_buf_free(&buf);
+    }
+    /* every single byte */
+    for (int c = 0; c < 256; c++) {
+        char one = (char)c;
+        wg_buf_t buf = WG_BUF_INIT;
+        wg_event_append_string(&buf, &one, 1);
+        char *expected = c < 0x80 ? jansson_string(&one, 1) : strdup("\"\xef\xbf\xbd\"");
+        ck_assert_msg(strcmp(buf.data, expected) == 0, "byte %02X: %s, not %s", c, buf.data, expected);
+        free(expected);
+        wg_buf_free(&buf);
+    }
+    /* every byte at every place of the 8-byte words the writer tests at once, among plain bytes */
+    for (int c = 0; c < 256; c++) {
+        for (size_t at = 0; at < 19; at++) {
+            char text[19];
+            memset(text, 'a', sizeof(text));
+            text[at] = (char)c;
+            wg_buf_t buf = WG_BUF_INIT;
+            wg_event_append_string(&buf, text, sizeof(text));
+            char *expected;
+            if (c < 0x80) {
+                expected = jansson_string(text, sizeof(text));
+            } else {
+                char repaired[21];
+                memcpy(repaired, text, at);
+                memcpy(repaired + at, "\xef\xbf\xbd", 3);
+                memcpy(repaired + at + 3, text + at + 1, sizeof(text) - at - 1);
+                expected = jansson_string(repaired, sizeof(text) + 2);
+            }
+            ck_assert_msg(buf.len == strlen(expected) && memcmp(buf.data, expected, buf.len) == 0,
+                          "byte %02X at %zu: %s, not %s", c, at, buf.data, expected);
+            free(expected);
+            wg_buf_free(&buf);
+        }
+    }
+    wg_buf_t buf = WG_BUF_INIT;
+    wg_event_append_string(&buf, NULL, 5);
+    ck_assert_str_eq(buf.data, "\"\"");
+    wg_buf_free(&buf);
+}
+END_TEST
+
+/* Keys equal once bytes that are not UTF-8 are replaced are one key, as in a JSON object: the
+ * first place, the last value (what the jansson tree did before the writer). */
+START_TEST(test_keys_repaired_collide)
+{
+    wg_header_t h[] = {
+        hdr("\xff" "A", "1"),
+        hdr("\xfe" "A", "2"),
+        hdr("\xfe" "a", "3"),
+        hdr("\xfe" "B", "4"),
+    };
+    wg_event_context_t ctx = base_context();
+    char *ev = connect_event(&ctx, h, 4, "a%FF=1&b=2&a%FE=3&a%FF=4&n%00x=v%00w");
+    /* sorted: \xfeA (2, 3), \xfeB (4), \xffA (1); \xfeA's and \xffA's keys are both U+FFFD "A":
+     * written where \xfeA's group was, with \xffA's values */
+    char *single = section(ev, "\"\xef\xbf\xbd", "},\"multiValueHeaders\"");
+    ck_assert_str_eq(single, "\"\xef\xbf\xbd" "A\":\"1\",\"\xef\xbf\xbd" "B\":\"4\"");
+    free(single);
+    char *multi = section(ev, "\"X-Forwarded-Proto\":[", ",\"queryStringParameters\"");
+    ck_assert_str_eq(multi, "\"X-Forwarded-Proto\":[\"https\"],\"\xef\xbf\xbd" "A\":[\"1\"],\"\xef\xbf\xbd" "B\":[\"4\"]}");
+    free(multi);
+    char *query = section(ev, "\"queryStringParameters\":", ",\"requestContext\"");
+    ck_assert_str_eq(query, "\"queryStringParameters\":{\"a\xef\xbf\xbd\":\"4\",\"b\":\"2\",\"n\":\"v\"},"
+                            "\"multiValueQueryStringParameters\":{\"a\xef\xbf\xbd\":[\"1\",\"3\",\"4\"],"
+                            "\"b\":[\"2\"],\"n\":[\"v\"]}");
+    free(query);
+    free(ev);
+}
+END_TEST
+
+/* IAM extras merge into identity in the documented order; an extra userAgent is written last when
+ * the connection had none (it is not one of identity's own members then). */
+START_TEST(test_identity_extras_order)
+{
+    wg_event_context_t ctx = base_context();
+    ctx.identity_json = "{\"zz\":[1,{\"k\":null}],\"userAgent\":\"ua\",\"sourceIp\":\"9.9.9.9\",\"user\":\"U\","
+                        "\"accessKey\":\"AK\",\"userArn\":\"arn:aws:iam::1:user/u\",\"caller\":\"C\"}";
+    wg_header_t h[] = {hdr("Host", "h")};
+    char *ev = connect_event(&ctx, h, 1, NULL);
+    char *identity = section(ev, "\"identity\":", ",\"requestId\"");
+    ck_assert_str_eq(identity, "\"identity\":{\"userArn\":\"arn:aws:iam::1:user/u\",\"caller\":\"C\","
+                               "\"sourceIp\":\"127.0.0.1\",\"accessKey\":\"AK\",\"user\":\"U\","
+                               "\"zz\":[1,{\"k\":null}],\"userAgent\":\"ua\"}");
+    free(identity);
+    free(ev);
+    ctx.user_agent = "client/1";
+    ev = connect_event(&ctx, h, 1, NULL);
+    identity = section(ev, "\"identity\":", ",\"requestId\"");
+    ck_assert_str_eq(identity, "\"identity\":{\"userArn\":\"arn:aws:iam::1:user/u\",\"userAgent\":\"client/1\","
+                               "\"caller\":\"C\",\"sourceIp\":\"127.0.0.1\",\"accessKey\":\"AK\",\"user\":\"U\","
+                               "\"zz\":[1,{\"k\":null}]}");
+    free(identity);
+    free(ev);
+}
+END_TEST
+
 Suite *wg_test_suite_events(void)
 {
     Suite *s = suite_create("events");
@@ -773,6 +929,9 @@ Suite *wg_test_suite_events(void)
     tcase_add_test(te, test_message_body_escaping);
     tcase_add_test(te, test_message_full);
     tcase_add_test(te, test_disconnect_headers_fixed);
+    tcase_add_test(te, test_string_writer_matches_jansson);
+    tcase_add_test(te, test_keys_repaired_collide);
+    tcase_add_test(te, test_identity_extras_order);
     suite_add_tcase(s, te);
     TCase *tf = tcase_create("frames");
     tcase_add_test(tf, test_error_frame_escaping_and_size);
