@@ -717,8 +717,9 @@ char *wg_event_connect(const wg_event_context_t *ctx, const wg_header_t *headers
                        const char *raw_query, size_t raw_query_len, const wg_event_forwarding_t *fwd, size_t *len_out)
 {
     wg_buf_t buf;
-    event_buf_init(&buf, 560 + EVENT_SLACK_BYTES + context_bytes(ctx) +
-                             connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
+    event_buf_init(&buf,
+                   560 + EVENT_SLACK_BYTES + context_bytes(ctx) +
+                       connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
     put_char(&buf, '{');
     put_connect_headers(&buf, ctx, headers, num_headers, fwd, 0);
     if (has_query && raw_query != NULL)
@@ -738,9 +739,10 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
     /* Top-level order (AWS-AUTH-3): type, methodArn, headers, multiValueHeaders, queryStringParameters,
      * multiValueQueryStringParameters, stageVariables, requestContext. */
     wg_buf_t buf;
-    event_buf_init(&buf, 790 + 3 * 64 + EVENT_SLACK_BYTES + context_bytes(ctx) + text_bytes(method_arn) +
-                             text_bytes(stage_variables_json) +
-                             connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
+    event_buf_init(&buf,
+                   790 + 3 * 64 + EVENT_SLACK_BYTES + context_bytes(ctx) + text_bytes(method_arn) +
+                       text_bytes(stage_variables_json) +
+                       connect_bytes(ctx, headers, num_headers, has_query ? raw_query : NULL, raw_query_len, fwd));
     PUT(&buf, "{\"type\":\"REQUEST\",\"methodArn\":");
     put_cstr(&buf, method_arn);
     put_char(&buf, ',');

@@ -769,10 +769,32 @@ START_TEST(test_string_writer_matches_jansson)
 {
     /* Strings made of pieces whose output is known: valid UTF-8 sequences (escaped by jansson in
      * the oracle) and bytes that are never UTF-8 in any context (each written as U+FFFD). */
-    static const char *const valid[] = {"a", "Z", " ", "/", "\"", "\\", "\b", "\f", "\n", "\r", "\t", "\x01",
-                                        "\x1f", "\x7f", "\xc2\x80", "\xc3\xa9", "\xdf\xbf", "\xe0\xa0\x80",
-                                        "\xe2\x82\xac", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbd",
-                                        "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"};
+    static const char *const valid[] = {"a",
+                                        "Z",
+                                        " ",
+                                        "/",
+                                        "\"",
+                                        "\\",
+                                        "\b",
+                                        "\f",
+                                        "\n",
+                                        "\r",
+                                        "\t",
+                                        "\x01",
+                                        "\x1f",
+                                        "\x7f",
+                                        "\xc2\x80",
+                                        "\xc3\xa9",
+                                        "\xdf\xbf",
+                                        "\xe0\xa0\x80",
+                                        "\xe2\x82\xac",
+                                        "\xed\x9f\xbf",
+                                        "\xee\x80\x80",
+                                        "\xef\xbf\xbd",
+                                        "\xef\xbf\xbf",
+                                        "\xf0\x90\x80\x80",
+                                        "\xf0\x9f\x98\x80",
+                                        "\xf4\x8f\xbf\xbf"};
     /* a lone continuation byte, overlong leads, bytes above F4, a surrogate (3 bad bytes) */
     static const char *const invalid[] = {"\x80", "\xbf", "\xc0", "\xc1", "\xf5", "\xff", "\xed\xa0\x80"};
     const size_t num_valid = sizeof(valid) / sizeof(valid[0]), num_invalid = sizeof(invalid) / sizeof(invalid[0]);
@@ -856,20 +878,32 @@ END_TEST
 START_TEST(test_keys_repaired_collide)
 {
     wg_header_t h[] = {
-        hdr("\xff" "A", "1"),
-        hdr("\xfe" "A", "2"),
-        hdr("\xfe" "a", "3"),
-        hdr("\xfe" "B", "4"),
+        hdr("\xff"
+            "A",
+            "1"),
+        hdr("\xfe"
+            "A",
+            "2"),
+        hdr("\xfe"
+            "a",
+            "3"),
+        hdr("\xfe"
+            "B",
+            "4"),
     };
     wg_event_context_t ctx = base_context();
     char *ev = connect_event(&ctx, h, 4, "a%FF=1&b=2&a%FE=3&a%FF=4&n%00x=v%00w");
     /* sorted: \xfeA (2, 3), \xfeB (4), \xffA (1); \xfeA's and \xffA's keys are both U+FFFD "A":
      * written where \xfeA's group was, with \xffA's values */
     char *single = section(ev, "\"\xef\xbf\xbd", "},\"multiValueHeaders\"");
-    ck_assert_str_eq(single, "\"\xef\xbf\xbd" "A\":\"1\",\"\xef\xbf\xbd" "B\":\"4\"");
+    ck_assert_str_eq(single, "\"\xef\xbf\xbd"
+                             "A\":\"1\",\"\xef\xbf\xbd"
+                             "B\":\"4\"");
     free(single);
     char *multi = section(ev, "\"X-Forwarded-Proto\":[", ",\"queryStringParameters\"");
-    ck_assert_str_eq(multi, "\"X-Forwarded-Proto\":[\"https\"],\"\xef\xbf\xbd" "A\":[\"1\"],\"\xef\xbf\xbd" "B\":[\"4\"]}");
+    ck_assert_str_eq(multi, "\"X-Forwarded-Proto\":[\"https\"],\"\xef\xbf\xbd"
+                            "A\":[\"1\"],\"\xef\xbf\xbd"
+                            "B\":[\"4\"]}");
     free(multi);
     char *query = section(ev, "\"queryStringParameters\":", ",\"requestContext\"");
     ck_assert_str_eq(query, "\"queryStringParameters\":{\"a\xef\xbf\xbd\":\"4\",\"b\":\"2\",\"n\":\"v\"},"
