@@ -316,11 +316,21 @@ static json_t *new_entry(const char *kind, const char *conn_id)
  * tests/unit/test_inspector.c compares the two on the same input. */
 
 
-static void put_lit(wg_buf_t *b, const char *lit, size_t n)
+/* Appends n bytes: inline, as entries are made of many short pieces (wg_buf_append grows it). */
+static inline void put_raw(wg_buf_t *b, const void *p, size_t n)
 {
-    wg_buf_append(b, lit, n);
+    if (b->cap < b->len + n + 1)
+        wg_buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
 }
-#define PUT(b, lit) put_lit((b), lit, sizeof(lit) - 1)
+#define PUT(b, lit) put_raw((b), lit, sizeof(lit) - 1)
+
+static inline void put_str(wg_buf_t *b, const char *s)
+{
+    put_raw(b, s, strlen(s));
+}
 
 static void put_u64(wg_buf_t *b, uint64_t v)
 {
@@ -330,7 +340,7 @@ static void put_u64(wg_buf_t *b, uint64_t v)
         tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    wg_buf_append(b, tmp + sizeof(tmp) - n, n);
+    put_raw(b, tmp + sizeof(tmp) - n, n);
 }
 
 /* A non-negative number of milliseconds with 3 decimals (microseconds), as "%.3f" writes it. */
@@ -339,55 +349,62 @@ static void put_ms3(wg_buf_t *b, double ms)
     uint64_t us = ms > 0 ? (uint64_t)(ms * 1000.0 + 0.5) : 0;
     put_u64(b, us / 1000);
     char frac[4] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10), (char)('0' + us % 10)};
-    wg_buf_append(b, frac, 4);
+    put_raw(b, frac, 4);
 }
+
+/* 1: escaped ('"', '\\', control characters), 2: starts a multi-byte sequence (checked), 0: as is. */
+static const unsigned char json_byte_class[256] = {
+    [0x00 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 2,
+};
 
 /* "text" of p[0..len) if it is UTF-8 (then returns 0), else nothing is written and -1. */
 static int json_put_string(wg_buf_t *b, const unsigned char *p, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t mark = b->len;
-    wg_buf_reserve(b, len + 2);
-    wg_buf_append_char(b, '"');
-    size_t run = 0; /* start of the bytes not yet copied */
-    for (size_t i = 0; i < len;) {
+    wg_buf_reserve(b, 6 * len + 2); /* the worst case: every byte a \u00XX */
+    char *o = b->data + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        while (i < len && json_byte_class[p[i]] == 0)
+            i++;
+        memcpy(o, p + run, i - run);
+        o += i - run;
+        if (i == len)
+            break;
         unsigned char c = p[i];
-        if (c >= 0x80) {
+        if (json_byte_class[c] == 2) {
             size_t n = wg_utf8_sequence_length(p + i, len - i);
             if (n == 0) {
-                b->len = mark;
-                b->data[mark] = '\0';
+                b->data[b->len] = '\0';
                 return -1;
             }
+            memcpy(o, p + i, n);
+            o += n;
             i += n;
             continue;
         }
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        wg_buf_append(b, p + run, i - run);
-        char esc[6] = {'\\', 0, '0', '0', 0, 0};
-        size_t n = 2;
+        *o++ = '\\';
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
         default:
-            esc[1] = 'u';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 0xF];
-            n = 6;
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 0xF];
+            o += 5;
         }
-        wg_buf_append(b, esc, n);
-        run = ++i;
+        i++;
     }
-    wg_buf_append(b, p + run, len - run);
-    wg_buf_append_char(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
     return 0;
 }
 
@@ -405,7 +422,7 @@ static int put_member(wg_buf_t *b, const char *key, const void *data, size_t len
         is_cut = 1;
     }
     PUT(b, ",\"");
-    wg_buf_append_str(b, key);
+    put_raw(b, key, strlen(key));
     PUT(b, "\":");
     if (json_put_string(b, p, n) != 0) {
         PUT(b, "\"(");
@@ -425,8 +442,8 @@ static wg_buf_t *direct_entry(const char *kind, const char *conn_id)
     PUT(b, ",\"t\":");
     put_u64(b, (uint64_t)now_ms());
     PUT(b, ",\"kind\":\"");
-    wg_buf_append_str(b, kind);
-    wg_buf_append_char(b, '"');
+    put_str(b, kind);
+    PUT(b, "\"");
     if (conn_id != NULL)
         put_member(b, "conn", conn_id, strlen(conn_id));
     return b;
@@ -434,7 +451,7 @@ static wg_buf_t *direct_entry(const char *kind, const char *conn_id)
 
 static void direct_finish(wg_buf_t *b)
 {
-    wg_buf_append_char(b, '}');
+    PUT(b, "}");
     wg_inspector_ring_push_copy(g.ring, b->data, b->len);
     wg_inspector_http_wake();
     if (b->cap > 4 * WG_LIMIT_INSPECTOR_ARENA_BLOCK)
@@ -541,12 +558,12 @@ void wg_inspector_record_frame(const char *conn_id, const char *dir, const char 
         return;
     wg_buf_t *b = direct_entry("frame", conn_id);
     PUT(b, ",\"dir\":\"");
-    wg_buf_append_str(b, dir);
-    wg_buf_append_char(b, '"');
+    put_str(b, dir);
+    PUT(b, "\"");
     if (source != NULL) {
         PUT(b, ",\"source\":\"");
-        wg_buf_append_str(b, source);
-        wg_buf_append_char(b, '"');
+        put_str(b, source);
+        PUT(b, "\"");
     }
     PUT(b, ",\"len\":");
     put_u64(b, len);
@@ -568,9 +585,9 @@ void wg_inspector_record_control(const char *conn_id, const char *dir, const cha
         is_printable = p[i] >= 0x20 && p[i] != 0x7F;
     wg_buf_t *b = direct_entry("frame", conn_id);
     PUT(b, ",\"dir\":\"");
-    wg_buf_append_str(b, dir);
+    put_str(b, dir);
     PUT(b, "\",\"control\":\"");
-    wg_buf_append_str(b, control);
+    put_str(b, control);
     PUT(b, "\",\"len\":");
     put_u64(b, len);
     if (is_printable) {
@@ -580,9 +597,9 @@ void wg_inspector_record_control(const char *conn_id, const char *dir, const cha
         PUT(b, ",\"dataHex\":\"");
         for (size_t i = 0; i < len && i < 125; i++) {
             char h[2] = {hex[p[i] >> 4], hex[p[i] & 0xF]};
-            wg_buf_append(b, h, 2);
+            put_raw(b, h, 2);
         }
-        wg_buf_append_char(b, '"');
+        PUT(b, "\"");
     }
     direct_finish(b);
 }
@@ -768,9 +785,18 @@ void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_
 {
     char id[WG_ID_LEN * 3 + 1];
     size_t id_len;
-    int has_id = raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0;
     if (g.ring == NULL)
         return;
+    int has_id = 0;
+    if (raw_id_len < sizeof(id) && memchr(raw_id, '%', raw_id_len) == NULL &&
+        memchr(raw_id, '\0', raw_id_len) == NULL) { /* the usual id: nothing to decode */
+        memcpy(id, raw_id, raw_id_len);
+        id[raw_id_len] = '\0';
+        id_len = raw_id_len;
+        has_id = 1;
+    } else {
+        has_id = raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0;
+    }
     if (g.sig == NULL || g.sig_req != req || g.sig_req_began.tv_sec != req->timestamps.request_begin_at.tv_sec ||
         g.sig_req_began.tv_usec != req->timestamps.request_begin_at.tv_usec) {
         /* the common case, written directly */

@@ -154,9 +154,12 @@ static void pump(watcher_t *w)
     h2o_send(w->req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
 }
 
-/* Entries are streamed on the next loop turn (the server's zero timeout), not one write each. */
+/* New entries are streamed WG_LIMIT_INSPECTOR_FLUSH_MS after the first of them, all in one write per
+ * page: under load that is a few dozen writes a second instead of one per loop turn (each a
+ * loopback TCP send that wakes the page), and no page shows a change faster than that anyway. */
 static h2o_timeout_entry_t wake_entry;
-static h2o_timeout_t *wake_timeout; /* the server's zero timeout */
+static h2o_timeout_t flush_timeout;
+static h2o_timeout_t *wake_timeout; /* &flush_timeout once a page has opened */
 
 static void on_wake(h2o_timeout_entry_t *entry)
 {
@@ -253,7 +256,8 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
         heartbeat_entry.cb = on_heartbeat;
         heartbeat_loop = server->loop;
         wake_entry.cb = on_wake;
-        wake_timeout = &server->ctx.zero_timeout;
+        h2o_timeout_init(server->loop, &flush_timeout, WG_LIMIT_INSPECTOR_FLUSH_MS);
+        wake_timeout = &flush_timeout;
         has_heartbeat_timeout = 1;
     }
     if (!h2o_timeout_is_linked(&heartbeat_entry))
