@@ -13,7 +13,8 @@
 # Besides req/s: the gateway's CPU time per request (user + system, from /proc/PID/stat over the
 # load), which other processes on a shared machine move much less than throughput; the page's cost
 # is the open/closed ratio of both. ~2.5 min with the defaults; prints the ratios at the end.
-# Knobs: RUNS GW_PORT BE_PORT STAGE S2_CONNS S2_SECS WRK_THREADS WRK_CONNS HARNESS PROJECT_BIN WORK
+# PAGE=browser opens the real page in headless Chromium instead of curl.
+# Knobs: RUNS PAGE GW_PORT BE_PORT STAGE S2_CONNS S2_SECS WRK_THREADS WRK_CONNS HARNESS PROJECT_BIN WORK
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +28,7 @@ S2_CONNS=${S2_CONNS:-100}
 S2_SECS=${S2_SECS:-10}
 WRK_THREADS=${WRK_THREADS:-1}
 WRK_CONNS=${WRK_CONNS:-32}
+PAGE=${PAGE:-curl} # the open page: curl (reads the event stream) or browser (headless Chromium)
 WORK=${WORK:-$(mktemp -d -t wsgate-bench-inspector.XXXXXX)}
 mkdir -p "$WORK"
 
@@ -75,7 +77,14 @@ run_once() {
     sleep 0.05
   done
   grep -qs '^ready' "$out" || say "load generator not ready"
-  if [ "$MODE" = open ]; then
+  if [ "$MODE" = open ] && [ "$PAGE" = browser ]; then
+    # the page itself in headless Chromium (renders every entry it is sent)
+    timeout $((S2_SECS + 30)) chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
+      --no-first-run --user-data-dir="$d/chromium" --window-size=1280,800 \
+      "http://127.0.0.1:$GW_PORT/_wsgate/" >"$d/chromium.log" 2>&1 &
+    page=$!; STARTED+=("$page")
+    sleep 3
+  elif [ "$MODE" = open ]; then
     timeout $((S2_SECS + 30)) curl -sN "http://127.0.0.1:$GW_PORT/_wsgate/api/events" -o "$d/events.sse" &
     page=$!; STARTED+=("$page")
     sleep 0.3

@@ -211,6 +211,7 @@ function renderTimeline() {
   if ($('follow').checked) list.lastElementChild && list.lastElementChild.scrollIntoView({ block: 'end' });
 }
 
+/* Updates the connection `e` is about; returns it when its line needs redrawing. */
 function apply(e) {
   if (e.conn && (e.kind === 'open' || state.conns.has(e.conn))) {
     const c = connFor(e.conn);
@@ -218,23 +219,41 @@ function apply(e) {
     if (e.kind === 'frame' && e.dir === 'in') c.lastActiveAt = e.t;
     if (e.kind === 'frame' && e.source === 'close' && c.state === 'open') c.state = 'closing';
     if (e.kind === 'closed') c.state = 'closed';
-    renderConn(c);
+    return c;
   }
+  return null;
 }
 
+/* Entries arrive in bursts under load: they are queued and drawn together at most every 50 ms
+ * (one DOM append, each touched connection redrawn once, one scroll), and of a burst longer than
+ * the history only the last `history` are drawn (the older ones would be trimmed at once). */
+let pending = [];
+
 function add(e) {
-  state.entries.push(e);
-  if (state.entries.length > state.history) {
-    state.entries.splice(0, state.entries.length - state.history);
-    if (visible(e)) { renderTimeline(); apply(e); return; }
+  pending.push(e);
+  if (pending.length > 2 * state.history) pending = pending.slice(-state.history);
+  if (pending.length === 1) setTimeout(drawPending, 50);
+}
+
+function drawPending() {
+  const batch = pending.length > state.history ? pending.slice(-state.history) : pending;
+  pending = [];
+  const touched = new Set();
+  for (const e of batch) {
+    state.entries.push(e);
+    const c = apply(e);
+    if (c) touched.add(c);
   }
-  apply(e);
-  if (visible(e)) {
-    const list = $('timeline');
-    list.appendChild(renderEntry(e));
-    while (list.children.length > state.history) list.firstElementChild.remove();
-    if ($('follow').checked) list.lastElementChild.scrollIntoView({ block: 'end' });
-  }
+  if (state.entries.length > state.history) state.entries.splice(0, state.entries.length - state.history);
+  for (const c of touched) renderConn(c);
+  const shown = batch.filter(visible);
+  if (shown.length === 0) return;
+  const list = $('timeline');
+  const frag = document.createDocumentFragment();
+  for (const e of shown) frag.appendChild(renderEntry(e));
+  list.appendChild(frag);
+  while (list.children.length > state.history) list.firstElementChild.remove();
+  if ($('follow').checked) list.lastElementChild.scrollIntoView({ block: 'end' });
 }
 
 /* ---- actions ----------------------------------------------------------------------------- */
