@@ -112,8 +112,8 @@ static void put_u64(wg_buf_t *b, uint64_t v)
     wg_buf_append(b, tmp + sizeof(tmp) - n, n);
 }
 
-/* Everything the page has not read yet, up to one chunk, in one write: under load many entries
- * leave together (one write per loop turn, not one per entry). */
+/* Everything the page has not read yet, up to one chunk, in one write (a held page: nothing but
+ * the stream's first line and heartbeats). */
 static void pump(watcher_t *w)
 {
     if (w->is_sending)
