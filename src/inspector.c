@@ -311,10 +311,11 @@ static json_t *new_entry(const char *kind, const char *conn_id)
  *
  * json_put_string is the one JSON string writer here. It writes what jansson writes with the flags
  * wg_inspector_add uses (raw UTF-8, no JSON_ENSURE_ASCII, '/' unescaped, short escapes for '"' '\'
- * \b \f \n \r \t, \u00XX lower-case hex for the other control characters) and accepts exactly
+ * \b \f \n \r \t, \u00XX upper-case hex for the other control characters) and accepts exactly
  * the UTF-8 jansson accepts (utf8.h's rule), so an entry reads the same whichever way it was made;
- * tests/unit/test_inspector.c compares the two on the same input. */
-
+ * tests/unit/test_inspector.c and fuzz/fuzz_inspector.c compare the two on the same input. It is
+ * the one place wsgate writes JSON without jansson (the house rule's exception, for this hot path
+ * only: every other entry still goes through wg_inspector_add). */
 
 /* Appends n bytes: inline, as entries are made of many short pieces (wg_buf_append grows it). */
 static inline void put_raw(wg_buf_t *b, const void *p, size_t n)
