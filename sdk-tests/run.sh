@@ -57,20 +57,6 @@ export WSGATE_ACCESS_KEY_ID=$KEY WSGATE_SECRET_ACCESS_KEY=$SECRET
 # Suites must not touch the network: Go and Maven run offline, npm/pip are not called here.
 export GOFLAGS=-mod=readonly GOPROXY=off GOTOOLCHAIN=local
 
-GATE_PID=
-stop_gate() {
-    [ -n "$GATE_PID" ] || return 0
-    if kill -0 "$GATE_PID" 2>/dev/null; then
-        kill -TERM "$GATE_PID" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$GATE_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$GATE_PID" 2>/dev/null && kill -KILL "$GATE_PID" 2>/dev/null
-    fi
-    wait "$GATE_PID" 2>/dev/null
-    GATE_PID=
-}
-trap 'stop_gate' EXIT
-trap 'stop_gate; exit 130' INT TERM
-
 # Mode tls: one local CA for the run; the trust lines exactly as `wsgate ca` prints them.
 TLS_STATE=$LOGDIR/tls-state
 tls_trust_on() {
@@ -82,37 +68,14 @@ tls_trust_off() {
     unset NODE_EXTRA_CA_CERTS AWS_CA_BUNDLE REQUESTS_CA_BUNDLE SSL_CERT_FILE JAVA_TOOL_OPTIONS WSGATE_TLS_STATE_DIR
 }
 
-# start_gate MODE LOG: starts wsgate on a free port, exports WSGATE_URL/WSGATE_PORT/WSGATE_ENDPOINT.
-start_gate() {
-    # --test-control: the suites find their connectionId through GET /_wsgate/connections, which is
-    # otherwise guarded like @connections
-    local mode=$1 log=$2 args=(--port 0 --test-control)
-    case $mode in
-        strict) args+=(--auth strict --credentials "$KEY:$SECRET") ;;
-        tls) args+=(--auth sigv4 --state-dir "$TLS_STATE") ;;
-        *) args+=(--auth "$mode") ;;
+# gate_args MODE: wsgate's arguments for a mode. --test-control: the suites find their connectionId
+# through GET /_wsgate/connections, which is otherwise guarded like @connections.
+gate_args() {
+    case $1 in
+        strict) echo "--test-control --auth strict --credentials $KEY:$SECRET" ;;
+        tls) echo "--test-control --auth sigv4 --state-dir $TLS_STATE" ;;
+        *) echo "--test-control --auth $1" ;;
     esac
-    "$WSGATE_BIN" "${args[@]}" >"$log" 2>&1 &
-    GATE_PID=$!
-    local url=
-    for _ in $(seq 100); do
-        url=$(grep -o 'listening on http://[^ ]*' "$log" 2>/dev/null | head -n1 | sed 's/^listening on //')
-        [ -n "$url" ] && break
-        kill -0 "$GATE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -z "$url" ]; then
-        echo "wsgate did not report 'listening on http://HOST:PORT' within 10 s:"; sed 's/^/    /' "$log"
-        stop_gate
-        return 1
-    fi
-    local scheme=http
-    [ "$mode" = tls ] && scheme=https
-    url=$scheme://${url#http://}
-    export WSGATE_URL=$url WSGATE_PORT=${url##*:} WSGATE_ENDPOINT=$url/local WSGATE_WS_URL=ws${url#http}/local
-    export WSGATE_AUTH=$mode
-    [ "$mode" = tls ] && export WSGATE_AUTH=sigv4
-    return 0
 }
 
 # suite_cmd SUITE: prints the directory and command of a suite (tab-separated).
@@ -178,20 +141,25 @@ for mode in $MODES; do
                 backend-*) export WSGATE_AUTH=$mode; [ "$mode" = tls ] && export WSGATE_AUTH=sigv4; unset WSGATE_URL WSGATE_PORT WSGATE_ENDPOINT WSGATE_WS_URL; gate=no ;;
                 *) gate=yes ;;
             esac
-            if [ $gate = yes ] && ! start_gate "$mode" "$gatelog" >"$log" 2>&1; then
-                status=1 note=" (wsgate did not start)"
+            IFS=$'\t' read -r dir cmd < <(suite_cmd "$suite")
+            if [ $gate = yes ]; then
+                # the shared test kit starts wsgate on a free port, exports WSGATE_URL & co. to the
+                # suite, and stops it by PID (tests/wsgatekit/with_gate.py)
+                scheme=http
+                [ "$mode" = tls ] && scheme=https
+                export WSGATE_AUTH=$mode
+                [ "$mode" = tls ] && export WSGATE_AUTH=sigv4
+                # shellcheck disable=SC2046 # gate_args is a word list
+                PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m wsgatekit.with_gate \
+                    --log "$gatelog" --scheme $scheme --timeout "$limit" --dir "$dir" --cmd "$cmd" \
+                    -- $(gate_args "$mode") >"$log" 2>&1
+                status=$?
             else
-                IFS=$'\t' read -r dir cmd < <(suite_cmd "$suite")
                 (cd "$dir" && exec timeout -k 10 "$limit" bash -c "$cmd") >"$log" 2>&1
                 status=$?
-                [ "$status" -eq 124 ] && note=" (timed out after ${limit}s)"
-                if [ $gate = yes ] && ! kill -0 "$GATE_PID" 2>/dev/null; then
-                    wait "$GATE_PID"; gs=$?
-                    GATE_PID=
-                    status=1 note="$note (wsgate exited with status $gs during the suite)"
-                fi
-                stop_gate
             fi
+            [ "$status" -eq 124 ] && note=" (timed out after ${limit}s)"
+            grep -q '^with_gate: wsgate: ' "$log" && note="$note (wsgate: see the log)"
         fi
         secs=$(( $(date +%s) - t0 ))
         if [ "$status" -eq 0 ]; then

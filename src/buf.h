@@ -18,7 +18,10 @@ typedef struct wg_buf {
     size_t cap;
 } wg_buf_t;
 
-#define WG_BUF_INIT {NULL, 0, 0}
+#define WG_BUF_INIT \
+    {               \
+        NULL, 0, 0  \
+    }
 
 /** Makes room for `extra` more bytes (plus the terminating NUL) without changing `len`. */
 void wg_buf_reserve(wg_buf_t *buf, size_t extra);

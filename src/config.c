@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,7 +108,7 @@ int wg_config_parse_integration_type(const char *s, wg_integration_type_t *out)
     return 0;
 }
 
-int wg_config_is_http_url(const char *s)
+bool wg_config_is_http_url(const char *s)
 {
     return (strncmp(s, "http://", 7) == 0 && s[7] != '\0') || (strncmp(s, "https://", 8) == 0 && s[8] != '\0');
 }
@@ -120,7 +121,7 @@ const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key)
     return NULL;
 }
 
-int wg_config_is_loopback_host(const char *host)
+bool wg_config_is_loopback_host(const char *host)
 {
     if (host == NULL)
         return 0;
@@ -128,7 +129,8 @@ int wg_config_is_loopback_host(const char *host)
         return 1;
     struct in_addr v4;
     struct in6_addr v6;
-    if (inet_pton(AF_INET, host, &v4) == 1)
+    /* inet_aton, not inet_pton: it reads every numeric form the resolver binds ("127.1" too). */
+    if (inet_aton(host, &v4) != 0)
         return (ntohl(v4.s_addr) >> 24) == 127;
     if (inet_pton(AF_INET6, host, &v6) == 1) {
         if (IN6_IS_ADDR_LOOPBACK(&v6))

@@ -12,17 +12,17 @@
  */
 #include "config_cloudformation_internal.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_convert.h"
+#include "limits.h"
 
 #define CFN_REGION "us-east-1"
 #define CFN_ACCOUNT "123456789012"
 #define CFN_STACK "wsgate"
-/* Intrinsic functions nest a few levels at most; this stops runaway recursion (Conditions). */
-#define CFN_MAX_DEPTH 32
 
 static int eval_condition(wg_cfn_t *c, json_t *v, int *out);
 static json_t *ref_of_service_resource(wg_cfn_t *c, json_t *at, const char *logical, json_t *resource);
@@ -496,10 +496,10 @@ static json_t *eval_if(wg_cfn_t *c, json_t *at, json_t *arg)
 /* A condition: {"Condition": name}, Fn::Equals / Not / And / Or, or a boolean. */
 static int eval_condition(wg_cfn_t *c, json_t *v, int *out)
 {
-    if (++c->depth > CFN_MAX_DEPTH) {
+    if (++c->depth > WG_LIMIT_CFN_DEPTH) {
         c->depth--;
         return wg_cfn_fail(c, v, "conditions nested more than %d levels (a Condition that refers to itself?)",
-                           CFN_MAX_DEPTH);
+                           WG_LIMIT_CFN_DEPTH);
     }
     int rc = -1;
     const char *key = json_is_object(v) && json_object_size(v) == 1 ? json_object_iter_key(json_object_iter(v)) : NULL;
@@ -548,9 +548,9 @@ static int eval_condition(wg_cfn_t *c, json_t *v, int *out)
 
 json_t *wg_cfn_eval(wg_cfn_t *c, json_t *v)
 {
-    if (++c->depth > CFN_MAX_DEPTH) {
+    if (++c->depth > WG_LIMIT_CFN_DEPTH) {
         c->depth--;
-        wg_cfn_fail(c, v, "values nested more than %d levels", CFN_MAX_DEPTH);
+        wg_cfn_fail(c, v, "values nested more than %d levels", WG_LIMIT_CFN_DEPTH);
         return NULL;
     }
     json_t *out = NULL;
@@ -654,7 +654,7 @@ char *wg_cfn_prop_string(wg_cfn_t *c, json_t *props, const char *name)
 /* ---- Conditions on resources ---- */
 
 /* Whether a resource is included: its Condition (if any) holds. */
-int wg_cfn_is_included(wg_cfn_t *c, json_t *resource)
+bool wg_cfn_is_included(wg_cfn_t *c, json_t *resource)
 {
     json_t *cond = json_object_get(resource, "Condition");
     if (cond == NULL)

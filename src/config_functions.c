@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -167,7 +168,7 @@ static char *absolute_path(const char *base_file, const char *path)
     return real;
 }
 
-static int is_provided_runtime(const char *runtime)
+static bool is_provided_runtime(const char *runtime)
 {
     return strncmp(runtime, "provided", 8) == 0;
 }
@@ -374,7 +375,7 @@ static int apply_env_object(wg_function_code_t *code, const char *path, const ch
 }
 
 /* Whether `name` is a FUNCTION target's deployed FunctionName. */
-static int is_function_name(const wg_config_t *cfg, const char *name)
+static bool is_function_name(const wg_config_t *cfg, const char *name)
 {
     for (size_t i = 0; i < cfg->num_function_names; i++)
         if (strcmp(cfg->function_names[i].key, name) == 0)

@@ -17,8 +17,10 @@
  * The functions whose code is on disk become "functions" entries in config_serverless_functions.c.
  */
 #include "config_convert.h"
+#include "limits.h"
 #include "config_serverless_internal.h"
 
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +28,6 @@
 
 #define SLS_DEFAULT_STAGE "dev"
 #define SLS_DEFAULT_IDENTITY_SOURCE "route.request.header.Auth"
-/* Variables nest (${opt:stage, ${self:custom.stage}}); this bounds self-references. */
-#define SLS_MAX_DEPTH 16
 
 int wg_config_serverless_fail(sls_t *s, const json_t *node, const char *fmt, ...)
 {
@@ -169,9 +169,9 @@ static size_t split_fallbacks(char *expr, char **parts, size_t max)
 /* `text` with every ${...} replaced; NULL with an error when one cannot be resolved. */
 char *wg_config_serverless_resolve_string(sls_t *s, const json_t *at, const char *text, int depth)
 {
-    if (depth > SLS_MAX_DEPTH) {
+    if (depth > WG_LIMIT_SERVERLESS_VARIABLE_DEPTH) {
         wg_config_serverless_fail(s, at, "variables nested more than %d levels (a variable that refers to itself?)",
-                                  SLS_MAX_DEPTH);
+                                  WG_LIMIT_SERVERLESS_VARIABLE_DEPTH);
         return NULL;
     }
     size_t cap = strlen(text) + 64, len = 0;
@@ -374,7 +374,7 @@ out:
     return rc;
 }
 
-int wg_config_is_serverless(const json_t *root)
+bool wg_config_is_serverless(const json_t *root)
 {
     return json_is_object(root) && json_object_get(root, "service") != NULL &&
            (json_object_get(root, "provider") != NULL || json_object_get(root, "functions") != NULL);

@@ -8,6 +8,7 @@
  */
 #include "config_yaml.h"
 
+#include <stdbool.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -16,10 +17,7 @@
 #include <string.h>
 #include <yaml.h>
 
-/* Deeper nesting than any config needs; keeps hostile input from exhausting the stack. */
-#define YAML_MAX_DEPTH 64
-/* Anchors per document (serverless files use a handful). */
-#define YAML_MAX_ANCHORS 1024
+#include "limits.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
@@ -78,8 +76,8 @@ static int remember_anchor(yaml_ctx_t *ctx, const yaml_char_t *name, json_t *nod
 {
     if (name == NULL)
         return 0;
-    if (ctx->num_anchors == YAML_MAX_ANCHORS) {
-        ctx_fail(ctx, mark, "more than %d anchors", YAML_MAX_ANCHORS);
+    if (ctx->num_anchors == WG_LIMIT_YAML_ANCHORS) {
+        ctx_fail(ctx, mark, "more than %d anchors", WG_LIMIT_YAML_ANCHORS);
         return -1;
     }
     anchor_t *grown = realloc(ctx->anchors, (ctx->num_anchors + 1) * sizeof(*ctx->anchors));
@@ -105,7 +103,7 @@ static json_t *find_anchor(yaml_ctx_t *ctx, const char *name)
 
 /* ---- scalars -------------------------------------------------------------------------------- */
 
-static int is_one_of(const char *s, const char *const *words)
+static bool is_one_of(const char *s, const char *const *words)
 {
     for (; *words; words++)
         if (strcmp(s, *words) == 0)
@@ -455,8 +453,8 @@ fail:
 static json_t *build_node(yaml_ctx_t *ctx, yaml_event_t *ev, int depth)
 {
     const yaml_mark_t *mark = &ev->start_mark;
-    if (depth > YAML_MAX_DEPTH) {
-        ctx_fail(ctx, mark, "nested more than %d levels deep", YAML_MAX_DEPTH);
+    if (depth > WG_LIMIT_YAML_DEPTH) {
+        ctx_fail(ctx, mark, "nested more than %d levels deep", WG_LIMIT_YAML_DEPTH);
         return NULL;
     }
     json_t *node = NULL;

@@ -34,7 +34,8 @@ void wg_integration_interpret(int http_status, const char *body, size_t body_len
     result->raw_body_len = body_len;
     result->status = http_status;
 
-    json_t *doc = body_len > 0 ? json_loadb(body, body_len, 0, NULL) : NULL;
+    /* JSON_ALLOW_NUL: "\u0000" is valid JSON, and a body carrying it is sent on with its length. */
+    json_t *doc = body_len > 0 ? json_loadb(body, body_len, JSON_ALLOW_NUL, NULL) : NULL;
     json_t *status = json_is_object(doc) ? json_object_get(doc, "statusCode") : NULL;
     if (json_is_integer(status)) {
         *json_out = doc;

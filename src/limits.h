@@ -199,4 +199,16 @@
 /* Internal (inspector): a page's stream gets a comment line this often, so a closed tab is noticed. */
 #define WG_LIMIT_INSPECTOR_HEARTBEAT_MS 15000
 
+/* Internal (config_yaml.c): deeper YAML nesting than any config needs; keeps hostile input from
+ * exhausting the stack. */
+#define WG_LIMIT_YAML_DEPTH 64
+/* Internal (config_yaml.c): anchors per YAML document (serverless files use a handful). */
+#define WG_LIMIT_YAML_ANCHORS 1024
+/* Internal (config_cfn_intrinsics.c): CloudFormation intrinsic functions nest a few levels at most;
+ * this stops runaway recursion (Conditions referring to each other). */
+#define WG_LIMIT_CFN_DEPTH 32
+/* Internal (config_serverless.c): serverless.yml variables nest (${opt:stage, ${self:custom.stage}});
+ * this bounds self-references. */
+#define WG_LIMIT_SERVERLESS_VARIABLE_DEPTH 16
+
 #endif

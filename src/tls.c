@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* openssl/err.h uses INT_MAX from <limits.h>, which src/limits.h shadows on this include path */
-#ifndef INT_MAX
-#define INT_MAX __INT_MAX__
-#endif
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>

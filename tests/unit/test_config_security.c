@@ -15,6 +15,8 @@ START_TEST(test_loopback_hosts)
 {
     ck_assert_int_eq(wg_config_is_loopback_host("127.0.0.1"), 1);
     ck_assert_int_eq(wg_config_is_loopback_host("127.1.2.3"), 1);
+    ck_assert_int_eq(wg_config_is_loopback_host("127.1"), 1); /* the short form the resolver binds */
+    ck_assert_int_eq(wg_config_is_loopback_host("128.1"), 0);
     ck_assert_int_eq(wg_config_is_loopback_host("localhost"), 1);
     ck_assert_int_eq(wg_config_is_loopback_host("::1"), 1);
     ck_assert_int_eq(wg_config_is_loopback_host("::ffff:127.0.0.1"), 1);

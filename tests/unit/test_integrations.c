@@ -13,25 +13,27 @@
 
 #include "config.h"
 #include "integration.h"
+#include "integration_http_proxy.h"
+#include "integration_lambda.h"
 
 /* ------------------------------------------------------- lambda errors ---- */
 
 START_TEST(test_lambda_function_error_detection)
 {
     const char *err_doc = "{\"errorMessage\":\"boom\",\"errorType\":\"Error\",\"trace\":[]}";
-    ck_assert(wg_lambda_is_function_error(200, "Unhandled", "{}", 2));
-    ck_assert(wg_lambda_is_function_error(200, "Handled", NULL, 0));
-    ck_assert(wg_lambda_is_function_error(200, NULL, err_doc, strlen(err_doc)));
-    ck_assert(wg_lambda_is_function_error(404, NULL, "{}", 2)); /* no such function */
-    ck_assert(wg_lambda_is_function_error(500, NULL, "", 0));
-    ck_assert(!wg_lambda_is_function_error(200, NULL, "{\"statusCode\":200}", 18));
-    ck_assert(!wg_lambda_is_function_error(200, NULL, "null", 4));
-    ck_assert(!wg_lambda_is_function_error(200, NULL, "", 0));
+    ck_assert(wg_integration_lambda_is_function_error(200, "Unhandled", "{}", 2));
+    ck_assert(wg_integration_lambda_is_function_error(200, "Handled", NULL, 0));
+    ck_assert(wg_integration_lambda_is_function_error(200, NULL, err_doc, strlen(err_doc)));
+    ck_assert(wg_integration_lambda_is_function_error(404, NULL, "{}", 2)); /* no such function */
+    ck_assert(wg_integration_lambda_is_function_error(500, NULL, "", 0));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, "{\"statusCode\":200}", 18));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, "null", 4));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, "", 0));
     /* a proxy result that merely mentions errorMessage is not an error */
     const char *proxy = "{\"statusCode\":400,\"errorMessage\":\"x\",\"errorType\":\"y\"}";
-    ck_assert(!wg_lambda_is_function_error(200, NULL, proxy, strlen(proxy)));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, proxy, strlen(proxy)));
     const char *only_message = "{\"errorMessage\":\"Unauthorized\"}";
-    ck_assert(!wg_lambda_is_function_error(200, NULL, only_message, strlen(only_message)));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, only_message, strlen(only_message)));
 }
 END_TEST
 
@@ -48,6 +50,15 @@ START_TEST(test_interpret_proxy_results)
     ck_assert_int_eq((int)r.body_len, 2);
     ck_assert_int_eq(memcmp(r.body, "hi", 2), 0);
     ck_assert_int_eq(memcmp(r.subprotocol, "p1", 2), 0);
+    json_decref(doc);
+
+    /* a body with an escaped NUL is valid JSON and reaches the client whole (JSON_ALLOW_NUL) */
+    const char *nul = "{\"statusCode\":200,\"body\":\"a\\u0000b\"}";
+    wg_integration_interpret(200, nul, strlen(nul), &r, &doc);
+    ck_assert_int_eq(r.outcome, WG_OUTCOME_OK);
+    ck_assert(r.is_proxy_result);
+    ck_assert_int_eq((int)r.body_len, 3);
+    ck_assert_int_eq(memcmp(r.body, "a\0b", 3), 0);
     json_decref(doc);
 
     const char *reject = "{\"statusCode\":403}";
@@ -87,7 +98,7 @@ static wg_event_context_t message_context(void)
 
 static char *ctx_value(const wg_event_context_t *ctx, const char *name)
 {
-    char *v = wg_integration_context_value(ctx, name);
+    char *v = wg_integration_http_proxy_context_value(ctx, name);
     return v;
 }
 
@@ -176,7 +187,7 @@ START_TEST(test_map_parameters_message)
     call.message = body;
     call.message_len = strlen(body);
     wg_mapped_parameter_t out[16];
-    size_t n = wg_integration_map_parameters(&cfg, &call, out);
+    size_t n = wg_integration_http_proxy_map_parameters(&cfg, &call, out);
     const char *expected[][2] = {
         {"ConnectionId", "BFHPhfCWIAMCKlQ="},
         {"X-Static", "fixed value"},
@@ -197,7 +208,7 @@ START_TEST(test_map_parameters_message)
     /* a body that is not JSON: body mappings are left out, the others stay */
     call.message = "__ping__";
     call.message_len = 8;
-    n = wg_integration_map_parameters(&cfg, &call, out);
+    n = wg_integration_http_proxy_map_parameters(&cfg, &call, out);
     ck_assert_uint_eq(n, 4);
     for (size_t i = 0; i < n; i++)
         free(out[i].value);
@@ -231,7 +242,7 @@ START_TEST(test_map_parameters_connect)
     call.raw_query = "token=t%201&token=t2&x=1";
     call.raw_query_len = strlen(call.raw_query);
     wg_mapped_parameter_t out[4];
-    size_t n = wg_integration_map_parameters(&cfg, &call, out);
+    size_t n = wg_integration_http_proxy_map_parameters(&cfg, &call, out);
     ck_assert_uint_eq(n, 3);
     ck_assert_str_eq(out[0].value, "Bearer abc");
     ck_assert_str_eq(out[1].value, "t2"); /* the last value, as in queryStringParameters */
