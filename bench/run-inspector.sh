@@ -10,7 +10,11 @@
 # harness's push.lua, wsgate with --auth none. "open": `curl -N` reads the event stream for the
 # whole run, so every push is recorded twice (the frame out and the @connections call), serialised
 # and streamed. Everything listens on 127.0.0.1; every step is bounded; what is started is stopped by PID.
-# Knobs: RUNS GW_PORT BE_PORT STAGE S2_CONNS S2_SECS WRK_THREADS WRK_CONNS HARNESS PROJECT_BIN WORK
+# Besides req/s: the gateway's CPU time per request (user + system, from /proc/PID/stat over the
+# load), which other processes on a shared machine move much less than throughput; the page's cost
+# is the open/closed ratio of both. ~2.5 min with the defaults; prints the ratios at the end.
+# PAGE=browser opens the real page in headless Chromium instead of curl.
+# Knobs: RUNS PAGE GW_PORT BE_PORT STAGE S2_CONNS S2_SECS WRK_THREADS WRK_CONNS HARNESS PROJECT_BIN WORK
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +28,7 @@ S2_CONNS=${S2_CONNS:-100}
 S2_SECS=${S2_SECS:-10}
 WRK_THREADS=${WRK_THREADS:-1}
 WRK_CONNS=${WRK_CONNS:-32}
+PAGE=${PAGE:-curl} # the open page: curl (reads the event stream) or browser (headless Chromium)
 WORK=${WORK:-$(mktemp -d -t wsgate-bench-inspector.XXXXXX)}
 mkdir -p "$WORK"
 
@@ -45,6 +50,7 @@ STOP_WAIT_TENTHS=50
 for p in $GW_PORT $BE_PORT; do port_open "$p" && die "port $p already in use"; done
 
 HZ=$(getconf CLK_TCK); NCPU=$(nproc)
+proc_cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime+stime, in ticks
 proc_busy() { awk '/^cpu /{print $2+$3+$4+$9}' /proc/stat; }
 child_cpu() { # CHILD_CPU = user+sys s of reaped children; 'times' must run in this shell, not in $(...)
   times >"$WORK/.times"
@@ -71,13 +77,23 @@ run_once() {
     sleep 0.05
   done
   grep -qs '^ready' "$out" || say "load generator not ready"
-  if [ "$MODE" = open ]; then
+  if [ "$MODE" = open ] && [ "$PAGE" = browser ]; then
+    # the page itself in headless Chromium (renders every entry it is sent)
+    timeout $((S2_SECS + 30)) chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
+      --no-first-run --user-data-dir="$d/chromium" --window-size=1280,800 \
+      "http://127.0.0.1:$GW_PORT/_wsgate/" >"$d/chromium.log" 2>&1 &
+    page=$!; STARTED+=("$page")
+    sleep 3
+  elif [ "$MODE" = open ]; then
     timeout $((S2_SECS + 30)) curl -sN "http://127.0.0.1:$GW_PORT/_wsgate/api/events" -o "$d/events.sse" &
     page=$!; STARTED+=("$page")
     sleep 0.3
   fi
+  local cpu0 cpu1
+  cpu0=$(proc_cpu_ticks "$gw")
   IDS_FILE=$ids MGMT_PATH=/$STAGE/@connections timeout 40 wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${S2_SECS}s" \
     -s "$HARNESS/push.lua" "http://127.0.0.1:$GW_PORT" >"$wout" 2>&1
+  cpu1=$(proc_cpu_ticks "$gw")
   sleep 1
   fig rss_end_kb "$(awk '/^VmRSS:/{print $2}' "/proc/$gw/status" 2>/dev/null)"
   kill -INT "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
@@ -97,6 +113,7 @@ run_once() {
     fig delivery_match "$(( ${recv:-0} - ok >= 0 && ${recv:-0} - ok <= WRK_CONNS ))"
     fig wrk_p50_ms "$(awk -v v="$(kv p50_us "$w")" 'BEGIN{printf "%.3f", v/1000}')"
     fig wrk_p99_ms "$(awk -v v="$(kv p99_us "$w")" 'BEGIN{printf "%.3f", v/1000}')"
+    fig gw_cpu_us_per_req "$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$HZ" -v n="$ok" 'BEGIN{ if (n > 0 && b > a) printf "%.2f", (b-a)/hz*1e6/n; else print "NA" }')"
   else
     say "wrk produced no summary (see $wout)"; fig req_per_s NA
   fi
@@ -120,10 +137,14 @@ median() { tr ',' '\n' <<<"$1" | grep -E '^-?[0-9.]+$' | sort -n |
   awk '{v[NR]=$1} END{ if (NR==0) print "NA"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2 }'; }
 for MODE in closed open; do
   for k in req_per_s mgmt_2xx mgmt_non2xx msgs_received delivery_match wrk_p50_ms wrk_p99_ms rss_end_kb page_bytes \
-    gateway_log_errors noise_foreign_cpu_pct; do
+    gw_cpu_us_per_req gateway_log_errors noise_foreign_cpu_pct; do
     [ -n "${FIG[$MODE.$k]:-}" ] && echo "project S2-page-$MODE $k median=$(median "${FIG[$MODE.$k]}") runs=${FIG[$MODE.$k]}"
   done
 done
 echo "project S2 page-open/page-closed req_per_s ratio=$(awk -v a="$(median "${FIG[open.req_per_s]:-}")" \
   -v b="$(median "${FIG[closed.req_per_s]:-}")" 'BEGIN{ if (b+0 > 0 && a+0 > 0) printf "%.3f", a/b; else print "NA" }')"
+for k in gw_cpu_us_per_req; do
+  [ -n "${FIG[open.$k]:-}" ] && echo "project S2 page-open/page-closed $k ratio=$(awk -v a="$(median "${FIG[open.$k]}")" \
+    -v b="$(median "${FIG[closed.$k]}")" 'BEGIN{ if (b+0 > 0 && a+0 > 0) printf "%.3f", a/b; else print "NA" }')"
+done
 say "raw output and logs: $WORK"

@@ -1,8 +1,9 @@
 /*
  * fuzz_inspector.c: libFuzzer target for the inspector's entries (src/inspector.c), which quote
  * what clients send straight from the network: a message, a handshake query (parsed, credentials
- * redacted) and an event. Entries written directly as text (frames, @connections calls) and those
- * built with jansson must all be valid JSON, whatever the input, and the ring must stay in bounds.
+ * redacted) and an event. Entries written directly as text (frames, pings, @connections calls) and
+ * those built with jansson must all be valid JSON, whatever the input, a message written directly
+ * must read byte for byte as jansson writes it, and the ring must stay in bounds.
  * The input is split at its first two NUL bytes into: message \0 query \0 event.
  */
 #include <stddef.h>
@@ -35,12 +36,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&cfg, 0, sizeof(cfg));
     memset(&server, 0, sizeof(server));
     cfg.host = "127.0.0.1";
-    cfg.inspector_history = 8;
+    cfg.inspector_history = 16;
     server.config = &cfg;
     wg_inspector_init(&server);
     wg_inspector_watchers = 1;
 
     wg_inspector_note_frame("CONN=", "in", NULL, in, msg_len);
+    /* written directly, the message reads exactly as jansson writes it (when jansson takes it) */
+    json_t *str = msg_len <= 4096 ? json_stringn(in, msg_len) : NULL;
+    if (str != NULL) {
+        char *dumped = json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT);
+        const wg_inspector_entry_t *first = wg_inspector_ring_get(wg_inspector_ring(), 1);
+        size_t n = strlen(dumped);
+        if (first == NULL || first->len < n + 1 || memcmp(first->text + first->len - n - 1, dumped, n) != 0) {
+            fprintf(stderr, "direct entry differs from jansson: %s vs %s\n", first ? first->text : "(none)", dumped);
+            abort();
+        }
+        free(dumped);
+        json_decref(str);
+    }
+    wg_inspector_note_control("CONN=", "in", "ping", in, msg_len > 125 ? 125 : msg_len);
     char *conn = malloc(msg_len + 1); /* the message as a (hostile) connection id too */
     if (conn == NULL)
         abort();
@@ -64,9 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     route.key = "$default";
     wg_inspector_note_call("CONN=", "REQ", &route, event, event_len);
     wg_inspector_note_rejected("CONN=", 403, conn);
+    wg_inspector_note_function("Fn", "REQ", conn, "EVREQ", "log", in, msg_len, 0);
 
     wg_inspector_ring_t *ring = wg_inspector_ring();
-    if (wg_inspector_ring_count(ring) > 8)
+    if (wg_inspector_ring_count(ring) > 16)
         abort();
     for (uint64_t s = wg_inspector_ring_oldest_seq(ring); s < wg_inspector_ring_next_seq(ring); s++) {
         const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, s);

@@ -87,6 +87,9 @@ function describe(e) {
     case 'rejected': return { label: 'rejected', bad: true, text: 'handshake refused: ' + e.status + ' (' + (e.why || '') + ')' };
     case 'auth': return { label: 'authorizer', bad: !e.allowed, text: e.allowed ? 'allowed' : 'denied: ' + e.status + ' (' + (e.why || '') + ')' };
     case 'frame':
+      if (e.control) return { label: e.control + (e.dir === 'in' ? ' →' : ' ←'), dir: e.dir,
+        text: (e.dir === 'in' ? 'the client sent a ' + e.control : 'wsgate answered with a ' + e.control) + ' (' + e.len + ' bytes)' +
+          (e.data !== undefined && e.data !== '' ? ': ' + e.data : e.dataHex ? ': 0x' + e.dataHex : '') };
       if (e.source === 'close') return { label: 'close ←', dir: 'out', text: 'wsgate sent close ' + e.code + (e.reason ? ' "' + e.reason + '"' : '') };
       if (e.dir === 'in') return { label: 'frame →', dir: 'in', text: (e.byInspector ? '(sent from this page) ' : '') + e.data };
       return { label: 'frame ←', dir: 'out', bad: e.source === 'errorFrame',
@@ -104,7 +107,8 @@ function describe(e) {
       text: e.method + ' ' + (e.conn || '') + ' → ' + e.status + (e.errorType ? ' ' + e.errorType : '') +
         (e.latencyMs !== undefined ? ' (' + e.latencyMs.toFixed(1) + ' ms)' : '') };
     case 'function':
-      if (e.what === 'start') return { label: 'λ start', text: e.function + ' invoked  [' + e.requestId + ']' };
+      if (e.what === 'start') return { label: 'λ start', text: e.function + ' invoked  [' + e.requestId + ']' +
+        (e.eventRequestId ? ' for event ' + e.eventRequestId : '') };
       if (e.what === 'end') return { label: 'λ end', bad: !!e.text, text: e.function + ' finished in ' + e.durationMs.toFixed(2) + ' ms' + (e.text ? ' (' + e.text + ')' : '') };
       return { label: 'λ log', text: e.function + ': ' + e.text };
     case 'gap': return { label: 'gap', bad: true, text: 'entries ' + e.from + '–' + (e.to - 1) + ' were dropped before this page read them' };
@@ -207,6 +211,7 @@ function renderTimeline() {
   if ($('follow').checked) list.lastElementChild && list.lastElementChild.scrollIntoView({ block: 'end' });
 }
 
+/* Updates the connection `e` is about; returns it when its line needs redrawing. */
 function apply(e) {
   if (e.conn && (e.kind === 'open' || state.conns.has(e.conn))) {
     const c = connFor(e.conn);
@@ -214,23 +219,41 @@ function apply(e) {
     if (e.kind === 'frame' && e.dir === 'in') c.lastActiveAt = e.t;
     if (e.kind === 'frame' && e.source === 'close' && c.state === 'open') c.state = 'closing';
     if (e.kind === 'closed') c.state = 'closed';
-    renderConn(c);
+    return c;
   }
+  return null;
 }
 
+/* Entries arrive in bursts under load: they are queued and drawn together at most every 50 ms
+ * (one DOM append, each touched connection redrawn once, one scroll), and of a burst longer than
+ * the history only the last `history` are drawn (the older ones would be trimmed at once). */
+let pending = [];
+
 function add(e) {
-  state.entries.push(e);
-  if (state.entries.length > state.history) {
-    state.entries.splice(0, state.entries.length - state.history);
-    if (visible(e)) { renderTimeline(); apply(e); return; }
+  pending.push(e);
+  if (pending.length > 2 * state.history) pending = pending.slice(-state.history);
+  if (pending.length === 1) setTimeout(drawPending, 50);
+}
+
+function drawPending() {
+  const batch = pending.length > state.history ? pending.slice(-state.history) : pending;
+  pending = [];
+  const touched = new Set();
+  for (const e of batch) {
+    state.entries.push(e);
+    const c = apply(e);
+    if (c) touched.add(c);
   }
-  apply(e);
-  if (visible(e)) {
-    const list = $('timeline');
-    list.appendChild(renderEntry(e));
-    while (list.children.length > state.history) list.firstElementChild.remove();
-    if ($('follow').checked) list.lastElementChild.scrollIntoView({ block: 'end' });
-  }
+  if (state.entries.length > state.history) state.entries.splice(0, state.entries.length - state.history);
+  for (const c of touched) renderConn(c);
+  const shown = batch.filter(visible);
+  if (shown.length === 0) return;
+  const list = $('timeline');
+  const frag = document.createDocumentFragment();
+  for (const e of shown) frag.appendChild(renderEntry(e));
+  list.appendChild(frag);
+  while (list.children.length > state.history) list.firstElementChild.remove();
+  if ($('follow').checked) list.lastElementChild.scrollIntoView({ block: 'end' });
 }
 
 /* ---- actions ----------------------------------------------------------------------------- */
@@ -293,11 +316,47 @@ async function start() {
   } catch (err) {
     $('status').textContent = 'cannot read the state: ' + err;
   }
-  const source = new EventSource('/_wsgate/api/events');
-  source.onopen = () => { $('status').textContent = 'live'; $('status').className = 'live'; };
-  source.onerror = () => { $('status').textContent = 'disconnected, retrying…'; $('status').className = 'down'; };
-  source.onmessage = (m) => { try { add(JSON.parse(m.data)); } catch (_) { /* a malformed entry is skipped */ } };
-  source.addEventListener('gap', (m) => { const g = JSON.parse(m.data); add({ kind: 'gap', seq: 0, t: Date.now(), from: g.from, to: g.to }); });
+  openStream();
+  document.addEventListener('visibilitychange', onVisibility);
+}
+
+/* ---- the live stream, paused while the page is hidden ----------------------------------------
+ * A hidden tab cannot show anything: it swaps its stream for a held one (?hold=1, which keeps wsgate
+ * recording but sends nothing) and, when shown again, resumes after the last entry it read
+ * (?since=SEQ): wsgate sends what its ring still holds, or a gap. */
+
+let stream = null, held = null, lastSeq = 0;
+
+function openStream() {
+  const s = new EventSource('/_wsgate/api/events' + (lastSeq ? '?since=' + lastSeq : ''));
+  s.onopen = () => {
+    $('status').textContent = 'live'; $('status').className = 'live';
+    if (held) { held.close(); held = null; }
+  };
+  s.onerror = () => { $('status').textContent = 'disconnected, retrying…'; $('status').className = 'down'; };
+  s.onmessage = (m) => {
+    try {
+      const e = JSON.parse(m.data);
+      if (e.seq <= lastSeq) return; /* already shown (a resume overlapping what the page has) */
+      lastSeq = e.seq;
+      add(e);
+    } catch (_) { /* a malformed entry is skipped */ }
+  };
+  s.addEventListener('gap', (m) => { const g = JSON.parse(m.data); add({ kind: 'gap', seq: 0, t: Date.now(), from: g.from, to: g.to }); });
+  stream = s;
+}
+
+function onVisibility() {
+  if (document.hidden && stream) {
+    held = new EventSource('/_wsgate/api/events?hold=1');
+    const s = stream;
+    stream = null;
+    held.onopen = () => s.close(); /* a page stays subscribed throughout: wsgate keeps recording */
+    held.onerror = () => s.close();
+    $('status').textContent = 'paused while hidden'; $('status').className = 'paused';
+  } else if (!document.hidden && !stream) {
+    openStream();
+  }
 }
 
 document.addEventListener('DOMContentLoaded', start);

@@ -500,7 +500,8 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
             on_authorizer_done(call, &res);
             return;
         }
-        wg_functions_invoke(server->functions, a->function, event, len, on_authorizer_function_done, call);
+        wg_functions_invoke(server->functions, a->function, event, len, request->context->connection_id,
+                            request->context->request_id, on_authorizer_function_done, call);
         return;
     }
     uint32_t timeout = a->timeout_ms ? a->timeout_ms : cfg->integration_timeout_ms;

@@ -29,7 +29,7 @@
 
 /* ---- handshake ------------------------------------------------------------------------------ */
 
-static const wg_ws_callbacks_t ws_callbacks = {wg_conn_on_text, wg_conn_on_closed};
+static const wg_ws_callbacks_t ws_callbacks = {wg_conn_on_text, wg_conn_on_closed, wg_conn_on_control};
 
 static void on_handshake_req_dispose(void *p)
 {

@@ -118,6 +118,8 @@ void wg_conn_invoke(wg_conn_t *conn, const wg_route_config_t *route, char *event
 /** wslay's callbacks: a client text message, and the socket closed (sends $disconnect). */
 void wg_conn_on_text(void *data, const uint8_t *msg, size_t len);
 void wg_conn_on_closed(void *data, const wg_ws_close_info_t *info);
+/* A ping or pong from the client: only the inspector records it (wslay answers pings). */
+void wg_conn_on_control(void *data, int is_ping, int is_answered, const uint8_t *payload, size_t len);
 void wg_conn_on_idle_timeout(h2o_timeout_entry_t *entry);
 void wg_conn_on_hard_timeout(h2o_timeout_entry_t *entry);
 /** Starts a server-side close: the client gets ws_code/ws_reason, $disconnect the other two. */

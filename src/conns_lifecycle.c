@@ -182,6 +182,14 @@ static void on_message_done(void *data, const wg_integration_result_t *result)
     free(call);
 }
 
+void wg_conn_on_control(void *data, int is_ping, int is_answered, const uint8_t *payload, size_t len)
+{
+    wg_conn_t *conn = data;
+    wg_inspector_note_control(conn->id, "in", is_ping ? "ping" : "pong", payload, len);
+    if (is_ping && is_answered)
+        wg_inspector_note_control(conn->id, "out", "pong", payload, len);
+}
+
 void wg_conn_on_text(void *data, const uint8_t *msg, size_t len)
 {
     wg_conn_t *conn = data;

@@ -283,11 +283,13 @@ static pool_t *find_pool(wg_functions_t *fns, const char *name)
 }
 
 void wg_functions_invoke(wg_functions_t *fns, const char *name, char *payload, size_t payload_len,
-                         wg_function_done_cb done, void *data)
+                         const char *conn_id, const char *event_request_id, wg_function_done_cb done, void *data)
 {
     invocation_t *inv = calloc(1, sizeof(*inv));
     if (inv == NULL)
         abort();
+    snprintf(inv->cause_conn, sizeof(inv->cause_conn), "%s", conn_id ? conn_id : "");
+    snprintf(inv->cause_request, sizeof(inv->cause_request), "%s", event_request_id ? event_request_id : "");
     inv->fns = fns;
     inv->payload = payload;
     inv->payload_len = payload_len;

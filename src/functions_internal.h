@@ -28,6 +28,9 @@ typedef struct invocation {
     proc_t *proc;
     wg_functions_t *fns;
     char request_id[WG_UUID_LEN + 1];
+    /* what caused it, for the inspector ("" when unknown) */
+    char cause_conn[WG_ID_LEN + 1];
+    char cause_request[WG_ID_LEN + 1];
     char *payload;
     size_t payload_len;
     double started_ms;

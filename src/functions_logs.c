@@ -38,7 +38,9 @@ void wg_functions_on_proc_line(void *data, const char *line, size_t len)
         return;
     }
     wg_log_info("[%s] %.*s", p->pool->name, (int)len, line);
-    wg_inspector_note_function(p->pool->name, p->current ? p->current->request_id : NULL, "log", line, len, 0);
+    const invocation_t *inv = p->current;
+    wg_inspector_note_function(p->pool->name, inv ? inv->request_id : NULL, inv ? inv->cause_conn : NULL,
+                               inv ? inv->cause_request : NULL, "log", line, len, 0);
 }
 
 static long max_memory_mb(pid_t pid)
@@ -67,7 +69,8 @@ void wg_functions_log_end(invocation_t *inv, const char *status)
         snprintf(init, sizeof(init), "\tInit Duration: %.2f ms", p->init_ms);
     }
     wg_log_info("[%s] END RequestId: %s", inv->pool->name, inv->request_id);
-    wg_inspector_note_function(inv->pool->name, inv->request_id, "end", status, status ? strlen(status) : 0, duration);
+    wg_inspector_note_function(inv->pool->name, inv->request_id, inv->cause_conn, inv->cause_request, "end", status,
+                               status ? strlen(status) : 0, duration);
     wg_log_info("[%s] REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\tMemory Size: %u MB\t"
                 "Max Memory Used: %ld MB%s%s%s",
                 inv->pool->name, inv->request_id, duration, ceil(duration < 1 ? 1 : duration),

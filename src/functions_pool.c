@@ -216,7 +216,7 @@ static void assign(proc_t *p, invocation_t *inv)
         inv->payload_len,
     };
     wg_log_info("[%s] START RequestId: %s Version: $LATEST", pool->name, inv->request_id);
-    wg_inspector_note_function(pool->name, inv->request_id, "start", NULL, 0, 0);
+    wg_inspector_note_function(pool->name, inv->request_id, inv->cause_conn, inv->cause_request, "start", NULL, 0, 0);
     h2o_req_t *req = p->next_req;
     wg_functions_release_next(p);
     wg_runtime_api_send_event(req, &ev);

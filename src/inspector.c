@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "authorizer_decision.h"
+#include "buf.h"
 #include "config.h"
 #include "http_reply.h"
 #include "integration_result.h"
@@ -27,9 +28,20 @@
 #include "server_state.h"
 #include "sigv4.h"
 #include "urlcodec.h"
+#include "utf8.h"
 #include "ws.h"
 
 /* ---- the ring -------------------------------------------------------------------------------- */
+
+/* Entry texts copied in by wg_inspector_ring_push_copy live in arena blocks: entries are dropped in
+ * the order they were added, so blocks are too - a block is freed when its last entry goes. One
+ * allocation per WG_LIMIT_INSPECTOR_ARENA_BLOCK bytes of entries instead of one per entry. */
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    size_t live; /* entries still in this block */
+    char data[];
+} arena_block_t;
 
 struct wg_inspector_ring {
     wg_inspector_entry_t *slots;
@@ -39,6 +51,7 @@ struct wg_inspector_ring {
     size_t bytes;
     size_t max_bytes;
     uint64_t oldest_seq;
+    arena_block_t *first_block, *last_block; /* oldest and newest */
 };
 
 wg_inspector_ring_t *wg_inspector_ring_new(size_t capacity, size_t max_bytes)
@@ -61,35 +74,106 @@ void wg_inspector_ring_free(wg_inspector_ring_t *ring)
 {
     if (ring == NULL)
         return;
-    for (size_t i = 0; i < ring->count; i++)
-        free(ring->slots[(ring->head + i) % ring->capacity].text);
+    for (size_t i = 0; i < ring->count; i++) {
+        wg_inspector_entry_t *e = &ring->slots[(ring->head + i) % ring->capacity];
+        if (e->block == NULL)
+            free(e->text);
+    }
+    for (arena_block_t *b = ring->first_block, *next; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
     free(ring->slots);
     free(ring);
+}
+
+static void release_block(wg_inspector_ring_t *ring, arena_block_t *block)
+{
+    if (--block->live > 0 || block == ring->last_block)
+        return;
+    /* FIFO: the block whose last entry just went is the oldest */
+    ring->first_block = block->next;
+    free(block);
 }
 
 static void drop_oldest(wg_inspector_ring_t *ring)
 {
     wg_inspector_entry_t *e = &ring->slots[ring->head];
     ring->bytes -= e->len;
-    free(e->text);
+    if (e->block != NULL)
+        release_block(ring, e->block);
+    else
+        free(e->text);
     memset(e, 0, sizeof(*e));
     ring->head = (ring->head + 1) % ring->capacity;
     ring->count--;
     ring->oldest_seq++;
 }
 
-uint64_t wg_inspector_ring_push(wg_inspector_ring_t *ring, char *text, size_t len)
+static uint64_t ring_place(wg_inspector_ring_t *ring, char *text, size_t len, arena_block_t *block)
 {
-    while (ring->count > 0 && (ring->count == ring->capacity || ring->bytes + len > ring->max_bytes))
-        drop_oldest(ring);
     uint64_t seq = ring->oldest_seq + ring->count;
     wg_inspector_entry_t *e = &ring->slots[(ring->head + ring->count) % ring->capacity];
     e->seq = seq;
     e->text = text;
     e->len = len;
+    e->block = block;
     ring->count++;
     ring->bytes += len;
     return seq;
+}
+
+static void make_room(wg_inspector_ring_t *ring, size_t len)
+{
+    while (ring->count > 0 && (ring->count == ring->capacity || ring->bytes + len > ring->max_bytes))
+        drop_oldest(ring);
+}
+
+uint64_t wg_inspector_ring_push(wg_inspector_ring_t *ring, char *text, size_t len)
+{
+    make_room(ring, len);
+    return ring_place(ring, text, len, NULL);
+}
+
+uint64_t wg_inspector_ring_push_copy(wg_inspector_ring_t *ring, const char *text, size_t len)
+{
+    make_room(ring, len);
+    if (len + 1 > WG_LIMIT_INSPECTOR_ARENA_BLOCK / 4) {
+        /* big entries are allocated on their own: a block is then never more than a quarter empty */
+        char *own = malloc(len + 1);
+        if (own == NULL)
+            abort();
+        memcpy(own, text, len);
+        own[len] = '\0';
+        return ring_place(ring, own, len, NULL);
+    }
+    arena_block_t *b = ring->last_block;
+    if (b == NULL || b->cap - b->used < len + 1) {
+        size_t cap = WG_LIMIT_INSPECTOR_ARENA_BLOCK;
+        arena_block_t *nb = malloc(sizeof(*nb) + cap);
+        if (nb == NULL)
+            abort();
+        nb->next = NULL;
+        nb->used = 0;
+        nb->cap = cap;
+        nb->live = 0;
+        if (b == NULL) {
+            ring->first_block = nb;
+        } else {
+            b->next = nb;
+            if (b->live == 0) { /* every entry of the old newest block is gone already */
+                ring->first_block = nb;
+                free(b);
+            }
+        }
+        ring->last_block = b = nb;
+    }
+    char *at = b->data + b->used;
+    memcpy(at, text, len);
+    at[len] = '\0';
+    b->used += len + 1;
+    b->live++;
+    return ring_place(ring, at, len, b);
 }
 
 const wg_inspector_entry_t *wg_inspector_ring_get(const wg_inspector_ring_t *ring, uint64_t seq)
@@ -141,6 +225,8 @@ static struct {
     } starts[WG_LIMIT_INSPECTOR_START_SLOTS];
 } g;
 
+static wg_buf_t scratch = WG_BUF_INIT; /* reused for every direct entry (loop thread only) */
+
 void wg_inspector_init(wg_server_t *server)
 {
     const wg_config_t *cfg = server->config;
@@ -165,6 +251,7 @@ void wg_inspector_init(wg_server_t *server)
 
 void wg_inspector_dispose(void)
 {
+    wg_buf_free(&scratch);
     wg_inspector_ring_free(g.ring);
     g.ring = NULL;
     json_decref(g.sig);
@@ -218,44 +305,114 @@ static json_t *new_entry(const char *kind, const char *conn_id)
 }
 
 /* ---- the hot entries, written directly -----------------------------------------------------------
- * Frames and @connections calls happen once per message: their entries are formatted straight into
- * text (jansson still escapes every string) instead of through a JSON tree, which costs several
- * times more per entry (bench/README.md, "Inspector"). */
+ * Frames, pings and @connections calls happen once per message: their entries are formatted straight
+ * into one reused buffer (no JSON tree, no printf, no allocation per entry) and copied once into
+ * the ring's arena. Profiling S2 with a page open (bench/README.md, "Inspector") put a quarter of
+ * the loop's time in jansson's json_stringn + json_dump_callback and vsnprintf for these entries.
+ *
+ * json_put_string is the one JSON string writer here. It writes what jansson writes with the flags
+ * wg_inspector_add uses (raw UTF-8, no JSON_ENSURE_ASCII, '/' unescaped, short escapes for '"' '\'
+ * \b \f \n \r \t, \u00XX upper-case hex for the other control characters) and accepts exactly
+ * the UTF-8 jansson accepts (utf8.h's rule), so an entry reads the same whichever way it was made;
+ * tests/unit/test_inspector.c and fuzz/fuzz_inspector.c compare the two on the same input. It is
+ * the one place wsgate writes JSON without jansson (the house rule's exception, for this hot path
+ * only: every other entry still goes through wg_inspector_add). */
 
-typedef struct text {
-    char *data;
-    size_t len, cap;
-} text_t;
-
-static int text_add(const char *p, size_t n, void *arg)
+/* Appends n bytes: inline, as entries are made of many short pieces (wg_buf_append grows it). */
+static inline void put_raw(wg_buf_t *b, const void *p, size_t n)
 {
-    text_t *t = arg;
-    if (t->len + n + 1 > t->cap) {
-        t->cap = (t->len + n + 1) * 2;
-        t->data = realloc(t->data, t->cap);
-        if (t->data == NULL)
-            abort();
+    if (b->cap < b->len + n + 1)
+        wg_buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+#define PUT(b, lit) put_raw((b), lit, sizeof(lit) - 1)
+
+static inline void put_str(wg_buf_t *b, const char *s)
+{
+    put_raw(b, s, strlen(s));
+}
+
+static void put_u64(wg_buf_t *b, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put_raw(b, tmp + sizeof(tmp) - n, n);
+}
+
+/* A non-negative number of milliseconds with 3 decimals (microseconds), as "%.3f" writes it. */
+static void put_ms3(wg_buf_t *b, double ms)
+{
+    uint64_t us = ms > 0 ? (uint64_t)(ms * 1000.0 + 0.5) : 0;
+    put_u64(b, us / 1000);
+    char frac[4] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10), (char)('0' + us % 10)};
+    put_raw(b, frac, 4);
+}
+
+/* 1: escaped ('"', '\\', control characters), 2: starts a multi-byte sequence (checked), 0: as is. */
+static const unsigned char json_byte_class[256] = {
+    [0x00 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 2,
+};
+
+/* "text" of p[0..len) if it is UTF-8 (then returns 0), else nothing is written and -1. */
+static int json_put_string(wg_buf_t *b, const unsigned char *p, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    wg_buf_reserve(b, 6 * len + 2); /* the worst case: every byte a \u00XX */
+    char *o = b->data + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        while (i < len && json_byte_class[p[i]] == 0)
+            i++;
+        memcpy(o, p + run, i - run);
+        o += i - run;
+        if (i == len)
+            break;
+        unsigned char c = p[i];
+        if (json_byte_class[c] == 2) {
+            size_t n = wg_utf8_sequence_length(p + i, len - i);
+            if (n == 0) {
+                b->data[b->len] = '\0';
+                return -1;
+            }
+            memcpy(o, p + i, n);
+            o += n;
+            i += n;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 0xF];
+            o += 5;
+        }
+        i++;
     }
-    memcpy(t->data + t->len, p, n);
-    t->len += n;
-    t->data[t->len] = '\0';
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
     return 0;
 }
 
-static void text_printf(text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void text_printf(text_t *t, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        text_add(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, t);
-}
-
-/* ,"key":"value" with value escaped by jansson; cut like set_text. Returns 1 when cut. */
-static int text_member(text_t *t, const char *key, const void *data, size_t len)
+/* ,"key":"value", cut at the field limit on a character boundary like set_text; bytes that are not
+ * UTF-8 become a note. Returns 1 when cut. `key` is a literal that needs no escaping. */
+static int put_member(wg_buf_t *b, const char *key, const void *data, size_t len)
 {
     const unsigned char *p = data;
     size_t n = len;
@@ -266,35 +423,41 @@ static int text_member(text_t *t, const char *key, const void *data, size_t len)
             n--;
         is_cut = 1;
     }
-    text_printf(t, ",\"%s\":", key);
-    json_t *str = json_stringn((const char *)p, n);
-    if (str == NULL) {
-        char note[96];
-        snprintf(note, sizeof(note), "(%zu bytes, not UTF-8 text)", len);
-        str = json_string(note);
+    PUT(b, ",\"");
+    put_raw(b, key, strlen(key));
+    PUT(b, "\":");
+    if (json_put_string(b, p, n) != 0) {
+        PUT(b, "\"(");
+        put_u64(b, len);
+        PUT(b, " bytes, not UTF-8 text)\"");
     }
-    json_dump_callback(str, text_add, t, JSON_ENCODE_ANY);
-    json_decref(str);
     return is_cut;
 }
 
-static text_t text_entry(const char *kind, const char *conn_id)
+/* {"seq":N,"t":MS,"kind":"KIND"[,"conn":"ID"] into the scratch buffer; `kind` is a literal. */
+static wg_buf_t *direct_entry(const char *kind, const char *conn_id)
 {
-    text_t t = {malloc(256), 0, 256};
-    if (t.data == NULL)
-        abort();
-    text_printf(&t, "{\"seq\":%llu,\"t\":%llu,\"kind\":\"%s\"", (unsigned long long)wg_inspector_ring_next_seq(g.ring),
-                (unsigned long long)now_ms(), kind);
+    wg_buf_t *b = &scratch;
+    wg_buf_reset(b);
+    PUT(b, "{\"seq\":");
+    put_u64(b, wg_inspector_ring_next_seq(g.ring));
+    PUT(b, ",\"t\":");
+    put_u64(b, (uint64_t)now_ms());
+    PUT(b, ",\"kind\":\"");
+    put_str(b, kind);
+    PUT(b, "\"");
     if (conn_id != NULL)
-        text_member(&t, "conn", conn_id, strlen(conn_id));
-    return t;
+        put_member(b, "conn", conn_id, strlen(conn_id));
+    return b;
 }
 
-static void text_finish(text_t *t)
+static void direct_finish(wg_buf_t *b)
 {
-    text_add("}", 1, t);
-    wg_inspector_ring_push(g.ring, t->data, t->len);
+    PUT(b, "}");
+    wg_inspector_ring_push_copy(g.ring, b->data, b->len);
     wg_inspector_http_wake();
+    if (b->cap > 4 * WG_LIMIT_INSPECTOR_ARENA_BLOCK)
+        wg_buf_free(b); /* a big message passed: do not keep its memory */
 }
 
 /* Sets `key` to the text of data[0..len), cut at WG_LIMIT_INSPECTOR_FIELD_BYTES on a character
@@ -338,22 +501,19 @@ static json_t *redacted_query(const char *q, size_t len)
 {
     wg_query_t query;
     wg_urlcodec_query_parse(q, len, &query);
-    text_t t = {0};
-    text_add("", 0, &t);
+    wg_buf_t t = WG_BUF_INIT;
+    wg_buf_append(&t, "", 0);
     for (size_t i = 0; i < query.count; i++) {
         const wg_query_param_t *p = &query.params[i];
         if (i > 0)
-            text_add("&", 1, &t);
-        text_add(p->name, strlen(p->name), &t);
-        text_add("=", 1, &t);
-        if (wg_redact_is_secret_name(p->name, strlen(p->name)))
-            text_add("(redacted)", 10, &t);
-        else
-            text_add(p->value, strlen(p->value), &t);
+            wg_buf_append_char(&t, '&');
+        wg_buf_append_str(&t, p->name);
+        wg_buf_append_char(&t, '=');
+        wg_buf_append_str(&t, wg_redact_is_secret_name(p->name, strlen(p->name)) ? "(redacted)" : p->value);
     }
     wg_urlcodec_query_free(&query);
     json_t *s = set_text_value(t.data, t.len);
-    free(t.data);
+    wg_buf_free(&t);
     return s;
 }
 
@@ -398,16 +558,52 @@ void wg_inspector_record_frame(const char *conn_id, const char *dir, const char 
 {
     if (g.ring == NULL)
         return;
-    text_t t = text_entry("frame", conn_id);
-    text_printf(&t, ",\"dir\":\"%s\"", dir);
-    if (source != NULL)
-        text_printf(&t, ",\"source\":\"%s\"", source);
-    text_printf(&t, ",\"len\":%zu", len);
+    wg_buf_t *b = direct_entry("frame", conn_id);
+    PUT(b, ",\"dir\":\"");
+    put_str(b, dir);
+    PUT(b, "\"");
+    if (source != NULL) {
+        PUT(b, ",\"source\":\"");
+        put_str(b, source);
+        PUT(b, "\"");
+    }
+    PUT(b, ",\"len\":");
+    put_u64(b, len);
     if (wg_inspector_is_acting)
-        text_printf(&t, ",\"byInspector\":true");
-    if (text_member(&t, "data", data, len))
-        text_printf(&t, ",\"truncated\":true");
-    text_finish(&t);
+        PUT(b, ",\"byInspector\":true");
+    if (put_member(b, "data", data, len))
+        PUT(b, ",\"truncated\":true");
+    direct_finish(b);
+}
+
+void wg_inspector_record_control(const char *conn_id, const char *dir, const char *control, const void *payload,
+                                 size_t len)
+{
+    if (g.ring == NULL)
+        return;
+    const unsigned char *p = payload;
+    int is_printable = wg_utf8_is_valid(p, len);
+    for (size_t i = 0; is_printable && i < len; i++)
+        is_printable = p[i] >= 0x20 && p[i] != 0x7F;
+    wg_buf_t *b = direct_entry("frame", conn_id);
+    PUT(b, ",\"dir\":\"");
+    put_str(b, dir);
+    PUT(b, "\",\"control\":\"");
+    put_str(b, control);
+    PUT(b, "\",\"len\":");
+    put_u64(b, len);
+    if (is_printable) {
+        put_member(b, "data", p, len);
+    } else if (len > 0) {
+        static const char hex[] = "0123456789abcdef";
+        PUT(b, ",\"dataHex\":\"");
+        for (size_t i = 0; i < len && i < 125; i++) {
+            char h[2] = {hex[p[i] >> 4], hex[p[i] & 0xF]};
+            put_raw(b, h, 2);
+        }
+        PUT(b, "\"");
+    }
+    direct_finish(b);
 }
 
 void wg_inspector_record_server_close(const char *conn_id, int code, const char *reason)
@@ -591,30 +787,43 @@ void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_
 {
     char id[WG_ID_LEN * 3 + 1];
     size_t id_len;
-    int has_id = raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0;
     if (g.ring == NULL)
         return;
+    int has_id = 0;
+    if (raw_id_len < sizeof(id) && memchr(raw_id, '%', raw_id_len) == NULL &&
+        memchr(raw_id, '\0', raw_id_len) == NULL) { /* the usual id: nothing to decode */
+        memcpy(id, raw_id, raw_id_len);
+        id[raw_id_len] = '\0';
+        id_len = raw_id_len;
+        has_id = 1;
+    } else {
+        has_id = raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0;
+    }
     if (g.sig == NULL || g.sig_req != req || g.sig_req_began.tv_sec != req->timestamps.request_begin_at.tv_sec ||
         g.sig_req_began.tv_usec != req->timestamps.request_begin_at.tv_usec) {
         /* the common case, written directly */
-        text_t t = text_entry("mgmt", NULL);
+        wg_buf_t *b = direct_entry("mgmt", NULL);
         if (has_id)
-            text_member(&t, "conn", id, id_len);
-        text_member(&t, "method", req->method.base, req->method.len);
-        text_printf(&t, ",\"status\":%d", req->res.status);
+            put_member(b, "conn", id, id_len);
+        put_member(b, "method", req->method.base, req->method.len);
+        PUT(b, ",\"status\":");
+        put_u64(b, (uint64_t)(req->res.status > 0 ? req->res.status : 0));
         for (size_t i = 0; i < req->res.headers.size; i++) {
             const h2o_header_t *h = &req->res.headers.entries[i];
             if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("x-amzn-errortype")))
-                text_member(&t, "errorType", h->value.base, h->value.len);
+                put_member(b, "errorType", h->value.base, h->value.len);
         }
-        if (req->entity.base != NULL)
-            text_printf(&t, ",\"bytes\":%zu", req->entity.len);
+        if (req->entity.base != NULL) {
+            PUT(b, ",\"bytes\":");
+            put_u64(b, req->entity.len);
+        }
         struct timeval now;
         gettimeofday(&now, NULL);
         double ms = (double)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1000.0 +
                     (double)(now.tv_usec - req->timestamps.request_begin_at.tv_usec) / 1000.0;
-        text_printf(&t, ",\"latencyMs\":%.3f", ms);
-        text_finish(&t);
+        PUT(b, ",\"latencyMs\":");
+        put_ms3(b, ms);
+        direct_finish(b);
         json_decref(g.sig);
         g.sig = NULL;
         g.sig_req = NULL;
@@ -645,13 +854,16 @@ void wg_inspector_record_mgmt(h2o_req_t *req, const char *raw_id, size_t raw_id_
     wg_inspector_add(e);
 }
 
-void wg_inspector_record_function(const char *function, const char *request_id, const char *what, const char *text,
-                                  size_t len, double duration_ms)
+void wg_inspector_record_function(const char *function, const char *request_id, const char *conn_id,
+                                  const char *event_request_id, const char *what, const char *text, size_t len,
+                                  double duration_ms)
 {
-    json_t *e = new_entry("function", NULL);
+    json_t *e = new_entry("function", conn_id != NULL && conn_id[0] != '\0' ? conn_id : NULL);
     json_object_set_new(e, "function", json_string(function));
     if (request_id != NULL)
         json_object_set_new(e, "requestId", json_string(request_id));
+    if (event_request_id != NULL && event_request_id[0] != '\0')
+        json_object_set_new(e, "eventRequestId", json_string(event_request_id));
     json_object_set_new(e, "what", json_string(what));
     if (text != NULL)
         set_text(e, "text", text, len);

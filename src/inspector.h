@@ -23,8 +23,9 @@
 
 typedef struct wg_inspector_entry {
     uint64_t seq;
-    char *text; /* malloc'd JSON, NUL-terminated */
+    char *text; /* JSON, NUL-terminated: malloc'd, or in one of the ring's arena blocks */
     size_t len;
+    void *block; /* the arena block holding text, or NULL (text malloc'd) */
 } wg_inspector_entry_t;
 
 typedef struct wg_inspector_ring wg_inspector_ring_t;
@@ -35,6 +36,8 @@ void wg_inspector_ring_free(wg_inspector_ring_t *ring);
 /** Appends `text` (taken; `len` bytes) as entry number wg_inspector_ring_next_seq() and drops the
  * oldest entries until both bounds hold again (the new entry is always kept). Returns its seq. */
 uint64_t wg_inspector_ring_push(wg_inspector_ring_t *ring, char *text, size_t len);
+/** The same with a copy of `text` kept in the ring's arena (no allocation per entry). */
+uint64_t wg_inspector_ring_push_copy(wg_inspector_ring_t *ring, const char *text, size_t len);
 /** The entry numbered `seq`, or NULL when it was dropped or not written yet. Borrowed. */
 const wg_inspector_entry_t *wg_inspector_ring_get(const wg_inspector_ring_t *ring, uint64_t seq);
 /** The seq of the oldest kept entry (== next_seq when empty), and of the next entry. First is 1. */
@@ -81,6 +84,8 @@ void wg_inspector_record_open(const char *conn_id, struct st_h2o_req_t *req, con
 void wg_inspector_record_rejected(const char *conn_id, int status, const char *why);
 void wg_inspector_record_auth(const char *conn_id, const struct wg_auth_decision *decision);
 void wg_inspector_record_frame(const char *conn_id, const char *dir, const char *source, const void *data, size_t len);
+void wg_inspector_record_control(const char *conn_id, const char *dir, const char *control, const void *payload,
+                                 size_t len);
 void wg_inspector_record_server_close(const char *conn_id, int code, const char *reason);
 void wg_inspector_record_closed(const char *conn_id, const struct wg_ws_close_info *info, int code, const char *reason);
 void wg_inspector_record_call(const char *conn_id, const char *request_id, const struct wg_route_config *route,
@@ -89,8 +94,9 @@ void wg_inspector_record_answer(const char *conn_id, const char *request_id, con
                                 const struct wg_integration_result *result);
 void wg_inspector_record_signature(struct st_h2o_req_t *req, const struct wg_sigv4_result *result);
 void wg_inspector_record_mgmt(struct st_h2o_req_t *req, const char *raw_id, size_t raw_id_len);
-void wg_inspector_record_function(const char *function, const char *request_id, const char *what, const char *text,
-                                  size_t len, double duration_ms);
+void wg_inspector_record_function(const char *function, const char *request_id, const char *conn_id,
+                                  const char *event_request_id, const char *what, const char *text, size_t len,
+                                  double duration_ms);
 
 /* ---- hooks: one line at each place where something happens ----------------------------------- */
 
@@ -120,6 +126,14 @@ static inline void wg_inspector_note_frame(const char *conn_id, const char *dir,
 {
     if (wg_inspector_watchers)
         wg_inspector_record_frame(conn_id, dir, source, data, len);
+}
+/** A control frame: dir "in" (a client's "ping" or "pong") or "out" (the "pong" wslay answers a
+ * ping with; same payload). The payload is shown as text when it is printable UTF-8, else in hex. */
+static inline void wg_inspector_note_control(const char *conn_id, const char *dir, const char *control,
+                                             const void *payload, size_t len)
+{
+    if (wg_inspector_watchers)
+        wg_inspector_record_control(conn_id, dir, control, payload, len);
 }
 /** wsgate sends a close frame (DeleteConnection, timeout, test control, shutdown). */
 static inline void wg_inspector_note_server_close(const char *conn_id, int code, const char *reason)
@@ -163,12 +177,15 @@ static inline void wg_inspector_note_mgmt(struct st_h2o_req_t *req, const char *
 }
 
 /** A function wsgate runs (functions.c): `what` "start" (an invocation begins), "log" (one line
- * of its output, `text`), "end" (`duration_ms`; `text` a status such as "timeout", or NULL). */
-static inline void wg_inspector_note_function(const char *function, const char *request_id, const char *what,
-                                              const char *text, size_t len, double duration_ms)
+ * of its output, `text`), "end" (`duration_ms`; `text` a status such as "timeout", or NULL).
+ * `request_id` is the Lambda request id; `conn_id` and `event_request_id` (NULL or "" when unknown)
+ * the connection and API Gateway request of the event that caused it. */
+static inline void wg_inspector_note_function(const char *function, const char *request_id, const char *conn_id,
+                                              const char *event_request_id, const char *what, const char *text,
+                                              size_t len, double duration_ms)
 {
     if (wg_inspector_watchers)
-        wg_inspector_record_function(function, request_id, what, text, len, duration_ms);
+        wg_inspector_record_function(function, request_id, conn_id, event_request_id, what, text, len, duration_ms);
 }
 
 #endif

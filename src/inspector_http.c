@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "conns.h"
 #include "errors.h"
 #include "http_reply.h"
@@ -87,10 +88,11 @@ typedef struct watcher {
     h2o_generator_t super;
     h2o_req_t *req;
     uint64_t next_seq;
-    char *inflight; /* the chunk h2o is writing; freed when it proceeds or stops */
+    wg_buf_t out; /* the chunk h2o is writing while is_sending; its memory is reused */
     int is_sending;
     int is_new;
     int wants_heartbeat;
+    int is_held; /* ?hold=1: a hidden page keeps recording on but is sent nothing until it resumes */
     h2o_linklist_t link;
 } watcher_t;
 
@@ -100,70 +102,62 @@ static h2o_timeout_entry_t heartbeat_entry;
 static int has_heartbeat_timeout;
 static h2o_evloop_t *heartbeat_loop;
 
-typedef struct chunk {
-    char *data;
-    size_t len, cap;
-} chunk_t;
-
-static void chunk_add(chunk_t *c, const char *p, size_t n)
-{
-    if (c->len + n + 1 > c->cap) {
-        c->cap = (c->len + n + 1) * 2;
-        c->data = realloc(c->data, c->cap);
-        if (c->data == NULL)
-            abort();
-    }
-    memcpy(c->data + c->len, p, n);
-    c->len += n;
-}
-
+/* Everything the page has not read yet, up to one chunk, in one write (a held page: nothing but
+ * the stream's first line and heartbeats). */
 static void pump(watcher_t *w)
 {
     if (w->is_sending)
         return;
     wg_inspector_ring_t *ring = wg_inspector_ring();
-    chunk_t c = {0};
-    char line[96];
+    wg_buf_t *c = &w->out;
+    wg_buf_reset(c);
     if (w->is_new) {
-        chunk_add(&c, H2O_STRLIT("retry: 2000\n\n"));
+        wg_buf_append(c, H2O_STRLIT("retry: 2000\n\n"));
         w->is_new = 0;
     }
     uint64_t oldest = wg_inspector_ring_oldest_seq(ring), next = wg_inspector_ring_next_seq(ring);
-    if (w->next_seq < oldest) {
+    if (!w->is_held && w->next_seq < oldest) {
         /* entries this page never saw were dropped (it was too slow, or it resumes from long ago) */
-        if (w->next_seq > 0) {
-            int n = snprintf(line, sizeof(line), "event: gap\ndata: {\"from\":%llu,\"to\":%llu}\n\n",
-                             (unsigned long long)w->next_seq, (unsigned long long)oldest);
-            chunk_add(&c, line, (size_t)n);
-        }
+        if (w->next_seq > 0)
+            wg_buf_appendf(c, "event: gap\ndata: {\"from\":%llu,\"to\":%llu}\n\n", (unsigned long long)w->next_seq,
+                           (unsigned long long)oldest);
         w->next_seq = oldest;
     }
-    while (w->next_seq < next && c.len < WG_LIMIT_INSPECTOR_CHUNK_BYTES) {
+    while (!w->is_held && w->next_seq < next && c->len < WG_LIMIT_INSPECTOR_CHUNK_BYTES) {
         const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, w->next_seq);
-        int n = snprintf(line, sizeof(line), "id: %llu\ndata: ", (unsigned long long)w->next_seq);
-        chunk_add(&c, line, (size_t)n);
-        chunk_add(&c, e->text, e->len);
-        chunk_add(&c, H2O_STRLIT("\n\n"));
+        /* "id: SEQ\ndata: ENTRY\n\n", written in place (one reserve; this runs for every entry) */
+        char digits[20];
+        size_t n = 0;
+        for (uint64_t v = w->next_seq; n == 0 || v != 0; v /= 10)
+            digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+        wg_buf_reserve(c, 4 + n + 7 + e->len + 2);
+        char *o = c->data + c->len;
+        memcpy(o, "id: ", 4);
+        memcpy(o + 4, digits + sizeof(digits) - n, n);
+        memcpy(o + 4 + n, "\ndata: ", 7);
+        memcpy(o + 11 + n, e->text, e->len);
+        memcpy(o + 11 + n + e->len, "\n\n", 2);
+        c->len += 13 + n + e->len;
+        c->data[c->len] = '\0';
         w->next_seq++;
     }
     if (w->wants_heartbeat) {
-        chunk_add(&c, H2O_STRLIT(": keep-alive\n\n"));
+        wg_buf_append(c, H2O_STRLIT(": keep-alive\n\n"));
         w->wants_heartbeat = 0;
     }
-    if (c.len == 0) {
-        free(c.data);
+    if (c->len == 0)
         return;
-    }
-    w->inflight = c.data;
     w->is_sending = 1;
-    h2o_iovec_t buf = h2o_iovec_init(c.data, c.len);
+    h2o_iovec_t buf = h2o_iovec_init(c->data, c->len);
     h2o_send(w->req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
 }
 
-/* Entries are streamed on the next loop turn, not one write each: under load many entries leave
- * in one chunk (bench/README.md, "Inspector"). */
+/* New entries are streamed WG_LIMIT_INSPECTOR_FLUSH_MS after the first of them, all in one write per
+ * page: under load that is a few dozen writes a second instead of one per loop turn (each a
+ * loopback TCP send that wakes the page), and no page shows a change faster than that anyway. */
 static h2o_timeout_entry_t wake_entry;
-static h2o_timeout_t *wake_timeout; /* the server's zero timeout */
+static h2o_timeout_t flush_timeout;
+static h2o_timeout_t *wake_timeout; /* &flush_timeout once a page has opened */
 
 static void on_wake(h2o_timeout_entry_t *entry)
 {
@@ -191,17 +185,16 @@ static void on_heartbeat(h2o_timeout_entry_t *entry)
 static void on_watcher_proceed(h2o_generator_t *self, h2o_req_t *req)
 {
     watcher_t *w = (watcher_t *)self;
-    free(w->inflight);
-    w->inflight = NULL;
     w->is_sending = 0;
+    if (w->out.cap > 2 * WG_LIMIT_INSPECTOR_CHUNK_BYTES)
+        wg_buf_free(&w->out); /* one big entry passed: do not keep its memory */
     pump(w);
 }
 
 static void on_watcher_stop(h2o_generator_t *self, h2o_req_t *req)
 {
     watcher_t *w = (watcher_t *)self;
-    free(w->inflight);
-    w->inflight = NULL;
+    wg_buf_free(&w->out);
     h2o_linklist_unlink(&w->link);
     if (--wg_inspector_watchers == 0) {
         wg_log_info("inspector: no page open; recording stopped");
@@ -234,11 +227,18 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
     ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("last-event-id"), -1);
     if (i >= 0) {
         w->next_seq = parse_seq(req->headers.entries[i].value.base, req->headers.entries[i].value.len) + 1;
-    } else if (req->query_at != SIZE_MAX) {
-        const char *q = req->path.base + req->query_at + 1;
-        size_t qlen = req->path.len - req->query_at - 1;
-        if (starts_with(q, qlen, H2O_STRLIT("since=")))
-            w->next_seq = parse_seq(q + 6, qlen - 6) + 1;
+    }
+    if (req->query_at != SIZE_MAX) {
+        wg_query_t query;
+        wg_urlcodec_query_parse(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1, &query);
+        for (size_t k = 0; k < query.count; k++) {
+            const wg_query_param_t *p = &query.params[k];
+            if (i < 0 && strcmp(p->name, "since") == 0)
+                w->next_seq = parse_seq(p->value, strlen(p->value)) + 1;
+            else if (strcmp(p->name, "hold") == 0 && strcmp(p->value, "1") == 0)
+                w->is_held = 1;
+        }
+        wg_urlcodec_query_free(&query);
     }
     req->res.status = 200;
     req->res.reason = "OK";
@@ -254,7 +254,8 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
         heartbeat_entry.cb = on_heartbeat;
         heartbeat_loop = server->loop;
         wake_entry.cb = on_wake;
-        wake_timeout = &server->ctx.zero_timeout;
+        h2o_timeout_init(server->loop, &flush_timeout, WG_LIMIT_INSPECTOR_FLUSH_MS);
+        wake_timeout = &flush_timeout;
         has_heartbeat_timeout = 1;
     }
     if (!h2o_timeout_is_linked(&heartbeat_entry))

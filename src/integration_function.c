@@ -115,5 +115,6 @@ void wg_integration_function_invoke(wg_server_t *server, wg_integration_call_t *
         fc->timeout_entry.cb = on_integration_timeout;
         h2o_timeout_link(server->loop, timeout, &fc->timeout_entry);
     }
-    wg_functions_invoke(server->functions, call->route->function, payload, call->event_len, on_function_done, fc);
+    wg_functions_invoke(server->functions, call->route->function, payload, call->event_len, call->connection_id,
+                        call->context != NULL ? call->context->request_id : NULL, on_function_done, fc);
 }

@@ -192,6 +192,10 @@
 #define WG_LIMIT_INSPECTOR_FIELD_BYTES (128 * 1024)
 #define WG_LIMIT_INSPECTOR_WATCHERS 16
 #define WG_LIMIT_INSPECTOR_CHUNK_BYTES (256 * 1024)
+/* inspector entry texts are kept in arena blocks of this size (a bigger entry gets its own) */
+#define WG_LIMIT_INSPECTOR_ARENA_BLOCK (64 * 1024)
+/* new inspector entries reach the pages in one write this long after the first of them */
+#define WG_LIMIT_INSPECTOR_FLUSH_MS 20
 /* Internal (inspector): a page's stream gets a comment line this often, so a closed tab is noticed. */
 #define WG_LIMIT_INSPECTOR_HEARTBEAT_MS 15000
 

@@ -245,8 +245,14 @@ static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on
         }
         return;
     }
-    if (wslay_is_ctrl_frame(arg->opcode))
-        return; /* wslay answers pings itself */
+    if (wslay_is_ctrl_frame(arg->opcode)) {
+        /* wslay answers pings itself; the pong is not queued once a close is (its queue refuses) */
+        if (ws->callbacks.on_control != NULL && (arg->opcode == WSLAY_PING || arg->opcode == WSLAY_PONG))
+            ws->callbacks.on_control(ws->data, arg->opcode == WSLAY_PING,
+                                     !ws->is_server_initiated && ws->fail_code == 0 && !wslay_event_get_close_sent(ctx),
+                                     arg->msg, arg->msg_length);
+        return;
+    }
     if (ws->fail_code != 0 || ws->is_server_initiated)
         return;
     if (arg->opcode != WSLAY_TEXT_FRAME) {

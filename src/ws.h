@@ -52,6 +52,9 @@ typedef struct wg_ws_callbacks {
     void (*on_text)(void *data, const uint8_t *msg, size_t len);
     /** The connection is over (see the lifetime note above). */
     void (*on_closed)(void *data, const wg_ws_close_info_t *info);
+    /** Optional: a ping (`is_ping`) or pong from the client, payload within 125 bytes; wslay
+     * queues the pong answering a ping itself (`is_answered`: unless our close is already queued). */
+    void (*on_control)(void *data, int is_ping, int is_answered, const uint8_t *payload, size_t len);
 } wg_ws_callbacks_t;
 
 typedef struct wg_ws_limits {

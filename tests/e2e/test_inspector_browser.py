@@ -11,10 +11,12 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from websocket import ABNF
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -174,3 +176,37 @@ def test_inspector_page(browser, wsgate, backend, open_client, tmp_path, unused_
     assert main["y"] >= aside["y"] + aside["height"] - 1
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
     shoot(browser, tmp_path, "inspector-narrow.png")
+
+
+def test_pings_shown_and_hidden_page_pauses(browser, gate, backend, open_client):
+    """A client's ping and wsgate's pong on the page; a hidden page (Page Visibility API) stops
+    receiving entries and, shown again, resumes with what it missed, nothing twice."""
+    browser.get(gate.http_url + "/_wsgate/")
+    wait(browser, lambda d: d.find_element(By.ID, "status").text == "live", "the live stream")
+    ws, connect = open_client(gate, backend)
+    ws.ping(b"are you there")
+    ws.sock.settimeout(5)
+    assert ws.recv_data(control_frame=True) == (ABNF.OPCODE_PONG, b"are you there")
+    wait(browser, lambda d: "the client sent a ping (13 bytes): are you there" in summary_texts(d, "frame") and
+         "wsgate answered with a pong (13 bytes): are you there" in summary_texts(d, "frame"), "the ping and pong")
+
+    def set_hidden(hidden):
+        browser.execute_script(
+            "Object.defineProperty(document, 'hidden', {value: arguments[0], configurable: true});"
+            "Object.defineProperty(document, 'visibilityState', {value: arguments[0] ? 'hidden' : 'visible',"
+            " configurable: true}); document.dispatchEvent(new Event('visibilitychange'));", hidden)
+
+    set_hidden(True)
+    wait(browser, lambda d: d.find_element(By.ID, "status").text == "paused while hidden", "the paused status")
+    ws.send("sent while hidden")
+    backend.wait_for(lambda r: r.route_key == "$default" and r.event.get("body") == "sent while hidden")
+    # recorded (the held stream keeps wsgate recording) but not sent to the hidden page
+    time.sleep(0.5)
+    assert not any("sent while hidden" in t for t in summary_texts(browser, "frame"))
+    set_hidden(False)
+    wait(browser, lambda d: any("sent while hidden" in t for t in summary_texts(d, "frame")), "the missed message")
+    wait(browser, lambda d: d.find_element(By.ID, "status").text == "live", "live again")
+    seqs = [li.get_attribute("data-seq") for li in entries(browser)]
+    assert len(seqs) == len(set(seqs)), "an entry shown twice"
+    assert summary_texts(browser, "frame").count("the client sent a ping (13 bytes): are you there") == 1
+    ws.close()

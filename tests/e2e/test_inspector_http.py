@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from websocket import ABNF
+
 from wsgatekit import mgmt, wsclient
 from wsgatekit.inspector import EventStream, act, conn_path
 from wsgatekit.server import wsgate_binary
@@ -257,4 +259,56 @@ def test_function_invocations_and_logs(wsgate, streams):
     assert start["seq"] < log["seq"] < end["seq"] and end["durationMs"] > 0
     call = stream.wait_for(lambda e: e["kind"] == "call" and e["routeKey"] == "$default")
     assert call["integration"] == "function" and call["target"] == "Py"
+    # tied to the connection and the event that caused them: they show in that connection's timeline
+    for e in (start, log, end):
+        assert e["conn"] == call["conn"] and e["eventRequestId"] == call["requestId"], e
+    assert call["seq"] < start["seq"]
+    ws.close()
+
+
+def test_pings_and_pongs_shown(gate, backend, open_client, streams):
+    """A client's ping and the pong wsgate answers it with (wslay queues it), and a client's pong."""
+    stream = streams(gate.port)
+    ws, connect = open_client(gate, backend)
+    cid = connect.context["connectionId"]
+    ws.ping(b"are you there")
+    ws.sock.settimeout(5)
+    assert ws.recv_data(control_frame=True) == (ABNF.OPCODE_PONG, b"are you there")
+    ws.ping(b"\x00\xff<b>")  # not printable: shown in hex
+    assert ws.recv_data(control_frame=True) == (ABNF.OPCODE_PONG, b"\x00\xff<b>")
+    ws.pong(b"unsolicited")
+    ws.send("after")
+    stream.wait_for(lambda e: e["kind"] == "frame" and e.get("conn") == cid and e.get("data") == "after")
+    mine = [e for e in stream.entries if e.get("conn") == cid and e["kind"] == "frame" and "control" in e]
+    assert [(e["dir"], e["control"], e.get("data"), e.get("dataHex"), e["len"]) for e in mine] == [
+        ("in", "ping", "are you there", None, 13),
+        ("out", "pong", "are you there", None, 13),
+        ("in", "ping", None, "00ff3c623e", 5),
+        ("out", "pong", None, "00ff3c623e", 5),
+        ("in", "pong", "unsolicited", None, 11),
+    ]
+    ws.close()
+
+
+def test_held_stream_records_but_sends_nothing(gate, backend, open_client, streams):
+    """?hold=1 (a hidden page): wsgate keeps recording for it but streams nothing; the page resumes
+    with ?since=SEQ and gets what it missed from the ring."""
+    held = streams(gate.port, path="/_wsgate/api/events?hold=1")
+    assert held.status == 200
+    ws, connect = open_client(gate, backend)
+    cid = connect.context["connectionId"]
+    ws.send("while hidden")
+    backend.wait_for_event("$default", connection_id=cid)
+    resumed = streams(gate.port, path="/_wsgate/api/events?since=0")
+    resumed.wait_for(lambda e: e["kind"] == "frame" and e.get("conn") == cid and e.get("data") == "while hidden")
+    resumed.wait_for(lambda e: e["kind"] == "answer" and e.get("conn") == cid and e["routeKey"] == "$default")
+    first = resumed.entries[0]["seq"]
+    # everything since the handshake was recorded for the held page alone
+    assert first == 1 and any(e["kind"] == "open" and e.get("conn") == cid for e in resumed.entries)
+    # since=SEQ resumes after SEQ
+    later = streams(gate.port, path=f"/_wsgate/api/events?since={first}")
+    later.wait_for(lambda e: e["seq"] == first + 1)
+    assert later.entries[0]["seq"] == first + 1
+    time.sleep(0.3)
+    assert held.entries == [] and held.raw == ["retry: 2000"]
     ws.close()

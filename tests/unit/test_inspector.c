@@ -1,9 +1,12 @@
 /*
  * test_inspector.c: the inspector's ring (entry count and byte budget, lookup by seq) and its
  * hooks: nothing is recorded while no page watches, fields are cut at the field limit,
- * --inspector-history bounds the entries, credentials in events are redacted.
+ * --inspector-history bounds the entries, credentials in events are redacted, entries written
+ * directly escape text exactly as jansson does, the ring's arena keeps copies intact.
  */
 #include <check.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +182,90 @@ START_TEST(test_enabled_only_on_loopback_unless_asked)
 }
 END_TEST
 
+START_TEST(test_ring_arena)
+{
+    /* copies kept in arena blocks: contents intact across block boundaries, blocks released as
+     * entries go (ASan reports a leak or a use after free otherwise), big entries on their own */
+    wg_inspector_ring_t *ring = wg_inspector_ring_new(50, 1 << 20);
+    char text[WG_LIMIT_INSPECTOR_ARENA_BLOCK];
+    for (int i = 0; i < 400; i++) {
+        size_t len = (size_t)(i * 7919) % 3000 + 1;
+        if (i % 97 == 0)
+            len = sizeof(text) - 1; /* over a quarter block: allocated on its own */
+        memset(text, 'a' + i % 26, len);
+        ck_assert_uint_eq(wg_inspector_ring_push_copy(ring, text, len), (uint64_t)i + 1);
+        const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, (uint64_t)i + 1);
+        ck_assert_uint_eq(e->len, len);
+        ck_assert_int_eq(e->text[len], '\0');
+        ck_assert_int_eq(e->text[0], 'a' + i % 26);
+        ck_assert_int_eq(e->text[len - 1], 'a' + i % 26);
+    }
+    ck_assert_uint_eq(wg_inspector_ring_count(ring), 50);
+    for (uint64_t s = wg_inspector_ring_oldest_seq(ring); s < wg_inspector_ring_next_seq(ring); s++) {
+        const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, s);
+        for (size_t k = 0; k < e->len; k++)
+            ck_assert_int_eq(e->text[k], (int)('a' + (s - 1) % 26));
+    }
+    /* mixed with taken texts */
+    wg_inspector_ring_push(ring, dup_text("taken"), 5);
+    wg_inspector_ring_push_copy(ring, "copied", 6);
+    ck_assert_str_eq(wg_inspector_ring_get(ring, 401)->text, "taken");
+    ck_assert_str_eq(wg_inspector_ring_get(ring, 402)->text, "copied");
+    wg_inspector_ring_free(ring);
+}
+END_TEST
+
+/* The frame entry's "data" member, as written directly, is what jansson writes for the same text. */
+START_TEST(test_direct_entries_escape_like_jansson)
+{
+    static const struct {
+        const char *s;
+        size_t len;
+    } cases[] = {
+#define CASE(lit) {lit, sizeof(lit) - 1}
+        CASE("plain"),
+        CASE("q\"uote\\back/slash"),
+        CASE("\b\f\n\r\t\x01\x1f\x7f"),
+        CASE("nul\0byte"),
+        CASE("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8"),
+        CASE("<script>alert(1)</script>"),
+        CASE(""),
+#undef CASE
+    };
+    start_inspector(100);
+    wg_inspector_watchers = 1;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wg_inspector_note_frame("CONN", "in", NULL, cases[i].s, cases[i].len);
+        const wg_inspector_entry_t *e = wg_inspector_ring_get(wg_inspector_ring(), i + 1);
+        json_t *str = json_stringn(cases[i].s, cases[i].len);
+        ck_assert_ptr_nonnull(str);
+        char *dumped = json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT);
+        char expect[256];
+        snprintf(expect, sizeof(expect), ",\"data\":%s}", dumped);
+        ck_assert_msg(strstr(e->text, expect) != NULL, "case %zu: %s lacks %s", i, e->text, expect);
+        json_t *doc = json_loadb(e->text, e->len, JSON_ALLOW_NUL, NULL);
+        ck_assert(json_is_object(doc));
+        ck_assert(json_equal(json_object_get(doc, "data"), str));
+        json_decref(doc);
+        free(dumped);
+        json_decref(str);
+    }
+    /* not UTF-8 (a lone continuation byte, an overlong form, a surrogate): a note, as jansson refuses it */
+    static const char *bad[] = {"a\x80z", "\xc0\xaf", "\xed\xa0\x80"};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_ptr_null(json_string(bad[i]));
+        wg_inspector_note_frame("CONN", "in", NULL, bad[i], strlen(bad[i]));
+        const char *text = wg_inspector_ring_get(wg_inspector_ring(), wg_inspector_ring_next_seq(wg_inspector_ring()) - 1)->text;
+        ck_assert_ptr_nonnull(strstr(text, "bytes, not UTF-8 text)\""));
+        json_t *doc = json_loads(text, 0, NULL);
+        ck_assert(json_is_object(doc));
+        json_decref(doc);
+    }
+    wg_inspector_watchers = 0;
+    wg_inspector_dispose();
+}
+END_TEST
+
 Suite *wg_test_suite_inspector(void)
 {
     Suite *s = suite_create("inspector");
@@ -189,6 +276,8 @@ Suite *wg_test_suite_inspector(void)
     tcase_add_test(tc, test_history_and_field_limits);
     tcase_add_test(tc, test_event_credentials_redacted);
     tcase_add_test(tc, test_enabled_only_on_loopback_unless_asked);
+    tcase_add_test(tc, test_ring_arena);
+    tcase_add_test(tc, test_direct_entries_escape_like_jansson);
     suite_add_tcase(s, tc);
     return s;
 }
