@@ -294,7 +294,7 @@ static int load_route(wg_config_t *cfg, const wg_config_document_t *doc, const c
             if (wg_config_want_bool(doc, what, v, &r->is_two_way, err, err_size))
                 return WG_CONFIG_ERROR;
         } else if (strcmp(name, "timeout") == 0) {
-            long long ms;
+            long long ms = 0;
             if (wg_config_want_int(doc, what, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &ms, err, err_size))
                 return WG_CONFIG_ERROR;
             r->timeout_ms = (uint32_t)ms;
@@ -401,7 +401,7 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
                 return WG_CONFIG_ERROR;
             wg_config_set_string(&cfg->account_id, json_string_value(v));
         } else if (strcmp(name, "timeout") == 0) {
-            long long ms;
+            long long ms = 0;
             if (wg_config_want_int(doc, what, v, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &ms, err, err_size))
                 return WG_CONFIG_ERROR;
             a->timeout_ms = (uint32_t)ms;

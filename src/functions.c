@@ -282,8 +282,8 @@ static pool_t *find_pool(wg_functions_t *fns, const char *name)
     return NULL;
 }
 
-void wg_functions_invoke(wg_functions_t *fns, const char *name, char *payload, size_t payload_len,
-                         const char *conn_id, const char *event_request_id, wg_function_done_cb done, void *data)
+void wg_functions_invoke(wg_functions_t *fns, const char *name, char *payload, size_t payload_len, const char *conn_id,
+                         const char *event_request_id, wg_function_done_cb done, void *data)
 {
     invocation_t *inv = calloc(1, sizeof(*inv));
     if (inv == NULL)

@@ -42,8 +42,8 @@ int wg_functions_start(wg_server_t *server, char *err, size_t err_size);
 /** Invokes function `name` with `payload` (taken); `done` runs later on the loop thread, exactly once.
  * `conn_id` and `event_request_id` (each may be NULL) name the connection and the API Gateway
  * request whose event this is: the inspector files the invocation and its logs under them. */
-void wg_functions_invoke(wg_functions_t *fns, const char *name, char *payload, size_t payload_len,
-                         const char *conn_id, const char *event_request_id, wg_function_done_cb done, void *data);
+void wg_functions_invoke(wg_functions_t *fns, const char *name, char *payload, size_t payload_len, const char *conn_id,
+                         const char *event_request_id, wg_function_done_cb done, void *data);
 
 /** Invocations not yet completed. */
 size_t wg_functions_in_flight(const wg_functions_t *fns);

@@ -356,7 +356,10 @@ static void put_ms3(wg_buf_t *b, double ms)
 
 /* 1: escaped ('"', '\\', control characters), 2: starts a multi-byte sequence (checked), 0: as is. */
 static const unsigned char json_byte_class[256] = {
-    [0x00 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 2,
+    [0x00 ... 0x1F] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x80 ... 0xFF] = 2,
 };
 
 /* "text" of p[0..len) if it is UTF-8 (then returns 0), else nothing is written and -1. */

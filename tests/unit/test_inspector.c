@@ -255,7 +255,8 @@ START_TEST(test_direct_entries_escape_like_jansson)
     for (size_t i = 0; i < 3; i++) {
         ck_assert_ptr_null(json_string(bad[i]));
         wg_inspector_note_frame("CONN", "in", NULL, bad[i], strlen(bad[i]));
-        const char *text = wg_inspector_ring_get(wg_inspector_ring(), wg_inspector_ring_next_seq(wg_inspector_ring()) - 1)->text;
+        const char *text =
+            wg_inspector_ring_get(wg_inspector_ring(), wg_inspector_ring_next_seq(wg_inspector_ring()) - 1)->text;
         ck_assert_ptr_nonnull(strstr(text, "bytes, not UTF-8 text)\""));
         json_t *doc = json_loads(text, 0, NULL);
         ck_assert(json_is_object(doc));
