@@ -44,11 +44,13 @@ size_t wg_conns_count_alive(const wg_conns_t *conns);
 void wg_conns_close_all(wg_conns_t *conns, int code, const char *reason);
 
 /* Management API operations on an OPEN connection. */
-#define WG_POST_OK 0
-#define WG_POST_GONE -1
-#define WG_POST_LIMIT -2
+typedef enum wg_conn_post_result {
+    WG_CONN_POST_OK, /* queued on the socket */
+    WG_CONN_POST_GONE, /* the connection is closing or closed: GoneException */
+    WG_CONN_POST_LIMIT, /* the client does not read and its send queue is full: LimitExceededException */
+} wg_conn_post_result_t;
 /** PostToConnection: one text message. */
-int wg_conn_post(wg_conn_t *conn, const void *data, size_t len);
+wg_conn_post_result_t wg_conn_post(wg_conn_t *conn, const void *data, size_t len);
 /** DeleteConnection: close 1000; $disconnect gets 1000 "Connection Closed Normally" (AWS-LIFE-10). */
 void wg_conn_delete(wg_conn_t *conn);
 

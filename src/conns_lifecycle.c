@@ -270,16 +270,16 @@ void wg_conn_on_hard_timeout(h2o_timeout_entry_t *entry)
     wg_conn_server_close(conn, 1001, "Going away", 1001, "Going away");
 }
 
-int wg_conn_post(wg_conn_t *conn, const void *data, size_t len)
+wg_conn_post_result_t wg_conn_post(wg_conn_t *conn, const void *data, size_t len)
 {
     if (conn->state != CONN_OPEN || conn->ws == NULL)
-        return WG_POST_GONE;
+        return WG_CONN_POST_GONE;
     int rv = send_text(conn, "postToConnection", data, len);
     if (rv == WG_WS_QUEUE_FULL)
-        return WG_POST_LIMIT;
+        return WG_CONN_POST_LIMIT;
     if (rv != WG_WS_SENT)
-        return WG_POST_GONE;
-    return WG_POST_OK;
+        return WG_CONN_POST_GONE;
+    return WG_CONN_POST_OK;
 }
 
 void wg_conn_delete(wg_conn_t *conn)

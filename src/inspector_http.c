@@ -352,16 +352,16 @@ static void act_on_connection(wg_server_t *server, h2o_req_t *req, const char *r
         json_t *data = body_data(req, &doc);
         if (data != NULL) {
             wg_inspector_is_acting = 1;
-            int rv = wg_conn_post(conn, json_string_value(data), json_string_length(data));
+            wg_conn_post_result_t rv = wg_conn_post(conn, json_string_value(data), json_string_length(data));
             wg_inspector_is_acting = 0;
             wg_log_info("inspector: PostToConnection %s (%zu bytes): %d", id, json_string_length(data), rv);
             respond_message(req,
-                            rv == WG_POST_OK      ? 200
-                            : rv == WG_POST_LIMIT ? 429
-                                                  : 410,
-                            rv == WG_POST_OK      ? "posted"
-                            : rv == WG_POST_LIMIT ? "the client is not reading"
-                                                  : "gone");
+                            rv == WG_CONN_POST_OK      ? 200
+                            : rv == WG_CONN_POST_LIMIT ? 429
+                                                       : 410,
+                            rv == WG_CONN_POST_OK      ? "posted"
+                            : rv == WG_CONN_POST_LIMIT ? "the client is not reading"
+                                                       : "gone");
         }
     } else if (action_len == 5 && memcmp(action, "close", 5) == 0) {
         doc = parse_body(req);

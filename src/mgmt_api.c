@@ -147,13 +147,13 @@ void wg_mgmt_api_handle(const wg_mgmt_api_t *api, h2o_req_t *req, const char *ra
         wg_http_reply_send(req, 204, NULL, NULL, 0);
         return;
     }
-    int rv = wg_conn_post(conn, req->entity.base, req->entity.len);
-    if (rv == WG_POST_LIMIT) {
+    wg_conn_post_result_t rv = wg_conn_post(conn, req->entity.base, req->entity.len);
+    if (rv == WG_CONN_POST_LIMIT) {
         wg_log_warn("POST @connections/%s: 429 LimitExceededException (client not reading)", id);
         wg_http_reply_aws_error(req, WG_AWS_ERR_LIMIT_EXCEEDED, NULL);
         return;
     }
-    if (rv == WG_POST_GONE) {
+    if (rv == WG_CONN_POST_GONE) {
         wg_log_info("POST @connections/%s: 410 GoneException (closing)", id);
         wg_http_reply_aws_error(req, WG_AWS_ERR_GONE, NULL);
         return;

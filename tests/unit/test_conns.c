@@ -90,7 +90,7 @@ START_TEST(test_post_reaches_client)
     int fd = inproc_ws_open(t, "local", NULL, &in);
     char id[WG_ID_LEN + 1];
     wg_conn_t *conn = only_open_conn(t, id);
-    ck_assert_int_eq(wg_conn_post(conn, "pushed", 6), WG_POST_OK);
+    ck_assert_int_eq(wg_conn_post(conn, "pushed", 6), WG_CONN_POST_OK);
     char payload[128];
     inproc_frame_t f = inproc_read_frame(t, fd, &in, payload, sizeof(payload));
     ck_assert_int_eq(f.opcode, 0x1);
@@ -110,8 +110,8 @@ START_TEST(test_sent_messages_kept_with_test_control)
     int fd = inproc_ws_open(t, "local", NULL, &in);
     char id[WG_ID_LEN + 1];
     wg_conn_t *conn = only_open_conn(t, id);
-    ck_assert_int_eq(wg_conn_post(conn, "first", 5), WG_POST_OK);
-    ck_assert_int_eq(wg_conn_post(conn, "second", 6), WG_POST_OK);
+    ck_assert_int_eq(wg_conn_post(conn, "first", 5), WG_CONN_POST_OK);
+    ck_assert_int_eq(wg_conn_post(conn, "second", 6), WG_CONN_POST_OK);
     const wg_conn_sent_t *sent = wg_conn_sent_messages(conn);
     ck_assert_ptr_nonnull(sent);
     ck_assert_str_eq(sent->source, "postToConnection");
