@@ -40,7 +40,7 @@
 #include <string.h>
 
 #include "httpc.h"
-#include "ids.h"
+#include "clock.h"
 #include "functions.h"
 #include "integration.h"
 #include "limits.h"

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "authorizer.h"
+#include "clock.h"
 #include "inspector.h"
 #include "limits.h"
 #include "log.h"

@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ids.h"
+#include "clock.h"
 #include "urlcodec.h"
 
 /* ---------------------------------------------------------------- strings ---- */

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "conns.h"
 #include "errors.h"
 #include "integration.h"

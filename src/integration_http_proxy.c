@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ids.h"
+#include "clock.h"
 #include "integration.h"
 #include "log.h"
 #include "urlcodec.h"

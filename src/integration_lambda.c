@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "integration.h"
+#include "clock.h"
 #include "log.h"
 #include "sigv4.h"
 

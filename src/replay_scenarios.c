@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "events.h"
 #include "headers.h"
 #include "ids.h"

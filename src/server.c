@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conns.h"
 #include "errors.h"
 #include "functions.h"

@@ -1,10 +1,10 @@
 /*
  * sigv4_internal.h: what only the SigV4 pieces share (sigv4_canonical.c, sigv4_verify.c,
- * sigv4_sign.c, sigv4_keys.c, sigv4_time.c); other modules include sigv4.h.
+ * sigv4_sign.c, sigv4_keys.c); other modules include sigv4.h (SigV4's times are clock.h's).
  *
  * Owns the growable buffer and the small byte helpers every piece uses (static inline: they run once
- * per request byte), and declares the pieces' shared building blocks: the canonical request, the
- * signature under a cached derived key, and SigV4's times. Every input byte comes from the network:
+ * per request byte), and declares the pieces' shared building blocks: the canonical request and the
+ * signature under a cached derived key. Every input byte comes from the network:
  * all of it goes by explicit lengths, never str* on request data.
  */
 #ifndef WG_SIGV4_INTERNAL_H
@@ -163,17 +163,5 @@ void wg_sigv4_build_canonical(buf_t *out, const char *method, size_t method_len,
 /* Hex HMAC of the string to sign under the derived key (from the key cache when it fits there). */
 void wg_sigv4_compute_signature(const char *secret, const char *date8, const char *region, const char *service,
                                 const char *string_to_sign, char out[65]);
-
-/* ---- time (sigv4_time.c): proleptic Gregorian calendar, no libc time zone state ---- */
-
-/* "yyyymmddTHHMMSSZ" for epoch seconds `t` (AWS-SIG-11); out holds 32 bytes (years beyond 9999
- * widen). */
-void wg_sigv4_format_basic(int64_t t, char out[32]);
-/* `n` decimal digits, nothing else. Returns 0, -1. */
-int wg_sigv4_parse_digits(const char *s, size_t n, unsigned *out);
-/* SigV4 basic ISO-8601 "yyyymmddTHHMMSSZ", exactly. Returns 0, -1. */
-int wg_sigv4_parse_basic(const char *s, size_t len, int64_t *out);
-/* RFC 7231 IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (the `Date` header SDKs used to send). */
-int wg_sigv4_parse_http_date(const char *s, size_t len, int64_t *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "sigv4_internal.h"
 
 int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *creds, uint64_t now_ms,
@@ -23,7 +24,7 @@ int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *c
     if (host == NULL)
         return -1;
     char date[32];
-    wg_sigv4_format_basic((int64_t)(now_ms / 1000), date);
+    wg_clock_format_basic((int64_t)(now_ms / 1000), date);
     if (strlen(date) != 16)
         return -1;
     memcpy(out->amz_date, date, 17);

@@ -21,6 +21,7 @@
 
 #include <openssl/crypto.h>
 
+#include "clock.h"
 #include "limits.h"
 #include "sigv4_internal.h"
 
@@ -332,8 +333,8 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     /* Date: X-Amz-Date (basic ISO-8601), or an HTTP `Date` header. */
     int64_t date_s;
     char amz_date[32];
-    if (wg_sigv4_parse_basic(parts.date.ptr, parts.date.len, &date_s) != 0 &&
-        (result->is_presigned || wg_sigv4_parse_http_date(parts.date.ptr, parts.date.len, &date_s) != 0)) {
+    if (wg_clock_parse_basic(parts.date.ptr, parts.date.len, &date_s) != 0 &&
+        (result->is_presigned || wg_clock_parse_http_date(parts.date.ptr, parts.date.len, &date_s) != 0)) {
         buf_t msg = {0}; /* [I] inferred (AWS-SIG-13): AWS front-end wording, not captured on execute-api */
         buf_adds(&msg, "Date must be in ISO-8601 'basic format'. Got '");
         buf_add_text(&msg, parts.date.ptr, parts.date.len);
@@ -341,7 +342,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         status = fail(result, WG_SIGV4_INCOMPLETE, &msg);
         goto out;
     }
-    wg_sigv4_format_basic(date_s, amz_date);
+    wg_clock_format_basic(date_s, amz_date);
 
     /* Credential = AKID/yyyymmdd/region/service/aws4_request, read from the right so a short or
      * odd credential still gets a scope message rather than a crash. */
@@ -410,10 +411,10 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
      * seconds (AWS-SIG-14). */
     int64_t now_s = (int64_t)(now_ms / 1000);
     char a[32], b[32], c[32];
-    wg_sigv4_format_basic(now_s, c);
+    wg_clock_format_basic(now_s, c);
     if (date_s > now_s + SKEW_SECONDS) {
         buf_t msg = {0};
-        wg_sigv4_format_basic(now_s + SKEW_SECONDS, b);
+        wg_clock_format_basic(now_s + SKEW_SECONDS, b);
         buf_adds(&msg, "Signature not yet current: ");
         buf_adds(&msg, amz_date);
         buf_adds(&msg, " is still later than ");
@@ -427,7 +428,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     if (result->is_presigned && parts.expires.present) {
         unsigned expires = 0;
         if (parts.expires.len == 0 || parts.expires.len > 9 ||
-            wg_sigv4_parse_digits(parts.expires.ptr, parts.expires.len, &expires) != 0) {
+            wg_clock_parse_digits(parts.expires.ptr, parts.expires.len, &expires) != 0) {
             status = fail_text(result, WG_SIGV4_INCOMPLETE, "X-Amz-Expires should be a number");
             goto out; /* [I] inferred (AWS-SIG-13): S3's wording */
         }
@@ -441,7 +442,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
              * follows the header form with the URL's own lifetime. */
             buf_t msg = {0};
             char n[24];
-            wg_sigv4_format_basic(now_s - (int64_t)expires, b);
+            wg_clock_format_basic(now_s - (int64_t)expires, b);
             snprintf(n, sizeof(n), "%u", expires);
             buf_adds(&msg, "Signature expired: ");
             buf_adds(&msg, amz_date);
@@ -457,7 +458,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         }
     } else if (date_s < now_s - SKEW_SECONDS) {
         buf_t msg = {0};
-        wg_sigv4_format_basic(now_s - SKEW_SECONDS, a);
+        wg_clock_format_basic(now_s - SKEW_SECONDS, a);
         buf_adds(&msg, "Signature expired: ");
         buf_adds(&msg, amz_date);
         buf_adds(&msg, " is now earlier than ");

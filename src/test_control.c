@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "conns.h"
-#include "ids.h"
+#include "clock.h"
 #include "log.h"
 #include "urlcodec.h"
 
