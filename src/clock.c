@@ -119,8 +119,7 @@ static void put_basic(char *p, const civil_t *c)
 }
 
 /* English month abbreviations whatever the locale (strftime's %b would follow LC_TIME). */
-static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 uint64_t wg_clock_now_ms(void)
 {

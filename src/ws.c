@@ -18,6 +18,7 @@
 
 #include <h2o/http1.h>
 
+#include "buf.h"
 #include "limits.h"
 #include "log.h"
 
@@ -34,8 +35,7 @@ struct wg_ws {
     h2o_timeout_entry_t quiet_timer; /* frees the wslay context of a connection gone quiet */
     uint64_t last_activity; /* loop time of the last read or send */
     /* outgoing bytes gathered from wslay, and the ones being written */
-    char *out;
-    size_t out_len, out_cap;
+    wg_buf_t out; /* stops taking frames at WG_LIMIT_WS_FLUSH_BYTES */
     char *writing;
     size_t writing_len;
     size_t fragmented_pending; /* bytes of queued fragmented messages not yet framed */
@@ -141,21 +141,13 @@ static ssize_t recv_callback(wslay_event_context_ptr ctx, uint8_t *buf, size_t l
 static ssize_t send_callback(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *user_data)
 {
     wg_ws_t *ws = user_data;
-    if (ws->out_len >= WG_LIMIT_WS_FLUSH_BYTES) {
+    if (ws->out.len >= WG_LIMIT_WS_FLUSH_BYTES) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
-    if (ws->out_len + len > ws->out_cap) {
-        size_t cap = ws->out_cap ? ws->out_cap : 4096;
-        while (cap < ws->out_len + len)
-            cap *= 2;
-        ws->out = realloc(ws->out, cap);
-        if (ws->out == NULL)
-            abort();
-        ws->out_cap = cap;
-    }
-    memcpy(ws->out + ws->out_len, data, len);
-    ws->out_len += len;
+    if (ws->out.cap == 0)
+        wg_buf_reserve(&ws->out, 4096 - 1); /* one 4 KB block (with buf.h's NUL) for a batch of small frames */
+    wg_buf_append(&ws->out, data, len);
     return (ssize_t)len;
 }
 
@@ -299,7 +291,7 @@ static int is_quiescent(const wg_ws_t *ws)
 {
     return !(ws->wslay == NULL || ws->is_in_recv || ws->is_finished || ws->is_draining || ws->is_server_initiated ||
              ws->fail_code != 0 || ws->is_in_message || ws->scan.header_len != 0 || ws->scan.payload_left != 0 ||
-             ws->writing != NULL || ws->out_len != 0 || ws->fragmented_pending != 0 ||
+             ws->writing != NULL || ws->out.len != 0 || ws->fragmented_pending != 0 ||
              wslay_event_get_queued_msg_count(ws->wslay) != 0 || wslay_event_want_write(ws->wslay) ||
              !wslay_event_want_read(ws->wslay) || wslay_event_get_close_sent(ws->wslay) ||
              wslay_event_get_close_received(ws->wslay));
@@ -339,11 +331,8 @@ static void flush(wg_ws_t *ws)
                 return;
             }
         }
-        if (ws->out_len > 0) {
-            ws->writing = ws->out;
-            ws->writing_len = ws->out_len;
-            ws->out = NULL;
-            ws->out_len = ws->out_cap = 0;
+        if (ws->out.len > 0) {
+            ws->writing = wg_buf_take(&ws->out, &ws->writing_len);
             h2o_iovec_t buf = h2o_iovec_init(ws->writing, ws->writing_len);
             h2o_socket_write(ws->sock, &buf, 1, on_write_complete);
             return;
@@ -420,7 +409,7 @@ static void on_deferred(h2o_timeout_entry_t *entry)
     ws->callbacks.on_closed(ws->data, &info);
     if (ws->wslay != NULL)
         wslay_event_context_free(ws->wslay);
-    free(ws->out);
+    wg_buf_free(&ws->out);
     free(ws->writing);
     free(ws);
 }
@@ -627,7 +616,7 @@ int wg_ws_is_closing(const wg_ws_t *ws)
 
 size_t wg_ws_queued_bytes(const wg_ws_t *ws)
 {
-    size_t n = ws->out_len + ws->writing_len + ws->fragmented_pending;
+    size_t n = ws->out.len + ws->writing_len + ws->fragmented_pending;
     if (ws->wslay != NULL)
         n += wslay_event_get_queued_msg_length(ws->wslay);
     return n;

@@ -215,10 +215,25 @@ START_TEST(test_parse_basic)
     ck_assert_int_eq(t, 1440938160);
 
     static const char *bad[] = {
-        "20150830T123600",   "20150830T123600ZZ", "20150830t123600Z", "20150830T123600z",  "2015-08-30T12:36",
-        "20150830 123600Z",  "2015083OT123600Z",  "20230229T000000Z", "21000229T000000Z",  "20150031T000000Z",
-        "20151301T000000Z",  "20150001T000000Z",  "20150100T000000Z", "20150430T240000Z",  "20150430T236000Z",
-        "20150430T235961Z",  "+0150830T123600Z",  "20150830T12360 Z", "",
+        "20150830T123600",
+        "20150830T123600ZZ",
+        "20150830t123600Z",
+        "20150830T123600z",
+        "2015-08-30T12:36",
+        "20150830 123600Z",
+        "2015083OT123600Z",
+        "20230229T000000Z",
+        "21000229T000000Z",
+        "20150031T000000Z",
+        "20151301T000000Z",
+        "20150001T000000Z",
+        "20150100T000000Z",
+        "20150430T240000Z",
+        "20150430T236000Z",
+        "20150430T235961Z",
+        "+0150830T123600Z",
+        "20150830T12360 Z",
+        "",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(wg_clock_parse_basic(bad[i], strlen(bad[i]), &t) == -1, "accepted '%s'", bad[i]);
@@ -247,10 +262,10 @@ START_TEST(test_parse_http_date)
         ck_assert_int_eq(t, (int64_t)(ms_of(2023, m, 5, 4, 3, 2, 0) / 1000));
     }
     static const char *bad[] = {
-        "Sun, 06 Nov 1994 08:49:37 UTC",  "Sun, 06 nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT ",
-        "Sun 06 Nov 1994 08:49:37 GMT",   "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
-        "Sun, 31 Nov 1994 08:49:37 GMT",  "Sun, 06 Nov 1994 24:49:37 GMT", "Sun, 06 Nov 1994 08:49:61 GMT",
-        "Sun, 6 Nov 1994 08:49:37 GMT ",  "Sun, 06 Nov 1994 08-49-37 GMT", "",
+        "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 nov 1994 08:49:37 GMT",  "Sun, 06 Nov 1994 08:49:37 GMT ",
+        "Sun 06 Nov 1994 08:49:37 GMT",  "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+        "Sun, 31 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT",  "Sun, 06 Nov 1994 08:49:61 GMT",
+        "Sun, 6 Nov 1994 08:49:37 GMT ", "Sun, 06 Nov 1994 08-49-37 GMT",  "",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(wg_clock_parse_http_date(bad[i], strlen(bad[i]), &t) == -1, "accepted '%s'", bad[i]);
