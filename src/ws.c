@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "limits.h"
 #include "log.h"
+#include "utf8.h"
 
 struct wg_ws {
     h2o_socket_t *sock;
@@ -184,44 +185,6 @@ static void on_frame_recv_start(wslay_event_context_ptr ctx, const struct wslay_
         set_failure(ws, 1009, "Frame size exceeds the 32 KB limit");
 }
 
-/* RFC 3629 UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
-static int is_valid_utf8(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            cp = c & 0x07;
-        } else
-            return 0;
-        if (i + n >= len)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
-
 static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg, void *user_data)
 {
     wg_ws_t *ws = user_data;
@@ -245,7 +208,7 @@ static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on
         set_failure(ws, 1003, "Binary frames are not supported");
         return;
     }
-    if (!is_valid_utf8(arg->msg, arg->msg_length)) {
+    if (!wg_utf8_is_valid(arg->msg, arg->msg_length)) { /* RFC 6455 8.1 */
         set_failure(ws, 1007, "Invalid UTF-8 in text frame");
         return;
     }
