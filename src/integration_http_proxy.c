@@ -26,7 +26,6 @@
  *   status counts as is ($connect: 2xx accepts, else that status); the body is NOT read as a
  *   Lambda proxy result. A Sec-WebSocket-Protocol response header goes on the 101.
  */
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -229,17 +228,6 @@ static void on_proxy_done(void *data, const wg_httpc_response_t *res)
     free(call);
 }
 
-/* Appends `s` percent-encoded for a query component (every byte but RFC 3986 unreserved ones,
- * by libcurl). */
-static void append_encoded(wg_buf_t *url, const char *s)
-{
-    char *enc = curl_easy_escape(NULL, s, 0);
-    if (enc == NULL)
-        abort();
-    wg_buf_append_str(url, enc);
-    curl_free(enc);
-}
-
 /* 1 when `v` can be an HTTP header value: no control byte but HTAB (RFC 9110 5.5). libcurl sends
  * header strings as given, so a CR/LF from route.request.body.* would inject headers or a request. */
 static int is_header_value_safe(const char *v)
@@ -282,9 +270,9 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
         } else {
             wg_buf_append_str(&url, has_query ? "&" : "?");
             has_query = 1;
-            append_encoded(&url, params[i].name);
+            wg_urlcodec_encode(&url, params[i].name, strlen(params[i].name), 0);
             wg_buf_append_str(&url, "=");
-            append_encoded(&url, params[i].value);
+            wg_urlcodec_encode(&url, params[i].value, strlen(params[i].value), 0);
         }
         free(params[i].value);
     }

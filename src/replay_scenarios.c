@@ -8,7 +8,6 @@
  */
 #include "replay_internal.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -22,6 +21,7 @@
 #include "events.h"
 #include "headers.h"
 #include "ids.h"
+#include "urlcodec.h"
 
 #ifndef WG_FIXTURES_DIR
 #define WG_FIXTURES_DIR "fixtures"
@@ -127,13 +127,12 @@ static void connect_input_build(connect_input_t *in, json_t *connect_event, cons
             size_t i;
             json_t *item;
             json_array_foreach(value, i, item) {
-                char *k = curl_easy_escape(NULL, name, 0);
-                char *v = curl_easy_escape(NULL, json_is_string(item) ? json_string_value(item) : "", 0);
-                if (k == NULL || v == NULL)
-                    abort();
-                wg_buf_appendf(&q, "%s%s=%s", q.len > 0 ? "&" : "", k, v);
-                curl_free(k);
-                curl_free(v);
+                const char *v = json_is_string(item) ? json_string_value(item) : "";
+                if (q.len > 0)
+                    wg_buf_append_char(&q, '&');
+                wg_urlcodec_encode(&q, name, strlen(name), 0);
+                wg_buf_append_char(&q, '=');
+                wg_urlcodec_encode(&q, v, strlen(v), 0);
             }
         }
         in->query = wg_buf_take(&q, NULL);

@@ -15,56 +15,7 @@
 #include <string.h>
 
 #include "sigv4_internal.h"
-
-static int is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~';
-}
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-void wg_sigv4_encode(wg_buf_t *b, const char *s, size_t len, int keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    wg_buf_reserve(b, len * 3);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            b->data[b->len++] = (char)c;
-        } else {
-            b->data[b->len++] = '%';
-            b->data[b->len++] = hex[c >> 4];
-            b->data[b->len++] = hex[c & 15];
-        }
-    }
-    b->data[b->len] = '\0';
-}
-
-void wg_sigv4_decode(wg_buf_t *b, const char *s, size_t len)
-{
-    wg_buf_reserve(b, len);
-    for (size_t i = 0; i < len; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
-            b->data[b->len++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            b->data[b->len++] = s[i];
-        }
-    }
-    b->data[b->len] = '\0';
-}
+#include "urlcodec.h"
 
 /* Canonical URI (see WG_SIGV4_PATH_* in sigv4.h). */
 static void canonical_uri(wg_buf_t *out, const char *path, size_t len, int mode)
@@ -74,13 +25,13 @@ static void canonical_uri(wg_buf_t *out, const char *path, size_t len, int mode)
         return;
     }
     if (mode == WG_SIGV4_PATH_DOUBLE) {
-        wg_sigv4_encode(out, path, len, 1);
+        wg_urlcodec_encode(out, path, len, 1);
         return;
     }
     wg_buf_t decoded = {0};
-    wg_sigv4_decode(&decoded, path, len);
+    wg_urlcodec_decode_append(&decoded, path, len, 0);
     if (mode != WG_SIGV4_PATH_NORMALIZE) {
-        wg_sigv4_encode(out, decoded.data, decoded.len, 1);
+        wg_urlcodec_encode(out, decoded.data, decoded.len, 1);
         free(decoded.data);
         return;
     }
@@ -113,7 +64,7 @@ static void canonical_uri(wg_buf_t *out, const char *path, size_t len, int mode)
     for (size_t k = 0; k < count; k++) {
         if (k > 0)
             wg_buf_append_char(out, '/');
-        wg_sigv4_encode(out, d + starts[k], lens[k], 1);
+        wg_urlcodec_encode(out, d + starts[k], lens[k], 1);
     }
     if (d[n - 1] == '/' && count > 0)
         wg_buf_append_char(out, '/');
@@ -176,16 +127,16 @@ static void collect_piece(const char *name, size_t name_len, const char *value, 
 {
     qcollect_t *c = ctx;
     wg_buf_t dn = {0}, dv = {0}, t = {0};
-    wg_sigv4_decode(&dn, name, name_len);
+    wg_urlcodec_decode_append(&dn, name, name_len, 0);
     if (c->exclude_signature && eq(dn.data, dn.len, "X-Amz-Signature")) {
         free(dn.data);
         return;
     }
-    wg_sigv4_decode(&dv, value, value_len);
-    wg_sigv4_encode(&t, dn.data, dn.len, 0);
+    wg_urlcodec_decode_append(&dv, value, value_len, 0);
+    wg_urlcodec_encode(&t, dn.data, dn.len, 0);
     size_t enc_name_len = t.len;
     wg_buf_append_char(&t, '=');
-    wg_sigv4_encode(&t, dv.data, dv.len, 0);
+    wg_urlcodec_encode(&t, dv.data, dv.len, 0);
     free(dn.data);
     free(dv.data);
     if (c->count == c->cap) {

@@ -92,11 +92,6 @@ static inline const wg_header_t *find_header(const wg_sigv4_request_t *req, cons
 
 /* ---- the canonical request (sigv4_canonical.c) ---- */
 
-/* RFC 3986 percent-encoding of every byte except unreserved ones (and '/' when keep_slash). */
-void wg_sigv4_encode(wg_buf_t *b, const char *s, size_t len, int keep_slash);
-/* Percent-decoding without '+' handling; a malformed escape is kept literally. NUL-safe. */
-void wg_sigv4_decode(wg_buf_t *b, const char *s, size_t len);
-
 /* Splits a raw query into its non-empty '&' pieces; calls fn(name, name_len, value, value_len, ctx)
  * with the raw (still encoded) name and value. */
 typedef void (*wg_sigv4_query_piece_fn)(const char *name, size_t name_len, const char *value, size_t value_len,

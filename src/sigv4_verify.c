@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "limits.h"
 #include "sigv4_internal.h"
+#include "urlcodec.h"
 
 #define SKEW_SECONDS (WG_LIMIT_SIGV4_SKEW_MS / 1000) /* AWS-SIG-17: 5 minutes either way */
 #define MAX_PRESIGN_EXPIRES 604800 /* AWS-SIG-14: presigned URLs live at most 7 days */
@@ -167,13 +168,13 @@ static void find_piece(const char *name, size_t name_len, const char *value, siz
 {
     qfind_t *f = ctx;
     wg_buf_t dn = {0};
-    wg_sigv4_decode(&dn, name, name_len);
+    wg_urlcodec_decode_append(&dn, name, name_len, 0);
     if (dn.len >= 6 && ieq(dn.data, 6, "X-Amz-"))
         f->any_amz = 1;
     for (size_t i = 0; i < 7; i++) {
         if (f->values[i] == NULL && eq(dn.data, dn.len, f->names[i])) {
             wg_buf_t dv = {0};
-            wg_sigv4_decode(&dv, value, value_len);
+            wg_urlcodec_decode_append(&dv, value, value_len, 0);
             f->lens[i] = dv.len;
             f->values[i] = wg_buf_take(&dv, NULL);
         }

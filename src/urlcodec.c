@@ -1,8 +1,49 @@
-/* urlcodec.c: percent-decoding and query parsing (see urlcodec.h). */
+/*
+ * urlcodec.c: percent-encoding, -decoding and query parsing (see urlcodec.h).
+ *
+ * Encoding is libcurl's: curl_easy_escape keeps exactly RFC 3986's unreserved characters and
+ * writes uppercase hex, which is AWS's UriEncode rule byte for byte (AWS-SIG-2). It has no way to
+ * keep '/', so a path is encoded segment by segment. Decoding is our own loop: curl_easy_unescape
+ * has no '+'-as-space form (query strings need one), cannot report a decoded NUL (management paths
+ * must refuse one) and allocates per call on the management API's hot path; its rule for a
+ * malformed escape (kept literally) is the same as ours.
+ */
 #include "urlcodec.h"
 
+#include <curl/curl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Appends s[0..len) through curl_easy_escape (int lengths: long input goes in pieces; a length
+ * of 0 would make libcurl call strlen, so empty input is never passed). */
+static void escape_append(wg_buf_t *out, const char *s, size_t len)
+{
+    while (len > 0) {
+        int n = len > INT_MAX ? INT_MAX : (int)len;
+        char *enc = curl_easy_escape(NULL, s, n);
+        if (enc == NULL)
+            abort();
+        wg_buf_append_str(out, enc);
+        curl_free(enc);
+        s += n;
+        len -= (size_t)n;
+    }
+}
+
+void wg_urlcodec_encode(wg_buf_t *out, const char *s, size_t len, int keep_slash)
+{
+    wg_buf_reserve(out, 0); /* empty input still leaves a string */
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && !(keep_slash && s[i] == '/'))
+            continue;
+        escape_append(out, s + start, i - start);
+        if (i < len)
+            wg_buf_append_char(out, '/');
+        start = i + 1;
+    }
+}
 
 static int hex_value(char c)
 {
@@ -34,6 +75,14 @@ int wg_urlcodec_decode(const char *in, size_t len, char *out, size_t *out_len, i
     out[o] = '\0';
     *out_len = o;
     return has_nul ? -1 : 0;
+}
+
+void wg_urlcodec_decode_append(wg_buf_t *out, const char *in, size_t len, int plus_is_space)
+{
+    wg_buf_reserve(out, len);
+    size_t n = 0;
+    (void)wg_urlcodec_decode(in, len, out->data + out->len, &n, plus_is_space); /* a NUL is just a byte here */
+    out->len += n;
 }
 
 static char *decode_dup(const char *s, size_t len)
