@@ -4,6 +4,7 @@
  * query maps (AWS-QS-1..7).
  */
 #include <check.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,7 +253,9 @@ START_TEST(test_encode_aws_rule)
 }
 END_TEST
 
-/* Every byte value, against the rule written out: unreserved kept, '/' kept only when asked. */
+/* Every byte value, against the rule written out (unreserved kept, '/' kept only when asked) and
+ * against libcurl's curl_easy_escape, which implements the same rule (urlcodec.c says why it is
+ * not called on the hot path). */
 START_TEST(test_encode_every_byte)
 {
     for (int keep_slash = 0; keep_slash <= 1; keep_slash++) {
@@ -267,6 +270,16 @@ START_TEST(test_encode_every_byte)
             check_encode(&in, 1, keep_slash, expected);
         }
     }
+    char all[256];
+    for (int c = 0; c < 256; c++)
+        all[c] = (char)(255 - c);
+    char *by_curl = curl_easy_escape(NULL, all, (int)sizeof(all));
+    ck_assert_ptr_nonnull(by_curl);
+    wg_buf_t out = WG_BUF_INIT;
+    wg_urlcodec_encode(&out, all, sizeof(all), 0);
+    ck_assert_str_eq(out.data, by_curl);
+    curl_free(by_curl);
+    wg_buf_free(&out);
 }
 END_TEST
 
