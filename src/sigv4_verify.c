@@ -416,13 +416,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     if (date_s > now_s + SKEW_SECONDS) {
         wg_buf_t msg = {0};
         wg_clock_format_basic(now_s + SKEW_SECONDS, b);
-        wg_buf_append_str(&msg, "Signature not yet current: ");
-        wg_buf_append_str(&msg, amz_date);
-        wg_buf_append_str(&msg, " is still later than ");
-        wg_buf_append_str(&msg, b);
-        wg_buf_append_str(&msg, " (");
-        wg_buf_append_str(&msg, c);
-        wg_buf_append_str(&msg, " + 5 min.)");
+        wg_buf_appendf(&msg, "Signature not yet current: %s is still later than %s (%s + 5 min.)", amz_date, b, c);
         status = fail(result, WG_SIGV4_NOT_YET_CURRENT, &msg);
         goto out;
     }
@@ -442,31 +436,16 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
             /* [I] inferred (AWS-SIG-14): AWS's text for an expired presigned execute-api URL is not captured; this
              * follows the header form with the URL's own lifetime. */
             wg_buf_t msg = {0};
-            char n[24];
             wg_clock_format_basic(now_s - (int64_t)expires, b);
-            snprintf(n, sizeof(n), "%u", expires);
-            wg_buf_append_str(&msg, "Signature expired: ");
-            wg_buf_append_str(&msg, amz_date);
-            wg_buf_append_str(&msg, " is now earlier than ");
-            wg_buf_append_str(&msg, b);
-            wg_buf_append_str(&msg, " (");
-            wg_buf_append_str(&msg, c);
-            wg_buf_append_str(&msg, " - ");
-            wg_buf_append_str(&msg, n);
-            wg_buf_append_str(&msg, " sec.)");
+            wg_buf_appendf(&msg, "Signature expired: %s is now earlier than %s (%s - %u sec.)", amz_date, b, c,
+                           expires);
             status = fail(result, WG_SIGV4_EXPIRED, &msg);
             goto out;
         }
     } else if (date_s < now_s - SKEW_SECONDS) {
         wg_buf_t msg = {0};
         wg_clock_format_basic(now_s - SKEW_SECONDS, a);
-        wg_buf_append_str(&msg, "Signature expired: ");
-        wg_buf_append_str(&msg, amz_date);
-        wg_buf_append_str(&msg, " is now earlier than ");
-        wg_buf_append_str(&msg, a);
-        wg_buf_append_str(&msg, " (");
-        wg_buf_append_str(&msg, c);
-        wg_buf_append_str(&msg, " - 5 min.)");
+        wg_buf_appendf(&msg, "Signature expired: %s is now earlier than %s (%s - 5 min.)", amz_date, a, c);
         status = fail(result, WG_SIGV4_EXPIRED, &msg);
         goto out;
     }
