@@ -66,6 +66,8 @@ static int append_capped(wg_buf_t *buf, const char *data, size_t n, size_t limit
 {
     if (buf->len + n > limit)
         return -1;
+    if (buf->cap == 0)
+        wg_buf_reserve(buf, 1024 - 1); /* one 1 KB block (with buf.h's NUL) holds most answers */
     wg_buf_append(buf, data, n);
     return 0;
 }
