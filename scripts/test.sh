@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command, and what CI runs (.ci/run): install, build and run every test.
 #
-# Steps: unit tests (CTest/Check), end-to-end tests (real binary, real clients, real backend),
+# Steps: formatting and the include graph (check-format.sh, check-includes.sh), unit tests (CTest/Check), end-to-end tests (real binary, real clients, real backend),
 # conformance against the recorded AWS fixtures, Autobahn|Testsuite (scripts/autobahn.sh), SDK tests
 # (Java, JS v2/v3, Python, Go, AWS CLI),
 # fuzz-corpus replay, the same unit/e2e/conformance run on an ASan+UBSan build, and the container
@@ -91,6 +91,7 @@ py() { "$ROOT/.venv/bin/python" "$@"; }
 step install bash scripts/install-deps.sh --all || true
 step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step_file format scripts/check-format.sh bash -c "bash scripts/check-format.sh && bash scripts/check-source-tour.sh"
+step_file includes scripts/check-includes.sh bash scripts/check-includes.sh
 step unit bash -c "cd build && ctest --output-on-failure --no-tests=error"
 step e2e env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider
 step_file conformance conformance/run.py env WSGATE_BIN="$ROOT/build/wsgate" "$ROOT/.venv/bin/python" conformance/run.py

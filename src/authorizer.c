@@ -33,6 +33,7 @@
  */
 #include "authorizer.h"
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -41,8 +42,12 @@
 
 #include "httpc.h"
 #include "clock.h"
+#include "errors.h"
+#include "ids.h"
 #include "functions.h"
 #include "integration.h"
+#include "integration_http_proxy.h"
+#include "integration_lambda.h"
 #include "limits.h"
 #include "log.h"
 #include "sigv4.h"
@@ -60,7 +65,7 @@ char *wg_authorizer_method_arn(const char *region, const char *account_id, const
     return arn;
 }
 
-static int chars_equal(char a, char b, int ignore_case)
+static bool chars_equal(char a, char b, int ignore_case)
 {
     if (ignore_case) {
         if (a >= 'A' && a <= 'Z')
@@ -166,10 +171,10 @@ int wg_authorizer_evaluate(const char *body, size_t body_len, const char *method
     *authorizer_json = NULL;
     if (body_len > WG_LIMIT_AUTHORIZER_RESULT_BYTES) {
         *why = "authorizer result over 8 KB";
-        return 500;
+        return WG_REFUSAL_AUTHORIZER_FAILED;
     }
     json_t *doc = body_len > 0 ? json_loadb(body, body_len, 0, NULL) : NULL;
-    int status = 500;
+    int status = WG_REFUSAL_AUTHORIZER_FAILED;
     json_t *out = NULL;
     if (!json_is_object(doc)) {
         *why = "authorizer result is not a JSON object";
@@ -228,12 +233,12 @@ int wg_authorizer_evaluate(const char *body, size_t body_len, const char *method
     }
     if (is_denied) {
         *why = "the policy denies execute-api:Invoke on the methodArn";
-        status = 403;
+        status = WG_REFUSAL_FORBIDDEN;
         goto done;
     }
     if (!is_allowed) {
         *why = "no Allow statement covers the methodArn";
-        status = 403;
+        status = WG_REFUSAL_FORBIDDEN;
         goto done;
     }
     *authorizer_json = json_dumps(out, JSON_COMPACT);
@@ -249,7 +254,7 @@ done:
 
 /* ---- identity sources ----------------------------------------------------------------------- */
 
-static int has_query_value(const wg_connect_request_t *request, const char *name)
+static bool has_query_value(const wg_connect_request_t *request, const char *name)
 {
     if (!request->has_query || request->raw_query == NULL)
         return 0;
@@ -263,7 +268,7 @@ static int has_query_value(const wg_connect_request_t *request, const char *name
     return found;
 }
 
-int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing)
+bool wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing)
 {
     const wg_authorizer_config_t *a = &cfg->authorizer;
     for (size_t i = 0; i < a->num_identity_sources; i++) {
@@ -278,7 +283,7 @@ int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_
             const char *v = wg_config_stage_variable(cfg, src + 15);
             ok = v != NULL && *v != '\0';
         } else if (strncmp(src, "context.", 8) == 0 && request->context != NULL) {
-            char *v = wg_integration_context_value(request->context, src + 8);
+            char *v = wg_integration_http_proxy_context_value(request->context, src + 8);
             ok = v != NULL && *v != '\0';
             free(v);
         }
@@ -292,7 +297,7 @@ int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_
 
 /* ---- the decision --------------------------------------------------------------------------- */
 
-static int has_valid_api_key(const wg_config_t *cfg, const wg_connect_request_t *request)
+static bool has_valid_api_key(const wg_config_t *cfg, const wg_connect_request_t *request)
 {
     const wg_header_t *h = wg_headers_find(request->headers, request->num_headers, "x-api-key");
     if (h == NULL || h->value_len == 0)
@@ -351,7 +356,7 @@ static int check_iam(wg_server_t *server, const wg_connect_request_t *request, c
         wg_log_info("$connect IAM: %s", result.message ? result.message : "signature rejected");
         wg_sigv4_result_clear(&result);
         *why = "IAM signature rejected";
-        return 403;
+        return WG_REFUSAL_FORBIDDEN;
     }
     json_t *id = json_object();
     char user_arn[256];
@@ -378,7 +383,7 @@ typedef struct authorizer_call {
 } authorizer_call_t;
 
 /* An "Unauthorized" error document: {"errorMessage": "Unauthorized", ...}. */
-static int is_unauthorized_error(const char *body, size_t body_len)
+static bool is_unauthorized_error(const char *body, size_t body_len)
 {
     if (body == NULL || memmem(body, body_len, "Unauthorized", 12) == NULL)
         return 0;
@@ -392,7 +397,7 @@ static int is_unauthorized_error(const char *body, size_t body_len)
 static void on_authorizer_done(void *data, const wg_httpc_response_t *res)
 {
     authorizer_call_t *call = data;
-    int status = 500;
+    int status = WG_REFUSAL_AUTHORIZER_FAILED;
     const char *why = "authorizer failed";
     char *authorizer_json = NULL;
     if (res->is_timeout) {
@@ -400,12 +405,12 @@ static void on_authorizer_done(void *data, const wg_httpc_response_t *res)
     } else if (res->is_transport_error) {
         why = "authorizer unreachable";
     } else if (is_unauthorized_error(res->body, res->body_len)) {
-        status = 401;
+        status = WG_REFUSAL_UNAUTHORIZED;
         why = "authorizer answered Unauthorized";
     } else if (call->is_lambda) {
         size_t fe_len;
         const char *fe = wg_httpc_response_header(res, "X-Amz-Function-Error", &fe_len);
-        if (wg_lambda_is_function_error(res->status, fe, res->body, res->body_len))
+        if (wg_integration_lambda_is_function_error(res->status, fe, res->body, res->body_len))
             why = "authorizer function error";
         else
             status = wg_authorizer_evaluate(res->body, res->body_len, call->method_arn, &authorizer_json, &why);
@@ -418,14 +423,16 @@ static void on_authorizer_done(void *data, const wg_httpc_response_t *res)
         status = wg_authorizer_evaluate(res->body, res->body_len, call->method_arn, &authorizer_json, &why);
     }
     if (status == 0 && !call->is_api_key_ok) {
-        status = 403;
+        status = WG_REFUSAL_FORBIDDEN;
         why = "missing or unknown API key";
         free(authorizer_json);
         authorizer_json = NULL;
     }
     if (status != 0)
-        wg_log_info("$connect authorizer: %d (%s)%s%.*s", status, why, status == 500 && res->body_len ? ": " : "",
-                    status == 500 ? (int)(res->body_len > 300 ? 300 : res->body_len) : 0, res->body ? res->body : "");
+        wg_log_info("$connect authorizer: %d (%s)%s%.*s", status, why,
+                    status == WG_REFUSAL_AUTHORIZER_FAILED && res->body_len ? ": " : "",
+                    status == WG_REFUSAL_AUTHORIZER_FAILED ? (int)(res->body_len > 300 ? 300 : res->body_len) : 0,
+                    res->body ? res->body : "");
     else if (wg_log_is_verbose())
         wg_log_debug("$connect authorizer allowed: %s", authorizer_json);
     decide(call->done, call->data, status, why, authorizer_json, NULL);
@@ -502,7 +509,8 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     memset(&req, 0, sizeof(req));
     if (call->is_lambda) {
         /* the config only checked the endpoint's http(s):// prefix: libcurl may still refuse it */
-        if (wg_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_clock_now_ms(), &req) != 0) {
+        if (wg_integration_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_clock_now_ms(), &req) !=
+            0) {
             wg_httpc_response_t res = {1, 0, "bad Lambda Invoke endpoint", 0, NULL, 0, NULL, 0};
             on_authorizer_done(call, &res);
             return;
@@ -539,7 +547,7 @@ void wg_authorizer_connect(wg_server_t *server, const wg_connect_request_t *requ
         }
         if (!is_api_key_ok) {
             free(identity_json);
-            decide(done, data, 403, "missing or unknown API key", NULL, NULL);
+            decide(done, data, WG_REFUSAL_FORBIDDEN, "missing or unknown API key", NULL, NULL);
             return;
         }
         decide(done, data, 0, NULL, NULL, identity_json);
@@ -549,7 +557,7 @@ void wg_authorizer_connect(wg_server_t *server, const wg_connect_request_t *requ
         const char *missing = NULL;
         if (!wg_authorizer_has_identity(cfg, request, &missing)) {
             wg_log_info("$connect: identity source %s missing or empty: 401 without calling the authorizer", missing);
-            decide(done, data, 401, "identity source missing", NULL, NULL);
+            decide(done, data, WG_REFUSAL_UNAUTHORIZED, "identity source missing", NULL, NULL);
             return;
         }
         call_authorizer(server, request, is_api_key_ok, done, data);
@@ -557,7 +565,7 @@ void wg_authorizer_connect(wg_server_t *server, const wg_connect_request_t *requ
     }
     }
     if (!is_api_key_ok) {
-        decide(done, data, 403, "missing or unknown API key", NULL, NULL);
+        decide(done, data, WG_REFUSAL_FORBIDDEN, "missing or unknown API key", NULL, NULL);
         return;
     }
     decide(done, data, 0, NULL, NULL, NULL);

@@ -9,12 +9,14 @@
 #ifndef WG_AUTHORIZER_H
 #define WG_AUTHORIZER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "events.h"
+#include "authorizer_decision.h"
 #include "headers.h"
-#include "server.h"
+#include "server_state.h"
 
 /** What $connect authorization sees. All borrowed for the duration of wg_authorizer_connect. */
 typedef struct wg_connect_request {
@@ -30,13 +32,6 @@ typedef struct wg_connect_request {
     size_t method_len;
     const char *trace_id; /* X-Amzn-Trace-Id of this handshake: the same in the authorizer and $connect events */
 } wg_connect_request_t;
-
-typedef struct wg_auth_decision {
-    int status; /* 0 = allowed; otherwise the handshake's HTTP status: 401, 403, 500 */
-    const char *why; /* for the log line */
-    char *authorizer_json; /* malloc'd requestContext.authorizer object text, or NULL; taken by the callee */
-    char *identity_json; /* malloc'd extra identity members for IAM (AWS-AUTH-18), or NULL; taken */
-} wg_auth_decision_t;
 
 typedef void (*wg_auth_done_cb)(void *data, wg_auth_decision_t *decision);
 
@@ -75,9 +70,9 @@ int wg_authorizer_evaluate(const char *body, size_t body_len, const char *method
 /**
  * Whether every identity source has a non-empty value for this handshake (AWS-AUTH-8: otherwise
  * 401 without calling the authorizer). Sources: route.request.header.X (any case),
- * route.request.querystring.x, stageVariables.x, context.x. Returns 1 or 0; *missing gets the
+ * route.request.querystring.x, stageVariables.x, context.x. Returns whether all are present; *missing gets the
  * first missing source (borrowed).
  */
-int wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing);
+bool wg_authorizer_has_identity(const wg_config_t *cfg, const wg_connect_request_t *request, const char **missing);
 
 #endif

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,7 +108,7 @@ int wg_config_parse_integration_type(const char *s, wg_integration_type_t *out)
     return 0;
 }
 
-int wg_config_is_http_url(const char *s)
+bool wg_config_is_http_url(const char *s)
 {
     return (strncmp(s, "http://", 7) == 0 && s[7] != '\0') || (strncmp(s, "https://", 8) == 0 && s[8] != '\0');
 }
@@ -120,7 +121,7 @@ const char *wg_config_stage_variable(const wg_config_t *cfg, const char *key)
     return NULL;
 }
 
-int wg_config_is_loopback_host(const char *host)
+bool wg_config_is_loopback_host(const char *host)
 {
     if (host == NULL)
         return 0;

@@ -11,6 +11,7 @@
 #ifndef WG_CONFIG_H
 #define WG_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,6 +118,11 @@ typedef struct wg_credential {
     char *session_token; /* temporary credentials: the token issued with them; NULL when none */
 } wg_credential_t;
 
+/* The key wsgate signs its own AWS calls with (Lambda Invoke, the functions' environment) when no
+ * credential is configured: local Invoke endpoints and emulators accept any key. */
+#define WG_CONFIG_DUMMY_ACCESS_KEY "AKIDWSGATELOCAL00000"
+#define WG_CONFIG_DUMMY_SECRET_KEY "wsgate-local-secret"
+
 typedef struct wg_config {
     char *host;
     int port;
@@ -195,9 +201,9 @@ const wg_route_config_t *wg_config_route(const wg_config_t *cfg, const char *key
 /** The "functions" entry (or --function) named `name` (a logical ID / function name), or NULL.
  * A FUNCTION target's `code` says how wsgate runs it. */
 const wg_function_target_t *wg_config_function_target(const wg_config_t *cfg, const char *name);
-/** 1 when `host` (a --host value) only accepts connections from this machine: "localhost",
+/** True when `host` (a --host value) only accepts connections from this machine: "localhost",
  * 127.0.0.0/8, ::1 (and ::ffff:127.x). 0.0.0.0, :: and every other address are exposed. */
-int wg_config_is_loopback_host(const char *host);
+bool wg_config_is_loopback_host(const char *host);
 
 /** The secret for an access key id among the configured credentials, or NULL. */
 const char *wg_config_secret_for(const wg_config_t *cfg, const char *access_key_id);

@@ -12,6 +12,7 @@
  */
 #include "config_cloudformation_internal.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static json_t *eval_raw(wg_cfn_t *c, json_t *raw)
 }
 
 /* Whether `code` (relative to the template's directory, or absolute) exists. */
-static int is_on_disk(wg_cfn_t *c, const char *code)
+static bool is_on_disk(wg_cfn_t *c, const char *code)
 {
     char *full = NULL;
     const char *slash = strrchr(c->path, '/');

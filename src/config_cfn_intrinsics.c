@@ -12,6 +12,7 @@
  */
 #include "config_cloudformation_internal.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,7 +634,7 @@ char *wg_cfn_prop_string(wg_cfn_t *c, json_t *props, const char *name)
 /* ---- Conditions on resources ---- */
 
 /* Whether a resource is included: its Condition (if any) holds. */
-int wg_cfn_is_included(wg_cfn_t *c, json_t *resource)
+bool wg_cfn_is_included(wg_cfn_t *c, json_t *resource)
 {
     json_t *cond = json_object_get(resource, "Condition");
     if (cond == NULL)

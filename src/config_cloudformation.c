@@ -16,6 +16,7 @@
  */
 #include "config_cloudformation_internal.h"
 
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +65,13 @@ json_t *wg_cfn_resource_properties(json_t *resource)
     return json_is_object(p) ? p : NULL;
 }
 
-int wg_cfn_is_function_type(const char *type)
+bool wg_cfn_is_function_type(const char *type)
 {
     return type != NULL &&
            (strcmp(type, "AWS::Lambda::Function") == 0 || strcmp(type, "AWS::Serverless::Function") == 0);
 }
 
-int wg_cfn_is_type(json_t *resource, const char *type)
+bool wg_cfn_is_type(json_t *resource, const char *type)
 {
     const char *t = wg_cfn_resource_type(resource);
     return t != NULL && strcmp(t, type) == 0;
@@ -326,7 +327,7 @@ static int convert_stage(wg_cfn_t *c, json_t *resource, json_t *out)
     return c->has_error ? -1 : 0;
 }
 
-int wg_config_is_cloudformation(const json_t *root)
+bool wg_config_is_cloudformation(const json_t *root)
 {
     if (!json_is_object(root))
         return 0;

@@ -10,6 +10,7 @@
 #ifndef WG_CONFIG_CLOUDFORMATION_INTERNAL_H
 #define WG_CONFIG_CLOUDFORMATION_INTERNAL_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -41,9 +42,9 @@ const char *wg_cfn_resource_type(json_t *resource);
 /** A resource's Properties object (borrowed), or NULL. */
 json_t *wg_cfn_resource_properties(json_t *resource);
 /** 1 for AWS::Lambda::Function and AWS::Serverless::Function. */
-int wg_cfn_is_function_type(const char *type);
-/** 1 when the resource's Type is `type`. */
-int wg_cfn_is_type(json_t *resource, const char *type);
+bool wg_cfn_is_function_type(const char *type);
+/** True when the resource's Type is `type`. */
+bool wg_cfn_is_type(json_t *resource, const char *type);
 
 /* ---- intrinsic functions (config_cfn_intrinsics.c) ---- */
 
@@ -56,8 +57,8 @@ json_t *wg_cfn_eval(wg_cfn_t *c, json_t *v);
 json_t *wg_cfn_prop(wg_cfn_t *c, json_t *props, const char *name);
 /** A string property's value: new string, or NULL (absent; not a single value: error). */
 char *wg_cfn_prop_string(wg_cfn_t *c, json_t *props, const char *name);
-/** 1 when a resource is included: it has no Condition, or its Condition holds. */
-int wg_cfn_is_included(wg_cfn_t *c, json_t *resource);
+/** True when a resource is included: it has no Condition, or its Condition holds. */
+bool wg_cfn_is_included(wg_cfn_t *c, json_t *resource);
 
 /* ---- functions with code on disk (config_cfn_functions.c) ---- */
 

@@ -10,13 +10,14 @@
 #ifndef WG_CONFIG_CONVERT_H
 #define WG_CONFIG_CONVERT_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <stddef.h>
 
 #include "config_lines.h"
 
 /** Recognises a CloudFormation / SAM / CDK template by its top-level keys. */
-int wg_config_is_cloudformation(const json_t *root);
+bool wg_config_is_cloudformation(const json_t *root);
 /** `parameters` (borrowed, may be NULL): --parameter-overrides, name -> string, over the Defaults. */
 json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines,
                                       const json_t *parameters, char *err, size_t err_size);
@@ -28,18 +29,18 @@ json_t *wg_config_cloudformation_eval(const char *path, json_t *tmpl, wg_config_
                                       char *err, size_t err_size);
 
 /** Recognises a serverless.yml (top-level "service" with "provider" or "functions"). */
-int wg_config_is_serverless(const json_t *root);
+bool wg_config_is_serverless(const json_t *root);
 json_t *wg_config_from_serverless(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
                                   size_t err_size);
 
 /** Recognises an aws-apigw-ws-emulator config (its file name, or keys only it has). */
-int wg_config_is_emulator(const char *path, const json_t *root);
+bool wg_config_is_emulator(const char *path, const json_t *root);
 json_t *wg_config_from_emulator(const char *path, json_t *source, wg_config_lines_t *lines, char *err, size_t err_size);
 /** The emulator's -m/--integration-mode flag: overrides the file's integrationMode in later
  * wg_config_from_emulator calls (`mode` borrowed, must outlive them; NULL = the file's). */
 void wg_config_emulator_set_mode(const char *mode);
-/** 1 when `mode` is an integrationMode the emulator accepts ("lambda_proxy", "http") or an older
+/** True when `mode` is an integrationMode the emulator accepts ("lambda_proxy", "http") or an older
  * spelling ("lambda-proxy", "lambda"). */
-int wg_config_emulator_is_mode(const char *mode);
+bool wg_config_emulator_is_mode(const char *mode);
 
 #endif

@@ -26,11 +26,12 @@
 #include "config_convert.h"
 #include "ids.h"
 
+#include <stdbool.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-int wg_config_is_emulator(const char *path, const json_t *root)
+bool wg_config_is_emulator(const char *path, const json_t *root)
 {
     if (!json_is_object(root))
         return 0;
@@ -52,7 +53,7 @@ void wg_config_emulator_set_mode(const char *mode)
     mode_override = mode;
 }
 
-int wg_config_emulator_is_mode(const char *mode)
+bool wg_config_emulator_is_mode(const char *mode)
 {
     return mode != NULL && (strcmp(mode, "lambda_proxy") == 0 || strcmp(mode, "http") == 0 ||
                             strcmp(mode, "lambda-proxy") == 0 || strcmp(mode, "lambda") == 0);

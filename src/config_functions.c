@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -99,7 +100,7 @@ int wg_config_parse_function_target(wg_config_t *cfg, const char *name, const ch
             char *function = fn_len > 0 ? strndup(fn, fn_len) : NULL;
             if (fn_len > 0 && function == NULL)
                 abort();
-            /* the endpoint: scheme://host:port (wg_lambda_prepare adds the Invoke path) */
+            /* the endpoint: scheme://host:port (wg_integration_lambda_prepare adds the Invoke path) */
             if (curl_url_set(url, CURLUPART_PATH, "/", 0) != CURLUE_OK ||
                 curl_url_set(url, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
                 curl_url_set(url, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
@@ -188,7 +189,7 @@ static char *absolute_path(const char *base_file, const char *path)
     return real;
 }
 
-static int is_provided_runtime(const char *runtime)
+static bool is_provided_runtime(const char *runtime)
 {
     return strncmp(runtime, "provided", 8) == 0;
 }
@@ -395,7 +396,7 @@ static int apply_env_object(wg_function_code_t *code, const char *path, const ch
 }
 
 /* Whether `name` is a FUNCTION target's deployed FunctionName. */
-static int is_function_name(const wg_config_t *cfg, const char *name)
+static bool is_function_name(const wg_config_t *cfg, const char *name)
 {
     for (size_t i = 0; i < cfg->num_function_names; i++)
         if (strcmp(cfg->function_names[i].key, name) == 0)

@@ -9,6 +9,7 @@
 #ifndef WG_CONFIG_INTERNAL_H
 #define WG_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -29,7 +30,7 @@ int wg_config_parse_on_off(const char *s, int *is_off);
 /** wsgate's lower-case integration names and AWS's IntegrationType spellings of the same. */
 int wg_config_parse_integration_type(const char *s, wg_integration_type_t *out);
 /** An http:// or https:// URL with something after the scheme. */
-int wg_config_is_http_url(const char *s);
+bool wg_config_is_http_url(const char *s);
 
 /* ---- config_load.c: the document's keys ---- */
 

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -87,7 +88,7 @@ static const char *const context_names[] = {
     NULL,
 };
 
-static int is_known_context_name(const char *name)
+static bool is_known_context_name(const char *name)
 {
     for (size_t i = 0; context_names[i] != NULL; i++)
         if (strcmp(name, context_names[i]) == 0)
@@ -95,7 +96,7 @@ static int is_known_context_name(const char *name)
     return strncmp(name, "authorizer.", 11) == 0 && name[11] != '\0';
 }
 
-static int is_valid_header_name(const char *s)
+static bool is_valid_header_name(const char *s)
 {
     if (*s == '\0')
         return 0;

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #include "config_internal.h"
 #include "ids.h"
 
-static int is_valid_stage(const char *s)
+static bool is_valid_stage(const char *s)
 {
     if (*s == '\0' || strlen(s) > 128)
         return 0;

@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "config_serverless_internal.h"
 
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,7 +364,7 @@ out:
     return rc;
 }
 
-int wg_config_is_serverless(const json_t *root)
+bool wg_config_is_serverless(const json_t *root)
 {
     return json_is_object(root) && json_object_get(root, "service") != NULL &&
            (json_object_get(root, "provider") != NULL || json_object_get(root, "functions") != NULL);

@@ -8,6 +8,7 @@
  */
 #include "config_yaml.h"
 
+#include <stdbool.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -102,7 +103,7 @@ static json_t *find_anchor(yaml_ctx_t *ctx, const char *name)
 
 /* ---- scalars -------------------------------------------------------------------------------- */
 
-static int is_one_of(const char *s, const char *const *words)
+static bool is_one_of(const char *s, const char *const *words)
 {
     for (; *words; words++)
         if (strcmp(s, *words) == 0)

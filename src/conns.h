@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server.h"
+#include "server_state.h"
 
 typedef struct wg_conn wg_conn_t;
 

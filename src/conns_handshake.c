@@ -22,6 +22,8 @@
 
 #include "authorizer.h"
 #include "clock.h"
+#include "errors.h"
+#include "http_reply.h"
 #include "inspector.h"
 #include "limits.h"
 #include "log.h"
@@ -103,7 +105,7 @@ static void reject_connection(wg_conn_t *conn, int status, const char *why)
     wg_inspector_note_rejected(conn->id, status, why);
     wg_conn_detach(conn);
     /* [I] inferred (AWS-INT-18): AWS's body on a rejected handshake is not documented; we send none. */
-    wg_server_respond(req, status, NULL, NULL, 0);
+    wg_http_reply_send(req, status, NULL, NULL, 0);
     wg_conn_release(conn); /* the handshake's reference */
 }
 
@@ -119,15 +121,15 @@ static void on_connect_done(void *data, const wg_integration_result_t *result)
         wg_conn_detach(conn);
         wg_conn_release(conn); /* the handshake's reference */
     } else if (conn->conns->server->is_shutting_down) {
-        reject_connection(conn, 503, "shutting down");
+        reject_connection(conn, WG_REFUSAL_SHUTTING_DOWN, "shutting down");
     } else if (result->outcome == WG_OUTCOME_ERROR) {
-        reject_connection(conn, 502, result->error ? result->error : "integration failed");
+        reject_connection(conn, WG_REFUSAL_INTEGRATION_FAILED, result->error ? result->error : "integration failed");
     } else if (result->outcome == WG_OUTCOME_TIMEOUT) {
-        reject_connection(conn, 504, "integration timed out");
+        reject_connection(conn, WG_REFUSAL_INTEGRATION_TIMED_OUT, "integration timed out");
     } else if (result->outcome == WG_OUTCOME_THROTTLED) {
         /* [I] inferred: as for --connect-rate-limit (AWS-LIM-8), 429 (AWS's status for a throttled $connect is
          * not documented) */
-        reject_connection(conn, 429, "too many calls waiting for backends");
+        reject_connection(conn, WG_REFUSAL_THROTTLED, "too many calls waiting for backends");
     } else if (result->status >= 200 && result->status < 300) {
         accept_connection(conn, result->subprotocol, result->subprotocol_len, result->response_headers);
     } else {
@@ -225,7 +227,7 @@ void wg_conns_handshake(wg_conns_t *conns, h2o_req_t *req, const char *client_ke
                                            : h2o_strdup(NULL, req->authority.base, req->authority.len).base;
 
     size_t num_headers;
-    wg_header_t *headers = wg_server_request_headers(req, &num_headers);
+    wg_header_t *headers = wg_http_reply_request_headers(req, &num_headers);
     conn->handshake_headers = headers;
     conn->num_handshake_headers = num_headers;
     const wg_header_t *ua = wg_headers_find(headers, num_headers, "user-agent");

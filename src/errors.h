@@ -38,6 +38,33 @@
       "The security token included in the request is invalid.")                                       \
     X(BAD_REQUEST, "BadRequestException", 400, "Bad Request")
 
+/*
+ * The refusals of a WebSocket handshake, each with its HTTP status as its value (so a refusal is
+ * an HTTP status wherever one is passed on: wg_auth_decision_t, the inspector, the log line). No
+ * x-amzn-ErrorType: that header belongs to the management API's answers (AWS-MGMT-12). [I] inferred
+ * (AWS-INT-18): what body AWS sends with a refused handshake was never captured; wsgate sends none.
+ * The two refusals that do carry a {"message":...} body are rows of the AWS table above:
+ * BAD_REQUEST (a malformed handshake) and LIMIT_EXCEEDED (--connect-rate-limit). A $connect
+ * integration that answers a non-2xx status refuses with that status, whatever it is.
+ *
+ * X(code, HTTP status, when)
+ */
+#define WG_HANDSHAKE_REFUSALS(X)                                                                          \
+    X(UNAUTHORIZED, 401, "an identity source is missing, or the Lambda authorizer said Unauthorized")     \
+    X(FORBIDDEN, 403, "the authorizer denied, the IAM signature was rejected, or the API key is missing") \
+    X(URL_TOO_LONG, 414, "the handshake's URL is over WG_LIMIT_URL_CHARS")                                \
+    X(THROTTLED, 429, "the $connect target's budget is over its waiting caps (budget.h)")                 \
+    X(AUTHORIZER_FAILED, 500, "the authorizer failed, timed out or answered what is not a policy")        \
+    X(INTEGRATION_FAILED, 502, "the $connect integration failed")                                         \
+    X(SHUTTING_DOWN, 503, "wsgate is shutting down")                                                      \
+    X(INTEGRATION_TIMED_OUT, 504, "the $connect integration did not answer in time")
+
+typedef enum wg_refusal {
+#define WG_REFUSAL_ENUM(code, status, when) WG_REFUSAL_##code = status,
+    WG_HANDSHAKE_REFUSALS(WG_REFUSAL_ENUM)
+#undef WG_REFUSAL_ENUM
+} wg_refusal_t;
+
 typedef enum wg_aws_error {
 #define WG_ERR_ENUM(code, shape, status, message) WG_AWS_ERR_##code,
     WG_AWS_ERRORS(WG_ERR_ENUM)

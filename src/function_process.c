@@ -13,6 +13,7 @@
  */
 #include "function_process.h"
 
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -474,7 +475,7 @@ pid_t wg_function_process_pid(const wg_function_process_t *proc)
     return proc->pid;
 }
 
-int wg_function_process_has_exited(const wg_function_process_t *proc)
+bool wg_function_process_has_exited(const wg_function_process_t *proc)
 {
     return proc->has_exited;
 }

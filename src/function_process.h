@@ -10,6 +10,7 @@
 #ifndef WG_FUNCTION_PROCESS_H
 #define WG_FUNCTION_PROCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -80,7 +81,7 @@ pid_t wg_function_process_pid(const wg_function_process_t *proc);
 void wg_function_process_drain(wg_function_process_t *proc);
 
 /** Whether on_exit has run. */
-int wg_function_process_has_exited(const wg_function_process_t *proc);
+bool wg_function_process_has_exited(const wg_function_process_t *proc);
 
 /** Frees a process whose on_exit has run, or kills (SIGKILL, group) and reaps one that has not
  * (blocking for the reap: SIGKILL cannot be ignored). No callback runs afterwards. */

@@ -16,6 +16,7 @@
  */
 #include "functions_internal.h"
 
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -30,7 +31,6 @@
 #include <openssl/rand.h>
 
 #include "clock.h"
-#include "integration.h"
 #include "limits.h"
 #include "log.h"
 
@@ -40,7 +40,7 @@
 
 /* ---- runtimes and interpreters -------------------------------------------------------------- */
 
-static int has_bootstraps(const char *dir)
+static bool has_bootstraps(const char *dir)
 {
     char path[PATH_MAX + 128];
     snprintf(path, sizeof(path), "%s/node/bootstrap.cjs", dir);
@@ -162,8 +162,8 @@ static void make_credentials(wg_functions_t *fns)
     wg_functions_random_hex(hex, 16);
     snprintf(fns->session_token, sizeof(fns->session_token), "wsgate-function-session-%s", hex);
     if (cfg->auth != WG_AUTH_STRICT) {
-        snprintf(fns->access_key_id, sizeof(fns->access_key_id), "%s", WG_LAMBDA_DUMMY_ACCESS_KEY);
-        snprintf(fns->secret_access_key, sizeof(fns->secret_access_key), "%s", WG_LAMBDA_DUMMY_SECRET_KEY);
+        snprintf(fns->access_key_id, sizeof(fns->access_key_id), "%s", WG_CONFIG_DUMMY_ACCESS_KEY);
+        snprintf(fns->secret_access_key, sizeof(fns->secret_access_key), "%s", WG_CONFIG_DUMMY_SECRET_KEY);
         return;
     }
     static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "server_state.h"
 
 typedef struct wg_functions wg_functions_t;
 

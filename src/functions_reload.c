@@ -6,6 +6,7 @@
  */
 #include "functions_internal.h"
 
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -33,7 +34,7 @@ static void retire_all(pool_t *pool)
     }
 }
 
-static int is_ignored_name(const char *name)
+static bool is_ignored_name(const char *name)
 {
     size_t n = strlen(name);
     return name[0] == '.' || strcmp(name, "node_modules") == 0 || strcmp(name, "__pycache__") == 0 ||

@@ -17,13 +17,14 @@
 
 #include <jansson.h>
 
-#include "authorizer.h"
+#include "authorizer_decision.h"
 #include "config.h"
-#include "integration.h"
+#include "http_reply.h"
+#include "integration_result.h"
 #include "limits.h"
 #include "log.h"
 #include "redact.h"
-#include "server.h"
+#include "server_state.h"
 #include "sigv4.h"
 #include "urlcodec.h"
 #include "ws.h"
@@ -568,7 +569,7 @@ void wg_inspector_record_signature(h2o_req_t *req, const wg_sigv4_result_t *resu
     /* the headers as they arrived, so a header the SDK signed but a proxy changed shows up */
     json_t *headers = json_array();
     size_t n;
-    wg_header_t *hs = wg_server_request_headers(req, &n);
+    wg_header_t *hs = wg_http_reply_request_headers(req, &n);
     for (size_t i = 0; i < n; i++) {
         json_t *pair = json_array();
         json_array_append_new(pair, json_stringn(hs[i].name, hs[i].name_len) ?: json_string("?"));

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "conns.h"
 #include "errors.h"
+#include "http_reply.h"
 #include "integration.h"
 #include "limits.h"
 #include "log.h"
@@ -46,7 +47,7 @@ static void add_security_headers(h2o_req_t *req)
 static void respond_json(h2o_req_t *req, int status, json_t *doc)
 {
     add_security_headers(req);
-    wg_server_respond_json(req, status, doc);
+    wg_http_reply_json(req, status, doc);
 }
 
 static void respond_message(h2o_req_t *req, int status, const char *message)
@@ -74,7 +75,7 @@ static void send_asset(h2o_req_t *req, const char *name, size_t name_len)
         const wg_inspector_asset_t *a = &wg_inspector_assets[i];
         if (strlen(a->name) == name_len && memcmp(a->name, name, name_len) == 0) {
             add_security_headers(req);
-            wg_server_respond(req, 200, a->content_type, (const char *)a->data, a->len);
+            wg_http_reply_send(req, 200, a->content_type, (const char *)a->data, a->len);
             return;
         }
     }
@@ -583,24 +584,24 @@ void wg_inspector_http_handle(wg_server_t *server, h2o_req_t *req, const char *p
 {
     if (!wg_inspector_is_enabled()) {
         /* not served: the same answer as any path outside the API */
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
         return;
     }
     /* Bound to loopback (on by default): answer only requests addressed to a loopback name, so a
      * web page whose own host name resolves to 127.0.0.1 (DNS rebinding) cannot read it. */
     if (server->config->inspector_mode == 0 && !is_loopback_authority(req->authority.base, req->authority.len)) {
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
         return;
     }
     /* strict: the page is guarded like @connections (and like /_wsgate/connections) */
     if (server->config->auth == WG_AUTH_STRICT && !server->config->has_test_control &&
-        wg_mgmt_api_authenticate(server, req) != 0)
+        wg_mgmt_api_authenticate(server->config, req) != 0)
         return;
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     if (len == 8) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, H2O_STRLIT("/_wsgate/"));
-        wg_server_respond(req, 301, NULL, NULL, 0);
+        wg_http_reply_send(req, 301, NULL, NULL, 0);
         return;
     }
     if (len == 9 && is_get) {

@@ -26,6 +26,8 @@
  *   status counts as is ($connect: 2xx accepts, else that status); the body is NOT read as a
  *   Lambda proxy result. A Sec-WebSocket-Protocol response header goes on the 101.
  */
+#include "integration_http_proxy.h"
+
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -57,7 +59,7 @@ static char *format_u64(uint64_t v)
     return dup_str(buf);
 }
 
-char *wg_integration_context_value(const wg_event_context_t *ctx, const char *name)
+char *wg_integration_http_proxy_context_value(const wg_event_context_t *ctx, const char *name)
 {
     int is_connect = ctx->route_key != NULL && strcmp(ctx->route_key, "$connect") == 0;
     int is_disconnect = ctx->route_key != NULL && strcmp(ctx->route_key, "$disconnect") == 0;
@@ -152,8 +154,8 @@ static char *query_value(const wg_integration_call_t *call, const char *name)
     return out;
 }
 
-size_t wg_integration_map_parameters(const wg_config_t *cfg, const wg_integration_call_t *call,
-                                     wg_mapped_parameter_t *out)
+size_t wg_integration_http_proxy_map_parameters(const wg_config_t *cfg, const wg_integration_call_t *call,
+                                                wg_mapped_parameter_t *out)
 {
     const wg_route_config_t *route = call->route;
     json_t *body = NULL;
@@ -165,7 +167,7 @@ size_t wg_integration_map_parameters(const wg_config_t *cfg, const wg_integratio
         switch (p->kind) {
         case WG_PARAM_STATIC: value = dup_str(p->source); break;
         case WG_PARAM_CONTEXT:
-            value = call->context != NULL ? wg_integration_context_value(call->context, p->source) : NULL;
+            value = call->context != NULL ? wg_integration_http_proxy_context_value(call->context, p->source) : NULL;
             break;
         case WG_PARAM_STAGE_VARIABLE: value = dup_str(wg_config_stage_variable(cfg, p->source)); break;
         case WG_PARAM_HEADER: {
@@ -248,7 +250,7 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
     wg_mapped_parameter_t *params = calloc(route->num_params + 1, sizeof(*params));
     if (params == NULL)
         abort();
-    size_t num_params = wg_integration_map_parameters(server->config, call, params);
+    size_t num_params = wg_integration_http_proxy_map_parameters(server->config, call, params);
 
     wg_httpc_request_t req;
     memset(&req, 0, sizeof(req));

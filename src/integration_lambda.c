@@ -12,6 +12,8 @@
  * (AWS-INT-9, AWS-FRM-3). Otherwise the function's result is read as a Lambda proxy result by
  * wg_integration_interpret (statusCode, headers, body).
  */
+#include "integration_lambda.h"
+
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -57,8 +59,8 @@ fail:
     return -1;
 }
 
-int wg_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *function, char *payload,
-                      size_t payload_len, uint32_t timeout_ms, uint64_t now_ms, wg_httpc_request_t *req)
+int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *function, char *payload,
+                                  size_t payload_len, uint32_t timeout_ms, uint64_t now_ms, wg_httpc_request_t *req)
 {
     CURLU *url;
     char *authority, *base = NULL;
@@ -111,8 +113,8 @@ int wg_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *
     wg_httpc_add_header(req, "X-Amz-Invocation-Type", H2O_STRLIT("RequestResponse"));
 
     wg_sigv4_credentials_t creds = {
-        cfg->num_credentials ? cfg->credentials[0].access_key_id : WG_LAMBDA_DUMMY_ACCESS_KEY,
-        cfg->num_credentials ? cfg->credentials[0].secret_access_key : WG_LAMBDA_DUMMY_SECRET_KEY,
+        cfg->num_credentials ? cfg->credentials[0].access_key_id : WG_CONFIG_DUMMY_ACCESS_KEY,
+        cfg->num_credentials ? cfg->credentials[0].secret_access_key : WG_CONFIG_DUMMY_SECRET_KEY,
         NULL,
         cfg->region,
         "lambda",
@@ -131,7 +133,8 @@ int wg_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *
     return 0;
 }
 
-int wg_lambda_is_function_error(int http_status, const char *function_error_header, const char *body, size_t body_len)
+int wg_integration_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
+                                            size_t body_len)
 {
     if (http_status < 200 || http_status > 299)
         return 1;
@@ -164,7 +167,7 @@ static void on_invoke_done(void *data, const wg_httpc_response_t *res)
     if (!wg_integration_transport_failure(res, &result)) {
         size_t fe_len = 0;
         const char *fe = wg_httpc_response_header(res, "X-Amz-Function-Error", &fe_len);
-        if (wg_lambda_is_function_error(res->status, fe, res->body, res->body_len)) {
+        if (wg_integration_lambda_is_function_error(res->status, fe, res->body, res->body_len)) {
             wg_log_warn("lambda %s: %s %d: %.*s", call->function, fe ? "function error" : "Invoke answered",
                         res->status, (int)(res->body_len > 500 ? 500 : res->body_len), res->body ? res->body : "");
             result.outcome = WG_OUTCOME_ERROR;
@@ -195,8 +198,8 @@ void wg_integration_lambda_invoke(wg_server_t *server, wg_integration_call_t *ca
     memset(&req, 0, sizeof(req));
     char *payload = call->event_json;
     call->event_json = NULL;
-    if (wg_lambda_prepare(server->config, route->uri, route->function, payload, call->event_len, call->timeout_ms,
-                          wg_clock_now_ms(), &req) != 0) {
+    if (wg_integration_lambda_prepare(server->config, route->uri, route->function, payload, call->event_len,
+                                      call->timeout_ms, wg_clock_now_ms(), &req) != 0) {
         wg_integration_result_t result;
         memset(&result, 0, sizeof(result));
         result.outcome = WG_OUTCOME_ERROR;

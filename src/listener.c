@@ -13,6 +13,7 @@
  */
 #include "listener.h"
 
+#include <stdbool.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -322,7 +323,7 @@ int wg_listeners_port(const wg_listeners_t *l, size_t i)
     return i < l->num_sockets ? l->sockets[i].port : -1;
 }
 
-int wg_listeners_has_tls(const wg_listeners_t *l)
+bool wg_listeners_has_tls(const wg_listeners_t *l)
 {
     return l->ssl_ctx != NULL;
 }

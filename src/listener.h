@@ -11,6 +11,7 @@
 #ifndef WG_LISTENER_H
 #define WG_LISTENER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define H2O_USE_LIBUV 0
@@ -42,7 +43,7 @@ size_t wg_listeners_count(const wg_listeners_t *listeners);
 int wg_listeners_port(const wg_listeners_t *listeners, size_t i);
 
 /** Is TLS served (i.e. not --tls off)? */
-int wg_listeners_has_tls(const wg_listeners_t *listeners);
+bool wg_listeners_has_tls(const wg_listeners_t *listeners);
 
 /** Stops accepting, and drops connections that have not reached HTTP yet (shutdown). */
 void wg_listeners_close(wg_listeners_t *listeners);

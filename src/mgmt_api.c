@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "conns.h"
 #include "headers.h"
+#include "http_reply.h"
 #include "ids.h"
 #include "limits.h"
 #include "inspector.h"
@@ -23,25 +24,6 @@
 #include "recorder.h"
 #include "sigv4.h"
 #include "urlcodec.h"
-
-static void add_request_id(h2o_req_t *req)
-{
-    char uuid[WG_UUID_LEN + 1];
-    wg_ids_uuid(uuid);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-RequestId"), 0, NULL,
-                          h2o_strdup(&req->pool, uuid, WG_UUID_LEN).base, WG_UUID_LEN);
-}
-
-void wg_mgmt_api_send_error(h2o_req_t *req, wg_aws_error_t err, const char *message)
-{
-    size_t len;
-    char *body = wg_errors_body(err, message, &len);
-    const char *shape = wg_errors_shape(err);
-    add_request_id(req);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-ErrorType"), 0, NULL, shape, strlen(shape));
-    wg_server_respond(req, wg_errors_status(err), "application/json", body, len);
-    free(body);
-}
 
 static const char *lookup_secret(void *ctx, const char *access_key_id)
 {
@@ -53,13 +35,12 @@ static const char *lookup_token(void *ctx, const char *access_key_id)
     return wg_config_session_token_for(ctx, access_key_id);
 }
 
-int wg_mgmt_api_authenticate(wg_server_t *server, h2o_req_t *req)
+int wg_mgmt_api_authenticate(const wg_config_t *cfg, h2o_req_t *req)
 {
-    const wg_config_t *cfg = server->config;
     if (cfg->auth == WG_AUTH_NONE)
         return 0;
     size_t num_headers;
-    wg_header_t *headers = wg_server_request_headers(req, &num_headers);
+    wg_header_t *headers = wg_http_reply_request_headers(req, &num_headers);
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     wg_sigv4_request_t sreq = {
         req->method.base,
@@ -95,7 +76,7 @@ int wg_mgmt_api_authenticate(wg_server_t *server, h2o_req_t *req)
     wg_inspector_note_signature(req, &result);
     wg_log_info("%.*s @connections: 403 %s (key '%s')", (int)req->method.len, req->method.base, wg_errors_shape(err),
                 result.access_key_id);
-    wg_mgmt_api_send_error(req, err, result.message);
+    wg_http_reply_aws_error(req, err, result.message);
     wg_sigv4_result_clear(&result);
     return -1;
 }
@@ -119,39 +100,39 @@ static void send_connection(h2o_req_t *req, wg_conn_t *conn)
     json_decref(doc);
     if (body == NULL)
         abort();
-    add_request_id(req);
-    wg_server_respond(req, 200, "application/json", body, strlen(body));
+    wg_http_reply_add_request_id(req);
+    wg_http_reply_send(req, 200, "application/json", body, strlen(body));
     free(body);
 }
 
-void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id, size_t raw_id_len)
+void wg_mgmt_api_handle(const wg_mgmt_api_t *api, h2o_req_t *req, const char *raw_id, size_t raw_id_len)
 {
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
-    if (wg_mgmt_api_authenticate(server, req) != 0)
+    if (wg_mgmt_api_authenticate(api->config, req) != 0)
         return;
     if (!is_post && !is_get && !is_delete) {
         /* execute-api answers an unknown method on a known resource like an unknown resource */
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL);
         return;
     }
     if (is_post && req->entity.len > WG_LIMIT_MESSAGE_BYTES) {
         wg_log_info("POST @connections: 413 (%zu bytes)", req->entity.len);
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL);
         return;
     }
     char id[WG_ID_LEN * 3 + 1];
     size_t id_len;
     wg_conn_t *conn = NULL;
     if (raw_id_len < sizeof(id) && wg_urlcodec_decode(raw_id, raw_id_len, id, &id_len, 0) == 0)
-        conn = wg_conns_find_open(server->conns, id);
+        conn = wg_conns_find_open(api->conns, id);
     else
         snprintf(id, sizeof(id), "(malformed)");
     const char *method = is_post ? "POST" : is_get ? "GET" : "DELETE";
     if (conn == NULL) {
         wg_log_info("%s @connections/%s: 410 GoneException", method, id);
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_GONE, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_GONE, NULL);
         return;
     }
     if (is_get) {
@@ -163,24 +144,24 @@ void wg_mgmt_api_handle(wg_server_t *server, h2o_req_t *req, const char *raw_id,
     if (is_delete) {
         wg_log_info("DELETE @connections/%s: 204", id);
         wg_conn_delete(conn);
-        add_request_id(req);
-        wg_server_respond(req, 204, NULL, NULL, 0);
+        wg_http_reply_add_request_id(req);
+        wg_http_reply_send(req, 204, NULL, NULL, 0);
         return;
     }
     int rv = wg_conn_post(conn, req->entity.base, req->entity.len);
     if (rv == WG_POST_LIMIT) {
         wg_log_warn("POST @connections/%s: 429 LimitExceededException (client not reading)", id);
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_LIMIT_EXCEEDED, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_LIMIT_EXCEEDED, NULL);
         return;
     }
     if (rv == WG_POST_GONE) {
         wg_log_info("POST @connections/%s: 410 GoneException (closing)", id);
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_GONE, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_GONE, NULL);
         return;
     }
-    wg_recorder_side_effect(server->recorder, "postToConnection", id, req->entity.base, req->entity.len);
+    wg_recorder_side_effect(api->recorder, "postToConnection", id, req->entity.base, req->entity.len);
     if (wg_log_is_verbose())
         wg_log_debug("POST @connections/%s: 200 (%zu bytes)", id, req->entity.len);
-    add_request_id(req);
-    wg_server_respond(req, 200, NULL, NULL, 0);
+    wg_http_reply_add_request_id(req);
+    wg_http_reply_send(req, 200, NULL, NULL, 0);
 }

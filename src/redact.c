@@ -1,11 +1,12 @@
 /* redact.c: the credential names and their redaction in events (see redact.h). */
 #include "redact.h"
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <string.h>
 #include <strings.h>
 
-int wg_redact_is_secret_name(const char *name, size_t len)
+bool wg_redact_is_secret_name(const char *name, size_t len)
 {
     static const char *const secrets[] = {"authorization",        "cookie",          "x-api-key",
                                           "x-amz-security-token", "x-amz-signature", "x-amz-credential",

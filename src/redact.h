@@ -6,13 +6,14 @@
 #ifndef WG_REDACT_H
 #define WG_REDACT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct json_t;
 
-/** 1 when a header or query parameter named `name` (`len` bytes, any case) carries a credential:
+/** True when a header or query parameter named `name` (`len` bytes, any case) carries a credential:
  * Authorization, Cookie, x-api-key, a session token, a presigned URL's signature or credential. */
-int wg_redact_is_secret_name(const char *name, size_t len);
+bool wg_redact_is_secret_name(const char *name, size_t len);
 
 /** Replaces, in a Lambda proxy event document, the values of secret names in `headers`,
  * `multiValueHeaders`, `queryStringParameters` and `multiValueQueryStringParameters` (every

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "ids.h"
 #include "limits.h"
 #include "replay_internal.h"
@@ -142,22 +143,22 @@ int wg_replay_aws_verdict(const char *type, const wg_replay_answer_t *a, int is_
     if (a->http_status == 0) {
         snprintf(summary, size, "no answer (%s): on AWS %s", err,
                  is_connect   ? (is_timeout ? "the handshake fails with 504" : "the handshake fails with 502")
-                 : is_message ? (is_timeout ? "the client gets {\"message\": \"Endpoint request timed out\", ...}"
-                                            : "the client gets {\"message\": \"Internal server error\", ...}")
+                 : is_message ? (is_timeout ? "the client gets {\"message\": \"" WG_FRAME_TIMED_OUT "\", ...}"
+                                            : "the client gets {\"message\": \"" WG_FRAME_INTERNAL_ERROR "\", ...}")
                               : "the Lambda would have failed");
         return 0;
     }
     if (a->kind == WG_PROXY_RESULT_INVALID) {
         snprintf(summary, size, "HTTP %d, invalid Lambda proxy result (%s): on AWS %s", a->http_status, a->why,
                  is_connect   ? "the handshake fails with 502"
-                 : is_message ? "the client gets an \"Internal server error\" frame"
+                 : is_message ? "the client gets an \"" WG_FRAME_INTERNAL_ERROR "\" frame"
                               : "the Lambda would have failed");
         return 0;
     }
     if (a->http_status >= 500 && a->kind == WG_PROXY_RESULT_NONE) {
         snprintf(summary, size, "HTTP %d: a function error; on AWS %s", a->http_status,
                  is_connect   ? "the handshake fails with 502"
-                 : is_message ? "the client gets an \"Internal server error\" frame"
+                 : is_message ? "the client gets an \"" WG_FRAME_INTERNAL_ERROR "\" frame"
                               : "the Lambda would have failed");
         return 0;
     }

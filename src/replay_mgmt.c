@@ -4,7 +4,7 @@
  * One h2o evloop on the main thread, the session in a worker thread (it blocks in libcurl while
  * the backend answers, and the backend calls PostToConnection before it answers). Shared state,
  * the open connections and the kept calls, is guarded by one mutex; a condition variable wakes
- * the session when a call arrives. Answers use mgmt_api.c's AWS error shapes.
+ * the session when a call arrives. Answers use the management API's AWS error shapes (http_reply.c).
  */
 #include "replay_mgmt.h"
 
@@ -25,8 +25,7 @@
 #include "ids.h"
 #include "limits.h"
 #include "listener.h"
-#include "mgmt_api.h"
-#include "server.h"
+#include "http_reply.h"
 #include "urlcodec.h"
 
 typedef struct open_conn {
@@ -109,22 +108,22 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     char id[WG_ID_LEN * 3 + 1];
     size_t id_len;
     if (raw == NULL) {
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
         return 0;
     }
     if (raw_len >= sizeof(id) || wg_urlcodec_decode(raw, raw_len, id, &id_len, 0) != 0) {
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_GONE, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_GONE, NULL);
         return 0;
     }
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     int is_delete = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE"));
     if (!is_post && !is_get && !is_delete) {
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_MISSING_AUTH_TOKEN, NULL);
         return 0;
     }
     if (is_post && req->entity.len > WG_LIMIT_MESSAGE_BYTES) {
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL);
         return 0;
     }
     pthread_mutex_lock(&mgmt->lock);
@@ -155,19 +154,19 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     pthread_mutex_unlock(&mgmt->lock);
 
     if (conn == NULL) {
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_GONE, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_GONE, NULL);
     } else if (is_post && !is_kept) {
-        wg_mgmt_api_send_error(req, WG_AWS_ERR_LIMIT_EXCEEDED, NULL);
+        wg_http_reply_aws_error(req, WG_AWS_ERR_LIMIT_EXCEEDED, NULL);
     } else if (is_get) {
         char at[32];
         wg_clock_format_iso8601_ms(connected_at, at);
         json_t *doc = json_pack("{ss s{ss ss} ss}", "connectedAt", at, "identity", "sourceIp", "127.0.0.1", "userAgent",
                                 "", "lastActiveAt", at);
         add_request_id(req);
-        wg_server_respond_json(req, 200, doc);
+        wg_http_reply_json(req, 200, doc);
     } else {
         add_request_id(req);
-        wg_server_respond(req, is_delete ? 204 : 200, NULL, NULL, 0);
+        wg_http_reply_send(req, is_delete ? 204 : 200, NULL, NULL, 0);
     }
     return 0;
 }

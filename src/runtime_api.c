@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "limits.h"
 
 struct wg_runtime_endpoint {
@@ -46,14 +47,7 @@ static const char prefix[] = "/2018-06-01/runtime/";
 static void respond(h2o_req_t *req, int status, const char *body, size_t len)
 {
     req->res.status = status;
-    req->res.reason = status == 200   ? "OK"
-                      : status == 202 ? "Accepted"
-                      : status == 400 ? "Bad Request"
-                      : status == 404 ? "Not Found"
-                      : status == 405 ? "Method Not Allowed"
-                      : status == 410 ? "Gone"
-                      : status == 413 ? "Payload Too Large"
-                                      : "Error";
+    req->res.reason = wg_errors_http_reason(status);
     req->res.content_length = len;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
     h2o_send_inline(req, body, len);

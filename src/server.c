@@ -1,6 +1,7 @@
 /*
  * server.c: the HTTP path table and the event loop (see server.h); listening sockets, TLS and
- * the plain/TLS dispatch are listener.c's.
+ * the plain/TLS dispatch are listener.c's, answers (and the typed 413) http_reply.c's. Each module a
+ * path leads to gets what it needs: mgmt_api and test_control a narrow context, the rest wg_server_t.
  *
  * Path table (one port, like execute-api, AWS-MGMT-7, AWS-ID-19):
  *   GET /health                              wsgate's health (not AWS)
@@ -28,6 +29,7 @@
 #include "conns.h"
 #include "errors.h"
 #include "functions.h"
+#include "http_reply.h"
 #include "httpc.h"
 #include "listener.h"
 #include "inspector_http.h"
@@ -47,62 +49,9 @@ typedef struct server_handler {
     wg_server_t *server;
 } server_handler_t;
 
-wg_header_t *wg_server_request_headers(h2o_req_t *req, size_t *count)
-{
-    wg_header_t *headers = malloc((req->headers.size + 2) * sizeof(*headers));
-    if (headers == NULL)
-        abort();
-    size_t n = 0;
-    headers[n++] = (wg_header_t){"Host", 4, req->authority.base, req->authority.len};
-    for (size_t i = 0; i < req->headers.size; i++) {
-        const h2o_header_t *h = &req->headers.entries[i];
-        headers[n++] =
-            (wg_header_t){h->orig_name ? h->orig_name : h->name->base, h->name->len, h->value.base, h->value.len};
-    }
-    if (req->entity.base != NULL) {
-        char len[24];
-        int len_len = snprintf(len, sizeof(len), "%zu", req->entity.len);
-        headers[n++] =
-            (wg_header_t){"Content-Length", 14, h2o_strdup(&req->pool, len, (size_t)len_len).base, (size_t)len_len};
-    }
-    *count = n;
-    return headers;
-}
-
-void wg_server_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t body_len)
-{
-    req->res.status = status;
-    req->res.reason = wg_errors_http_reason(status);
-    req->res.content_length = body_len;
-    if (content_type != NULL)
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
-    h2o_send_inline(req, body != NULL ? body : "", body_len);
-}
-
-/* A refused handshake's status and {"message":...} body, from the errors table. No
- * x-amzn-ErrorType: that header belongs to the management API's answers (AWS-MGMT-12), and what AWS
- * puts on a refused handshake was never captured (AWS-INT-18). */
-static void respond_handshake_error(h2o_req_t *req, wg_aws_error_t err)
-{
-    size_t len;
-    char *body = wg_errors_body(err, NULL, &len);
-    wg_server_respond(req, wg_errors_status(err), "application/json", body, len);
-    free(body);
-}
-
 static void send_forbidden(h2o_req_t *req)
 {
-    wg_mgmt_api_send_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
-}
-
-void wg_server_respond_json(h2o_req_t *req, int status, json_t *doc)
-{
-    char *body = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (body == NULL)
-        abort();
-    wg_server_respond(req, status, "application/json", body, strlen(body));
-    free(body);
+    wg_http_reply_aws_error(req, WG_AWS_ERR_FORBIDDEN, NULL);
 }
 
 static void handle_health(wg_server_t *server, h2o_req_t *req)
@@ -111,7 +60,7 @@ static void handle_health(wg_server_t *server, h2o_req_t *req)
     json_object_set_new(doc, "status", json_string(server->is_shutting_down ? "stopping" : "ok"));
     json_object_set_new(doc, "connections", json_integer((json_int_t)wg_conns_count_open(server->conns)));
     json_object_set_new(doc, "uptime", json_integer((json_int_t)((wg_clock_now_ms() - server->started_at_ms) / 1000)));
-    wg_server_respond_json(req, 200, doc);
+    wg_http_reply_json(req, 200, doc);
 }
 
 static void list_one(wg_conn_t *conn, void *arg)
@@ -125,7 +74,7 @@ static void handle_list(wg_server_t *server, h2o_req_t *req)
     wg_conns_foreach_open(server->conns, list_one, ids);
     json_t *doc = json_object();
     json_object_set_new(doc, "connections", ids);
-    wg_server_respond_json(req, 200, doc);
+    wg_http_reply_json(req, 200, doc);
 }
 
 static int path_is(const char *path, size_t len, const char *lit)
@@ -181,13 +130,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (path_is(path, path_len, "/_wsgate/connections")) {
         /* every connection id lets its holder post to and close that connection: the listing is
          * guarded like @connections itself, unless the test-control API is on */
-        if (!server->config->has_test_control && wg_mgmt_api_authenticate(server, req) != 0)
+        if (!server->config->has_test_control && wg_mgmt_api_authenticate(server->config, req) != 0)
             return 0;
         return handle_list(server, req), 0;
     }
     static const char test_prefix[] = "/_wsgate/test/";
     if (path_len >= sizeof(test_prefix) - 1 && memcmp(path, test_prefix, sizeof(test_prefix) - 1) == 0) {
-        wg_test_control_handle(server, req, path + sizeof(test_prefix) - 1, path_len - (sizeof(test_prefix) - 1));
+        wg_test_control_t tc = {server->config->has_test_control, server->conns};
+        wg_test_control_handle(&tc, req, path + sizeof(test_prefix) - 1, path_len - (sizeof(test_prefix) - 1));
         return 0;
     }
 
@@ -214,25 +164,25 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         /* RFC 6455 4.1: the opening handshake is HTTP/1.1 or later; h2o would upgrade 1.0 too.
          * [I] AWS's answer is not captured: the same 400 as a malformed handshake. */
         if (rv != 0 || (client_key != NULL && req->version < 0x101)) {
-            respond_handshake_error(req, WG_AWS_ERR_BAD_REQUEST);
+            wg_http_reply_error_body(req, WG_AWS_ERR_BAD_REQUEST);
             return 0;
         }
         if (client_key == NULL)
             return send_forbidden(req), 0; /* a plain HTTP request on the WebSocket URL */
         if (req->path.len + req->authority.len + 8 > WG_LIMIT_URL_CHARS) {
             wg_log_info("handshake refused: URL longer than %d characters", WG_LIMIT_URL_CHARS);
-            wg_server_respond(req, 414, NULL, NULL, 0);
+            wg_http_reply_send(req, WG_REFUSAL_URL_TOO_LONG, NULL, NULL, 0);
             return 0;
         }
         if (server->is_shutting_down) {
-            wg_server_respond(req, 503, NULL, NULL, 0);
+            wg_http_reply_send(req, WG_REFUSAL_SHUTTING_DOWN, NULL, NULL, 0);
             return 0;
         }
         if (!take_connect_token(server)) {
             /* AWS: 500 new connections per second per account and region; the status AWS answers
              * when it is exceeded is not documented: 429, as for its other throttles. */
             wg_log_info("handshake refused: over --connect-rate-limit %u/s", server->config->connect_rate_per_second);
-            respond_handshake_error(req, WG_AWS_ERR_LIMIT_EXCEEDED);
+            wg_http_reply_error_body(req, WG_AWS_ERR_LIMIT_EXCEEDED);
             return 0;
         }
         wg_conns_handshake(server->conns, req, client_key);
@@ -240,67 +190,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     size_t prefix = connections_prefix(rest, rest_len);
     if (prefix > 0 && rest_len > prefix && memchr(rest + prefix, '/', rest_len - prefix) == NULL) {
-        wg_mgmt_api_handle(server, req, rest + prefix, rest_len - prefix);
+        wg_mgmt_api_t api = {server->config, server->conns, server->recorder};
+        wg_mgmt_api_handle(&api, req, rest + prefix, rest_len - prefix);
         wg_inspector_note_mgmt(req, rest + prefix, rest_len - prefix);
         return 0;
     }
     send_forbidden(req);
     return 0;
-}
-
-/* ---- oversized bodies: the typed 413 whatever the size or transfer encoding ------------------ */
-
-/* h2o refuses a body over globalconf.max_request_entity_size itself, before any handler runs (a
- * Content-Length over it from the header, a chunked body as soon as it passes it), with a
- * text/plain 413. This filter, on every path h2o may answer from, turns that answer into the
- * management API's typed one (PayloadTooLargeException, AWS-MGMT-14), so SDKs raise their exception;
- * a 413 that already carries x-amzn-ErrorType (mgmt_api.c's) goes through unchanged. [I] inferred:
- * what AWS answers an oversized body on other paths is not documented; they get the same answer. */
-typedef struct typed_413_ostream {
-    h2o_ostream_t super;
-    h2o_iovec_t body;
-    int is_body_sent;
-} typed_413_ostream_t;
-
-static void on_typed_413_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
-                              h2o_send_state_t state)
-{
-    (void)bufs;
-    (void)bufcnt;
-    typed_413_ostream_t *o = (typed_413_ostream_t *)self;
-    h2o_iovec_t body = o->body;
-    size_t n = o->is_body_sent ? 0 : 1;
-    o->is_body_sent = 1;
-    h2o_ostream_send_next(self, req, &body, n, state); /* h2o's own text is dropped */
-}
-
-static void on_setup_typed_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
-{
-    (void)self;
-    if (req->res.status == 413 && h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-amzn-errortype"), -1) == -1) {
-        wg_log_info("%.*s %.*s: 413 (body over %d bytes)", (int)req->method.len, req->method.base,
-                    (int)(req->path.len > 200 ? 200 : req->path.len), req->path.base, WG_LIMIT_REQUEST_BODY_BYTES);
-        size_t len;
-        char *body = wg_errors_body(WG_AWS_ERR_PAYLOAD_TOO_LARGE, NULL, &len);
-        const char *shape = wg_errors_shape(WG_AWS_ERR_PAYLOAD_TOO_LARGE);
-        char uuid[WG_UUID_LEN + 1];
-        wg_ids_uuid(uuid);
-        memset(&req->res.headers, 0, sizeof(req->res.headers));
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
-        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-RequestId"), 0, NULL,
-                              h2o_strdup(&req->pool, uuid, WG_UUID_LEN).base, WG_UUID_LEN);
-        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-ErrorType"), 0, NULL, shape,
-                              strlen(shape));
-        req->res.reason = wg_errors_http_reason(413);
-        req->res.content_length = len;
-        typed_413_ostream_t *o = (typed_413_ostream_t *)h2o_add_ostream(req, sizeof(*o), slot);
-        o->super.do_send = on_typed_413_send;
-        o->body = h2o_strdup(&req->pool, body, len);
-        o->is_body_sent = 0;
-        free(body);
-        slot = &o->super.next;
-    }
-    h2o_setup_next_ostream(req, slot);
 }
 
 static void on_signal(h2o_socket_t *sock, const char *err)
@@ -386,8 +282,8 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
     server->globalconf.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t *host = h2o_config_register_host(&server->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(host, "/", 0);
-    h2o_create_filter(pathconf, sizeof(h2o_filter_t))->on_setup_ostream = on_setup_typed_413;
-    h2o_create_filter(&host->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream = on_setup_typed_413;
+    wg_http_reply_install_typed_413(pathconf);
+    wg_http_reply_install_typed_413(&host->fallback_path);
     server_handler_t *handler = (server_handler_t *)h2o_create_handler(pathconf, sizeof(*handler));
     handler->super.on_req = on_req;
     handler->server = server;

@@ -8,6 +8,8 @@
 
 #include "conns.h"
 #include "clock.h"
+#include "http_reply.h"
+#include "ids.h"
 #include "log.h"
 #include "urlcodec.h"
 
@@ -15,7 +17,7 @@ static void reply_message(h2o_req_t *req, int status, const char *message)
 {
     json_t *doc = json_object();
     json_object_set_new(doc, "message", json_string(message));
-    wg_server_respond_json(req, status, doc);
+    wg_http_reply_json(req, status, doc);
 }
 
 static json_t *parse_body(h2o_req_t *req)
@@ -42,7 +44,7 @@ static void advance_one(wg_conn_t *conn, void *arg)
     a->count++;
 }
 
-static void handle_advance(wg_server_t *server, h2o_req_t *req)
+static void handle_advance(const wg_test_control_t *tc, h2o_req_t *req)
 {
     json_t *body = parse_body(req);
     json_t *seconds = body ? json_object_get(body, "seconds") : NULL;
@@ -57,7 +59,7 @@ static void handle_advance(wg_server_t *server, h2o_req_t *req)
     }
     advance_args_t args = {(uint64_t)(json_number_value(seconds) * 1000.0), 0};
     if (id != NULL) {
-        wg_conn_t *conn = wg_conns_find_open(server->conns, json_string_value(id));
+        wg_conn_t *conn = wg_conns_find_open(tc->conns, json_string_value(id));
         if (conn == NULL) {
             json_decref(body);
             reply_message(req, 404, "no open connection with that id");
@@ -65,14 +67,14 @@ static void handle_advance(wg_server_t *server, h2o_req_t *req)
         }
         advance_one(conn, &args);
     } else {
-        wg_conns_foreach_open(server->conns, advance_one, &args);
+        wg_conns_foreach_open(tc->conns, advance_one, &args);
     }
     json_decref(body);
     wg_log_info("test control: advanced timers of %zu connection(s) by %llu ms", args.count,
                 (unsigned long long)args.ms);
     json_t *doc = json_object();
     json_object_set_new(doc, "advanced", json_integer((json_int_t)args.count));
-    wg_server_respond_json(req, 200, doc);
+    wg_http_reply_json(req, 200, doc);
 }
 
 static void handle_messages(h2o_req_t *req, wg_conn_t *conn)
@@ -91,7 +93,7 @@ static void handle_messages(h2o_req_t *req, wg_conn_t *conn)
     json_t *doc = json_object();
     json_object_set_new(doc, "connectionId", json_string(wg_conn_id(conn)));
     json_object_set_new(doc, "messages", list);
-    wg_server_respond_json(req, 200, doc);
+    wg_http_reply_json(req, 200, doc);
 }
 
 static void handle_close(h2o_req_t *req, wg_conn_t *conn)
@@ -117,16 +119,16 @@ static void handle_close(h2o_req_t *req, wg_conn_t *conn)
     reply_message(req, 202, "closing");
 }
 
-void wg_test_control_handle(wg_server_t *server, h2o_req_t *req, const char *rest, size_t rest_len)
+void wg_test_control_handle(const wg_test_control_t *tc, h2o_req_t *req, const char *rest, size_t rest_len)
 {
-    if (!server->config->has_test_control) {
+    if (!tc->is_enabled) {
         reply_message(req, 404, "the test-control API is off: start wsgate with --test-control");
         return;
     }
     int is_post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
     int is_get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     if (rest_len == 7 && memcmp(rest, "advance", 7) == 0 && is_post) {
-        handle_advance(server, req);
+        handle_advance(tc, req);
         return;
     }
     static const char prefix[] = "connections/";
@@ -141,7 +143,7 @@ void wg_test_control_handle(wg_server_t *server, h2o_req_t *req, const char *res
             wg_conn_t *conn = NULL;
             if ((size_t)(slash - id_start) < sizeof(id) &&
                 wg_urlcodec_decode(id_start, (size_t)(slash - id_start), id, &id_len, 0) == 0)
-                conn = wg_conns_find_open(server->conns, id);
+                conn = wg_conns_find_open(tc->conns, id);
             if (conn == NULL) {
                 reply_message(req, 404, "no open connection with that id");
                 return;

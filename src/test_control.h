@@ -14,9 +14,19 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+struct wg_conns;
+
+/** What the test-control API works with: borrowed from the server, which outlives every request.
+ * The timers it advances are the connections' own (conns_lifecycle.c); the clock is ids.c's. */
+typedef struct wg_test_control {
+    int is_enabled; /* --test-control; when off every endpoint answers 404 */
+    struct wg_conns *conns; /* the connections it acts on */
+} wg_test_control_t;
 
 /** Handles a request whose path starts with /_wsgate/test/; `rest` is what follows it. */
-void wg_test_control_handle(wg_server_t *server, h2o_req_t *req, const char *rest, size_t rest_len);
+void wg_test_control_handle(const wg_test_control_t *tc, h2o_req_t *req, const char *rest, size_t rest_len);
 
 #endif

@@ -76,6 +76,28 @@ START_TEST(test_handshake_rows)
 }
 END_TEST
 
+/* The refusals of a handshake keep the statuses conns_handshake.c, the authorizer and server.c sent
+ * when they wrote them by hand, each with its own reason phrase (not the generic fallback). */
+START_TEST(test_refusal_statuses)
+{
+    static const struct {
+        int value, status;
+    } rows[] = {
+        {WG_REFUSAL_UNAUTHORIZED, 401},      {WG_REFUSAL_FORBIDDEN, 403},
+        {WG_REFUSAL_URL_TOO_LONG, 414},      {WG_REFUSAL_THROTTLED, 429},
+        {WG_REFUSAL_AUTHORIZER_FAILED, 500}, {WG_REFUSAL_INTEGRATION_FAILED, 502},
+        {WG_REFUSAL_SHUTTING_DOWN, 503},     {WG_REFUSAL_INTEGRATION_TIMED_OUT, 504},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        ck_assert_int_eq(rows[i].value, rows[i].status);
+        const char *reason = wg_errors_http_reason(rows[i].value);
+        ck_assert_str_ne(reason, "Client Error");
+        ck_assert_str_ne(reason, "Server Error");
+    }
+    ck_assert_str_eq(wg_errors_http_reason(WG_REFUSAL_URL_TOO_LONG), "URI Too Long");
+}
+END_TEST
+
 START_TEST(test_body_gone_is_empty)
 {
     size_t len = 99;
@@ -123,6 +145,7 @@ Suite *wg_test_suite_errors(void)
     tcase_add_test(tc, test_every_row_is_complete);
     tcase_add_test(tc, test_body_default_message_compact);
     tcase_add_test(tc, test_handshake_rows);
+    tcase_add_test(tc, test_refusal_statuses);
     tcase_add_test(tc, test_body_gone_is_empty);
     tcase_add_test(tc, test_body_message_escaped);
     tcase_add_test(tc, test_reasons);

@@ -14,6 +14,8 @@
 #include "config.h"
 #include "config_internal.h"
 #include "integration.h"
+#include "integration_http_proxy.h"
+#include "integration_lambda.h"
 #include "sigv4.h"
 
 /* ------------------------------------------------------- lambda errors ---- */
@@ -21,19 +23,19 @@
 START_TEST(test_lambda_function_error_detection)
 {
     const char *err_doc = "{\"errorMessage\":\"boom\",\"errorType\":\"Error\",\"trace\":[]}";
-    ck_assert(wg_lambda_is_function_error(200, "Unhandled", "{}", 2));
-    ck_assert(wg_lambda_is_function_error(200, "Handled", NULL, 0));
-    ck_assert(wg_lambda_is_function_error(200, NULL, err_doc, strlen(err_doc)));
-    ck_assert(wg_lambda_is_function_error(404, NULL, "{}", 2)); /* no such function */
-    ck_assert(wg_lambda_is_function_error(500, NULL, "", 0));
-    ck_assert(!wg_lambda_is_function_error(200, NULL, "{\"statusCode\":200}", 18));
-    ck_assert(!wg_lambda_is_function_error(200, NULL, "null", 4));
-    ck_assert(!wg_lambda_is_function_error(200, NULL, "", 0));
+    ck_assert(wg_integration_lambda_is_function_error(200, "Unhandled", "{}", 2));
+    ck_assert(wg_integration_lambda_is_function_error(200, "Handled", NULL, 0));
+    ck_assert(wg_integration_lambda_is_function_error(200, NULL, err_doc, strlen(err_doc)));
+    ck_assert(wg_integration_lambda_is_function_error(404, NULL, "{}", 2)); /* no such function */
+    ck_assert(wg_integration_lambda_is_function_error(500, NULL, "", 0));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, "{\"statusCode\":200}", 18));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, "null", 4));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, "", 0));
     /* a proxy result that merely mentions errorMessage is not an error */
     const char *proxy = "{\"statusCode\":400,\"errorMessage\":\"x\",\"errorType\":\"y\"}";
-    ck_assert(!wg_lambda_is_function_error(200, NULL, proxy, strlen(proxy)));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, proxy, strlen(proxy)));
     const char *only_message = "{\"errorMessage\":\"Unauthorized\"}";
-    ck_assert(!wg_lambda_is_function_error(200, NULL, only_message, strlen(only_message)));
+    ck_assert(!wg_integration_lambda_is_function_error(200, NULL, only_message, strlen(only_message)));
 }
 END_TEST
 
@@ -98,7 +100,7 @@ static wg_event_context_t message_context(void)
 
 static char *ctx_value(const wg_event_context_t *ctx, const char *name)
 {
-    char *v = wg_integration_context_value(ctx, name);
+    char *v = wg_integration_http_proxy_context_value(ctx, name);
     return v;
 }
 
@@ -187,7 +189,7 @@ START_TEST(test_map_parameters_message)
     call.message = body;
     call.message_len = strlen(body);
     wg_mapped_parameter_t out[16];
-    size_t n = wg_integration_map_parameters(&cfg, &call, out);
+    size_t n = wg_integration_http_proxy_map_parameters(&cfg, &call, out);
     const char *expected[][2] = {
         {"ConnectionId", "BFHPhfCWIAMCKlQ="},
         {"X-Static", "fixed value"},
@@ -208,7 +210,7 @@ START_TEST(test_map_parameters_message)
     /* a body that is not JSON: body mappings are left out, the others stay */
     call.message = "__ping__";
     call.message_len = 8;
-    n = wg_integration_map_parameters(&cfg, &call, out);
+    n = wg_integration_http_proxy_map_parameters(&cfg, &call, out);
     ck_assert_uint_eq(n, 4);
     for (size_t i = 0; i < n; i++)
         free(out[i].value);
@@ -242,7 +244,7 @@ START_TEST(test_map_parameters_connect)
     call.raw_query = "token=t%201&token=t2&x=1";
     call.raw_query_len = strlen(call.raw_query);
     wg_mapped_parameter_t out[4];
-    size_t n = wg_integration_map_parameters(&cfg, &call, out);
+    size_t n = wg_integration_http_proxy_map_parameters(&cfg, &call, out);
     ck_assert_uint_eq(n, 3);
     ck_assert_str_eq(out[0].value, "Bearer abc");
     ck_assert_str_eq(out[1].value, "t2"); /* the last value, as in queryStringParameters */
@@ -409,7 +411,7 @@ static void free_request(wg_httpc_request_t *req)
         free(req->headers[i]);
 }
 
-/* wg_lambda_prepare: the Invoke URL from the endpoint (curl_url), the function name encoded, and
+/* wg_integration_lambda_prepare: the Invoke URL from the endpoint (curl_url), the function name encoded, and
  * the signature over host[:port] and the path. */
 static void check_lambda_url(const char *endpoint, const char *function, const char *want_url, const char *want_host,
                              const char *want_path)
@@ -421,12 +423,12 @@ static void check_lambda_url(const char *endpoint, const char *function, const c
     memset(&req, 0, sizeof(req));
     char *payload = strdup("{}");
     const uint64_t now_ms = 1440938160000ULL;
-    ck_assert_int_eq(wg_lambda_prepare(&cfg, endpoint, function, payload, 2, 3000, now_ms, &req), 0);
+    ck_assert_int_eq(wg_integration_lambda_prepare(&cfg, endpoint, function, payload, 2, 3000, now_ms, &req), 0);
     ck_assert_str_eq(req.url, want_url);
     ck_assert_str_eq(req.method, "POST");
     ck_assert_ptr_eq(req.body, payload);
     /* the same signature as signing the expected Host and path directly */
-    wg_sigv4_credentials_t creds = {WG_LAMBDA_DUMMY_ACCESS_KEY, WG_LAMBDA_DUMMY_SECRET_KEY, NULL, "us-east-1",
+    wg_sigv4_credentials_t creds = {WG_CONFIG_DUMMY_ACCESS_KEY, WG_CONFIG_DUMMY_SECRET_KEY, NULL, "us-east-1",
                                     "lambda"};
     wg_header_t host = {"Host", 4, want_host, strlen(want_host)};
     wg_sigv4_request_t sreq = {"POST", 4, want_path, strlen(want_path), "", 0, &host, 1, "{}", 2};
@@ -466,7 +468,8 @@ START_TEST(test_lambda_prepare_bad_endpoints)
         wg_httpc_request_t req;
         memset(&req, 0, sizeof(req));
         char *payload = strdup("{}"); /* taken even on failure (ASan checks the leak) */
-        ck_assert_msg(wg_lambda_prepare(&cfg, bad[i], "f", payload, 2, 3000, 0, &req) == -1, "accepted '%s'", bad[i]);
+        ck_assert_msg(wg_integration_lambda_prepare(&cfg, bad[i], "f", payload, 2, 3000, 0, &req) == -1,
+                      "accepted '%s'", bad[i]);
         ck_assert_ptr_null(req.url);
         ck_assert_uint_eq(req.num_headers, 0);
     }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Instructions per full TLS handshake, wsgate against nginx, from valgrind --tool=callgrind: the
+# noise-free companion of bench/tls.sh's handshakes/s (the same leaf and key, the same client).
+#
+#   bench/callgrind-hs.sh        # from the project root; needs valgrind, nginx-light, libssl-dev
+#
+# Each server runs alone under callgrind (nginx as one process: master_process off); bench/hsload.c
+# makes full handshakes (no session offered), each one GET /health with "Connection: close", 4 in
+# flight for CG_SECS seconds, with instrumentation on only for that window. User-space instructions
+# only: the kernel's share (accept, read, write, close) is not in the count, for either server.
+# Prints "callgrind hs SERVER instructions_per_handshake=N handshakes=M Ir=T" and the ratio.
+# Loopback only, bounded, stops what it starts.
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROJECT_BIN=${PROJECT_BIN:-$PWD/build/wsgate}
+GW_PORT=${GW_PORT:-18440}
+NGX_PORT=${NGX_PORT:-18441}
+CG_SECS=${CG_SECS:-20}
+WORK=${WORK:-$(mktemp -d -t wsgate-bench-cghs.XXXXXX)}
+mkdir -p "$WORK"
+
+die() { echo "callgrind-hs.sh: $*" >&2; exit 1; }
+command -v valgrind >/dev/null || die "needs valgrind (apt-get install -y valgrind)"
+command -v nginx >/dev/null || die "needs nginx (apt-get install -y nginx-light)"
+[ -x "$PROJECT_BIN" ] || die "no gateway binary at $PROJECT_BIN"
+cc -O2 -g -Wall -Wextra "$ROOT/bench/hsload.c" -o "$WORK/hsload" -lssl -lcrypto || die "building bench/hsload.c failed"
+
+STOP_WAIT_TENTHS=150
+. "$ROOT/bench/lib.sh"
+for p in $GW_PORT $NGX_PORT; do port_open "$p" && die "port $p already in use"; done
+
+# the local CA and leaf, made once by wsgate itself, then served by both
+"$PROJECT_BIN" --host 127.0.0.1 --port "$GW_PORT" --stage local --auth none --state-dir "$WORK/state" \
+  >"$WORK/gateway-ca.log" 2>&1 &
+gw=$!; STARTED+=("$gw")
+wait_port "$GW_PORT" "$gw" || die "gateway did not start (see $WORK/gateway-ca.log)"
+stop_pid "$gw"; STARTED=()
+
+declare -A PER
+for server in wsgate nginx; do
+  d=$WORK/$server; mkdir -p "$d"
+  if [ "$server" = wsgate ]; then
+    port=$GW_PORT
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$d/callgrind.out" \
+      "$PROJECT_BIN" --host 127.0.0.1 --port "$GW_PORT" --stage local --auth none --state-dir "$WORK/state" \
+      >"$d/server.log" 2>&1 &
+  else
+    port=$NGX_PORT
+    cat >"$d/nginx.conf" <<EOF
+master_process off;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fcgi;
+  uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
+  server {
+    listen 127.0.0.1:$NGX_PORT ssl;
+    ssl_certificate $WORK/state/leaf.pem;
+    ssl_certificate_key $WORK/state/leaf-key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { return 200 '{"status":"ok"}'; }
+  }
+}
+EOF
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$d/callgrind.out" \
+      nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 &
+  fi
+  pid=$!; STARTED+=("$pid")
+  wait_port "$port" "$pid" 600 || die "$server did not start under valgrind (see $d/server.log)"
+  callgrind_control -i on "$pid" >/dev/null 2>&1
+  timeout $((CG_SECS + 60)) "$WORK/hsload" -a "127.0.0.1:$port" -c 4 -d "$CG_SECS" -T 30 -p /health >"$d/hsload.out" 2>&1
+  sleep 1
+  callgrind_control -i off "$pid" >/dev/null 2>&1
+  callgrind_control -d "$pid" >/dev/null 2>&1 # the window's counts, whatever the exit does (nginx's TERM)
+  stop_pid "$pid"; STARTED=()
+  h=$(grep '^hsload ' "$d/hsload.out"); hs=$(kv handshakes "$h")
+  ir=$(cat "$d"/callgrind.out* | awk '/^totals:/{s+=$2} END{print s+0}')
+  PER[$server]=$(awk -v i="$ir" -v n="$hs" 'BEGIN{ if (n>0) printf "%d", i/n; else print "NA" }')
+  echo "callgrind hs $server instructions_per_handshake=${PER[$server]} handshakes=$hs Ir=$ir resumed=$(kv resumed "$h") errors=$(( $(kv tls_errors "$h") + $(kv read_errors "$h") + $(kv status_errors "$h") + 0 )) $(grep -o 'version=.*' <<<"$h")"
+done
+echo "callgrind hs wsgate_over_nginx_instructions=$(awk -v a="${PER[wsgate]}" -v b="${PER[nginx]}" 'BEGIN{ if (b>0) printf "%.3f", a/b; else print "NA" }')"
+echo "# logs: $WORK" >&2
