@@ -16,8 +16,8 @@
 static size_t count_lines(const wg_replay_diff_t *diff)
 {
     size_t n = 0;
-    for (size_t i = 0; i < diff->len; i++)
-        n += diff->text[i] == '\n';
+    for (size_t i = 0; i < diff->text.len; i++)
+        n += diff->text.data[i] == '\n';
     return n;
 }
 

@@ -41,8 +41,9 @@
 #include <string.h>
 
 #include "httpc.h"
-#include "ids.h"
+#include "clock.h"
 #include "errors.h"
+#include "ids.h"
 #include "functions.h"
 #include "integration.h"
 #include "integration_http_proxy.h"
@@ -508,8 +509,13 @@ static void call_authorizer(wg_server_t *server, const wg_connect_request_t *req
     wg_httpc_request_t req;
     memset(&req, 0, sizeof(req));
     if (call->is_lambda) {
-        /* the endpoint was checked when the config was loaded */
-        wg_integration_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_clock_now_ms(), &req);
+        /* the config only checked the endpoint's http(s):// prefix: libcurl may still refuse it */
+        if (wg_integration_lambda_prepare(cfg, a->uri, a->function, event, len, timeout, wg_clock_now_ms(), &req) !=
+            0) {
+            wg_httpc_response_t res = {1, 0, "bad Lambda Invoke endpoint", 0, NULL, 0, NULL, 0};
+            on_authorizer_done(call, &res);
+            return;
+        }
     } else {
         req.method = "POST";
         req.url = strdup(a->uri);

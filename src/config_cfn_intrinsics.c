@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config_convert.h"
 #include "limits.h"
 
@@ -305,21 +306,8 @@ static json_t *eval_sub(wg_cfn_t *c, json_t *at, json_t *arg)
         return NULL;
     }
     const char *s = json_string_value(text);
-    size_t cap = strlen(s) + 256, len = 0;
-    char *out = malloc(cap);
-    if (out == NULL)
-        abort();
-#define APPEND(p, n)                               \
-    do {                                           \
-        size_t n_ = (n);                           \
-        while (len + n_ + 1 > cap) {               \
-            cap *= 2;                              \
-            if ((out = realloc(out, cap)) == NULL) \
-                abort();                           \
-        }                                          \
-        memcpy(out + len, (p), n_);                \
-        len += n_;                                 \
-    } while (0)
+    wg_buf_t out = WG_BUF_INIT;
+#define APPEND(p, n) wg_buf_append(&out, (p), (n))
     while (*s) {
         const char *open = strstr(s, "${");
         if (open == NULL) {
@@ -360,7 +348,7 @@ static json_t *eval_sub(wg_cfn_t *c, json_t *at, json_t *arg)
         json_decref(value);
         free(name);
         if (piece == NULL) {
-            free(out);
+            wg_buf_free(&out);
             return NULL;
         }
         APPEND(piece, strlen(piece));
@@ -368,9 +356,9 @@ static json_t *eval_sub(wg_cfn_t *c, json_t *at, json_t *arg)
         s = close + 1;
     }
 #undef APPEND
-    out[len] = '\0';
-    json_t *result = json_string(out);
-    free(out);
+    wg_buf_reserve(&out, 0); /* "" for an empty template */
+    json_t *result = json_string(out.data);
+    wg_buf_free(&out);
     return result;
 }
 
@@ -385,34 +373,26 @@ static json_t *eval_join(wg_cfn_t *c, json_t *at, json_t *arg)
         wg_cfn_fail(c, at, "Fn::Join needs [\"delimiter\", [values]]");
         return NULL;
     }
-    size_t cap = 256, len = 0;
-    char *out = malloc(cap);
-    if (out == NULL)
-        abort();
-    out[0] = '\0';
+    wg_buf_t out = WG_BUF_INIT;
+    wg_buf_reserve(&out, 0); /* "" for an empty list */
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item) {
         char *piece = wg_cfn_scalar_text(item);
         if (piece == NULL) {
-            free(out);
+            wg_buf_free(&out);
             json_decref(args);
             wg_cfn_fail(c, at, "Fn::Join: item %zu is not a single value", i);
             return NULL;
         }
-        const char *sep = i > 0 ? json_string_value(delim) : "";
-        size_t need = len + strlen(sep) + strlen(piece) + 1;
-        if (need > cap) {
-            cap = need * 2;
-            if ((out = realloc(out, cap)) == NULL)
-                abort();
-        }
-        len += (size_t)sprintf(out + len, "%s%s", sep, piece);
+        if (i > 0)
+            wg_buf_append_str(&out, json_string_value(delim));
+        wg_buf_append_str(&out, piece);
         free(piece);
     }
     json_decref(args);
-    json_t *result = json_string(out);
-    free(out);
+    json_t *result = json_string(out.data);
+    wg_buf_free(&out);
     return result;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <jansson.h>
@@ -73,33 +74,53 @@ int wg_config_parse_function_target(wg_config_t *cfg, const char *name, const ch
         return 0;
     }
     if (strncmp(target, "lambda:", 7) == 0 && wg_config_is_http_url(target + 7)) {
-        const char *url = target + 7;
-        const char *authority = strstr(url, "://") + 3;
-        const char *slash = strchr(authority, '/');
-        char *function = NULL;
-        if (slash != NULL) {
-            const char *fn = slash + 1;
+        /* libcurl reads the URL (PATH_AS_IS: the name is taken as written); one that it cannot
+         * read gets the message below, as one without http(s):// does. */
+        CURLU *url = curl_url();
+        char *path = NULL, *query = NULL, *origin = NULL;
+        if (url == NULL)
+            abort();
+        if (curl_url_set(url, CURLUPART_URL, target + 7, CURLU_PATH_AS_IS) == CURLUE_OK &&
+            curl_url_get(url, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+            CURLUcode has_query = curl_url_get(url, CURLUPART_QUERY, &query, 0);
+            const char *fn = path[0] == '/' ? path + 1 : path;
             size_t fn_len = strlen(fn);
             while (fn_len > 0 && fn[fn_len - 1] == '/')
                 fn_len--;
-            if (memchr(fn, '/', fn_len) != NULL || memchr(fn, '?', fn_len) != NULL) {
+            if (memchr(fn, '/', fn_len) != NULL || (fn_len > 0 && has_query == CURLUE_OK)) {
                 snprintf(why, why_size,
                          "'%s': after lambda:http://host:port only one path segment (the function "
                          "name) may follow",
                          target);
+                curl_free(path);
+                curl_free(query);
+                curl_url_cleanup(url);
                 return -1;
             }
-            if (fn_len > 0) {
-                function = strndup(fn, fn_len);
-                if (function == NULL)
-                    abort();
-            }
+            char *function = fn_len > 0 ? strndup(fn, fn_len) : NULL;
+            if (fn_len > 0 && function == NULL)
+                abort();
+            /* the endpoint: scheme://host:port (wg_integration_lambda_prepare adds the Invoke path) */
+            if (curl_url_set(url, CURLUPART_PATH, "/", 0) != CURLUE_OK ||
+                curl_url_set(url, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+                curl_url_set(url, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+                curl_url_get(url, CURLUPART_URL, &origin, 0) != CURLUE_OK)
+                abort(); /* only out of memory: the URL was read above */
+            size_t origin_len = strlen(origin);
+            if (origin_len > 0 && origin[origin_len - 1] == '/')
+                origin_len--;
+            char *uri = strndup(origin, origin_len);
+            if (uri == NULL)
+                abort();
+            curl_free(origin);
+            curl_free(path);
+            curl_free(query);
+            curl_url_cleanup(url);
+            put_function(cfg, name, WG_INTEGRATION_LAMBDA, uri, function);
+            return 0;
         }
-        char *uri = strndup(url, slash != NULL ? (size_t)(slash - url) : strlen(url));
-        if (uri == NULL)
-            abort();
-        put_function(cfg, name, WG_INTEGRATION_LAMBDA, uri, function);
-        return 0;
+        curl_free(path);
+        curl_url_cleanup(url);
     }
     snprintf(why, why_size,
              "'%s' must be an http(s):// URL (an HTTP handler receiving the Lambda proxy event) or "

@@ -16,6 +16,7 @@
  * resolved in the values read here. Other sources (${ssm:}, ${cf:}, ${file()}) are errors.
  * The functions whose code is on disk become "functions" entries in config_serverless_functions.c.
  */
+#include "buf.h"
 #include "config_convert.h"
 #include "limits.h"
 #include "config_serverless_internal.h"
@@ -174,10 +175,8 @@ char *wg_config_serverless_resolve_string(sls_t *s, const json_t *at, const char
                                   WG_LIMIT_SERVERLESS_VARIABLE_DEPTH);
         return NULL;
     }
-    size_t cap = strlen(text) + 64, len = 0;
-    char *out = malloc(cap);
-    if (out == NULL)
-        abort();
+    wg_buf_t out = WG_BUF_INIT;
+    wg_buf_reserve(&out, strlen(text)); /* "" for an empty text */
     const char *p = text;
     while (*p) {
         const char *open = strstr(p, "${");
@@ -201,27 +200,18 @@ char *wg_config_serverless_resolve_string(sls_t *s, const json_t *at, const char
                                           (int)(close - open - 2), open + 2);
             free(expr);
             if (value == NULL) {
-                free(out);
+                wg_buf_free(&out);
                 return NULL;
             }
         }
-        size_t need = len + piece_len + (value ? strlen(value) : 0) + 1;
-        if (need > cap) {
-            cap = need * 2;
-            if ((out = realloc(out, cap)) == NULL)
-                abort();
-        }
-        memcpy(out + len, piece, piece_len);
-        len += piece_len;
+        wg_buf_append(&out, piece, piece_len);
         if (value != NULL) {
-            memcpy(out + len, value, strlen(value));
-            len += strlen(value);
+            wg_buf_append_str(&out, value);
             free(value);
         }
         p = open && close ? close + 1 : piece + piece_len;
     }
-    out[len] = '\0';
-    return out;
+    return wg_buf_take(&out, NULL);
 }
 
 /* A string value with variables resolved (NULL if absent; an error if not a string). */

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "authorizer.h"
+#include "clock.h"
 #include "errors.h"
 #include "http_reply.h"
 #include "inspector.h"

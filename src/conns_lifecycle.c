@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "inspector.h"
 #include "limits.h"
 #include "log.h"

@@ -48,7 +48,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "ids.h"
+#include "clock.h"
 #include "urlcodec.h"
 #include "utf8.h"
 

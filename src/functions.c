@@ -30,6 +30,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "limits.h"
 #include "log.h"
 

@@ -23,6 +23,7 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "inspector.h"
 #include "limits.h"
 #include "log.h"

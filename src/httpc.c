@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "limits.h"
 #include "log.h"
 
@@ -28,10 +29,8 @@ typedef struct httpc_job {
     wg_httpc_request_t req;
     CURL *easy;
     struct curl_slist *header_list;
-    char *body; /* response */
-    size_t body_len, body_cap;
-    char *headers;
-    size_t headers_len, headers_cap;
+    wg_buf_t body; /* response, capped at WG_LIMIT_BACKEND_RESPONSE_BYTES */
+    wg_buf_t headers; /* the last header block, capped at WG_LIMIT_BACKEND_HEADER_BYTES */
     int is_over_cap;
     CURLcode result;
     long status;
@@ -63,28 +62,13 @@ struct wg_httpc {
     size_t in_flight; /* loop thread only */
 };
 
-static void *xrealloc(void *p, size_t n)
+static int append_capped(wg_buf_t *buf, const char *data, size_t n, size_t limit)
 {
-    void *q = realloc(p, n);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static int append_capped(char **buf, size_t *len, size_t *cap, const char *data, size_t n, size_t limit)
-{
-    if (*len + n > limit)
+    if (buf->len + n > limit)
         return -1;
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 1024;
-        while (c < *len + n + 1)
-            c *= 2;
-        *buf = xrealloc(*buf, c);
-        *cap = c;
-    }
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    (*buf)[*len] = '\0';
+    if (buf->cap == 0)
+        wg_buf_reserve(buf, 1024 - 1); /* one 1 KB block (with buf.h's NUL) holds most answers */
+    wg_buf_append(buf, data, n);
     return 0;
 }
 
@@ -92,7 +76,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
     httpc_job_t *job = userp;
     size_t n = size * nmemb;
-    if (append_capped(&job->body, &job->body_len, &job->body_cap, data, n, WG_LIMIT_BACKEND_RESPONSE_BYTES) != 0) {
+    if (append_capped(&job->body, data, n, WG_LIMIT_BACKEND_RESPONSE_BYTES) != 0) {
         job->is_over_cap = 1;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
@@ -105,9 +89,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     size_t n = size * nmemb;
     /* A new status line (e.g. after a 100 Continue) starts a new header block. */
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
-        job->headers_len = 0;
-    if (append_capped(&job->headers, &job->headers_len, &job->headers_cap, data, n, WG_LIMIT_BACKEND_HEADER_BYTES) !=
-        0) {
+        wg_buf_reset(&job->headers);
+    if (append_capped(&job->headers, data, n, WG_LIMIT_BACKEND_HEADER_BYTES) != 0) {
         job->is_over_cap = 1;
         return 0;
     }
@@ -220,10 +203,10 @@ static void deliver(wg_httpc_t *client, httpc_job_t *job)
     wg_httpc_response_t res;
     memset(&res, 0, sizeof(res));
     res.status = (int)job->status;
-    res.body = job->body ? job->body : "";
-    res.body_len = job->body_len;
-    res.headers = job->headers ? job->headers : "";
-    res.headers_len = job->headers_len;
+    res.body = job->body.data ? job->body.data : "";
+    res.body_len = job->body.len;
+    res.headers = job->headers.data ? job->headers.data : "";
+    res.headers_len = job->headers.len;
     if (job->result == CURLE_OPERATION_TIMEDOUT) {
         res.is_timeout = 1;
         res.error = "timed out";
@@ -239,8 +222,8 @@ static void deliver(wg_httpc_t *client, httpc_job_t *job)
     free(job->req.body);
     for (size_t i = 0; i < job->req.num_headers; i++)
         free(job->req.headers[i]);
-    free(job->body);
-    free(job->headers);
+    wg_buf_free(&job->body);
+    wg_buf_free(&job->headers);
     free(job);
 }
 

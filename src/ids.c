@@ -1,5 +1,5 @@
 /*
- * ids.c: connectionId / messageId / requestId, apiId, trace IDs, UUIDs and AWS's time formats.
+ * ids.c: connectionId / messageId / requestId, apiId, trace IDs and UUIDs (times: clock.c).
  *
  * The 16-character IDs reproduce the byte layout of AWS-ID-7 (docs/aws-behaviour.md),
  * reverse-engineered from 66 real IDs [I, strongly supported]:
@@ -21,9 +21,6 @@
  * bytes, so two connections in the same decisecond can only collide if 7936 connections were made
  * in between AND their 15 random bits match. The registry still checks (inferred: AWS-ID-7).
  */
-#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* gmtime_r, clock_gettime */
-#endif
 #include "ids.h"
 
 #include <openssl/evp.h>
@@ -32,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <uuid/uuid.h>
 
 /* The offset that maps epoch deciseconds to AWS's 29-bit counter (AWS-ID-7: 421608448 in 2019,
@@ -291,108 +287,4 @@ void wg_ids_uuid(char out[WG_UUID_LEN + 1])
     uuid[6] = (uint8_t)((uuid[6] & 0x0F) | 0x40);
     uuid[8] = (uint8_t)((uuid[8] & 0x3F) | 0x80);
     uuid_unparse_lower(uuid, out);
-}
-
-/* The last millisecond of 9999-12-31: AWS's formats have four-digit years, so later times are
- * clamped (they only arise from a broken clock or a bad test value). */
-#define MAX_FORMAT_MS 253402300799999ULL
-
-/* UTC broken-down time of `ms` (clamped to year 9999). */
-static void utc(uint64_t ms, struct tm *tm)
-{
-    if (ms > MAX_FORMAT_MS)
-        ms = MAX_FORMAT_MS;
-    time_t t = (time_t)(ms / 1000);
-    if (gmtime_r(&t, tm) == NULL) {
-        t = 0;
-        gmtime_r(&t, tm);
-    }
-}
-
-/* Writes `v` as exactly `width` zero-padded decimal digits; returns the end. (Hand-written rather
- * than snprintf so that the fixed-width outputs need no truncation reasoning.) */
-static char *put_digits(char *p, unsigned v, int width)
-{
-    for (int i = width - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    return p + width;
-}
-
-static char *put_text(char *p, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(p, s, n);
-    return p + n;
-}
-
-void wg_clock_format_request_time(uint64_t ms, char out[32])
-{
-    /* English month names whatever the locale (strftime's %b would follow LC_TIME). */
-    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    struct tm tm;
-    utc(ms, &tm);
-    char *p = out;
-    p = put_digits(p, (unsigned)tm.tm_mday, 2);
-    *p++ = '/';
-    p = put_text(p, months[(unsigned)tm.tm_mon % 12]);
-    *p++ = '/';
-    p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)tm.tm_hour, 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)tm.tm_min, 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)tm.tm_sec, 2);
-    p = put_text(p, " +0000");
-    *p = '\0';
-}
-
-void wg_clock_format_iso8601_ms(uint64_t ms, char out[32])
-{
-    if (ms > MAX_FORMAT_MS)
-        ms = MAX_FORMAT_MS;
-    struct tm tm;
-    utc(ms, &tm);
-    char *p = out;
-    p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)tm.tm_mday, 2);
-    *p++ = 'T';
-    p = put_digits(p, (unsigned)tm.tm_hour, 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)tm.tm_min, 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)tm.tm_sec, 2);
-    *p++ = '.';
-    p = put_digits(p, (unsigned)(ms % 1000), 3);
-    *p++ = 'Z';
-    *p = '\0';
-}
-
-void wg_clock_format_amz_date(uint64_t ms, char out[17])
-{
-    struct tm tm;
-    utc(ms, &tm);
-    char *p = out;
-    p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4);
-    p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
-    p = put_digits(p, (unsigned)tm.tm_mday, 2);
-    *p++ = 'T';
-    p = put_digits(p, (unsigned)tm.tm_hour, 2);
-    p = put_digits(p, (unsigned)tm.tm_min, 2);
-    p = put_digits(p, (unsigned)tm.tm_sec, 2);
-    *p++ = 'Z';
-    *p = '\0';
-}
-
-uint64_t wg_clock_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

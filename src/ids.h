@@ -1,5 +1,5 @@
 /*
- * ids.h: identifiers and timestamps in AWS's formats (AWS-ID in docs/aws-behaviour.md).
+ * ids.h: identifiers in AWS's formats (AWS-ID in docs/aws-behaviour.md); their times are clock.h's.
  *
  * connectionId, messageId, requestId and extendedRequestId are 16-character base64url strings of
  * 11 bytes with the byte layout of AWS-ID-7 (decisecond counter, type tag, per-region cell bytes,
@@ -43,16 +43,6 @@ void wg_ids_api_id(wg_ids_t *ids, char out[WG_API_ID_LEN + 1]);
 void wg_ids_trace_id(wg_ids_t *ids, uint64_t now_ms, char out[WG_TRACE_ID_LEN + 1]);
 /** A lowercase UUID v4 from libuuid (x-amzn-RequestId on management responses). */
 void wg_ids_uuid(char out[WG_UUID_LEN + 1]);
-
-/** `requestTime`: "dd/Mon/yyyy:HH:mm:ss +0000" in UTC (e.g. "08/Apr/2022:07:53:39 +0000"). */
-void wg_clock_format_request_time(uint64_t ms, char out[32]);
-/** ISO-8601 with milliseconds and Z (GetConnection timestamps): "2020-04-30T20:10:33.236Z". */
-void wg_clock_format_iso8601_ms(uint64_t ms, char out[32]);
-/** SigV4 basic ISO-8601: "yyyymmddTHHMMSSZ". */
-void wg_clock_format_amz_date(uint64_t ms, char out[17]);
-
-/** Current wall-clock time in epoch milliseconds. */
-uint64_t wg_clock_now_ms(void);
 
 /* ---- additions (events/ids engineer): decoding and the layout constants, for tests and tools ---- */
 

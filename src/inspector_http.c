@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conns.h"
 #include "errors.h"
 #include "http_reply.h"

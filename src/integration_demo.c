@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "httpc.h"
+#include "clock.h"
 #include "integration.h"
 #include "log.h"
 #include "sigv4.h"

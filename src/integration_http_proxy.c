@@ -28,14 +28,14 @@
  */
 #include "integration_http_proxy.h"
 
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ids.h"
+#include "buf.h"
+#include "clock.h"
 #include "integration.h"
 #include "log.h"
 #include "urlcodec.h"
@@ -230,38 +230,6 @@ static void on_proxy_done(void *data, const wg_httpc_response_t *res)
     free(call);
 }
 
-/* Appends `s` percent-encoded for a query component (every byte but RFC 3986 unreserved ones,
- * by libcurl). */
-static void append_encoded(char **buf, size_t *len, size_t *cap, const char *s)
-{
-    char *enc = curl_easy_escape(NULL, s, 0);
-    if (enc == NULL)
-        abort();
-    size_t n = strlen(enc);
-    if (*len + n + 1 > *cap) {
-        *cap = (*len + n + 1) * 2;
-        *buf = realloc(*buf, *cap);
-        if (*buf == NULL)
-            abort();
-    }
-    memcpy(*buf + *len, enc, n + 1);
-    *len += n;
-    curl_free(enc);
-}
-
-static void append_raw(char **buf, size_t *len, size_t *cap, const char *s)
-{
-    size_t n = strlen(s);
-    if (*len + n + 1 > *cap) {
-        *cap = (*len + n + 1) * 2;
-        *buf = realloc(*buf, *cap);
-        if (*buf == NULL)
-            abort();
-    }
-    memcpy(*buf + *len, s, n + 1);
-    *len += n;
-}
-
 /* 1 when `v` can be an HTTP header value: no control byte but HTAB (RFC 9110 5.5). libcurl sends
  * header strings as given, so a CR/LF from route.request.body.* would inject headers or a request. */
 static int is_header_value_safe(const char *v)
@@ -286,12 +254,8 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
 
     wg_httpc_request_t req;
     memset(&req, 0, sizeof(req));
-    size_t url_len = 0, url_cap = strlen(route->uri) + 64;
-    char *url = malloc(url_cap);
-    if (url == NULL)
-        abort();
-    url[0] = '\0';
-    append_raw(&url, &url_len, &url_cap, route->uri);
+    wg_buf_t url = WG_BUF_INIT;
+    wg_buf_append_str(&url, route->uri);
     int has_query = strchr(route->uri, '?') != NULL;
     int has_content_type = 0;
     for (size_t i = 0; i < num_params; i++) {
@@ -306,11 +270,11 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
             if (wg_httpc_add_header(&req, params[i].name, params[i].value, strlen(params[i].value)) != 0)
                 wg_log_warn("route %s: too many request headers, %s dropped", route->key, params[i].name);
         } else {
-            append_raw(&url, &url_len, &url_cap, has_query ? "&" : "?");
+            wg_buf_append_str(&url, has_query ? "&" : "?");
             has_query = 1;
-            append_encoded(&url, &url_len, &url_cap, params[i].name);
-            append_raw(&url, &url_len, &url_cap, "=");
-            append_encoded(&url, &url_len, &url_cap, params[i].value);
+            wg_urlcodec_encode(&url, params[i].name, strlen(params[i].name), 0);
+            wg_buf_append_str(&url, "=");
+            wg_urlcodec_encode(&url, params[i].value, strlen(params[i].value), 0);
         }
         free(params[i].value);
     }
@@ -324,15 +288,15 @@ void wg_integration_http_proxy_invoke(wg_server_t *server, wg_integration_call_t
         char *raw = strndup(call->raw_query, call->raw_query_len);
         if (raw == NULL)
             abort();
-        append_raw(&url, &url_len, &url_cap, has_query ? "&" : "?");
-        append_raw(&url, &url_len, &url_cap, raw);
+        wg_buf_append_str(&url, has_query ? "&" : "?");
+        wg_buf_append_str(&url, raw);
         has_query = 1;
         free(raw);
         break;
     }
 
     req.method = route->method;
-    req.url = url;
+    req.url = wg_buf_take(&url, NULL);
     if (call->message != NULL) {
         req.body = malloc(call->message_len + 1);
         if (req.body == NULL)

@@ -14,65 +14,96 @@
  */
 #include "integration_lambda.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "integration.h"
+
+#include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "sigv4.h"
+#include "urlcodec.h"
 
-/* Percent-encodes a path segment (everything but RFC 3986 unreserved), as SDKs encode the
- * function name (an ARN's ':' becomes %3A). */
-static size_t encode_segment(const char *in, char *out, size_t out_size)
+/* The endpoint's URL handle and the Host header value (host[:port], as libcurl sends it), or -1
+ * when libcurl cannot read `endpoint` as an absolute http(s) URL. */
+static int parse_endpoint(const char *endpoint, CURLU **url_out, char **authority_out)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-                    *p == '_' || *p == '.' || *p == '~';
-        if (o + 4 >= out_size)
-            break;
-        if (plain) {
-            out[o++] = (char)*p;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
-        }
-    }
-    out[o] = '\0';
-    return o;
+    CURLU *url = curl_url();
+    char *host = NULL, *port = NULL;
+    if (url == NULL)
+        abort();
+    /* PATH_AS_IS: a base path (e.g. a proxy prefix) is kept as written, as it was signed */
+    if (curl_url_set(url, CURLUPART_URL, endpoint, CURLU_PATH_AS_IS) != CURLUE_OK ||
+        curl_url_get(url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        goto fail;
+    CURLUcode rc = curl_url_get(url, CURLUPART_PORT, &port, 0); /* only a port written in the URL */
+    if (rc != CURLUE_OK && rc != CURLUE_NO_PORT)
+        goto fail;
+    wg_buf_t authority = WG_BUF_INIT;
+    wg_buf_append_str(&authority, host);
+    if (port != NULL)
+        wg_buf_appendf(&authority, ":%s", port);
+    curl_free(host);
+    curl_free(port);
+    *url_out = url;
+    *authority_out = wg_buf_take(&authority, NULL);
+    return 0;
+fail:
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(url);
+    return -1;
 }
 
 int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *function, char *payload,
                                   size_t payload_len, uint32_t timeout_ms, uint64_t now_ms, wg_httpc_request_t *req)
 {
-    const char *scheme_end = strstr(endpoint, "://");
-    if (scheme_end == NULL) {
+    CURLU *url;
+    char *authority, *base = NULL;
+    if (parse_endpoint(endpoint, &url, &authority) != 0) {
         free(payload);
         return -1;
     }
-    const char *authority = scheme_end + 3;
-    size_t authority_len = strcspn(authority, "/?#");
-    const char *base = authority + authority_len; /* an optional base path, e.g. a proxy prefix */
-    size_t base_len = strcspn(base, "?#");
-    while (base_len > 0 && base[base_len - 1] == '/')
-        base_len--;
-
-    char encoded[768];
-    encode_segment(function, encoded, sizeof(encoded));
-    size_t path_size = base_len + strlen(encoded) + 64;
-    char *path = malloc(path_size);
-    if (path == NULL)
-        abort();
-    snprintf(path, path_size, "%.*s/2015-03-31/functions/%s/invocations", (int)base_len, base, encoded);
-    size_t url_size = (size_t)(authority - endpoint) + authority_len + strlen(path) + 1;
-    req->url = malloc(url_size);
-    if (req->url == NULL)
-        abort();
-    snprintf(req->url, url_size, "%.*s%s", (int)((authority - endpoint) + authority_len), endpoint, path);
+    /* {base path}/2015-03-31/functions/{function}/invocations, the function name percent-encoded as
+     * SDKs encode it (an ARN's ':' becomes %3A); the endpoint's query and fragment are dropped. */
+    size_t base_len = 0;
+    if (curl_url_get(url, CURLUPART_PATH, &base, 0) == CURLUE_OK) {
+        base_len = strlen(base);
+        while (base_len > 0 && base[base_len - 1] == '/')
+            base_len--;
+    }
+    wg_buf_t path = WG_BUF_INIT;
+    wg_buf_append(&path, base != NULL ? base : "", base_len);
+    curl_free(base);
+    wg_buf_append_str(&path, "/2015-03-31/functions/");
+    wg_urlcodec_encode(&path, function, strlen(function), 0);
+    wg_buf_append_str(&path, "/invocations");
+    /* scheme://authority/ from libcurl, then the path as signed: libcurl rewrites escapes in a path
+     * it is given (%3A becomes %3a), and the URL must carry the bytes the signature covers. */
+    char *origin = NULL;
+    if (curl_url_set(url, CURLUPART_PATH, "/", 0) != CURLUE_OK ||
+        curl_url_set(url, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+        curl_url_set(url, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+        curl_url_get(url, CURLUPART_URL, &origin, 0) != CURLUE_OK) {
+        curl_url_cleanup(url);
+        free(authority);
+        wg_buf_free(&path);
+        free(payload);
+        return -1;
+    }
+    curl_url_cleanup(url);
+    wg_buf_t full = WG_BUF_INIT;
+    size_t origin_len = strlen(origin);
+    if (origin_len > 0 && origin[origin_len - 1] == '/')
+        origin_len--;
+    wg_buf_append(&full, origin, origin_len);
+    wg_buf_append(&full, path.data, path.len);
+    curl_free(origin);
+    req->url = wg_buf_take(&full, NULL);
     req->method = "POST";
     req->body = payload;
     req->body_len = payload_len;
@@ -88,8 +119,8 @@ int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, 
         cfg->region,
         "lambda",
     };
-    wg_header_t host_header = {"Host", 4, authority, authority_len};
-    wg_sigv4_request_t sreq = {"POST",     4, path, strlen(path), "", 0, &host_header, 1, payload ? payload : "",
+    wg_header_t host_header = {"Host", 4, authority, strlen(authority)};
+    wg_sigv4_request_t sreq = {"POST",     4, path.data, path.len, "", 0, &host_header, 1, payload ? payload : "",
                                payload_len};
     wg_sigv4_signature_t sig;
     if (wg_sigv4_sign(&sreq, &creds, now_ms, &sig) == 0) {
@@ -97,7 +128,8 @@ int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, 
         wg_httpc_add_header(req, "x-amz-content-sha256", sig.content_sha256, strlen(sig.content_sha256));
         wg_httpc_add_header(req, "Authorization", sig.authorization, strlen(sig.authorization));
     }
-    free(path);
+    wg_buf_free(&path);
+    free(authority);
     return 0;
 }
 

@@ -17,7 +17,8 @@
  * Fills `req` (zeroed by the caller) for `POST {endpoint}/2015-03-31/functions/{function}/invocations`
  * with `payload` (taken) as the body, SigV4-signed for service "lambda" in the configured region
  * with the first configured credential (or WG_CONFIG_DUMMY_ACCESS_KEY, config.h). `req->on_done`/`data` are left
- * to the caller. Returns 0, or -1 when `endpoint` is not an http(s) URL (payload freed).
+ * to the caller. Returns 0, or -1 when libcurl (curl_url) cannot read `endpoint` as an http(s) URL
+ * (payload freed).
  */
 int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, const char *function, char *payload,
                                   size_t payload_len, uint32_t timeout_ms, uint64_t now_ms, wg_httpc_request_t *req);

@@ -3,8 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/time.h>
-#include <time.h>
+
+#include "clock.h"
+#include "utf8.h"
 
 static int log_verbose;
 
@@ -18,26 +19,6 @@ int wg_log_is_verbose(void)
     return log_verbose;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (1..4), 0 when the bytes there are not one (RFC
- * 3629: no overlongs, no surrogates, at most U+10FFFF). */
-static size_t utf8_sequence(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0 || n > len)
-        return 0;
-    unsigned cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k] & 0x3Fu);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
 {
     static const char hex[] = "0123456789abcdef";
@@ -47,7 +28,7 @@ size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
         unsigned char c = u[i];
         char esc[4];
         size_t n = 0, used = 1;
-        size_t seq = c >= 0x80 ? utf8_sequence(u + i, len - i) : 1;
+        size_t seq = c >= 0x80 ? wg_utf8_sequence_length(u + i, len - i) : 1;
         /* C1 controls (U+0080-U+009F, UTF-8 C2 80-C2 9F) act as escapes on some terminals too */
         int is_c1 = seq == 2 && c == 0xC2 && u[i + 1] < 0xA0;
         if (c == '\n' || c == '\r' || c == '\\') {
@@ -84,12 +65,8 @@ size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
 
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
-    struct timeval tv;
-    struct tm tm;
     char stamp[32];
-    gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    wg_clock_format_iso8601_ms(wg_clock_now_ms(), stamp);
     char line[2048], escaped[4 * 2048];
     int n = vsnprintf(line, sizeof(line), fmt, ap);
     if (n < 0)
@@ -97,8 +74,7 @@ static void log_line(const char *level, const char *fmt, va_list ap)
     size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
     /* vsnprintf's count includes any NUL a %.*s argument carried; escape all `len` bytes */
     wg_log_escape(line, len, escaped, sizeof(escaped));
-    fprintf(stderr, "%s.%03dZ %s %s%s\n", stamp, (int)(tv.tv_usec / 1000), level, escaped,
-            (size_t)n >= sizeof(line) ? "..." : "");
+    fprintf(stderr, "%s %s %s%s\n", stamp, level, escaped, (size_t)n >= sizeof(line) ? "..." : "");
 }
 
 #define WG_LOG_FN(fn, level, cond) \

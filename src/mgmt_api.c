@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "conns.h"
 #include "headers.h"
 #include "http_reply.h"

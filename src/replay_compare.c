@@ -84,28 +84,15 @@ void wg_replay_diff_add(wg_replay_diff_t *diff, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    wg_buf_vappendf(&diff->text, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if (diff->len + (size_t)n + 2 > diff->cap) {
-        diff->cap = (diff->len + (size_t)n + 2) * 2;
-        diff->text = realloc(diff->text, diff->cap);
-        if (diff->text == NULL)
-            abort();
-    }
-    va_start(ap, fmt);
-    vsnprintf(diff->text + diff->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    diff->len += (size_t)n;
-    diff->text[diff->len++] = '\n';
-    diff->text[diff->len] = '\0';
+    wg_buf_append_char(&diff->text, '\n');
     diff->count++;
 }
 
 void wg_replay_diff_free(wg_replay_diff_t *diff)
 {
-    free(diff->text);
+    wg_buf_free(&diff->text);
     memset(diff, 0, sizeof(*diff));
 }
 
@@ -196,10 +183,8 @@ static int is_time_key(const char *key)
 /* `s` with every recorded connection ID replaced by the replay's. New string; *out_len its length. */
 static char *translate_ids(const char *s, size_t len, const wg_replay_compare_options_t *opt, size_t *out_len)
 {
-    size_t cap = len + 1, n = 0;
-    char *out = malloc(cap);
-    if (out == NULL)
-        abort();
+    wg_buf_t out = WG_BUF_INIT;
+    wg_buf_reserve(&out, len);
     for (size_t i = 0; i < len;) {
         size_t k = 0;
         for (; k < opt->num_ids; k++) {
@@ -209,19 +194,10 @@ static char *translate_ids(const char *s, size_t len, const wg_replay_compare_op
         }
         const char *piece = k < opt->num_ids ? opt->ids_to[k] : s + i;
         size_t piece_len = k < opt->num_ids ? strlen(opt->ids_to[k]) : 1;
-        if (n + piece_len + 1 > cap) {
-            cap = (n + piece_len + 1) * 2;
-            out = realloc(out, cap);
-            if (out == NULL)
-                abort();
-        }
-        memcpy(out + n, piece, piece_len);
-        n += piece_len;
+        wg_buf_append(&out, piece, piece_len);
         i += k < opt->num_ids ? strlen(opt->ids_from[k]) : 1;
     }
-    out[n] = '\0';
-    *out_len = n;
-    return out;
+    return wg_buf_take(&out, out_len);
 }
 
 /* ---- JSON ---- */

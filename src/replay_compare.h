@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "replay.h"
 
 /** A backend answer as API Gateway would read it (README, "How wsgate reads your answer"). */
@@ -33,8 +34,7 @@ void wg_replay_answer_free(wg_replay_answer_t *answer);
 
 /** A growing, human-readable list of differences: one line per difference, each ending in '\n'. */
 typedef struct wg_replay_diff {
-    char *text; /* NUL-terminated, or NULL when empty (owned) */
-    size_t len, cap;
+    wg_buf_t text; /* the lines; text.data is NULL while there are none (owned) */
     size_t count; /* number of lines */
 } wg_replay_diff_t;
 

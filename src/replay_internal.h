@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "ids.h"
 #include "replay_compare.h"
 #include "replay_mgmt.h"
@@ -103,8 +104,7 @@ typedef struct wg_replay_run {
     size_t num_conns;
     const char **ids_from, **ids_to; /* parallel views of conns, for the comparison */
     wg_replay_plan_t *plan;
-    char *junit_cases; /* the <testcase> elements, written after the counts are known */
-    size_t junit_len;
+    wg_buf_t junit_cases; /* the <testcase> elements, written after the counts are known */
     int passed, failed, skipped;
 } wg_replay_run_t;
 

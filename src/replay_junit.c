@@ -39,17 +39,8 @@ static void junit_append(wg_replay_run_t *run, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    wg_buf_vappendf(&run->junit_cases, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    run->junit_cases = realloc(run->junit_cases, run->junit_len + (size_t)n + 1);
-    if (run->junit_cases == NULL)
-        abort();
-    va_start(ap, fmt);
-    vsnprintf(run->junit_cases + run->junit_len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    run->junit_len += (size_t)n;
 }
 
 void wg_replay_junit_case(wg_replay_run_t *run, const wg_replay_step_t *step, int conn_number, int verdict,
@@ -64,8 +55,8 @@ void wg_replay_junit_case(wg_replay_run_t *run, const wg_replay_step_t *step, in
     if (verdict < 0) {
         junit_append(run, "      <skipped message=\"%s\"/>\n", esummary);
     } else if (verdict == 0) {
-        char *etext =
-            xml_escape(diff->text != NULL ? diff->text : summary, diff->text != NULL ? diff->len : strlen(summary));
+        char *etext = xml_escape(diff->text.data != NULL ? diff->text.data : summary,
+                                 diff->text.data != NULL ? diff->text.len : strlen(summary));
         junit_append(run, "      <failure type=\"%s\" message=\"%s\">%s</failure>\n",
                      step->has_response ? "mismatch" : "invalid-answer", esummary, etext);
         free(etext);
@@ -92,8 +83,8 @@ int wg_replay_junit_write(const wg_replay_run_t *run, const char *suite, double 
         run->passed + run->failed + run->skipped, run->failed, run->skipped, seconds);
     fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
             esuite, run->passed + run->failed + run->skipped, run->failed, run->skipped, seconds);
-    if (run->junit_cases != NULL)
-        fputs(run->junit_cases, f);
+    if (run->junit_cases.data != NULL)
+        fputs(run->junit_cases.data, f);
     fprintf(f, "  </testsuite>\n</testsuites>\n");
     free(esuite);
     if (fclose(f) != 0) {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "ids.h"
 #include "limits.h"

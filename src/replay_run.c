@@ -19,35 +19,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "ids.h"
 #include "limits.h"
 
 /* ---- HTTP ---- */
 
-typedef struct response_buf {
-    char *data;
-    size_t len;
-} response_buf_t;
-
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    response_buf_t *buf = userdata;
+    wg_buf_t *buf = userdata;
     size_t n = size * nmemb;
     if (buf->len + n > WG_LIMIT_BACKEND_RESPONSE_BYTES)
         return 0; /* abort the transfer: the answer is larger than API Gateway accepts */
-    char *p = realloc(buf->data, buf->len + n + 1);
-    if (p == NULL)
-        abort();
-    memcpy(p + buf->len, ptr, n);
-    buf->data = p;
-    buf->len += n;
-    buf->data[buf->len] = '\0';
+    wg_buf_append(buf, ptr, n);
     return n;
 }
 
 /* POSTs `event` to `url`. Returns the HTTP status, or 0 with `err` set on a transport error
  * (*is_timeout set when it was the timeout). */
-static int post_event(CURL *curl, const char *url, const char *event, size_t len, long timeout_ms, response_buf_t *out,
+static int post_event(CURL *curl, const char *url, const char *event, size_t len, long timeout_ms, wg_buf_t *out,
                       char *err, size_t errlen, int *is_timeout)
 {
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
@@ -259,7 +249,7 @@ static void run_step(wg_replay_run_t *run, size_t index, wg_replay_step_t *step)
 
     size_t len;
     char *event = patch_event(run, step, conn, &len);
-    response_buf_t resp = {NULL, 0};
+    wg_buf_t resp = WG_BUF_INIT;
     char err[CURL_ERROR_SIZE + 32] = "";
     int is_timeout = 0;
     int status = post_event(run->curl, backend_for(opt, step->route), event, len, opt->timeout_ms, &resp, err,
@@ -310,8 +300,8 @@ static void run_step(wg_replay_run_t *run, size_t index, wg_replay_step_t *step)
 
     printf("%3zu %-10s %-16s c%-2d -> %s  %s\n", index, step->type, step->route, conn->number,
            verdict ? "ok  " : "FAIL", summary);
-    if (diff.text != NULL)
-        fputs(diff.text, stdout);
+    if (diff.text.data != NULL)
+        fputs(diff.text.data, stdout);
     if (opt->is_verbose) {
         printf("    file:   %s%s%s\n", step->name, step->note ? " - " : "", step->note ? step->note : "");
         print_text("event ", event, len);
@@ -332,7 +322,7 @@ static void run_step(wg_replay_run_t *run, size_t index, wg_replay_step_t *step)
     free(posts);
     wg_replay_diff_free(&diff);
     wg_replay_answer_free(&got);
-    free(resp.data);
+    wg_buf_free(&resp);
     free(event);
 }
 
@@ -428,7 +418,7 @@ int wg_replay_run_session(const wg_replay_options_t *opt)
     free(run.conns);
     free(run.ids_from);
     free(run.ids_to);
-    free(run.junit_cases);
+    wg_buf_free(&run.junit_cases);
     curl_easy_cleanup(run.curl);
     wg_ids_free(run.ids);
     wg_replay_mgmt_stop(mgmt);

@@ -8,7 +8,6 @@
  */
 #include "replay_internal.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -18,9 +17,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "events.h"
 #include "headers.h"
 #include "ids.h"
+#include "urlcodec.h"
 
 #ifndef WG_FIXTURES_DIR
 #define WG_FIXTURES_DIR "fixtures"
@@ -121,25 +122,20 @@ static void connect_input_build(connect_input_t *in, json_t *connect_event, cons
     /* Rebuild the raw query from the decoded maps (the capture does not keep the raw URL). */
     json_t *mq = json_object_get(connect_event, "multiValueQueryStringParameters");
     if (json_is_object(mq) && json_object_size(mq) > 0) {
-        size_t cap = 1, used = 0;
-        char *q = calloc(1, 1);
+        wg_buf_t q = WG_BUF_INIT;
         json_object_foreach(mq, name, value) {
             size_t i;
             json_t *item;
             json_array_foreach(value, i, item) {
-                char *k = curl_easy_escape(NULL, name, 0);
-                char *v = curl_easy_escape(NULL, json_is_string(item) ? json_string_value(item) : "", 0);
-                size_t need = strlen(k) + strlen(v) + 3;
-                q = realloc(q, cap + need);
-                if (q == NULL || k == NULL || v == NULL)
-                    abort();
-                cap += need;
-                used += (size_t)sprintf(q + used, "%s%s=%s", used > 0 ? "&" : "", k, v);
-                curl_free(k);
-                curl_free(v);
+                const char *v = json_is_string(item) ? json_string_value(item) : "";
+                if (q.len > 0)
+                    wg_buf_append_char(&q, '&');
+                wg_urlcodec_encode(&q, name, strlen(name), 0);
+                wg_buf_append_char(&q, '=');
+                wg_urlcodec_encode(&q, v, strlen(v), 0);
             }
         }
-        in->query = q;
+        in->query = wg_buf_take(&q, NULL);
     }
 }
 

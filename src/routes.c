@@ -42,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 typedef enum step_kind { STEP_KEY, STEP_INDEX } step_kind_t;
 
 typedef struct step {
@@ -62,13 +64,11 @@ struct wg_route_selector {
     size_t num_parts;
 };
 
-/* A growable output buffer with a hard cap (every buffer has a named cap). */
-typedef struct strbuf {
-    char *data;
-    size_t len;
-    size_t cap;
+/* The route key being built, with its hard cap (WG_LIMIT_ROUTE_KEY_BYTES): past it, `overflow`. */
+typedef struct keybuf {
+    wg_buf_t text;
     int overflow;
-} strbuf_t;
+} keybuf_t;
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t err_size, const char *fmt, ...)
 {
@@ -124,7 +124,7 @@ typedef struct parser {
     part_t *parts;
     size_t num_parts;
     size_t num_variables;
-    strbuf_t literal; /* literal text being collected */
+    wg_buf_t literal; /* literal text being collected (bounded by the expression) */
     char *err;
     size_t err_size;
 } parser_t;
@@ -144,17 +144,7 @@ static int is_braced_name_char(unsigned char c)
 
 static int literal_append(parser_t *p, const char *s, size_t n)
 {
-    strbuf_t *b = &p->literal;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 32;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        b->data = xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    wg_buf_append(&p->literal, s, n);
     return 0;
 }
 
@@ -172,7 +162,7 @@ static void flush_literal(parser_t *p)
         return;
     part_t *part = add_part(p);
     part->literal = xstrndup(p->literal.data, p->literal.len);
-    p->literal.len = 0;
+    wg_buf_reset(&p->literal);
 }
 
 static int add_step(parser_t *p, part_t *part, step_kind_t kind, const char *key, size_t key_len, size_t index)
@@ -351,41 +341,32 @@ wg_route_selector_t *wg_route_selector_parse(const char *expression, char *err, 
         set_err(err, err_size, "invalid route selection expression: no $request.body variable in '%.64s'", expression);
         goto fail;
     }
-    free(p.literal.data);
+    wg_buf_free(&p.literal);
     wg_route_selector_t *selector = xrealloc(NULL, sizeof(*selector));
     selector->parts = p.parts;
     selector->num_parts = p.num_parts;
     return selector;
 
 fail:
-    free(p.literal.data);
+    wg_buf_free(&p.literal);
     parts_free(p.parts, p.num_parts);
     return NULL;
 }
 
 /* ---- evaluation ------------------------------------------------------------------------------- */
 
-static void out_append(strbuf_t *b, const char *s, size_t n)
+static void out_append(keybuf_t *b, const char *s, size_t n)
 {
     if (b->overflow)
         return;
-    if (b->len + n + 1 > WG_LIMIT_ROUTE_KEY_BYTES) {
+    if (b->text.len + n + 1 > WG_LIMIT_ROUTE_KEY_BYTES) {
         b->overflow = 1;
         return;
     }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        b->data = xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    wg_buf_append(&b->text, s, n);
 }
 
-static void out_str(strbuf_t *b, const char *s)
+static void out_str(keybuf_t *b, const char *s)
 {
     out_append(b, s, strlen(s));
 }
@@ -415,7 +396,7 @@ static void format_real(double v, char *buf, size_t size)
 }
 
 /* Stringifies `v` as described at the top of the file. Returns 0, or -1 for null / too deep. */
-static int stringify(const json_t *v, strbuf_t *out, int depth, int is_item)
+static int stringify(const json_t *v, keybuf_t *out, int depth, int is_item)
 {
     char num[64];
     if (depth > WG_LIMIT_ROUTE_DEPTH)
@@ -493,7 +474,7 @@ char *wg_route_selector_eval(const wg_route_selector_t *selector, const char *bo
     json_t *root = json_loadb(body, body_len, JSON_DECODE_ANY, NULL);
     if (root == NULL)
         return NULL;
-    strbuf_t out = {0};
+    keybuf_t out = {WG_BUF_INIT, 0};
     int failed = !json_is_object(root);
     for (size_t i = 0; i < selector->num_parts && !failed; i++) {
         const part_t *part = &selector->parts[i];
@@ -507,10 +488,8 @@ char *wg_route_selector_eval(const wg_route_selector_t *selector, const char *bo
     }
     json_decref(root);
     if (failed || out.overflow) {
-        free(out.data);
+        wg_buf_free(&out.text);
         return NULL;
     }
-    if (out.data == NULL)
-        out.data = xstrndup("", 0);
-    return out.data;
+    return wg_buf_take(&out.text, NULL);
 }

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conns.h"
 #include "errors.h"
 #include "functions.h"

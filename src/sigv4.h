@@ -10,7 +10,7 @@
  *
  * The public header of the SigV4 module. Its pieces: sigv4_canonical.c (canonical request, string to
  * sign), sigv4_verify.c (verification and AWS's messages), sigv4_sign.c (signing), sigv4_keys.c
- * (hashing, derived keys and their cache), sigv4_time.c (SigV4's dates); sigv4_internal.h is what
+ * (hashing, derived keys and their cache); SigV4's dates are clock.c's; sigv4_internal.h is what
  * only they share.
  */
 #ifndef WG_SIGV4_H

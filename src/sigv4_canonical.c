@@ -15,72 +15,23 @@
 #include <string.h>
 
 #include "sigv4_internal.h"
-
-static int is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~';
-}
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-void wg_sigv4_encode(buf_t *b, const char *s, size_t len, int keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    buf_reserve(b, len * 3);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            b->data[b->len++] = (char)c;
-        } else {
-            b->data[b->len++] = '%';
-            b->data[b->len++] = hex[c >> 4];
-            b->data[b->len++] = hex[c & 15];
-        }
-    }
-    b->data[b->len] = '\0';
-}
-
-void wg_sigv4_decode(buf_t *b, const char *s, size_t len)
-{
-    buf_reserve(b, len);
-    for (size_t i = 0; i < len; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
-            b->data[b->len++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            b->data[b->len++] = s[i];
-        }
-    }
-    b->data[b->len] = '\0';
-}
+#include "urlcodec.h"
 
 /* Canonical URI (see WG_SIGV4_PATH_* in sigv4.h). */
-static void canonical_uri(buf_t *out, const char *path, size_t len, int mode)
+static void canonical_uri(wg_buf_t *out, const char *path, size_t len, int mode)
 {
     if (len == 0) {
-        buf_addc(out, '/');
+        wg_buf_append_char(out, '/');
         return;
     }
     if (mode == WG_SIGV4_PATH_DOUBLE) {
-        wg_sigv4_encode(out, path, len, 1);
+        wg_urlcodec_encode(out, path, len, 1);
         return;
     }
-    buf_t decoded = {0};
-    wg_sigv4_decode(&decoded, path, len);
+    wg_buf_t decoded = {0};
+    wg_urlcodec_decode_append(&decoded, path, len, 0);
     if (mode != WG_SIGV4_PATH_NORMALIZE) {
-        wg_sigv4_encode(out, decoded.data, decoded.len, 1);
+        wg_urlcodec_encode(out, decoded.data, decoded.len, 1);
         free(decoded.data);
         return;
     }
@@ -109,14 +60,14 @@ static void canonical_uri(buf_t *out, const char *path, size_t len, int mode)
         i = j + 1;
     }
     if (d[0] == '/')
-        buf_addc(out, '/');
+        wg_buf_append_char(out, '/');
     for (size_t k = 0; k < count; k++) {
         if (k > 0)
-            buf_addc(out, '/');
-        wg_sigv4_encode(out, d + starts[k], lens[k], 1);
+            wg_buf_append_char(out, '/');
+        wg_urlcodec_encode(out, d + starts[k], lens[k], 1);
     }
     if (d[n - 1] == '/' && count > 0)
-        buf_addc(out, '/');
+        wg_buf_append_char(out, '/');
     free(starts);
     free(lens);
     free(decoded.data);
@@ -175,17 +126,17 @@ typedef struct qcollect {
 static void collect_piece(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx)
 {
     qcollect_t *c = ctx;
-    buf_t dn = {0}, dv = {0}, t = {0};
-    wg_sigv4_decode(&dn, name, name_len);
+    wg_buf_t dn = {0}, dv = {0}, t = {0};
+    wg_urlcodec_decode_append(&dn, name, name_len, 0);
     if (c->exclude_signature && eq(dn.data, dn.len, "X-Amz-Signature")) {
         free(dn.data);
         return;
     }
-    wg_sigv4_decode(&dv, value, value_len);
-    wg_sigv4_encode(&t, dn.data, dn.len, 0);
+    wg_urlcodec_decode_append(&dv, value, value_len, 0);
+    wg_urlcodec_encode(&t, dn.data, dn.len, 0);
     size_t enc_name_len = t.len;
-    buf_addc(&t, '=');
-    wg_sigv4_encode(&t, dv.data, dv.len, 0);
+    wg_buf_append_char(&t, '=');
+    wg_urlcodec_encode(&t, dv.data, dv.len, 0);
     free(dn.data);
     free(dv.data);
     if (c->count == c->cap) {
@@ -199,10 +150,10 @@ static void collect_piece(const char *name, size_t name_len, const char *value, 
     qparam_t *p = &c->params[c->count++];
     p->len = t.len;
     p->name_len = enc_name_len;
-    p->text = buf_take(&t);
+    p->text = wg_buf_take(&t, NULL);
 }
 
-static void canonical_query(buf_t *out, const char *q, size_t len, int exclude_signature)
+static void canonical_query(wg_buf_t *out, const char *q, size_t len, int exclude_signature)
 {
     qcollect_t c = {NULL, 0, 0, exclude_signature};
     wg_sigv4_query_each(q, len, collect_piece, &c);
@@ -210,19 +161,19 @@ static void canonical_query(buf_t *out, const char *q, size_t len, int exclude_s
         qsort(c.params, c.count, sizeof(qparam_t), qparam_cmp);
     for (size_t i = 0; i < c.count; i++) {
         if (i > 0)
-            buf_addc(out, '&');
-        buf_add(out, c.params[i].text, c.params[i].len);
+            wg_buf_append_char(out, '&');
+        wg_buf_append(out, c.params[i].text, c.params[i].len);
         free(c.params[i].text);
     }
     free(c.params);
 }
 
 /* One header value the canonical way: trimmed, inner whitespace runs collapsed to one space. */
-static void canonical_value(buf_t *out, const char *v, size_t len)
+static void canonical_value(wg_buf_t *out, const char *v, size_t len)
 {
     trim(&v, &len);
     int in_space = 0;
-    buf_reserve(out, len);
+    wg_buf_reserve(out, len);
     for (size_t i = 0; i < len; i++) {
         if (is_space((unsigned char)v[i])) {
             in_space = 1;
@@ -236,7 +187,7 @@ static void canonical_value(buf_t *out, const char *v, size_t len)
     out->data[out->len] = '\0';
 }
 
-static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num_headers, const char *signed_list,
+static void canonical_headers(wg_buf_t *out, const wg_header_t *headers, size_t num_headers, const char *signed_list,
                               size_t signed_len)
 {
     size_t i = 0;
@@ -248,8 +199,8 @@ static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num
         size_t name_len = j - i;
         if (name_len > 0) { /* an empty name ("a;;b") adds nothing */
             for (size_t k = 0; k < name_len; k++)
-                buf_addc(out, (char)lower((unsigned char)name[k]));
-            buf_addc(out, ':');
+                wg_buf_append_char(out, (char)lower((unsigned char)name[k]));
+            wg_buf_append_char(out, ':');
             int first = 1;
             for (size_t h = 0; h < num_headers; h++) {
                 const wg_header_t *hd = &headers[h];
@@ -261,32 +212,32 @@ static void canonical_headers(buf_t *out, const wg_header_t *headers, size_t num
                 if (k != name_len)
                     continue;
                 if (!first)
-                    buf_addc(out, ',');
+                    wg_buf_append_char(out, ',');
                 first = 0;
                 canonical_value(out, hd->value, hd->value_len);
             }
-            buf_addc(out, '\n');
+            wg_buf_append_char(out, '\n');
         }
         i = j + 1;
     }
 }
 
-void wg_sigv4_build_canonical(buf_t *out, const char *method, size_t method_len, const char *path, size_t path_len,
+void wg_sigv4_build_canonical(wg_buf_t *out, const char *method, size_t method_len, const char *path, size_t path_len,
                               const char *query, size_t query_len, const wg_header_t *headers, size_t num_headers,
                               const char *signed_list, size_t signed_len, const char *payload_hash,
                               size_t payload_hash_len, int path_mode, int exclude_signature)
 {
-    buf_add(out, method, method_len);
-    buf_addc(out, '\n');
+    wg_buf_append(out, method, method_len);
+    wg_buf_append_char(out, '\n');
     canonical_uri(out, path, path_len, path_mode);
-    buf_addc(out, '\n');
+    wg_buf_append_char(out, '\n');
     canonical_query(out, query, query_len, exclude_signature);
-    buf_addc(out, '\n');
+    wg_buf_append_char(out, '\n');
     canonical_headers(out, headers, num_headers, signed_list, signed_len);
-    buf_addc(out, '\n');
-    buf_add(out, signed_list, signed_len);
-    buf_addc(out, '\n');
-    buf_add(out, payload_hash, payload_hash_len);
+    wg_buf_append_char(out, '\n');
+    wg_buf_append(out, signed_list, signed_len);
+    wg_buf_append_char(out, '\n');
+    wg_buf_append(out, payload_hash, payload_hash_len);
 }
 
 char *wg_sigv4_canonical_request(const wg_sigv4_request_t *req, const char *signed_headers,
@@ -296,11 +247,11 @@ char *wg_sigv4_canonical_request(const wg_sigv4_request_t *req, const char *sign
         (req->path == NULL && req->path_len) || (req->query == NULL && req->query_len) ||
         (req->headers == NULL && req->num_headers))
         return NULL;
-    buf_t out = {0};
+    wg_buf_t out = {0};
     wg_sigv4_build_canonical(&out, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len,
                              req->headers, req->num_headers, signed_headers, strlen(signed_headers), payload_hash_hex,
                              strlen(payload_hash_hex), double_encode_path, 0);
-    return buf_take(&out);
+    return wg_buf_take(&out, NULL);
 }
 
 char *wg_sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request)
@@ -309,12 +260,12 @@ char *wg_sigv4_string_to_sign(const char *amz_date, const char *scope, const cha
         return NULL;
     char hash[65];
     wg_sigv4_sha256_hex(canonical_request, strlen(canonical_request), hash);
-    buf_t out = {0};
-    buf_adds(&out, ALGORITHM "\n");
-    buf_adds(&out, amz_date);
-    buf_addc(&out, '\n');
-    buf_adds(&out, scope);
-    buf_addc(&out, '\n');
-    buf_adds(&out, hash);
-    return buf_take(&out);
+    wg_buf_t out = {0};
+    wg_buf_append_str(&out, ALGORITHM "\n");
+    wg_buf_append_str(&out, amz_date);
+    wg_buf_append_char(&out, '\n');
+    wg_buf_append_str(&out, scope);
+    wg_buf_append_char(&out, '\n');
+    wg_buf_append_str(&out, hash);
+    return wg_buf_take(&out, NULL);
 }

@@ -1,10 +1,10 @@
 /*
  * sigv4_internal.h: what only the SigV4 pieces share (sigv4_canonical.c, sigv4_verify.c,
- * sigv4_sign.c, sigv4_keys.c, sigv4_time.c); other modules include sigv4.h.
+ * sigv4_sign.c, sigv4_keys.c); other modules include sigv4.h (SigV4's times are clock.h's).
  *
- * Owns the growable buffer and the small byte helpers every piece uses (static inline: they run once
- * per request byte), and declares the pieces' shared building blocks: the canonical request, the
- * signature under a cached derived key, and SigV4's times. Every input byte comes from the network:
+ * Owns the small byte helpers every piece uses (static inline: they run once
+ * per request byte), and declares the pieces' shared building blocks: the canonical request and the
+ * signature under a cached derived key. Every input byte comes from the network:
  * all of it goes by explicit lengths, never str* on request data.
  */
 #ifndef WG_SIGV4_INTERNAL_H
@@ -14,68 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "sigv4.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 
-/* ---- a growable byte buffer (out of memory aborts, as the house style allows) ---- */
-
-typedef struct buf {
-    char *data;
-    size_t len;
-    size_t cap;
-} buf_t;
-
-static inline void buf_reserve(buf_t *b, size_t extra)
-{
-    if (b->len + extra + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (p == NULL)
-        abort();
-    b->data = p;
-    b->cap = cap;
-}
-
-static inline void buf_add(buf_t *b, const void *data, size_t len)
-{
-    buf_reserve(b, len);
-    if (len)
-        memcpy(b->data + b->len, data, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-}
-
-static inline void buf_adds(buf_t *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static inline void buf_addc(buf_t *b, char c)
-{
-    buf_add(b, &c, 1);
-}
+/* ---- text into wg_buf_t (buf.h) ---- */
 
 /* Client text quoted in a message: NUL bytes would cut the C string, so they become '?'. */
-static inline void buf_add_text(buf_t *b, const char *s, size_t len)
+static inline void buf_add_text(wg_buf_t *b, const char *s, size_t len)
 {
-    buf_reserve(b, len);
+    wg_buf_reserve(b, len);
     for (size_t i = 0; i < len; i++)
         b->data[b->len++] = s[i] ? s[i] : '?';
     b->data[b->len] = '\0';
-}
-
-/* Returns the buffer's string (never NULL) and gives up ownership. */
-static inline char *buf_take(buf_t *b)
-{
-    buf_reserve(b, 0);
-    char *s = b->data;
-    b->data = NULL;
-    b->len = b->cap = 0;
-    return s;
 }
 
 static inline char *dup_n(const char *s, size_t len)
@@ -140,11 +92,6 @@ static inline const wg_header_t *find_header(const wg_sigv4_request_t *req, cons
 
 /* ---- the canonical request (sigv4_canonical.c) ---- */
 
-/* RFC 3986 percent-encoding of every byte except unreserved ones (and '/' when keep_slash). */
-void wg_sigv4_encode(buf_t *b, const char *s, size_t len, int keep_slash);
-/* Percent-decoding without '+' handling; a malformed escape is kept literally. NUL-safe. */
-void wg_sigv4_decode(buf_t *b, const char *s, size_t len);
-
 /* Splits a raw query into its non-empty '&' pieces; calls fn(name, name_len, value, value_len, ctx)
  * with the raw (still encoded) name and value. */
 typedef void (*wg_sigv4_query_piece_fn)(const char *name, size_t name_len, const char *value, size_t value_len,
@@ -153,7 +100,7 @@ void wg_sigv4_query_each(const char *q, size_t len, wg_sigv4_query_piece_fn fn, 
 
 /* Appends the canonical request (AWS-SIG-2, AWS-SIG-3) to `out`. `path_mode` is a WG_SIGV4_PATH_*
  * value; `exclude_signature` drops X-Amz-Signature from the query (presigned form). */
-void wg_sigv4_build_canonical(buf_t *out, const char *method, size_t method_len, const char *path, size_t path_len,
+void wg_sigv4_build_canonical(wg_buf_t *out, const char *method, size_t method_len, const char *path, size_t path_len,
                               const char *query, size_t query_len, const wg_header_t *headers, size_t num_headers,
                               const char *signed_list, size_t signed_len, const char *payload_hash,
                               size_t payload_hash_len, int path_mode, int exclude_signature);
@@ -163,17 +110,5 @@ void wg_sigv4_build_canonical(buf_t *out, const char *method, size_t method_len,
 /* Hex HMAC of the string to sign under the derived key (from the key cache when it fits there). */
 void wg_sigv4_compute_signature(const char *secret, const char *date8, const char *region, const char *service,
                                 const char *string_to_sign, char out[65]);
-
-/* ---- time (sigv4_time.c): proleptic Gregorian calendar, no libc time zone state ---- */
-
-/* "yyyymmddTHHMMSSZ" for epoch seconds `t` (AWS-SIG-11); out holds 32 bytes (years beyond 9999
- * widen). */
-void wg_sigv4_format_basic(int64_t t, char out[32]);
-/* `n` decimal digits, nothing else. Returns 0, -1. */
-int wg_sigv4_parse_digits(const char *s, size_t n, unsigned *out);
-/* SigV4 basic ISO-8601 "yyyymmddTHHMMSSZ", exactly. Returns 0, -1. */
-int wg_sigv4_parse_basic(const char *s, size_t len, int64_t *out);
-/* RFC 7231 IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (the `Date` header SDKs used to send). */
-int wg_sigv4_parse_http_date(const char *s, size_t len, int64_t *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "sigv4_internal.h"
 
 int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *creds, uint64_t now_ms,
@@ -23,7 +24,7 @@ int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *c
     if (host == NULL)
         return -1;
     char date[32];
-    wg_sigv4_format_basic((int64_t)(now_ms / 1000), date);
+    wg_clock_format_basic((int64_t)(now_ms / 1000), date);
     if (strlen(date) != 16)
         return -1;
     memcpy(out->amz_date, date, 17);
@@ -38,16 +39,16 @@ int wg_sigv4_sign(const wg_sigv4_request_t *req, const wg_sigv4_credentials_t *c
     const char *signed_list = creds->session_token ? "host;x-amz-content-sha256;x-amz-date;x-amz-security-token"
                                                    : "host;x-amz-content-sha256;x-amz-date";
     size_t num_headers = creds->session_token ? 4 : 3;
-    buf_t creq = {0}, scope = {0};
+    wg_buf_t creq = {0}, scope = {0};
     wg_sigv4_build_canonical(&creq, req->method, req->method_len, req->path, req->path_len, req->query, req->query_len,
                              headers, num_headers, signed_list, strlen(signed_list), out->content_sha256, 64,
                              WG_SIGV4_PATH_DOUBLE, 0);
-    buf_add(&scope, date, 8);
-    buf_addc(&scope, '/');
-    buf_adds(&scope, creds->region);
-    buf_addc(&scope, '/');
-    buf_adds(&scope, creds->service);
-    buf_adds(&scope, "/aws4_request");
+    wg_buf_append(&scope, date, 8);
+    wg_buf_append_char(&scope, '/');
+    wg_buf_append_str(&scope, creds->region);
+    wg_buf_append_char(&scope, '/');
+    wg_buf_append_str(&scope, creds->service);
+    wg_buf_append_str(&scope, "/aws4_request");
     char *sts = wg_sigv4_string_to_sign(out->amz_date, scope.data, creq.data);
     char date8[9];
     memcpy(date8, date, 8);

@@ -21,8 +21,10 @@
 
 #include <openssl/crypto.h>
 
+#include "clock.h"
 #include "limits.h"
 #include "sigv4_internal.h"
+#include "urlcodec.h"
 
 #define SKEW_SECONDS (WG_LIMIT_SIGV4_SKEW_MS / 1000) /* AWS-SIG-17: 5 minutes either way */
 #define MAX_PRESIGN_EXPIRES 604800 /* AWS-SIG-14: presigned URLs live at most 7 days */
@@ -46,17 +48,17 @@ static void auth_parts_free(auth_parts_t *p)
         free(p->owned[i]);
 }
 
-static wg_sigv4_status_t fail(wg_sigv4_result_t *result, wg_sigv4_status_t status, buf_t *msg)
+static wg_sigv4_status_t fail(wg_sigv4_result_t *result, wg_sigv4_status_t status, wg_buf_t *msg)
 {
     result->status = status;
-    result->message = buf_take(msg);
+    result->message = wg_buf_take(msg, NULL);
     return status;
 }
 
 static wg_sigv4_status_t fail_text(wg_sigv4_result_t *result, wg_sigv4_status_t status, const char *text)
 {
-    buf_t msg = {0};
-    buf_adds(&msg, text);
+    wg_buf_t msg = {0};
+    wg_buf_append_str(&msg, text);
     return fail(result, status, &msg);
 }
 
@@ -88,13 +90,13 @@ static wg_sigv4_status_t parse_authorization(const wg_sigv4_request_t *req, cons
         if (piece_len > 0) {
             const char *eqp = memchr(piece, '=', piece_len);
             if (eqp == NULL) {
-                buf_t msg = {0};
-                buf_addc(&msg, '\'');
+                wg_buf_t msg = {0};
+                wg_buf_append_char(&msg, '\'');
                 buf_add_text(&msg, piece, piece_len);
-                buf_adds(&msg, "' not a valid key=value pair (missing equal-sign) in "
-                               "Authorization header: '");
+                wg_buf_append_str(&msg, "' not a valid key=value pair (missing equal-sign) in "
+                                        "Authorization header: '");
                 buf_add_text(&msg, v, len);
-                buf_adds(&msg, "'.");
+                wg_buf_append_str(&msg, "'.");
                 return fail(result, WG_SIGV4_INCOMPLETE, &msg);
             }
             const char *key = piece;
@@ -128,26 +130,26 @@ static wg_sigv4_status_t parse_authorization(const wg_sigv4_request_t *req, cons
     }
     if (!parts->credential.present || !parts->signature.present || !parts->signed_headers.present ||
         !parts->date.present) {
-        buf_t msg = {0};
+        wg_buf_t msg = {0};
         if (!parts->credential.present)
-            buf_adds(&msg, "Authorization header requires 'Credential' parameter. ");
+            wg_buf_append_str(&msg, "Authorization header requires 'Credential' parameter. ");
         if (!parts->signature.present)
-            buf_adds(&msg, "Authorization header requires 'Signature' parameter. ");
+            wg_buf_append_str(&msg, "Authorization header requires 'Signature' parameter. ");
         if (!parts->signed_headers.present)
-            buf_adds(&msg, "Authorization header requires 'SignedHeaders' parameter. ");
+            wg_buf_append_str(&msg, "Authorization header requires 'SignedHeaders' parameter. ");
         if (!parts->date.present)
-            buf_adds(&msg, "Authorization header requires existence of either a 'X-Amz-Date' or "
-                           "a 'Date' header. ");
-        buf_adds(&msg, "Authorization=");
+            wg_buf_append_str(&msg, "Authorization header requires existence of either a 'X-Amz-Date' or "
+                                    "a 'Date' header. ");
+        wg_buf_append_str(&msg, "Authorization=");
         buf_add_text(&msg, v, len);
         return fail(result, WG_SIGV4_INCOMPLETE, &msg);
     }
     if (!eq(algorithm, algorithm_len, ALGORITHM)) {
         /* [I] inferred: AWS's text for a well-formed header with another algorithm is not captured. */
-        buf_t msg = {0};
-        buf_adds(&msg, "Unsupported AWS 'algorithm': '");
+        wg_buf_t msg = {0};
+        wg_buf_append_str(&msg, "Unsupported AWS 'algorithm': '");
         buf_add_text(&msg, algorithm, algorithm_len);
-        buf_adds(&msg, "'.");
+        wg_buf_append_str(&msg, "'.");
         return fail(result, WG_SIGV4_INCOMPLETE, &msg);
     }
     return WG_SIGV4_OK;
@@ -165,16 +167,16 @@ enum { Q_ALGORITHM, Q_CREDENTIAL, Q_SIGNATURE, Q_SIGNED_HEADERS, Q_DATE, Q_EXPIR
 static void find_piece(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx)
 {
     qfind_t *f = ctx;
-    buf_t dn = {0};
-    wg_sigv4_decode(&dn, name, name_len);
+    wg_buf_t dn = {0};
+    wg_urlcodec_decode_append(&dn, name, name_len, 0);
     if (dn.len >= 6 && ieq(dn.data, 6, "X-Amz-"))
         f->any_amz = 1;
     for (size_t i = 0; i < 7; i++) {
         if (f->values[i] == NULL && eq(dn.data, dn.len, f->names[i])) {
-            buf_t dv = {0};
-            wg_sigv4_decode(&dv, value, value_len);
+            wg_buf_t dv = {0};
+            wg_urlcodec_decode_append(&dv, value, value_len, 0);
             f->lens[i] = dv.len;
-            f->values[i] = buf_take(&dv);
+            f->values[i] = wg_buf_take(&dv, NULL);
         }
     }
     free(dn.data);
@@ -189,16 +191,16 @@ static void find_piece(const char *name, size_t name_len, const char *value, siz
 static wg_sigv4_status_t parse_presigned(qfind_t *f, auth_parts_t *parts, wg_sigv4_result_t *result)
 {
     static const int required[] = {Q_ALGORITHM, Q_CREDENTIAL, Q_SIGNATURE, Q_SIGNED_HEADERS, Q_DATE};
-    buf_t msg = {0};
+    wg_buf_t msg = {0};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         if (f->values[required[i]] == NULL) {
-            buf_adds(&msg, "AWS query-string parameters must include '");
-            buf_adds(&msg, f->names[required[i]]);
-            buf_adds(&msg, "'. ");
+            wg_buf_append_str(&msg, "AWS query-string parameters must include '");
+            wg_buf_append_str(&msg, f->names[required[i]]);
+            wg_buf_append_str(&msg, "'. ");
         }
     }
     if (msg.len > 0) {
-        buf_adds(&msg, "Re-examine the query-string parameters.");
+        wg_buf_append_str(&msg, "Re-examine the query-string parameters.");
         return fail(result, WG_SIGV4_INCOMPLETE, &msg);
     }
     if (!eq(f->values[Q_ALGORITHM], f->lens[Q_ALGORITHM], ALGORITHM))
@@ -309,7 +311,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
                              "X-Amz-Date",      "X-Amz-Expires",    "X-Amz-Security-Token"};
     memcpy(f.names, qnames, sizeof(qnames));
     char *akid = NULL, *region = NULL, *date8 = NULL, *creq = NULL, *sts = NULL;
-    buf_t scope = {0}, creq_buf = {0};
+    wg_buf_t scope = {0}, creq_buf = {0};
     wg_sigv4_status_t status;
 
     /* The Authorization header wins over query parameters ([I] inferred, AWS-SIG-15: AWS's rule for both is
@@ -332,16 +334,16 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     /* Date: X-Amz-Date (basic ISO-8601), or an HTTP `Date` header. */
     int64_t date_s;
     char amz_date[32];
-    if (wg_sigv4_parse_basic(parts.date.ptr, parts.date.len, &date_s) != 0 &&
-        (result->is_presigned || wg_sigv4_parse_http_date(parts.date.ptr, parts.date.len, &date_s) != 0)) {
-        buf_t msg = {0}; /* [I] inferred (AWS-SIG-13): AWS front-end wording, not captured on execute-api */
-        buf_adds(&msg, "Date must be in ISO-8601 'basic format'. Got '");
+    if (wg_clock_parse_basic(parts.date.ptr, parts.date.len, &date_s) != 0 &&
+        (result->is_presigned || wg_clock_parse_http_date(parts.date.ptr, parts.date.len, &date_s) != 0)) {
+        wg_buf_t msg = {0}; /* [I] inferred (AWS-SIG-13): AWS front-end wording, not captured on execute-api */
+        wg_buf_append_str(&msg, "Date must be in ISO-8601 'basic format'. Got '");
         buf_add_text(&msg, parts.date.ptr, parts.date.len);
-        buf_adds(&msg, "'. See http://en.wikipedia.org/wiki/ISO_8601");
+        wg_buf_append_str(&msg, "'. See http://en.wikipedia.org/wiki/ISO_8601");
         status = fail(result, WG_SIGV4_INCOMPLETE, &msg);
         goto out;
     }
-    wg_sigv4_format_basic(date_s, amz_date);
+    wg_clock_format_basic(date_s, amz_date);
 
     /* Credential = AKID/yyyymmdd/region/service/aws4_request, read from the right so a short or
      * odd credential still gets a scope message rather than a crash. */
@@ -372,18 +374,18 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     set_field(result->access_key_id, sizeof(result->access_key_id), cred, akid_len);
     set_field(result->region, sizeof(result->region), comp[2].ptr, comp[2].len);
     if (!eq(comp[0].ptr, comp[0].len, "aws4_request")) {
-        buf_t msg = {0}; /* [I] inferred (AWS-SIG-13): AWS front-end wording */
-        buf_adds(&msg, "Credential should be scoped with a valid terminator: 'aws4_request', not '");
+        wg_buf_t msg = {0}; /* [I] inferred (AWS-SIG-13): AWS front-end wording */
+        wg_buf_append_str(&msg, "Credential should be scoped with a valid terminator: 'aws4_request', not '");
         buf_add_text(&msg, comp[0].ptr, comp[0].len);
-        buf_adds(&msg, "'. ");
+        wg_buf_append_str(&msg, "'. ");
         status = fail(result, WG_SIGV4_BAD_SIGNATURE, &msg);
         goto out;
     }
     if (!eq(comp[1].ptr, comp[1].len, service)) {
-        buf_t msg = {0}; /* [I] inferred (AWS-SIG-13): AWS front-end wording (seen on other services) */
-        buf_adds(&msg, "Credential should be scoped to correct service: '");
-        buf_adds(&msg, service);
-        buf_adds(&msg, "'. ");
+        wg_buf_t msg = {0}; /* [I] inferred (AWS-SIG-13): AWS front-end wording (seen on other services) */
+        wg_buf_append_str(&msg, "Credential should be scoped to correct service: '");
+        wg_buf_append_str(&msg, service);
+        wg_buf_append_str(&msg, "'. ");
         status = fail(result, WG_SIGV4_BAD_SIGNATURE, &msg);
         goto out;
     }
@@ -393,10 +395,10 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         goto out;
     }
     if (policy->region != NULL && !eq(comp[2].ptr, comp[2].len, policy->region)) {
-        buf_t msg = {0}; /* AWS's wording (issue 15); the exception type is [I] inferred */
-        buf_adds(&msg, "Credential should be scoped to a valid region, not '");
+        wg_buf_t msg = {0}; /* AWS's wording (issue 15); the exception type is [I] inferred */
+        wg_buf_append_str(&msg, "Credential should be scoped to a valid region, not '");
         buf_add_text(&msg, comp[2].ptr, comp[2].len);
-        buf_adds(&msg, "'. ");
+        wg_buf_append_str(&msg, "'. ");
         status = fail(result, WG_SIGV4_BAD_SIGNATURE, &msg);
         goto out;
     }
@@ -410,24 +412,18 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
      * seconds (AWS-SIG-14). */
     int64_t now_s = (int64_t)(now_ms / 1000);
     char a[32], b[32], c[32];
-    wg_sigv4_format_basic(now_s, c);
+    wg_clock_format_basic(now_s, c);
     if (date_s > now_s + SKEW_SECONDS) {
-        buf_t msg = {0};
-        wg_sigv4_format_basic(now_s + SKEW_SECONDS, b);
-        buf_adds(&msg, "Signature not yet current: ");
-        buf_adds(&msg, amz_date);
-        buf_adds(&msg, " is still later than ");
-        buf_adds(&msg, b);
-        buf_adds(&msg, " (");
-        buf_adds(&msg, c);
-        buf_adds(&msg, " + 5 min.)");
+        wg_buf_t msg = {0};
+        wg_clock_format_basic(now_s + SKEW_SECONDS, b);
+        wg_buf_appendf(&msg, "Signature not yet current: %s is still later than %s (%s + 5 min.)", amz_date, b, c);
         status = fail(result, WG_SIGV4_NOT_YET_CURRENT, &msg);
         goto out;
     }
     if (result->is_presigned && parts.expires.present) {
         unsigned expires = 0;
         if (parts.expires.len == 0 || parts.expires.len > 9 ||
-            wg_sigv4_parse_digits(parts.expires.ptr, parts.expires.len, &expires) != 0) {
+            wg_clock_parse_digits(parts.expires.ptr, parts.expires.len, &expires) != 0) {
             status = fail_text(result, WG_SIGV4_INCOMPLETE, "X-Amz-Expires should be a number");
             goto out; /* [I] inferred (AWS-SIG-13): S3's wording */
         }
@@ -439,32 +435,17 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
         if (now_s > date_s + (int64_t)expires) {
             /* [I] inferred (AWS-SIG-14): AWS's text for an expired presigned execute-api URL is not captured; this
              * follows the header form with the URL's own lifetime. */
-            buf_t msg = {0};
-            char n[24];
-            wg_sigv4_format_basic(now_s - (int64_t)expires, b);
-            snprintf(n, sizeof(n), "%u", expires);
-            buf_adds(&msg, "Signature expired: ");
-            buf_adds(&msg, amz_date);
-            buf_adds(&msg, " is now earlier than ");
-            buf_adds(&msg, b);
-            buf_adds(&msg, " (");
-            buf_adds(&msg, c);
-            buf_adds(&msg, " - ");
-            buf_adds(&msg, n);
-            buf_adds(&msg, " sec.)");
+            wg_buf_t msg = {0};
+            wg_clock_format_basic(now_s - (int64_t)expires, b);
+            wg_buf_appendf(&msg, "Signature expired: %s is now earlier than %s (%s - %u sec.)", amz_date, b, c,
+                           expires);
             status = fail(result, WG_SIGV4_EXPIRED, &msg);
             goto out;
         }
     } else if (date_s < now_s - SKEW_SECONDS) {
-        buf_t msg = {0};
-        wg_sigv4_format_basic(now_s - SKEW_SECONDS, a);
-        buf_adds(&msg, "Signature expired: ");
-        buf_adds(&msg, amz_date);
-        buf_adds(&msg, " is now earlier than ");
-        buf_adds(&msg, a);
-        buf_adds(&msg, " (");
-        buf_adds(&msg, c);
-        buf_adds(&msg, " - 5 min.)");
+        wg_buf_t msg = {0};
+        wg_clock_format_basic(now_s - SKEW_SECONDS, a);
+        wg_buf_appendf(&msg, "Signature expired: %s is now earlier than %s (%s - 5 min.)", amz_date, a, c);
         status = fail(result, WG_SIGV4_EXPIRED, &msg);
         goto out;
     }
@@ -552,27 +533,27 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
                              req->query_len, req->headers, req->num_headers, parts.signed_headers.ptr,
                              parts.signed_headers.len, hash_ptr, hash_len, WG_SIGV4_PATH_DOUBLE, result->is_presigned);
     size_t creq_len = creq_buf.len;
-    creq = buf_take(&creq_buf);
+    creq = wg_buf_take(&creq_buf, NULL);
     region = dup_n(comp[2].ptr, comp[2].len);
     date8 = dup_n(amz_date, 8);
-    buf_add(&scope, comp[3].ptr, comp[3].len);
-    buf_addc(&scope, '/');
-    buf_add(&scope, comp[2].ptr, comp[2].len);
-    buf_addc(&scope, '/');
-    buf_adds(&scope, service);
-    buf_adds(&scope, "/aws4_request");
+    wg_buf_append(&scope, comp[3].ptr, comp[3].len);
+    wg_buf_append_char(&scope, '/');
+    wg_buf_append(&scope, comp[2].ptr, comp[2].len);
+    wg_buf_append_char(&scope, '/');
+    wg_buf_append_str(&scope, service);
+    wg_buf_append_str(&scope, "/aws4_request");
     /* The canonical request may hold NULs from header values; hash its real bytes. */
     {
         char creq_hash[65];
         wg_sigv4_sha256_hex(creq, creq_len, creq_hash);
-        buf_t s = {0};
-        buf_adds(&s, ALGORITHM "\n");
-        buf_adds(&s, amz_date);
-        buf_addc(&s, '\n');
-        buf_add(&s, scope.data, scope.len);
-        buf_addc(&s, '\n');
-        buf_adds(&s, creq_hash);
-        sts = buf_take(&s);
+        wg_buf_t s = {0};
+        wg_buf_append_str(&s, ALGORITHM "\n");
+        wg_buf_append_str(&s, amz_date);
+        wg_buf_append_char(&s, '\n');
+        wg_buf_append(&s, scope.data, scope.len);
+        wg_buf_append_char(&s, '\n');
+        wg_buf_append_str(&s, creq_hash);
+        sts = wg_buf_take(&s, NULL);
     }
     char expected[65];
     wg_sigv4_compute_signature(secret, date8, region, service, sts, expected);
@@ -581,22 +562,22 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
     if (match) {
         result->status = status = WG_SIGV4_OK;
     } else {
-        buf_t msg = {0};
-        buf_adds(&msg, "The request signature we calculated does not match the signature you "
-                       "provided. Check your AWS Secret Access Key and signing method. Consult "
-                       "the service documentation for details.\n\nThe Canonical String for this "
-                       "request should have been\n'");
+        wg_buf_t msg = {0};
+        wg_buf_append_str(&msg, "The request signature we calculated does not match the signature you "
+                                "provided. Check your AWS Secret Access Key and signing method. Consult "
+                                "the service documentation for details.\n\nThe Canonical String for this "
+                                "request should have been\n'");
         /* [I] inferred (AWS-SIG-8): a canonical request over the cap (only a hostile request) is quoted cut, with "..."
          */
         if (creq_len > WG_LIMIT_SIGV4_QUOTE_BYTES) {
             buf_add_text(&msg, creq, WG_LIMIT_SIGV4_QUOTE_BYTES);
-            buf_adds(&msg, "...");
+            wg_buf_append_str(&msg, "...");
         } else {
             buf_add_text(&msg, creq, creq_len);
         }
-        buf_adds(&msg, "'\n\nThe String-to-Sign should have been\n'");
-        buf_adds(&msg, sts);
-        buf_adds(&msg, "'\n");
+        wg_buf_append_str(&msg, "'\n\nThe String-to-Sign should have been\n'");
+        wg_buf_append_str(&msg, sts);
+        wg_buf_append_str(&msg, "'\n");
         status = fail(result, WG_SIGV4_BAD_SIGNATURE, &msg);
         /* handed over as computed, for the inspector's side-by-side view */
         result->canonical_request = creq;

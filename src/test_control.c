@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conns.h"
+#include "clock.h"
 #include "http_reply.h"
 #include "ids.h"
 #include "log.h"

@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "buf.h"
 #include "limits.h"
 
 static int fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -384,21 +385,15 @@ out:
 }
 
 /* Appends the whole of `path` to a growing buffer; a missing file adds nothing. */
-static int append_file(char **buf, size_t *len, const char *path)
+static int append_file(wg_buf_t *buf, const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return -1;
     char chunk[16384];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && *len + n <= WG_LIMIT_TLS_BUNDLE_BYTES) {
-        char *grown = realloc(*buf, *len + n + 1);
-        if (grown == NULL)
-            abort();
-        *buf = grown;
-        memcpy(*buf + *len, chunk, n);
-        *len += n;
-    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && buf->len + n <= WG_LIMIT_TLS_BUNDLE_BYTES)
+        wg_buf_append(buf, chunk, n);
     fclose(f);
     return 0;
 }
@@ -407,22 +402,21 @@ static int append_file(char **buf, size_t *len, const char *path)
  * ours, so a client that replaces its trust store with this file still reaches real AWS. */
 static int make_bundle(const wg_tls_ca_files_t *files, char *err, size_t err_size)
 {
-    char *buf = NULL;
-    size_t len = 0;
+    wg_buf_t buf = WG_BUF_INIT;
     const char *system = getenv(X509_get_default_cert_file_env());
     /* SSL_CERT_FILE may already point at our bundle (a handler started by wsgate): skip it then */
     if (system == NULL || strcmp(system, files->bundle) == 0)
         system = X509_get_default_cert_file();
-    append_file(&buf, &len, system);
-    if (len > 0 && buf[len - 1] != '\n')
-        buf[len++] = '\n'; /* append_file always leaves one spare byte */
-    if (append_file(&buf, &len, files->ca_cert) != 0) {
-        free(buf);
+    append_file(&buf, system);
+    if (buf.len > 0 && buf.data[buf.len - 1] != '\n')
+        wg_buf_append_char(&buf, '\n');
+    if (append_file(&buf, files->ca_cert) != 0) {
+        wg_buf_free(&buf);
         return fail(err, err_size, "cannot read %s", files->ca_cert);
     }
-    bytes_t b = {buf, len};
+    bytes_t b = {buf.data, buf.len};
     int rv = write_file(files->bundle, 0644, write_bytes, &b, err, err_size);
-    free(buf);
+    wg_buf_free(&buf);
     return rv;
 }
 

@@ -1,11 +1,22 @@
 /*
- * urlcodec.h: percent-decoding and query-string parsing, for handshake URLs (the $connect event's
- * query maps), management-API paths (connectionIds arrive with '=' as %3D, AWS-MGMT-6) and SigV4.
+ * urlcodec.h: percent-encoding and -decoding and query-string parsing (one copy for every module):
+ * handshake URLs (the $connect event's query maps), management-API paths (connectionIds arrive with
+ * '=' as %3D, AWS-MGMT-6), SigV4's canonical request (AWS-SIG-2), the Lambda Invoke path and
+ * HTTP_PROXY query strings.
  */
 #ifndef WG_URLCODEC_H
 #define WG_URLCODEC_H
 
 #include <stddef.h>
+
+#include "buf.h"
+
+/**
+ * Appends `len` bytes of `s` (NULs allowed) percent-encoded by AWS's UriEncode rule (SigV4): every
+ * byte but RFC 3986's unreserved A-Z a-z 0-9 - . _ ~ becomes %XX with uppercase hex; with
+ * `keep_slash`, '/' is kept too (paths). Aborts on out of memory.
+ */
+void wg_urlcodec_encode(wg_buf_t *out, const char *s, size_t len, int keep_slash);
 
 /**
  * Percent-decodes `in` (len bytes) into `out`, which must hold at least `len` + 1 bytes; the result
@@ -14,6 +25,8 @@
  * as lenient servers do. Returns 0, or -1 when the decoded bytes contain a NUL.
  */
 int wg_urlcodec_decode(const char *in, size_t len, char *out, size_t *out_len, int plus_is_space);
+/** The same decoding appended to `out`, NULs and all (SigV4 decodes then re-encodes). */
+void wg_urlcodec_decode_append(wg_buf_t *out, const char *in, size_t len, int plus_is_space);
 
 typedef struct wg_query_param {
     char *name; /* decoded, NUL-terminated, owned by the list */

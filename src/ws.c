@@ -18,8 +18,10 @@
 
 #include <h2o/http1.h>
 
+#include "buf.h"
 #include "limits.h"
 #include "log.h"
+#include "utf8.h"
 
 struct wg_ws {
     h2o_socket_t *sock;
@@ -34,8 +36,7 @@ struct wg_ws {
     h2o_timeout_entry_t quiet_timer; /* frees the wslay context of a connection gone quiet */
     uint64_t last_activity; /* loop time of the last read or send */
     /* outgoing bytes gathered from wslay, and the ones being written */
-    char *out;
-    size_t out_len, out_cap;
+    wg_buf_t out; /* stops taking frames at WG_LIMIT_WS_FLUSH_BYTES */
     char *writing;
     size_t writing_len;
     size_t fragmented_pending; /* bytes of queued fragmented messages not yet framed */
@@ -141,21 +142,13 @@ static ssize_t recv_callback(wslay_event_context_ptr ctx, uint8_t *buf, size_t l
 static ssize_t send_callback(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *user_data)
 {
     wg_ws_t *ws = user_data;
-    if (ws->out_len >= WG_LIMIT_WS_FLUSH_BYTES) {
+    if (ws->out.len >= WG_LIMIT_WS_FLUSH_BYTES) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
-    if (ws->out_len + len > ws->out_cap) {
-        size_t cap = ws->out_cap ? ws->out_cap : 4096;
-        while (cap < ws->out_len + len)
-            cap *= 2;
-        ws->out = realloc(ws->out, cap);
-        if (ws->out == NULL)
-            abort();
-        ws->out_cap = cap;
-    }
-    memcpy(ws->out + ws->out_len, data, len);
-    ws->out_len += len;
+    if (ws->out.cap == 0)
+        wg_buf_reserve(&ws->out, 4096 - 1); /* one 4 KB block (with buf.h's NUL) for a batch of small frames */
+    wg_buf_append(&ws->out, data, len);
     return (ssize_t)len;
 }
 
@@ -192,44 +185,6 @@ static void on_frame_recv_start(wslay_event_context_ptr ctx, const struct wslay_
         set_failure(ws, 1009, "Frame size exceeds the 32 KB limit");
 }
 
-/* RFC 3629 UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
-static int is_valid_utf8(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            cp = c & 0x07;
-        } else
-            return 0;
-        if (i + n >= len)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
-
 static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg, void *user_data)
 {
     wg_ws_t *ws = user_data;
@@ -259,7 +214,7 @@ static void on_msg_recv(wslay_event_context_ptr ctx, const struct wslay_event_on
         set_failure(ws, 1003, "Binary frames are not supported");
         return;
     }
-    if (!is_valid_utf8(arg->msg, arg->msg_length)) {
+    if (!wg_utf8_is_valid(arg->msg, arg->msg_length)) { /* RFC 6455 8.1 */
         set_failure(ws, 1007, "Invalid UTF-8 in text frame");
         return;
     }
@@ -305,7 +260,7 @@ static int is_quiescent(const wg_ws_t *ws)
 {
     return !(ws->wslay == NULL || ws->is_in_recv || ws->is_finished || ws->is_draining || ws->is_server_initiated ||
              ws->fail_code != 0 || ws->is_in_message || ws->scan.header_len != 0 || ws->scan.payload_left != 0 ||
-             ws->writing != NULL || ws->out_len != 0 || ws->fragmented_pending != 0 ||
+             ws->writing != NULL || ws->out.len != 0 || ws->fragmented_pending != 0 ||
              wslay_event_get_queued_msg_count(ws->wslay) != 0 || wslay_event_want_write(ws->wslay) ||
              !wslay_event_want_read(ws->wslay) || wslay_event_get_close_sent(ws->wslay) ||
              wslay_event_get_close_received(ws->wslay));
@@ -345,11 +300,8 @@ static void flush(wg_ws_t *ws)
                 return;
             }
         }
-        if (ws->out_len > 0) {
-            ws->writing = ws->out;
-            ws->writing_len = ws->out_len;
-            ws->out = NULL;
-            ws->out_len = ws->out_cap = 0;
+        if (ws->out.len > 0) {
+            ws->writing = wg_buf_take(&ws->out, &ws->writing_len);
             h2o_iovec_t buf = h2o_iovec_init(ws->writing, ws->writing_len);
             h2o_socket_write(ws->sock, &buf, 1, on_write_complete);
             return;
@@ -426,7 +378,7 @@ static void on_deferred(h2o_timeout_entry_t *entry)
     ws->callbacks.on_closed(ws->data, &info);
     if (ws->wslay != NULL)
         wslay_event_context_free(ws->wslay);
-    free(ws->out);
+    wg_buf_free(&ws->out);
     free(ws->writing);
     free(ws);
 }
@@ -633,7 +585,7 @@ int wg_ws_is_closing(const wg_ws_t *ws)
 
 size_t wg_ws_queued_bytes(const wg_ws_t *ws)
 {
-    size_t n = ws->out_len + ws->writing_len + ws->fragmented_pending;
+    size_t n = ws->out.len + ws->writing_len + ws->fragmented_pending;
     if (ws->wslay != NULL)
         n += wslay_event_get_queued_msg_length(ws->wslay);
     return n;

@@ -8,6 +8,7 @@
  */
 #include "inproc_server.h"
 
+#include "clock.h"
 #include "conns.h"
 #include "ids.h"
 

@@ -1,16 +1,14 @@
 /*
- * test_ids.c: the 16-character IDs (byte layout of AWS-ID-7), apiId, trace IDs, UUIDs and the
- * time formats. With a scripted random source the generator reproduces real AWS IDs byte for
+ * test_ids.c: the 16-character IDs (byte layout of AWS-ID-7), apiId, trace IDs and UUIDs (the
+ * time formats are test_clock.c's). With a scripted random source the generator reproduces real AWS IDs byte for
  * byte (the random bytes are read back out of the real ID), which pins down the layout, the
  * counter offset, the cell table and the base64url encoding at once.
  */
 #include <check.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ids.h"
 
@@ -490,110 +488,6 @@ START_TEST(test_uuid)
 }
 END_TEST
 
-/* ------------------------------------------------------------ time formats ---- */
-
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm), to build test instants. */
-static int64_t days_from_civil(int y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static uint64_t ms_of(int y, unsigned mo, unsigned d, int h, int mi, int s, int ms)
-{
-    return (uint64_t)((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + ms);
-}
-
-START_TEST(test_request_time)
-{
-    char out[32];
-    wg_clock_format_request_time(1731324924561ULL, out);
-    ck_assert_str_eq(out, "11/Nov/2024:11:35:24 +0000"); /* the connect capture */
-    wg_clock_format_request_time(1731333109875ULL, out);
-    ck_assert_str_eq(out, "11/Nov/2024:13:51:49 +0000"); /* the disconnect capture */
-    wg_clock_format_request_time(1737995987617ULL, out);
-    ck_assert_str_eq(out, "27/Jan/2025:16:39:47 +0000"); /* the authorizer capture */
-    wg_clock_format_request_time(1649404419000ULL, out);
-    ck_assert_str_eq(out, "08/Apr/2022:07:53:39 +0000"); /* day padding, AWS-ID-10 */
-    wg_clock_format_request_time(0, out);
-    ck_assert_str_eq(out, "01/Jan/1970:00:00:00 +0000");
-    wg_clock_format_request_time(ms_of(2024, 2, 29, 23, 59, 59, 999), out);
-    ck_assert_str_eq(out, "29/Feb/2024:23:59:59 +0000"); /* ms never round up */
-
-    static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    for (unsigned m = 1; m <= 12; m++) {
-        char expected[32];
-        wg_clock_format_request_time(ms_of(2023, m, 5, 4, 3, 2, 1), out);
-        snprintf(expected, sizeof(expected), "05/%s/2023:04:03:02 +0000", months[m - 1]);
-        ck_assert_str_eq(out, expected);
-    }
-}
-END_TEST
-
-START_TEST(test_request_time_ignores_locale)
-{
-    /* strftime's %b would follow LC_TIME; ours must stay English. scripts/install-deps.sh --all
-     * generates de_DE.UTF-8; at least one of these locales must be there, or the test fails. */
-    const char *locales[] = {"de_DE.UTF-8", "fr_FR.UTF-8", "es_ES.UTF-8"};
-    int tried = 0;
-    for (size_t i = 0; i < sizeof(locales) / sizeof(locales[0]); i++) {
-        if (setlocale(LC_ALL, locales[i]) == NULL)
-            continue;
-        tried++;
-        char out[32];
-        wg_clock_format_request_time(ms_of(2024, 5, 1, 0, 0, 0, 0), out);
-        ck_assert_str_eq(out, "01/May/2024:00:00:00 +0000");
-        wg_clock_format_request_time(ms_of(2024, 12, 1, 0, 0, 0, 0), out);
-        ck_assert_str_eq(out, "01/Dec/2024:00:00:00 +0000");
-    }
-    setlocale(LC_ALL, "C");
-    ck_assert_msg(tried > 0, "no de_DE/fr_FR/es_ES UTF-8 locale installed: run scripts/install-deps.sh --all");
-    char out[32];
-    wg_clock_format_request_time(ms_of(2024, 10, 9, 0, 0, 0, 0), out);
-    ck_assert_str_eq(out, "09/Oct/2024:00:00:00 +0000");
-}
-END_TEST
-
-START_TEST(test_iso8601_ms)
-{
-    char out[32];
-    wg_clock_format_iso8601_ms(1588277433236ULL, out);
-    ck_assert_str_eq(out, "2020-04-30T20:10:33.236Z"); /* GetConnection example */
-    wg_clock_format_iso8601_ms(0, out);
-    ck_assert_str_eq(out, "1970-01-01T00:00:00.000Z");
-    wg_clock_format_iso8601_ms(ms_of(2024, 1, 2, 3, 4, 5, 7), out);
-    ck_assert_str_eq(out, "2024-01-02T03:04:05.007Z");
-    wg_clock_format_iso8601_ms(UINT64_MAX, out); /* clamped, never overflows the buffer */
-    ck_assert_str_eq(out, "9999-12-31T23:59:59.999Z");
-}
-END_TEST
-
-START_TEST(test_amz_date)
-{
-    char out[17];
-    wg_clock_format_amz_date(1440938160000ULL, out);
-    ck_assert_str_eq(out, "20150830T123600Z"); /* the SigV4 documentation example */
-    wg_clock_format_amz_date(ms_of(2024, 11, 11, 13, 51, 49, 875), out);
-    ck_assert_str_eq(out, "20241111T135149Z");
-    wg_clock_format_amz_date(UINT64_MAX, out);
-    ck_assert_str_eq(out, "99991231T235959Z");
-}
-END_TEST
-
-START_TEST(test_now_ms)
-{
-    uint64_t before = (uint64_t)time(NULL) * 1000;
-    uint64_t now = wg_clock_now_ms();
-    uint64_t after = (uint64_t)time(NULL) * 1000 + 1000;
-    ck_assert_uint_ge(now, before);
-    ck_assert_uint_lt(now, after);
-}
-END_TEST
-
 Suite *wg_test_suite_ids(void)
 {
     Suite *s = suite_create("ids");
@@ -612,12 +506,5 @@ Suite *wg_test_suite_ids(void)
     tcase_add_test(tc, test_trace_id);
     tcase_add_test(tc, test_uuid);
     suite_add_tcase(s, tc);
-    TCase *tt = tcase_create("time");
-    tcase_add_test(tt, test_request_time);
-    tcase_add_test(tt, test_request_time_ignores_locale);
-    tcase_add_test(tt, test_iso8601_ms);
-    tcase_add_test(tt, test_amz_date);
-    tcase_add_test(tt, test_now_ms);
-    suite_add_tcase(s, tt);
     return s;
 }

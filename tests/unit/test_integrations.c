@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_internal.h"
 #include "integration.h"
 #include "integration_http_proxy.h"
 #include "integration_lambda.h"
+#include "sigv4.h"
 
 /* ------------------------------------------------------- lambda errors ---- */
 
@@ -391,11 +393,133 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* The header line "Name: value" of `req` named `name`, or NULL. */
+static const char *request_header(const wg_httpc_request_t *req, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < req->num_headers; i++)
+        if (strncmp(req->headers[i], name, n) == 0 && req->headers[i][n] == ':')
+            return req->headers[i] + n + 2;
+    return NULL;
+}
+
+static void free_request(wg_httpc_request_t *req)
+{
+    free(req->url);
+    free(req->body);
+    for (size_t i = 0; i < req->num_headers; i++)
+        free(req->headers[i]);
+}
+
+/* wg_integration_lambda_prepare: the Invoke URL from the endpoint (curl_url), the function name encoded, and
+ * the signature over host[:port] and the path. */
+static void check_lambda_url(const char *endpoint, const char *function, const char *want_url, const char *want_host,
+                             const char *want_path)
+{
+    wg_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.region = "us-east-1";
+    wg_httpc_request_t req;
+    memset(&req, 0, sizeof(req));
+    char *payload = strdup("{}");
+    const uint64_t now_ms = 1440938160000ULL;
+    ck_assert_int_eq(wg_integration_lambda_prepare(&cfg, endpoint, function, payload, 2, 3000, now_ms, &req), 0);
+    ck_assert_str_eq(req.url, want_url);
+    ck_assert_str_eq(req.method, "POST");
+    ck_assert_ptr_eq(req.body, payload);
+    /* the same signature as signing the expected Host and path directly */
+    wg_sigv4_credentials_t creds = {WG_CONFIG_DUMMY_ACCESS_KEY, WG_CONFIG_DUMMY_SECRET_KEY, NULL, "us-east-1",
+                                    "lambda"};
+    wg_header_t host = {"Host", 4, want_host, strlen(want_host)};
+    wg_sigv4_request_t sreq = {"POST", 4, want_path, strlen(want_path), "", 0, &host, 1, "{}", 2};
+    wg_sigv4_signature_t sig;
+    ck_assert_int_eq(wg_sigv4_sign(&sreq, &creds, now_ms, &sig), 0);
+    ck_assert_ptr_nonnull(request_header(&req, "Authorization"));
+    ck_assert_str_eq(request_header(&req, "Authorization"), sig.authorization);
+    ck_assert_str_eq(request_header(&req, "X-Amz-Date"), "20150830T123600Z");
+    free_request(&req);
+}
+
+START_TEST(test_lambda_prepare_urls)
+{
+    check_lambda_url("http://127.0.0.1:9001", "my-fn", "http://127.0.0.1:9001/2015-03-31/functions/my-fn/invocations",
+                     "127.0.0.1:9001", "/2015-03-31/functions/my-fn/invocations");
+    check_lambda_url("http://localhost:3001/", "f", "http://localhost:3001/2015-03-31/functions/f/invocations",
+                     "localhost:3001", "/2015-03-31/functions/f/invocations");
+    /* a base path is kept (trailing slashes dropped), query and fragment are not */
+    check_lambda_url("https://proxy.test/lambda/v1//?x=1#top", "arn:aws:lambda:us-east-1:123:function:f",
+                     "https://proxy.test/lambda/v1/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123%3Afunction"
+                     "%3Af/invocations",
+                     "proxy.test",
+                     "/lambda/v1/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123%3Afunction%3Af/"
+                     "invocations");
+    check_lambda_url("http://[::1]:9001", "f", "http://[::1]:9001/2015-03-31/functions/f/invocations", "[::1]:9001",
+                     "/2015-03-31/functions/f/invocations");
+}
+END_TEST
+
+START_TEST(test_lambda_prepare_bad_endpoints)
+{
+    static const char *bad[] = {"localhost:9001", "127.0.0.1", "", "http://", "http://host:99999", "http://a b/"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        wg_config_t cfg;
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.region = "us-east-1";
+        wg_httpc_request_t req;
+        memset(&req, 0, sizeof(req));
+        char *payload = strdup("{}"); /* taken even on failure (ASan checks the leak) */
+        ck_assert_msg(wg_integration_lambda_prepare(&cfg, bad[i], "f", payload, 2, 3000, 0, &req) == -1,
+                      "accepted '%s'", bad[i]);
+        ck_assert_ptr_null(req.url);
+        ck_assert_uint_eq(req.num_headers, 0);
+    }
+}
+END_TEST
+
+/* lambda:URL[/NAME] targets, read by curl_url: the endpoint and the function name. */
+START_TEST(test_config_lambda_targets)
+{
+    static const struct {
+        const char *target, *uri, *function; /* uri NULL: refused */
+    } cases[] = {
+        {"lambda:http://127.0.0.1:9000/fn", "http://127.0.0.1:9000", "fn"},
+        {"lambda:http://127.0.0.1:9000/fn//", "http://127.0.0.1:9000", "fn"},
+        {"lambda:http://127.0.0.1:9000/", "http://127.0.0.1:9000", "L"},
+        {"lambda:https://[::1]:9000/arn%3Ax", "https://[::1]:9000", "arn%3Ax"},
+        {"lambda:http://127.0.0.1:9000/a/b", NULL, NULL},
+        {"lambda:http://127.0.0.1:9000/fn?x=1", NULL, NULL},
+        {"lambda:http://a b:1/fn", NULL, NULL},
+        {"lambda:localhost:9000", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wg_config_t cfg;
+        memset(&cfg, 0, sizeof(cfg));
+        char why[512] = "";
+        int rc = wg_config_parse_function_target(&cfg, "L", cases[i].target, why, sizeof(why));
+        if (cases[i].uri == NULL) {
+            ck_assert_msg(rc == -1, "accepted %s", cases[i].target);
+            ck_assert_msg(strstr(why, cases[i].target) != NULL, "%s", why);
+        } else {
+            ck_assert_msg(rc == 0, "%s: %s", cases[i].target, why);
+            const wg_function_target_t *f = wg_config_function_target(&cfg, "L");
+            ck_assert_ptr_nonnull(f);
+            ck_assert_int_eq(f->type, WG_INTEGRATION_LAMBDA);
+            ck_assert_str_eq(f->uri, cases[i].uri);
+            ck_assert_str_eq(f->function, cases[i].function);
+        }
+        wg_config_free(&cfg);
+    }
+}
+END_TEST
+
 Suite *wg_test_suite_integrations(void)
 {
     Suite *s = suite_create("integrations");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_lambda_function_error_detection);
+    tcase_add_test(tc, test_lambda_prepare_urls);
+    tcase_add_test(tc, test_lambda_prepare_bad_endpoints);
+    tcase_add_test(tc, test_config_lambda_targets);
     tcase_add_test(tc, test_interpret_proxy_results);
     tcase_add_test(tc, test_context_values);
     tcase_add_test(tc, test_map_parameters_message);

@@ -266,7 +266,7 @@ static const char *compare(const char *want, const char *got, const char *const 
     wg_replay_diff_t diff = {0};
     wg_replay_compare_options_t opt = {ignore, num_ignore, recorded_ids, replayed_ids, 1};
     *same = wg_replay_compare_payload("body", want, strlen(want), got, strlen(got), &opt, &diff);
-    snprintf(text, sizeof(text), "%s", diff.text != NULL ? diff.text : "");
+    snprintf(text, sizeof(text), "%s", diff.text.data != NULL ? diff.text.data : "");
     ck_assert_int_eq(*same, diff.count == 0);
     wg_replay_diff_free(&diff);
     return text;
@@ -371,10 +371,10 @@ START_TEST(test_compare_answers)
     /* one-way: the body is not observable, so only the status counts */
     ck_assert_int_eq(wg_replay_compare_answers(&want, &got, 0, 0, &opt, &diff), 1);
     ck_assert_int_eq(wg_replay_compare_answers(&want, &got, 0, 1, &opt, &diff), 0);
-    ck_assert_ptr_nonnull(strstr(diff.text, "body/n: recorded 1, replayed 2"));
+    ck_assert_ptr_nonnull(strstr(diff.text.data, "body/n: recorded 1, replayed 2"));
     wg_replay_diff_free(&diff);
     ck_assert_int_eq(wg_replay_compare_answers(&want, &got, 1, 0, &opt, &diff), 0);
-    ck_assert_ptr_nonnull(strstr(diff.text, "headers.Sec-WebSocket-Protocol: recorded chat.v1, replayed (none)"));
+    ck_assert_ptr_nonnull(strstr(diff.text.data, "headers.Sec-WebSocket-Protocol: recorded chat.v1, replayed (none)"));
     wg_replay_diff_free(&diff);
     wg_replay_answer_free(&got);
     /* a rejection rejected the same way matches; another status does not */
@@ -385,13 +385,13 @@ START_TEST(test_compare_answers)
     wg_replay_answer_free(&got);
     wg_replay_answer_read(200, "{\"statusCode\":403}", 18, &got);
     ck_assert_int_eq(wg_replay_compare_answers(&want, &got, 1, 0, &opt, &diff), 0);
-    ck_assert_str_eq(diff.text, "    statusCode: recorded 401, replayed 403\n");
+    ck_assert_str_eq(diff.text.data, "    statusCode: recorded 401, replayed 403\n");
     wg_replay_diff_free(&diff);
     wg_replay_answer_free(&got);
     /* no answer, and a plain answer, are kinds of their own */
     wg_replay_answer_read(0, NULL, 0, &got);
     ck_assert_int_eq(wg_replay_compare_answers(&want, &got, 1, 0, &opt, &diff), 0);
-    ck_assert_str_eq(diff.text,
+    ck_assert_str_eq(diff.text.data,
                      "    answer: recorded a Lambda proxy result (HTTP 200), replayed no HTTP answer (HTTP 0)\n");
     wg_replay_diff_free(&diff);
     wg_replay_answer_free(&got);

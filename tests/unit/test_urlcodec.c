@@ -1,8 +1,11 @@
 /*
- * test_urlcodec.c: percent-decoding (management-API connectionIds arrive with '=' as %3D,
- * AWS-MGMT-6) and query-string parsing for the $connect event's query maps (AWS-QS-1..7).
+ * test_urlcodec.c: percent-encoding by AWS's UriEncode rule (SigV4, AWS-SIG-2), percent-decoding
+ * (management-API connectionIds arrive with '=' as %3D, AWS-MGMT-6) and query-string parsing for the $connect event's
+ * query maps (AWS-QS-1..7).
  */
 #include <check.h>
+#include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +224,94 @@ START_TEST(test_query_many)
 }
 END_TEST
 
+/* ---- encoding ---- */
+
+static void check_encode(const char *in, size_t len, int keep_slash, const char *expected)
+{
+    wg_buf_t out = WG_BUF_INIT;
+    wg_buf_append_str(&out, "pre:"); /* appends, never overwrites */
+    wg_urlcodec_encode(&out, in, len, keep_slash);
+    ck_assert_str_eq(out.data, expected);
+    ck_assert_uint_eq(out.len, strlen(expected));
+    wg_buf_free(&out);
+}
+
+START_TEST(test_encode_aws_rule)
+{
+    check_encode("", 0, 0, "pre:");
+    check_encode("AZaz09-._~", 10, 0, "pre:AZaz09-._~");
+    check_encode("a b+c*d=e&f/g", 13, 0, "pre:a%20b%2Bc%2Ad%3De%26f%2Fg");
+    check_encode("a b+c*d=e&f/g", 13, 1, "pre:a%20b%2Bc%2Ad%3De%26f/g");
+    check_encode("\xc3\xa9\xff", 3, 0, "pre:%C3%A9%FF"); /* uppercase hex */
+    check_encode("a\0b", 3, 0, "pre:a%00b"); /* by length, NULs included */
+    check_encode("//a//", 5, 1, "pre://a//"); /* empty segments stay empty */
+    check_encode("//", 2, 0, "pre:%2F%2F");
+    /* AWS-SIG-2: the wire path is encoded once more, so an escape's '%' becomes %25 */
+    check_encode("/local/@connections/X%3D", 24, 1, "pre:/local/%40connections/X%253D");
+    check_encode("arn:aws:lambda:us-east-1:1:function:f", 37, 0,
+                 "pre:arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af");
+}
+END_TEST
+
+/* Every byte value, against the rule written out (unreserved kept, '/' kept only when asked) and
+ * against libcurl's curl_easy_escape, which implements the same rule (urlcodec.c says why it is
+ * not called on the hot path). */
+START_TEST(test_encode_every_byte)
+{
+    for (int keep_slash = 0; keep_slash <= 1; keep_slash++) {
+        for (int c = 0; c < 256; c++) {
+            char in = (char)c, expected[8];
+            int kept = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '.' || c == '_' || c == '~' || (keep_slash && c == '/');
+            if (kept)
+                snprintf(expected, sizeof(expected), "pre:%c", c);
+            else
+                snprintf(expected, sizeof(expected), "pre:%%%02X", c);
+            check_encode(&in, 1, keep_slash, expected);
+        }
+    }
+    char all[256];
+    for (int c = 0; c < 256; c++)
+        all[c] = (char)(255 - c);
+    char *by_curl = curl_easy_escape(NULL, all, (int)sizeof(all));
+    ck_assert_ptr_nonnull(by_curl);
+    wg_buf_t out = WG_BUF_INIT;
+    wg_urlcodec_encode(&out, all, sizeof(all), 0);
+    ck_assert_str_eq(out.data, by_curl);
+    curl_free(by_curl);
+    wg_buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_decode_append)
+{
+    wg_buf_t out = WG_BUF_INIT;
+    wg_urlcodec_decode_append(&out, "a%00b%2", 7, 0); /* a NUL is kept, a cut escape literal */
+    ck_assert_uint_eq(out.len, 5);
+    ck_assert_int_eq(memcmp(out.data, "a\0b%2", 6), 0);
+    wg_urlcodec_decode_append(&out, "+%2B", 4, 0); /* appends; '+' stays without plus_is_space */
+    ck_assert_uint_eq(out.len, 7);
+    ck_assert_int_eq(memcmp(out.data + 5, "++", 3), 0);
+    wg_urlcodec_decode_append(&out, "+%2B", 4, 1);
+    ck_assert_uint_eq(out.len, 9);
+    ck_assert_int_eq(memcmp(out.data + 7, " +", 3), 0);
+    wg_buf_free(&out);
+    wg_urlcodec_decode_append(&out, "", 0, 0); /* empty input still leaves a string */
+    ck_assert_ptr_nonnull(out.data);
+    ck_assert_str_eq(out.data, "");
+    wg_buf_free(&out);
+    /* encoding then decoding gives the bytes back */
+    const char raw[] = "k\xc3\xa9y /=\0&~";
+    wg_buf_t enc = WG_BUF_INIT, dec = WG_BUF_INIT;
+    wg_urlcodec_encode(&enc, raw, sizeof(raw) - 1, 0);
+    wg_urlcodec_decode_append(&dec, enc.data, enc.len, 1);
+    ck_assert_uint_eq(dec.len, sizeof(raw) - 1);
+    ck_assert_int_eq(memcmp(dec.data, raw, sizeof(raw) - 1), 0);
+    wg_buf_free(&enc);
+    wg_buf_free(&dec);
+}
+END_TEST
+
 Suite *wg_test_suite_urlcodec(void)
 {
     Suite *s = suite_create("urlcodec");
@@ -230,6 +321,9 @@ Suite *wg_test_suite_urlcodec(void)
     tcase_add_test(td, test_decode_plus);
     tcase_add_test(td, test_decode_malformed_kept);
     tcase_add_test(td, test_decode_nul);
+    tcase_add_test(td, test_decode_append);
+    tcase_add_test(td, test_encode_aws_rule);
+    tcase_add_test(td, test_encode_every_byte);
     suite_add_tcase(s, td);
     TCase *tq = tcase_create("query");
     tcase_add_test(tq, test_query_basic);
