@@ -18,28 +18,12 @@
 #include <string.h>
 
 #include "config_internal.h"
-
-char *wg_config_strdup(const char *s)
-{
-    char *d = strdup(s);
-    if (d == NULL)
-        abort();
-    return d;
-}
+#include "str.h"
 
 void wg_config_set_string(char **slot, const char *value)
 {
     free(*slot);
-    *slot = value ? wg_config_strdup(value) : NULL;
-}
-
-int wg_config_fail(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-    return WG_CONFIG_ERROR;
+    *slot = value ? wg_str_dup(value) : NULL;
 }
 
 const char *wg_config_auth_mode_name(wg_auth_mode_t mode)

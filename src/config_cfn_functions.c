@@ -44,10 +44,10 @@ static json_t *eval_raw(wg_cfn_t *c, json_t *raw)
 static bool is_on_disk(wg_cfn_t *c, const char *code)
 {
     char *full = NULL;
-    const char *slash = strrchr(c->path, '/');
+    const char *slash = strrchr(c->cv.path, '/');
     if (code[0] == '/' || slash == NULL)
         full = strdup(code);
-    else if (asprintf(&full, "%.*s/%s", (int)(slash - c->path), c->path, code) < 0)
+    else if (asprintf(&full, "%.*s/%s", (int)(slash - c->cv.path), c->cv.path, code) < 0)
         full = NULL;
     if (full == NULL)
         abort();
@@ -68,19 +68,19 @@ static char *function_code_path(wg_cfn_t *c, json_t *resource, json_t *props, in
     const char *asset_property = json_string_value(json_object_get(meta, "aws:asset:property"));
     if (json_is_string(asset) &&
         (asset_property == NULL || strcmp(asset_property, "Code") == 0 || strcmp(asset_property, "CodeUri") == 0)) {
-        *line = wg_cfn_key_line(c, meta, "aws:asset:path");
+        *line = wg_config_convert_key_line(&c->cv, meta, "aws:asset:path");
         return wg_cfn_scalar_text(asset);
     }
     json_t *package_type = eval_raw(c, function_raw(c, props, is_sam, "PackageType"));
     int is_image = json_is_string(package_type) && strcmp(json_string_value(package_type), "Image") == 0;
     json_decref(package_type);
-    if (is_image || c->has_error)
+    if (is_image || c->cv.has_error)
         return NULL;
     const char *key = is_sam ? "CodeUri" : "Code";
     json_t *raw = function_raw(c, props, is_sam, key);
     if (is_sam && raw == NULL && function_raw(c, props, is_sam, "InlineCode") != NULL)
         return NULL;
-    *line = wg_cfn_key_line(c, props, key);
+    *line = wg_config_convert_key_line(&c->cv, props, key);
     if (raw == NULL) {
         if (!is_sam)
             return NULL;
@@ -101,7 +101,7 @@ static int function_number(wg_cfn_t *c, json_t *props, int is_sam, const char *n
     json_t *raw = function_raw(c, props, is_sam, name);
     json_t *v = eval_raw(c, raw);
     if (v == NULL)
-        return c->has_error ? -1 : 0;
+        return c->cv.has_error ? -1 : 0;
     char *end = NULL;
     if (json_is_integer(v))
         *out = json_integer_value(v);
@@ -110,7 +110,7 @@ static int function_number(wg_cfn_t *c, json_t *props, int is_sam, const char *n
     int ok = json_is_integer(v) || (end != NULL && end != json_string_value(v) && *end == '\0');
     json_decref(v);
     if (!ok)
-        return wg_cfn_fail(c, raw, "%s must be a whole number", name);
+        return wg_config_convert_fail(&c->cv, raw, "%s must be a whole number", name);
     return 1;
 }
 
@@ -132,11 +132,11 @@ static int function_environment(wg_cfn_t *c, json_t *props, int is_sam, json_t *
         const char *first = json_object_size(layers[i]) == 1 ? json_object_iter_key(json_object_iter(layers[i])) : NULL;
         int is_whole = first != NULL && (strcmp(first, "Ref") == 0 || strncmp(first, "Fn::", 4) == 0);
         json_t *vars = is_whole ? eval_raw(c, layers[i]) : json_incref(layers[i]);
-        if (c->has_error)
+        if (c->cv.has_error)
             return -1;
         if (vars != NULL && !json_is_object(vars)) {
             json_decref(vars);
-            return wg_cfn_fail(c, layers[i], "Environment.Variables must be a map of NAME: value");
+            return wg_config_convert_fail(&c->cv, layers[i], "Environment.Variables must be a map of NAME: value");
         }
         const char *k;
         json_t *raw;
@@ -149,18 +149,18 @@ static int function_environment(wg_cfn_t *c, json_t *props, int is_sam, json_t *
             }
             char *text = v == NULL || json_is_array(v) || json_is_object(v) ? NULL : wg_cfn_scalar_text(v);
             json_decref(v);
-            if (text == NULL && !c->has_error)
-                wg_cfn_fail(c, raw, "Environment.Variables.%s must be a single value", k);
+            if (text == NULL && !c->cv.has_error)
+                wg_config_convert_fail(&c->cv, raw, "Environment.Variables.%s must be a single value", k);
             if (text == NULL) {
                 json_object_del(env, k);
-                json_t *why = json_string(c->err);
-                wg_cfn_put(c, unresolved, k, why ? why : json_string("cannot be evaluated"),
-                           wg_cfn_key_line(c, layers[i], k));
-                c->has_error = 0;
+                json_t *why = json_string(c->cv.err);
+                wg_config_convert_put(&c->cv, unresolved, k, why ? why : json_string("cannot be evaluated"),
+                                      wg_config_convert_key_line(&c->cv, layers[i], k));
+                c->cv.has_error = false;
                 continue;
             }
             json_object_del(unresolved, k);
-            wg_cfn_put(c, env, k, json_string(text), wg_cfn_key_line(c, layers[i], k));
+            wg_config_convert_put(&c->cv, env, k, json_string(text), wg_config_convert_key_line(&c->cv, layers[i], k));
             free(text);
         }
         json_decref(vars);
@@ -173,33 +173,36 @@ static int convert_function(wg_cfn_t *c, const char *logical, json_t *resource, 
 {
     json_t *props = wg_cfn_resource_properties(resource);
     int is_sam = wg_cfn_is_type(resource, "AWS::Serverless::Function");
-    int code_line = wg_cfn_key_line(c, c->resources, logical);
+    int code_line = wg_config_convert_key_line(&c->cv, c->resources, logical);
     char *code = function_code_path(c, resource, props, is_sam, &code_line);
     json_t *runtime = code ? eval_raw(c, function_raw(c, props, is_sam, "Runtime")) : NULL;
     json_t *handler = NULL, *entry = NULL, *env = NULL, *unresolved = NULL;
-    int rc = c->has_error ? -1 : 0;
+    int rc = c->cv.has_error ? -1 : 0;
     /* Not on disk, or no runtime (an image): it stays a function to map with --function. */
     if (rc != 0 || code == NULL || !json_is_string(runtime) || !is_on_disk(c, code))
         goto out;
     handler = eval_raw(c, function_raw(c, props, is_sam, "Handler"));
-    if (c->has_error || (handler != NULL && !json_is_string(handler))) {
-        rc =
-            wg_cfn_fail(c, function_raw(c, props, is_sam, "Handler"), "function %s: Handler must be a string", logical);
+    if (c->cv.has_error || (handler != NULL && !json_is_string(handler))) {
+        rc = wg_config_convert_fail(&c->cv, function_raw(c, props, is_sam, "Handler"),
+                                    "function %s: Handler must be a string", logical);
         goto out;
     }
     entry = json_object();
-    int line = wg_cfn_key_line(c, c->resources, logical);
-    wg_config_lines_set(c->lines, entry, line);
-    wg_cfn_put(c, entry, "runtime", json_incref(runtime), wg_cfn_key_line(c, props, "Runtime"));
+    int line = wg_config_convert_key_line(&c->cv, c->resources, logical);
+    wg_config_lines_set(c->cv.lines, entry, line);
+    wg_config_convert_put(&c->cv, entry, "runtime", json_incref(runtime),
+                          wg_config_convert_key_line(&c->cv, props, "Runtime"));
     if (handler != NULL)
-        wg_cfn_put(c, entry, "handler", json_incref(handler), wg_cfn_key_line(c, props, "Handler"));
-    wg_cfn_put(c, entry, "codeUri", json_string(code), code_line);
+        wg_config_convert_put(&c->cv, entry, "handler", json_incref(handler),
+                              wg_config_convert_key_line(&c->cv, props, "Handler"));
+    wg_config_convert_put(&c->cv, entry, "codeUri", json_string(code), code_line);
     /* its FunctionName: SAM CLI's --env-vars also finds a function by that name */
     json_t *fname = eval_raw(c, json_object_get(props, "FunctionName"));
     if (json_is_string(fname) && json_string_length(fname) > 0)
-        wg_cfn_put(c, entry, "functionName", json_incref(fname), wg_cfn_key_line(c, props, "FunctionName"));
+        wg_config_convert_put(&c->cv, entry, "functionName", json_incref(fname),
+                              wg_config_convert_key_line(&c->cv, props, "FunctionName"));
     json_decref(fname);
-    if (c->has_error) {
+    if (c->cv.has_error) {
         rc = -1;
         goto out;
     }
@@ -215,7 +218,8 @@ static int convert_function(wg_cfn_t *c, const char *logical, json_t *resource, 
             goto out;
         }
         if (got > 0)
-            wg_cfn_put(c, entry, numbers[i].key, json_integer(n), wg_cfn_key_line(c, props, numbers[i].property));
+            wg_config_convert_put(&c->cv, entry, numbers[i].key, json_integer(n),
+                                  wg_config_convert_key_line(&c->cv, props, numbers[i].property));
     }
     env = json_object();
     unresolved = json_object();
@@ -224,11 +228,12 @@ static int convert_function(wg_cfn_t *c, const char *logical, json_t *resource, 
         goto out;
     }
     if (json_object_size(env) > 0)
-        wg_cfn_put(c, entry, "environment", json_incref(env), wg_cfn_key_line(c, props, "Environment"));
+        wg_config_convert_put(&c->cv, entry, "environment", json_incref(env),
+                              wg_config_convert_key_line(&c->cv, props, "Environment"));
     if (json_object_size(unresolved) > 0)
-        wg_cfn_put(c, entry, "unresolvedEnvironment", json_incref(unresolved),
-                   wg_cfn_key_line(c, props, "Environment"));
-    wg_cfn_put(c, functions, logical, json_incref(entry), line);
+        wg_config_convert_put(&c->cv, entry, "unresolvedEnvironment", json_incref(unresolved),
+                              wg_config_convert_key_line(&c->cv, props, "Environment"));
+    wg_config_convert_put(&c->cv, functions, logical, json_incref(entry), line);
 out:
     free(code);
     json_decref(runtime);
@@ -268,7 +273,8 @@ int wg_cfn_convert_functions(wg_cfn_t *c, json_t *out, json_t *routes)
             break;
     }
     if (rc == 0 && json_object_size(functions) > 0)
-        wg_cfn_put(c, out, "functions", json_incref(functions), wg_cfn_key_line(c, c->tmpl, "Resources"));
+        wg_config_convert_put(&c->cv, out, "functions", json_incref(functions),
+                              wg_config_convert_key_line(&c->cv, c->tmpl, "Resources"));
     json_decref(names);
     json_decref(functions);
     return rc;

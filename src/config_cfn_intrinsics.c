@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "config_convert.h"
 #include "limits.h"
+#include "str.h"
 
 #define CFN_REGION "us-east-1"
 #define CFN_ACCOUNT "123456789012"
@@ -41,12 +42,7 @@ char *wg_cfn_scalar_text(json_t *v)
         snprintf(buf, sizeof(buf), "%g", json_real_value(v)), s = buf;
     else if (json_is_boolean(v))
         s = json_is_true(v) ? "true" : "false";
-    if (s == NULL)
-        return NULL;
-    char *d = strdup(s);
-    if (d == NULL)
-        abort();
-    return d;
+    return wg_str_dup(s);
 }
 
 static json_t *pseudo_parameter(wg_cfn_t *c, const char *name)
@@ -75,7 +71,7 @@ static json_t *eval_ref(wg_cfn_t *c, json_t *at, json_t *arg)
 {
     const char *name = json_string_value(arg);
     if (name == NULL) {
-        wg_cfn_fail(c, at, "Ref needs the name of a parameter or resource");
+        wg_config_convert_fail(&c->cv, at, "Ref needs the name of a parameter or resource");
         return NULL;
     }
     json_t *v = pseudo_parameter(c, name);
@@ -86,10 +82,10 @@ static json_t *eval_ref(wg_cfn_t *c, json_t *at, json_t *arg)
         json_t *over = c->parameters ? json_object_get(c->parameters, name) : NULL;
         json_t *def = over ? over : json_object_get(param, "Default");
         if (def == NULL) {
-            wg_cfn_fail(c, at,
-                        "parameter '%s' has no Default: give it one, or a value with --parameter-overrides "
-                        "%s=VALUE",
-                        name, name);
+            wg_config_convert_fail(&c->cv, at,
+                                   "parameter '%s' has no Default: give it one, or a value with --parameter-overrides "
+                                   "%s=VALUE",
+                                   name, name);
             return NULL;
         }
         const char *type = json_string_value(json_object_get(param, "Type"));
@@ -117,7 +113,8 @@ static json_t *eval_ref(wg_cfn_t *c, json_t *at, json_t *arg)
             return json_incref(fname);
         return ref_of_service_resource(c, at, name, resource);
     }
-    wg_cfn_fail(c, at, "Ref to '%s', which is neither a parameter nor a resource of this template", name);
+    wg_config_convert_fail(&c->cv, at, "Ref to '%s', which is neither a parameter nor a resource of this template",
+                           name);
     return NULL;
 }
 
@@ -151,7 +148,7 @@ static char *physical_name(wg_cfn_t *c, const char *logical, json_t *resource)
         json_t *v = wg_cfn_eval(c, raw);
         char *text = v && v != c->no_value ? wg_cfn_scalar_text(v) : NULL;
         json_decref(v);
-        if (text == NULL && !c->has_error)
+        if (text == NULL && !c->cv.has_error)
             break; /* AWS::NoValue: the generated name */
         return text;
     }
@@ -241,7 +238,7 @@ static json_t *get_att(wg_cfn_t *c, json_t *at, const char *name, const char *at
 {
     json_t *resource = json_object_get(c->resources, name);
     if (resource == NULL) {
-        wg_cfn_fail(c, at, "Fn::GetAtt of '%s', which is not a resource of this template", name);
+        wg_config_convert_fail(&c->cv, at, "Fn::GetAtt of '%s', which is not a resource of this template", name);
         return NULL;
     }
     const char *type = wg_cfn_resource_type(resource);
@@ -254,7 +251,7 @@ static json_t *get_att(wg_cfn_t *c, json_t *at, const char *name, const char *at
         snprintf(buf, sizeof(buf), "%s", name);
     else if (!wg_cfn_is_function_type(type) && service_attribute(c, name, resource, attribute, buf, sizeof(buf)) == 0)
         ;
-    else if (c->has_error)
+    else if (c->cv.has_error)
         return NULL;
     else
         snprintf(buf, sizeof(buf), "%s.%s", name, attribute); /* unused by wsgate: a recognisable stand-in */
@@ -285,7 +282,7 @@ static json_t *eval_get_att(wg_cfn_t *c, json_t *at, json_t *arg)
         return out;
     }
     json_decref(args);
-    wg_cfn_fail(c, at, "Fn::GetAtt needs [Resource, Attribute] or \"Resource.Attribute\"");
+    wg_config_convert_fail(&c->cv, at, "Fn::GetAtt needs [Resource, Attribute] or \"Resource.Attribute\"");
     return NULL;
 }
 
@@ -295,14 +292,14 @@ static json_t *eval_sub(wg_cfn_t *c, json_t *at, json_t *arg)
     json_t *text = arg, *vars = NULL;
     if (json_is_array(arg)) {
         if (json_array_size(arg) != 2 || !json_is_object(json_array_get(arg, 1))) {
-            wg_cfn_fail(c, at, "Fn::Sub needs \"text\" or [\"text\", {variables}]");
+            wg_config_convert_fail(&c->cv, at, "Fn::Sub needs \"text\" or [\"text\", {variables}]");
             return NULL;
         }
         text = json_array_get(arg, 0);
         vars = json_array_get(arg, 1);
     }
     if (!json_is_string(text)) {
-        wg_cfn_fail(c, at, "Fn::Sub needs a string");
+        wg_config_convert_fail(&c->cv, at, "Fn::Sub needs a string");
         return NULL;
     }
     const char *s = json_string_value(text);
@@ -344,7 +341,7 @@ static json_t *eval_sub(wg_cfn_t *c, json_t *at, json_t *arg)
         }
         char *piece = value ? wg_cfn_scalar_text(value) : NULL;
         if (value != NULL && piece == NULL)
-            wg_cfn_fail(c, at, "Fn::Sub: ${%s} is not a single value", name);
+            wg_config_convert_fail(&c->cv, at, "Fn::Sub: ${%s} is not a single value", name);
         json_decref(value);
         free(name);
         if (piece == NULL) {
@@ -370,7 +367,7 @@ static json_t *eval_join(wg_cfn_t *c, json_t *at, json_t *arg)
     json_t *delim = json_array_get(args, 0), *list = json_array_get(args, 1);
     if (!json_is_array(args) || json_array_size(args) != 2 || !json_is_string(delim) || !json_is_array(list)) {
         json_decref(args);
-        wg_cfn_fail(c, at, "Fn::Join needs [\"delimiter\", [values]]");
+        wg_config_convert_fail(&c->cv, at, "Fn::Join needs [\"delimiter\", [values]]");
         return NULL;
     }
     wg_buf_t out = WG_BUF_INIT;
@@ -382,7 +379,7 @@ static json_t *eval_join(wg_cfn_t *c, json_t *at, json_t *arg)
         if (piece == NULL) {
             wg_buf_free(&out);
             json_decref(args);
-            wg_cfn_fail(c, at, "Fn::Join: item %zu is not a single value", i);
+            wg_config_convert_fail(&c->cv, at, "Fn::Join: item %zu is not a single value", i);
             return NULL;
         }
         if (i > 0)
@@ -411,7 +408,7 @@ static json_t *eval_select(wg_cfn_t *c, json_t *at, json_t *arg)
     if (json_is_array(list) && n >= 0 && (size_t)n < json_array_size(list))
         out = json_incref(json_array_get(list, (size_t)n));
     else
-        wg_cfn_fail(c, at, "Fn::Select needs [index, [values]] with the index in range");
+        wg_config_convert_fail(&c->cv, at, "Fn::Select needs [index, [values]] with the index in range");
     json_decref(args);
     return out;
 }
@@ -424,7 +421,7 @@ static json_t *eval_split(wg_cfn_t *c, json_t *at, json_t *arg)
     json_t *delim = json_array_get(args, 0), *text = json_array_get(args, 1);
     if (!json_is_string(delim) || json_string_length(delim) == 0 || !json_is_string(text)) {
         json_decref(args);
-        wg_cfn_fail(c, at, "Fn::Split needs [\"delimiter\", \"text\"]");
+        wg_config_convert_fail(&c->cv, at, "Fn::Split needs [\"delimiter\", \"text\"]");
         return NULL;
     }
     json_t *out = json_array();
@@ -452,7 +449,7 @@ static json_t *eval_find_in_map(wg_cfn_t *c, json_t *at, json_t *arg)
     json_t *v = json_object_get(top, json_string_value(json_array_get(args, 2)));
     json_decref(args);
     if (v == NULL) {
-        wg_cfn_fail(c, at, "Fn::FindInMap: no such entry in Mappings");
+        wg_config_convert_fail(&c->cv, at, "Fn::FindInMap: no such entry in Mappings");
         return NULL;
     }
     return wg_cfn_eval(c, v);
@@ -461,7 +458,7 @@ static json_t *eval_find_in_map(wg_cfn_t *c, json_t *at, json_t *arg)
 static json_t *eval_if(wg_cfn_t *c, json_t *at, json_t *arg)
 {
     if (!json_is_array(arg) || json_array_size(arg) != 3 || !json_is_string(json_array_get(arg, 0))) {
-        wg_cfn_fail(c, at, "Fn::If needs [\"Condition\", value if true, value if false]");
+        wg_config_convert_fail(&c->cv, at, "Fn::If needs [\"Condition\", value if true, value if false]");
         return NULL;
     }
     json_t *cond = json_pack("{sO}", "Condition", json_array_get(arg, 0));
@@ -478,8 +475,9 @@ static int eval_condition(wg_cfn_t *c, json_t *v, int *out)
 {
     if (++c->depth > WG_LIMIT_CFN_DEPTH) {
         c->depth--;
-        return wg_cfn_fail(c, v, "conditions nested more than %d levels (a Condition that refers to itself?)",
-                           WG_LIMIT_CFN_DEPTH);
+        return wg_config_convert_fail(&c->cv, v,
+                                      "conditions nested more than %d levels (a Condition that refers to itself?)",
+                                      WG_LIMIT_CFN_DEPTH);
     }
     int rc = -1;
     const char *key = json_is_object(v) && json_object_size(v) == 1 ? json_object_iter_key(json_object_iter(v)) : NULL;
@@ -490,7 +488,7 @@ static int eval_condition(wg_cfn_t *c, json_t *v, int *out)
     } else if (key != NULL && strcmp(key, "Condition") == 0 && json_is_string(arg)) {
         json_t *def = json_object_get(json_object_get(c->tmpl, "Conditions"), json_string_value(arg));
         if (def == NULL)
-            wg_cfn_fail(c, v, "unknown condition '%s'", json_string_value(arg));
+            wg_config_convert_fail(&c->cv, v, "unknown condition '%s'", json_string_value(arg));
         else
             rc = eval_condition(c, def, out);
     } else if (key != NULL && strcmp(key, "Fn::Equals") == 0 && json_is_array(arg) && json_array_size(arg) == 2) {
@@ -520,7 +518,8 @@ static int eval_condition(wg_cfn_t *c, json_t *v, int *out)
             *out = is_and ? (*out && one) : (*out || one);
         }
     } else {
-        wg_cfn_fail(c, v, "a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or {\"Condition\": name}");
+        wg_config_convert_fail(&c->cv, v,
+                               "a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or {\"Condition\": name}");
     }
     c->depth--;
     return rc;
@@ -530,7 +529,7 @@ json_t *wg_cfn_eval(wg_cfn_t *c, json_t *v)
 {
     if (++c->depth > WG_LIMIT_CFN_DEPTH) {
         c->depth--;
-        wg_cfn_fail(c, v, "values nested more than %d levels", WG_LIMIT_CFN_DEPTH);
+        wg_config_convert_fail(&c->cv, v, "values nested more than %d levels", WG_LIMIT_CFN_DEPTH);
         return NULL;
     }
     json_t *out = NULL;
@@ -556,13 +555,13 @@ json_t *wg_cfn_eval(wg_cfn_t *c, json_t *v)
     } else if (key != NULL && strcmp(key, "Fn::If") == 0) {
         out = eval_if(c, v, arg);
     } else if (key != NULL && strncmp(key, "Fn::", 4) == 0) {
-        wg_cfn_fail(c, v,
-                    "%s is not supported by wsgate here (supported: Ref, Fn::GetAtt, Fn::Sub, Fn::Join, "
-                    "Fn::Select, Fn::Split, Fn::FindInMap, Fn::If)",
-                    key);
+        wg_config_convert_fail(&c->cv, v,
+                               "%s is not supported by wsgate here (supported: Ref, Fn::GetAtt, Fn::Sub, Fn::Join, "
+                               "Fn::Select, Fn::Split, Fn::FindInMap, Fn::If)",
+                               key);
     } else if (json_is_object(v)) {
         out = json_object();
-        wg_config_lines_copy(c->lines, v, out);
+        wg_config_lines_copy(c->cv.lines, v, out);
         const char *k;
         json_t *item;
         json_object_foreach(v, k, item) {
@@ -574,13 +573,13 @@ json_t *wg_cfn_eval(wg_cfn_t *c, json_t *v)
             }
             if (e != c->no_value) {
                 json_object_set(out, k, e);
-                wg_config_lines_set_key(c->lines, out, k, wg_cfn_key_line(c, v, k));
+                wg_config_lines_set_key(c->cv.lines, out, k, wg_config_convert_key_line(&c->cv, v, k));
             }
             json_decref(e);
         }
     } else if (json_is_array(v)) {
         out = json_array();
-        wg_config_lines_copy(c->lines, v, out);
+        wg_config_lines_copy(c->cv.lines, v, out);
         size_t i;
         json_t *item;
         json_array_foreach(v, i, item) {
@@ -598,13 +597,13 @@ json_t *wg_cfn_eval(wg_cfn_t *c, json_t *v)
         out = json_incref(v);
     }
     if (out != NULL && out != v && !json_is_boolean(out) && !json_is_null(out) && out != c->no_value &&
-        wg_config_lines_line(c->lines, out) == 0)
-        wg_config_lines_copy(c->lines, v, out);
+        wg_config_lines_line(c->cv.lines, out) == 0)
+        wg_config_lines_copy(c->cv.lines, v, out);
     c->depth--;
     return out;
 }
 
-/* Evaluates property `name` of `props`: NULL when absent (no error) or on error (c->has_error). */
+/* Evaluates property `name` of `props`: NULL when absent (no error) or on error (c->cv.has_error). */
 json_t *wg_cfn_prop(wg_cfn_t *c, json_t *props, const char *name)
 {
     json_t *v = json_object_get(props, name);
@@ -626,7 +625,7 @@ char *wg_cfn_prop_string(wg_cfn_t *c, json_t *props, const char *name)
         return NULL;
     char *s = json_is_array(v) || json_is_object(v) ? NULL : wg_cfn_scalar_text(v);
     if (s == NULL)
-        wg_cfn_fail(c, json_object_get(props, name), "%s must be a string", name);
+        wg_config_convert_fail(&c->cv, json_object_get(props, name), "%s must be a string", name);
     json_decref(v);
     return s;
 }
@@ -650,7 +649,7 @@ bool wg_cfn_is_included(wg_cfn_t *c, json_t *resource)
 json_t *wg_config_cloudformation_eval(const char *path, json_t *tmpl, wg_config_lines_t *lines, json_t *value,
                                       char *err, size_t err_size)
 {
-    wg_cfn_t c = {.path = path, .lines = lines, .tmpl = tmpl, .err = err, .err_size = err_size};
+    wg_cfn_t c = {.tmpl = tmpl, .cv = {path, lines, err, err_size, false}};
     c.resources = json_object_get(tmpl, "Resources");
     c.no_value = json_object();
     json_t *out = wg_cfn_eval(&c, value);

@@ -20,6 +20,7 @@
 #include "config_convert.h"
 #include "config_internal.h"
 #include "limits.h"
+#include "str.h"
 
 /* Parses a whole decimal number in [min, max]. */
 static int parse_number(const char *s, long long min, long long max, long long *out)
@@ -212,7 +213,7 @@ static int parse_parameter_overrides(json_t *parameters, const char *text, char 
         }
         token[n] = '\0';
         if (quote) {
-            wg_config_fail(err, err_size, "--parameter-overrides: a quote is not closed in '%s'", text);
+            wg_str_fail(err, err_size, "--parameter-overrides: a quote is not closed in '%s'", text);
             goto out;
         }
         char *key = token, *value;
@@ -220,7 +221,7 @@ static int parse_parameter_overrides(json_t *parameters, const char *text, char 
             key = token + 13;
             char *comma = strstr(key, ",ParameterValue=");
             if (comma == NULL) {
-                wg_config_fail(err, err_size, "--parameter-overrides: '%s' needs ,ParameterValue=", token);
+                wg_str_fail(err, err_size, "--parameter-overrides: '%s' needs ,ParameterValue=", token);
                 goto out;
             }
             *comma = '\0';
@@ -228,8 +229,8 @@ static int parse_parameter_overrides(json_t *parameters, const char *text, char 
         } else {
             value = strchr(token, '=');
             if (value == NULL) {
-                wg_config_fail(err, err_size,
-                               "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'", token);
+                wg_str_fail(err, err_size, "--parameter-overrides expects KEY=VALUE pairs (SAM CLI's format), got '%s'",
+                            token);
                 goto out;
             }
             *value++ = '\0';
@@ -237,7 +238,7 @@ static int parse_parameter_overrides(json_t *parameters, const char *text, char 
         json_t *v = json_string(value);
         if (*key == '\0' || v == NULL) {
             json_decref(v);
-            wg_config_fail(err, err_size, "--parameter-overrides: '%s' needs a name and a UTF-8 value", text);
+            wg_str_fail(err, err_size, "--parameter-overrides: '%s' needs a name and a UTF-8 value", text);
             goto out;
         }
         json_object_set_new(parameters, key, v);
@@ -268,11 +269,11 @@ static int parameter_overrides_from_flags(int argc, char **argv, json_t **out, c
 static void set_defaults(wg_config_t *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->host = wg_config_strdup("127.0.0.1");
+    cfg->host = wg_str_dup("127.0.0.1");
     cfg->port = 3001;
-    cfg->stage = wg_config_strdup("local");
-    cfg->region = wg_config_strdup("us-east-1");
-    cfg->route_selection_expression = wg_config_strdup("$request.body.action");
+    cfg->stage = wg_str_dup("local");
+    cfg->region = wg_str_dup("us-east-1");
+    cfg->route_selection_expression = wg_str_dup("$request.body.action");
     cfg->auth = WG_AUTH_SIGV4;
     cfg->idle_timeout_ms = WG_LIMIT_IDLE_TIMEOUT_MS;
     cfg->hard_timeout_ms = WG_LIMIT_HARD_TIMEOUT_MS;
@@ -300,7 +301,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         if (opt == OPT_CONFIG)
             wg_config_set_string(&cfg->config_path, optarg);
         if (opt == OPT_INTEGRATION_MODE && !wg_config_emulator_is_mode(optarg))
-            return wg_config_fail(err, err_size, "--integration-mode expects lambda_proxy or http, got '%s'", optarg);
+            return wg_str_fail(err, err_size, "--integration-mode expects lambda_proxy or http, got '%s'", optarg);
         if (opt == OPT_INTEGRATION_MODE)
             wg_config_emulator_set_mode(optarg);
     }
@@ -323,7 +324,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         switch (short_to_long(opt)) {
         case OPT_PORT:
             if (parse_number(optarg, 0, 65535, &n) != 0)
-                return wg_config_fail(err, err_size, "--port expects a number from 0 to 65535, got '%s'", optarg);
+                return wg_str_fail(err, err_size, "--port expects a number from 0 to 65535, got '%s'", optarg);
             cfg->port = (int)n;
             break;
         case OPT_HOST: wg_config_set_string(&cfg->host, optarg); break;
@@ -332,7 +333,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_CONFIG: break;
         case OPT_INTEGRATION_MODE: /* aws-apigw-ws-emulator's -m: applied by config_emulator.c */
             if (strcmp(optarg, "http") == 0 && !cfg->is_emulator_config)
-                return wg_config_fail(
+                return wg_str_fail(
                     err, err_size,
                     "--integration-mode http applies to an aws-apigw-ws-emulator config "
                     "(-c gateway.config.yaml); for other configs use \"integration\": \"http_proxy\" routes");
@@ -344,7 +345,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_AUTH:
             cfg->is_auth_emulator_default = 0;
             if (wg_config_parse_auth_mode(optarg, &cfg->auth) != 0)
-                return wg_config_fail(err, err_size, "--auth expects none, sigv4 or strict, got '%s'", optarg);
+                return wg_str_fail(err, err_size, "--auth expects none, sigv4 or strict, got '%s'", optarg);
             break;
         case OPT_CREDENTIALS:
             if (wg_config_add_credential_pair(cfg, optarg, err, err_size) != WG_CONFIG_OK)
@@ -353,8 +354,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_IDLE:
         case OPT_HARD:
             if (parse_number(optarg, 1, 365LL * 24 * 3600, &n) != 0)
-                return wg_config_fail(err, err_size, "--%s expects a number of seconds, got '%s'",
-                                      opt == OPT_IDLE ? "idle-timeout" : "hard-timeout", optarg);
+                return wg_str_fail(err, err_size, "--%s expects a number of seconds, got '%s'",
+                                   opt == OPT_IDLE ? "idle-timeout" : "hard-timeout", optarg);
             if (opt == OPT_IDLE)
                 cfg->idle_timeout_ms = (uint64_t)n * 1000;
             else
@@ -362,8 +363,8 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
             break;
         case OPT_INTEGRATION_TIMEOUT:
             if (parse_number(optarg, WG_LIMIT_INTEGRATION_TIMEOUT_MIN_MS, 3600000, &n) != 0)
-                return wg_config_fail(err, err_size,
-                                      "--integration-timeout expects milliseconds (at least 50), got '%s'", optarg);
+                return wg_str_fail(err, err_size, "--integration-timeout expects milliseconds (at least 50), got '%s'",
+                                   optarg);
             cfg->integration_timeout_ms = (uint32_t)n;
             break;
         case OPT_CREDENTIALS_FILE:
@@ -373,7 +374,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_DOMAIN_NAME: wg_config_set_string(&cfg->domain_name, optarg); break;
         case OPT_TLS:
             if (wg_config_parse_on_off(optarg, &cfg->is_tls_off) != 0)
-                return wg_config_fail(err, err_size, "--tls expects on or off, got '%s'", optarg);
+                return wg_str_fail(err, err_size, "--tls expects on or off, got '%s'", optarg);
             break;
         case OPT_TLS_CERT: wg_config_set_string(&cfg->tls_cert_path, optarg); break;
         case OPT_TLS_KEY: wg_config_set_string(&cfg->tls_key_path, optarg); break;
@@ -381,25 +382,25 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_LISTEN: {
             const char *colon = strrchr(optarg, ':');
             if (colon == NULL || colon == optarg || parse_number(colon + 1, 0, 65535, &n) != 0)
-                return wg_config_fail(err, err_size,
-                                      "--listen expects ADDR:PORT (e.g. 127.0.0.1:443 or [::1]:443), got '%s'", optarg);
+                return wg_str_fail(err, err_size,
+                                   "--listen expects ADDR:PORT (e.g. 127.0.0.1:443 or [::1]:443), got '%s'", optarg);
             char **grown = realloc(cfg->listen, (cfg->num_listen + 1) * sizeof(*grown));
             if (grown == NULL)
                 abort();
             cfg->listen = grown;
-            cfg->listen[cfg->num_listen++] = wg_config_strdup(optarg);
+            cfg->listen[cfg->num_listen++] = wg_str_dup(optarg);
             break;
         }
         case OPT_CONNECT_RATE:
             if (parse_number(optarg, 0, 1000000, &n) != 0)
-                return wg_config_fail(err, err_size, "--connect-rate-limit expects connections per second, got '%s'",
-                                      optarg);
+                return wg_str_fail(err, err_size, "--connect-rate-limit expects connections per second, got '%s'",
+                                   optarg);
             cfg->connect_rate_per_second = (uint32_t)n;
             break;
         case OPT_FUNCTION: {
             const char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg || eq[1] == '\0')
-                return wg_config_fail(err, err_size, "--function expects NAME=TARGET, got '%s'", optarg);
+                return wg_str_fail(err, err_size, "--function expects NAME=TARGET, got '%s'", optarg);
             char *name = strndup(optarg, (size_t)(eq - optarg));
             if (name == NULL)
                 abort();
@@ -407,7 +408,7 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
             int bad = wg_config_parse_function_target(cfg, name, eq + 1, why, sizeof(why));
             free(name);
             if (bad)
-                return wg_config_fail(err, err_size, "--function %s", why);
+                return wg_str_fail(err, err_size, "--function %s", why);
             break;
         }
         case OPT_PARAMETER_OVERRIDES: break; /* read with the config file */
@@ -417,22 +418,22 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_VERBOSE: cfg->is_verbose = 1; break;
         case OPT_MAX_CONCURRENCY:
             if (parse_number(optarg, 1, WG_LIMIT_FUNCTION_CONCURRENCY_MAX, &n) != 0)
-                return wg_config_fail(err, err_size, "--max-concurrency expects a number from 1 to %d, got '%s'",
-                                      WG_LIMIT_FUNCTION_CONCURRENCY_MAX, optarg);
+                return wg_str_fail(err, err_size, "--max-concurrency expects a number from 1 to %d, got '%s'",
+                                   WG_LIMIT_FUNCTION_CONCURRENCY_MAX, optarg);
             cfg->max_concurrency = (uint32_t)n;
             break;
         case OPT_RUNTIME: {
             const char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg || eq[1] == '\0')
-                return wg_config_fail(err, err_size,
-                                      "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got '%s'", optarg);
+                return wg_str_fail(err, err_size,
+                                   "--runtime expects NAME=PATH (e.g. nodejs20.x=/usr/bin/node), got '%s'", optarg);
             cfg->runtime_overrides =
                 realloc(cfg->runtime_overrides, (cfg->num_runtime_overrides + 1) * sizeof(*cfg->runtime_overrides));
             if (cfg->runtime_overrides == NULL)
                 abort();
             wg_string_pair_t *o = &cfg->runtime_overrides[cfg->num_runtime_overrides++];
             o->key = strndup(optarg, (size_t)(eq - optarg));
-            o->value = wg_config_strdup(eq + 1);
+            o->value = wg_str_dup(eq + 1);
             if (o->key == NULL)
                 abort();
             break;
@@ -442,20 +443,20 @@ int wg_config_load(wg_config_t *cfg, int argc, char **argv, char *err, size_t er
         case OPT_NO_INSPECTOR: cfg->inspector_mode = -1; break;
         case OPT_INSPECTOR_HISTORY:
             if (parse_number(optarg, 1, WG_LIMIT_INSPECTOR_HISTORY_MAX, &n) != 0)
-                return wg_config_fail(err, err_size, "--inspector-history expects 1 to %d entries, got '%s'",
-                                      WG_LIMIT_INSPECTOR_HISTORY_MAX, optarg);
+                return wg_str_fail(err, err_size, "--inspector-history expects 1 to %d entries, got '%s'",
+                                   WG_LIMIT_INSPECTOR_HISTORY_MAX, optarg);
             cfg->inspector_history = (uint32_t)n;
             break;
-        case ':': return wg_config_fail(err, err_size, "option '%s' needs a value (see --help)", argv[optind - 1]);
-        default: return wg_config_fail(err, err_size, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case ':': return wg_str_fail(err, err_size, "option '%s' needs a value (see --help)", argv[optind - 1]);
+        default: return wg_str_fail(err, err_size, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return wg_config_fail(err, err_size, "unexpected argument '%s' (see --help)", argv[optind]);
+        return wg_str_fail(err, err_size, "unexpected argument '%s' (see --help)", argv[optind]);
     if (env_vars_path != NULL && wg_config_apply_env_vars(cfg, env_vars_path, err, err_size) != WG_CONFIG_OK)
         return WG_CONFIG_ERROR;
     if ((cfg->tls_cert_path == NULL) != (cfg->tls_key_path == NULL))
-        return wg_config_fail(err, err_size,
-                              "--tls-cert and --tls-key go together (the certificate chain and its private key)");
+        return wg_str_fail(err, err_size,
+                           "--tls-cert and --tls-key go together (the certificate chain and its private key)");
     return wg_config_resolve(cfg, err, err_size);
 }

@@ -26,34 +26,6 @@
 
 /* ---- the conversion context ---- */
 
-int wg_cfn_fail(wg_cfn_t *c, const json_t *node, const char *fmt, ...)
-{
-    if (c->has_error)
-        return -1;
-    c->has_error = 1;
-    char msg[600], where[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    snprintf(c->err, c->err_size, "%s: %s", wg_config_lines_where(c->lines, c->path, node, where, sizeof(where)), msg);
-    return -1;
-}
-
-int wg_cfn_key_line(wg_cfn_t *c, const json_t *object, const char *key)
-{
-    int line = wg_config_lines_key_line(c->lines, object, key);
-    return line > 0 ? line : wg_config_lines_line(c->lines, object);
-}
-
-/* Sets out[key] = value (taken), with the line of `src` (a source node) or `line`. */
-void wg_cfn_put(wg_cfn_t *c, json_t *out, const char *key, json_t *value, int line)
-{
-    json_object_set_new(out, key, value);
-    wg_config_lines_set_key(c->lines, out, key, line);
-    wg_config_lines_set(c->lines, value, line);
-}
-
 const char *wg_cfn_resource_type(json_t *resource)
 {
     return json_string_value(json_object_get(resource, "Type"));
@@ -141,46 +113,51 @@ static int convert_integration(wg_cfn_t *c, const char *logical, json_t *resourc
     char *type = wg_cfn_prop_string(c, props, "IntegrationType");
     char *uri = wg_cfn_prop_string(c, props, "IntegrationUri");
     int rc = -1;
-    if (c->has_error)
+    if (c->cv.has_error)
         goto out;
     if (type == NULL) {
-        wg_cfn_fail(c, resource, "integration %s has no IntegrationType", logical);
+        wg_config_convert_fail(&c->cv, resource, "integration %s has no IntegrationType", logical);
         goto out;
     }
-    int uri_line = wg_cfn_key_line(c, props, "IntegrationUri");
+    int uri_line = wg_config_convert_key_line(&c->cv, props, "IntegrationUri");
     if (strcmp(type, "AWS_PROXY") == 0 || strcmp(type, "AWS") == 0) {
         char *function = uri ? function_from_uri(c, uri) : NULL;
         if (function == NULL) {
-            wg_cfn_fail(c, uri ? json_object_get(props, "IntegrationUri") : resource,
-                        "integration %s: only Lambda functions are supported as %s integrations (IntegrationUri %s)",
-                        logical, type, uri ? uri : "missing");
+            wg_config_convert_fail(
+                &c->cv, uri ? json_object_get(props, "IntegrationUri") : resource,
+                "integration %s: only Lambda functions are supported as %s integrations (IntegrationUri %s)", logical,
+                type, uri ? uri : "missing");
             goto out;
         }
-        wg_cfn_put(c, route, "function", json_string(function), uri_line);
+        wg_config_convert_put(&c->cv, route, "function", json_string(function), uri_line);
         free(function);
     } else if (strcmp(type, "HTTP_PROXY") == 0 || strcmp(type, "HTTP") == 0) {
         if (uri == NULL) {
-            wg_cfn_fail(c, resource, "integration %s (%s) has no IntegrationUri", logical, type);
+            wg_config_convert_fail(&c->cv, resource, "integration %s (%s) has no IntegrationUri", logical, type);
             goto out;
         }
-        wg_cfn_put(c, route, "integration", json_string("http_proxy"), wg_cfn_key_line(c, props, "IntegrationType"));
-        wg_cfn_put(c, route, "uri", json_string(uri), uri_line);
+        wg_config_convert_put(&c->cv, route, "integration", json_string("http_proxy"),
+                              wg_config_convert_key_line(&c->cv, props, "IntegrationType"));
+        wg_config_convert_put(&c->cv, route, "uri", json_string(uri), uri_line);
         char *method = wg_cfn_prop_string(c, props, "IntegrationMethod");
         if (method != NULL && strcmp(method, "ANY") != 0)
-            wg_cfn_put(c, route, "method", json_string(method), wg_cfn_key_line(c, props, "IntegrationMethod"));
+            wg_config_convert_put(&c->cv, route, "method", json_string(method),
+                                  wg_config_convert_key_line(&c->cv, props, "IntegrationMethod"));
         free(method);
-        if (c->has_error)
+        if (c->cv.has_error)
             goto out;
     } else if (strcmp(type, "MOCK") == 0) {
-        wg_cfn_put(c, route, "integration", json_string("mock"), wg_cfn_key_line(c, props, "IntegrationType"));
+        wg_config_convert_put(&c->cv, route, "integration", json_string("mock"),
+                              wg_config_convert_key_line(&c->cv, props, "IntegrationType"));
     } else {
-        wg_cfn_fail(c, json_object_get(props, "IntegrationType"), "integration %s: unknown IntegrationType '%s'",
-                    logical, type);
+        wg_config_convert_fail(&c->cv, json_object_get(props, "IntegrationType"),
+                               "integration %s: unknown IntegrationType '%s'", logical, type);
         goto out;
     }
     json_t *params = wg_cfn_prop(c, props, "RequestParameters");
     if (params != NULL && json_object_size(params) > 0)
-        wg_cfn_put(c, route, "requestParameters", json_incref(params), wg_cfn_key_line(c, props, "RequestParameters"));
+        wg_config_convert_put(&c->cv, route, "requestParameters", json_incref(params),
+                              wg_config_convert_key_line(&c->cv, props, "RequestParameters"));
     json_decref(params);
     json_t *timeout = wg_cfn_prop(c, props, "TimeoutInMillis");
     if (json_is_string(timeout)) { /* a Number parameter's Default may be a string */
@@ -189,9 +166,10 @@ static int convert_integration(wg_cfn_t *c, const char *logical, json_t *resourc
         timeout = n;
     }
     if (timeout != NULL)
-        wg_cfn_put(c, route, "timeout", json_incref(timeout), wg_cfn_key_line(c, props, "TimeoutInMillis"));
+        wg_config_convert_put(&c->cv, route, "timeout", json_incref(timeout),
+                              wg_config_convert_key_line(&c->cv, props, "TimeoutInMillis"));
     json_decref(timeout);
-    rc = c->has_error ? -1 : 0;
+    rc = c->cv.has_error ? -1 : 0;
 out:
     free(type);
     free(uri);
@@ -203,37 +181,39 @@ static int convert_authorizer(wg_cfn_t *c, const char *logical, json_t *out)
     json_t *resource = json_object_get(c->resources, logical);
     if (resource == NULL || strcmp(wg_cfn_resource_type(resource) ? wg_cfn_resource_type(resource) : "",
                                    "AWS::ApiGatewayV2::Authorizer") != 0)
-        return wg_cfn_fail(c, resource, "AuthorizerId '%s' is not an AWS::ApiGatewayV2::Authorizer of this template",
-                           logical);
+        return wg_config_convert_fail(
+            &c->cv, resource, "AuthorizerId '%s' is not an AWS::ApiGatewayV2::Authorizer of this template", logical);
     json_t *props = wg_cfn_resource_properties(resource);
     char *type = wg_cfn_prop_string(c, props, "AuthorizerType");
     char *uri = wg_cfn_prop_string(c, props, "AuthorizerUri");
     json_t *identity = wg_cfn_prop(c, props, "IdentitySource");
     json_t *auth = NULL;
     int rc = -1;
-    if (c->has_error)
+    if (c->cv.has_error)
         goto out;
     /* A WebSocket API's Lambda authorizer is a REQUEST authorizer (AWS-AUTH-1). */
     if (type != NULL && strcmp(type, "REQUEST") != 0) {
-        wg_cfn_fail(c, json_object_get(props, "AuthorizerType"),
-                    "authorizer %s: WebSocket APIs only have REQUEST "
-                    "authorizers, not %s",
-                    logical, type);
+        wg_config_convert_fail(&c->cv, json_object_get(props, "AuthorizerType"),
+                               "authorizer %s: WebSocket APIs only have REQUEST "
+                               "authorizers, not %s",
+                               logical, type);
         goto out;
     }
     char *function = uri ? function_from_uri(c, uri) : NULL;
     if (function == NULL) {
-        wg_cfn_fail(c, uri ? json_object_get(props, "AuthorizerUri") : resource,
-                    "authorizer %s: AuthorizerUri must invoke a Lambda function", logical);
+        wg_config_convert_fail(&c->cv, uri ? json_object_get(props, "AuthorizerUri") : resource,
+                               "authorizer %s: AuthorizerUri must invoke a Lambda function", logical);
         goto out;
     }
     auth = json_object();
-    wg_config_lines_set(c->lines, auth, wg_cfn_key_line(c, c->resources, logical));
-    wg_cfn_put(c, auth, "function", json_string(function), wg_cfn_key_line(c, props, "AuthorizerUri"));
+    wg_config_lines_set(c->cv.lines, auth, wg_config_convert_key_line(&c->cv, c->resources, logical));
+    wg_config_convert_put(&c->cv, auth, "function", json_string(function),
+                          wg_config_convert_key_line(&c->cv, props, "AuthorizerUri"));
     free(function);
     if (identity != NULL)
-        wg_cfn_put(c, auth, "identitySource", json_incref(identity), wg_cfn_key_line(c, props, "IdentitySource"));
-    wg_cfn_put(c, out, "authorizer", auth, wg_cfn_key_line(c, c->resources, logical));
+        wg_config_convert_put(&c->cv, auth, "identitySource", json_incref(identity),
+                              wg_config_convert_key_line(&c->cv, props, "IdentitySource"));
+    wg_config_convert_put(&c->cv, out, "authorizer", auth, wg_config_convert_key_line(&c->cv, c->resources, logical));
     rc = 0;
 out:
     free(type);
@@ -253,45 +233,47 @@ static int convert_route(wg_cfn_t *c, const char *logical, json_t *resource, jso
     char *authorizer = wg_cfn_prop_string(c, props, "AuthorizerId");
     json_t *api_key = wg_cfn_prop(c, props, "ApiKeyRequired");
     int rc = -1;
-    if (c->has_error)
+    if (c->cv.has_error)
         goto out;
     if (key == NULL) {
-        wg_cfn_fail(c, resource, "route %s has no RouteKey", logical);
+        wg_config_convert_fail(&c->cv, resource, "route %s has no RouteKey", logical);
         goto out;
     }
     if (json_object_get(routes, key) != NULL) {
-        wg_cfn_fail(c, json_object_get(props, "RouteKey"), "route key '%s' is defined twice", key);
+        wg_config_convert_fail(&c->cv, json_object_get(props, "RouteKey"), "route key '%s' is defined twice", key);
         goto out;
     }
-    int line = wg_cfn_key_line(c, c->resources, logical);
+    int line = wg_config_convert_key_line(&c->cv, c->resources, logical);
     json_t *route = json_object();
-    wg_cfn_put(c, routes, key, route, line);
+    wg_config_convert_put(&c->cv, routes, key, route, line);
     json_object_set_new(route_ids, logical, json_string(key));
     if (target != NULL) {
         if (strncmp(target, "integrations/", 13) != 0) {
-            wg_cfn_fail(c, json_object_get(props, "Target"), "route %s: Target must be integrations/<integration>",
-                        logical);
+            wg_config_convert_fail(&c->cv, json_object_get(props, "Target"),
+                                   "route %s: Target must be integrations/<integration>", logical);
             goto out;
         }
         const char *integ = target + 13;
         json_t *integration = json_object_get(c->resources, integ);
         const char *t = wg_cfn_resource_type(integration);
         if (t == NULL || strcmp(t, "AWS::ApiGatewayV2::Integration") != 0) {
-            wg_cfn_fail(c, json_object_get(props, "Target"),
-                        "route %s: Target names '%s', which is not an AWS::ApiGatewayV2::Integration of this template",
-                        logical, integ);
+            wg_config_convert_fail(
+                &c->cv, json_object_get(props, "Target"),
+                "route %s: Target names '%s', which is not an AWS::ApiGatewayV2::Integration of this template", logical,
+                integ);
             goto out;
         }
         if (convert_integration(c, integ, integration, route) != 0)
             goto out;
     }
     if (auth_type != NULL && strcmp(auth_type, "NONE") != 0)
-        wg_cfn_put(c, route, "authorizationType", json_string(auth_type),
-                   wg_cfn_key_line(c, props, "AuthorizationType"));
+        wg_config_convert_put(&c->cv, route, "authorizationType", json_string(auth_type),
+                              wg_config_convert_key_line(&c->cv, props, "AuthorizationType"));
     if (authorizer != NULL && convert_authorizer(c, authorizer, out) != 0)
         goto out;
     if (json_is_true(api_key) || (json_is_string(api_key) && strcmp(json_string_value(api_key), "true") == 0))
-        wg_cfn_put(c, route, "apiKeyRequired", json_true(), wg_cfn_key_line(c, props, "ApiKeyRequired"));
+        wg_config_convert_put(&c->cv, route, "apiKeyRequired", json_true(),
+                              wg_config_convert_key_line(&c->cv, props, "ApiKeyRequired"));
     rc = 0;
 out:
     free(key);
@@ -308,7 +290,8 @@ static int convert_stage(wg_cfn_t *c, json_t *resource, json_t *out)
     char *name = wg_cfn_prop_string(c, props, "StageName");
     json_t *vars = wg_cfn_prop(c, props, "StageVariables");
     if (name != NULL)
-        wg_cfn_put(c, out, "stage", json_string(name), wg_cfn_key_line(c, props, "StageName"));
+        wg_config_convert_put(&c->cv, out, "stage", json_string(name),
+                              wg_config_convert_key_line(&c->cv, props, "StageName"));
     if (json_is_object(vars) && json_object_size(vars) > 0) {
         /* Stage variable values are strings on AWS; numbers written in YAML become text. */
         json_t *strings = json_object();
@@ -316,15 +299,16 @@ static int convert_stage(wg_cfn_t *c, json_t *resource, json_t *out)
         json_t *v;
         json_object_foreach(vars, k, v) {
             char *s = wg_cfn_scalar_text(v);
-            wg_cfn_put(c, strings, k, s ? json_string(s) : json_incref(v),
-                       wg_cfn_key_line(c, json_object_get(props, "StageVariables"), k));
+            wg_config_convert_put(&c->cv, strings, k, s ? json_string(s) : json_incref(v),
+                                  wg_config_convert_key_line(&c->cv, json_object_get(props, "StageVariables"), k));
             free(s);
         }
-        wg_cfn_put(c, out, "stageVariables", strings, wg_cfn_key_line(c, props, "StageVariables"));
+        wg_config_convert_put(&c->cv, out, "stageVariables", strings,
+                              wg_config_convert_key_line(&c->cv, props, "StageVariables"));
     }
     free(name);
     json_decref(vars);
-    return c->has_error ? -1 : 0;
+    return c->cv.has_error ? -1 : 0;
 }
 
 bool wg_config_is_cloudformation(const json_t *root)
@@ -348,8 +332,7 @@ bool wg_config_is_cloudformation(const json_t *root)
 json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_config_lines_t *lines,
                                       const json_t *parameters, char *err, size_t err_size)
 {
-    wg_cfn_t c = {
-        .path = path, .parameters = parameters, .lines = lines, .tmpl = source, .err = err, .err_size = err_size};
+    wg_cfn_t c = {.parameters = parameters, .tmpl = source, .cv = {path, lines, err, err_size, false}};
     c.resources = json_object_get(source, "Resources");
     c.no_value = json_object();
     json_t *out = json_object(), *routes = json_object(), *route_ids = json_object(), *api_keys = json_array();
@@ -357,7 +340,7 @@ json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_confi
     const char *logical, *api = NULL;
     json_t *resource, *api_resource = NULL;
     if (!json_is_object(c.resources)) {
-        wg_cfn_fail(&c, source, "a template needs a Resources section");
+        wg_config_convert_fail(&c.cv, source, "a template needs a Resources section");
         goto fail;
     }
 
@@ -372,26 +355,27 @@ json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_confi
         if (!is_ws)
             continue;
         if (api != NULL) {
-            wg_cfn_fail(&c, resource,
-                        "two WebSocket APIs (%s and %s): wsgate serves one per process; split the "
-                        "template or run two wsgates",
-                        api, logical);
+            wg_config_convert_fail(&c.cv, resource,
+                                   "two WebSocket APIs (%s and %s): wsgate serves one per process; split the "
+                                   "template or run two wsgates",
+                                   api, logical);
             goto fail;
         }
         api = logical;
         api_resource = resource;
     }
-    if (c.has_error)
+    if (c.cv.has_error)
         goto fail;
     if (api == NULL) {
-        wg_cfn_fail(&c, c.resources, "no AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET in this template");
+        wg_config_convert_fail(&c.cv, c.resources,
+                               "no AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET in this template");
         goto fail;
     }
     json_t *api_props = wg_cfn_resource_properties(api_resource);
     char *rse = wg_cfn_prop_string(&c, api_props, "RouteSelectionExpression");
     if (rse != NULL)
-        wg_cfn_put(&c, out, "routeSelectionExpression", json_string(rse),
-                   wg_cfn_key_line(&c, api_props, "RouteSelectionExpression"));
+        wg_config_convert_put(&c.cv, out, "routeSelectionExpression", json_string(rse),
+                              wg_config_convert_key_line(&c.cv, api_props, "RouteSelectionExpression"));
     free(rse);
 
     /* Routes (with their integrations and the authorizer), then route responses, stage, keys. */
@@ -413,13 +397,13 @@ json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_confi
             char *value = wg_cfn_prop_string(&c, props, "Value");
             if (value != NULL && !json_is_false(enabled)) {
                 json_t *s = json_string(value);
-                wg_config_lines_set(lines, s, wg_cfn_key_line(&c, props, "Value"));
+                wg_config_lines_set(lines, s, wg_config_convert_key_line(&c.cv, props, "Value"));
                 json_array_append_new(api_keys, s);
             }
             free(value);
             json_decref(enabled);
         }
-        if (c.has_error)
+        if (c.cv.has_error)
             goto fail;
     }
     json_object_foreach(c.resources, logical, resource) {
@@ -434,17 +418,20 @@ json_t *wg_config_from_cloudformation(const char *path, json_t *source, wg_confi
         json_t *route = route_key ? json_object_get(routes, route_key) : NULL;
         /* A route with a $default route response is two-way (AWS-INT-4). */
         if (route != NULL && response_key != NULL && strcmp(response_key, "$default") == 0)
-            wg_cfn_put(&c, route, "twoWay", json_true(), wg_cfn_key_line(&c, c.resources, logical));
+            wg_config_convert_put(&c.cv, route, "twoWay", json_true(),
+                                  wg_config_convert_key_line(&c.cv, c.resources, logical));
         free(route_id);
         free(response_key);
-        if (c.has_error)
+        if (c.cv.has_error)
             goto fail;
     }
-    wg_cfn_put(&c, out, "routes", json_incref(routes), wg_cfn_key_line(&c, c.resources, api));
+    wg_config_convert_put(&c.cv, out, "routes", json_incref(routes),
+                          wg_config_convert_key_line(&c.cv, c.resources, api));
     if (wg_cfn_convert_functions(&c, out, routes) != 0)
         goto fail;
     if (json_array_size(api_keys) > 0)
-        wg_cfn_put(&c, out, "apiKeys", json_incref(api_keys), wg_config_lines_line(lines, json_array_get(api_keys, 0)));
+        wg_config_convert_put(&c.cv, out, "apiKeys", json_incref(api_keys),
+                              wg_config_lines_line(lines, json_array_get(api_keys, 0)));
     json_decref(routes);
     json_decref(route_ids);
     json_decref(api_keys);

@@ -14,29 +14,20 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "config_convert.h"
 #include "config_lines.h"
 
 typedef struct wg_cfn {
-    const char *path;
+    wg_config_convert_t cv; /* the file, its line index and the first error */
     const json_t *parameters; /* --parameter-overrides: name -> string, winning over Default (borrowed) */
-    wg_config_lines_t *lines;
     json_t *tmpl; /* the whole template (borrowed) */
     json_t *resources; /* tmpl.Resources (borrowed) */
     json_t *no_value; /* the marker AWS::NoValue evaluates to (owned) */
-    char *err;
-    size_t err_size;
-    int has_error;
     int depth;
 } wg_cfn_t;
 
 /* ---- the context's helpers (config_cloudformation.c) ---- */
 
-/** Records the first error, "file:line of `node`: message": always -1. */
-int wg_cfn_fail(wg_cfn_t *c, const json_t *node, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/** The source line of object[key] (of the object when the key has none recorded). */
-int wg_cfn_key_line(wg_cfn_t *c, const json_t *object, const char *key);
-/** Sets out[key] = value (taken), the key and the value at source line `line`. */
-void wg_cfn_put(wg_cfn_t *c, json_t *out, const char *key, json_t *value, int line);
 /** A resource's Type (borrowed), or NULL. */
 const char *wg_cfn_resource_type(json_t *resource);
 /** A resource's Properties object (borrowed), or NULL. */

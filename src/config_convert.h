@@ -16,6 +16,24 @@
 
 #include "config_lines.h"
 
+/** What every converter carries (config_convert.c): the file, its line index, and the first error
+ * as "file:line: problem" (later errors are dropped, so the user sees the cause, not its echoes). */
+typedef struct wg_config_convert {
+    const char *path;
+    wg_config_lines_t *lines;
+    char *err;
+    size_t err_size;
+    bool has_error;
+} wg_config_convert_t;
+
+/** Reports "file:line: message" for `node` (the first error only); returns -1. */
+int wg_config_convert_fail(wg_config_convert_t *cv, const json_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** The line of `object`'s `key`, else of `object`. */
+int wg_config_convert_key_line(const wg_config_convert_t *cv, const json_t *object, const char *key);
+/** Sets out[key] = value (taken), giving both the source line `line`. */
+void wg_config_convert_put(wg_config_convert_t *cv, json_t *out, const char *key, json_t *value, int line);
+
 /** Recognises a CloudFormation / SAM / CDK template by its top-level keys. */
 bool wg_config_is_cloudformation(const json_t *root);
 /** `parameters` (borrowed, may be NULL): --parameter-overrides, name -> string, over the Defaults. */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "str.h"
 
 /* Replaces a secret (secret key or session token), wiping the old one first. */
 static void set_secret(char **slot, const char *value)
@@ -39,9 +40,9 @@ void wg_config_add_credential(wg_config_t *cfg, const char *akid, const char *se
     cfg->credentials = realloc(cfg->credentials, (cfg->num_credentials + 1) * sizeof(*cfg->credentials));
     if (cfg->credentials == NULL)
         abort();
-    cfg->credentials[cfg->num_credentials].access_key_id = wg_config_strdup(akid);
-    cfg->credentials[cfg->num_credentials].secret_access_key = wg_config_strdup(secret);
-    cfg->credentials[cfg->num_credentials].session_token = token ? wg_config_strdup(token) : NULL;
+    cfg->credentials[cfg->num_credentials].access_key_id = wg_str_dup(akid);
+    cfg->credentials[cfg->num_credentials].secret_access_key = wg_str_dup(secret);
+    cfg->credentials[cfg->num_credentials].session_token = token ? wg_str_dup(token) : NULL;
     cfg->num_credentials++;
 }
 
@@ -51,12 +52,12 @@ int wg_config_add_credential_pair(wg_config_t *cfg, const char *pair, char *err,
 {
     const char *colon = strchr(pair, ':');
     if (colon == NULL || colon == pair || colon[1] == '\0' || colon[1] == ':')
-        return wg_config_fail(err, err_size, "--credentials expects AKID:SECRET or AKID:SECRET:TOKEN, got '%.*s...'", 4,
-                              pair);
+        return wg_str_fail(err, err_size, "--credentials expects AKID:SECRET or AKID:SECRET:TOKEN, got '%.*s...'", 4,
+                           pair);
     const char *colon2 = strchr(colon + 1, ':');
     if (colon2 != NULL && colon2[1] == '\0')
-        return wg_config_fail(err, err_size, "--credentials expects AKID:SECRET:TOKEN with a token, got '%.*s...'", 4,
-                              pair);
+        return wg_str_fail(err, err_size, "--credentials expects AKID:SECRET:TOKEN with a token, got '%.*s...'", 4,
+                           pair);
     char *akid = strndup(pair, (size_t)(colon - pair));
     char *secret = strndup(colon + 1, colon2 ? (size_t)(colon2 - colon - 1) : strlen(colon + 1));
     if (akid == NULL || secret == NULL)
@@ -76,7 +77,7 @@ static int load_credentials_env(wg_config_t *cfg, char *err, size_t err_size)
     const char *env = getenv("WSGATE_CREDENTIALS");
     if (env == NULL || *env == '\0')
         return WG_CONFIG_OK;
-    char *copy = wg_config_strdup(env);
+    char *copy = wg_str_dup(env);
     size_t copy_len = strlen(copy);
     int rc = WG_CONFIG_OK;
     char *save = NULL;
@@ -99,7 +100,7 @@ int wg_config_load_credentials_file(wg_config_t *cfg, const char *path, char *er
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return wg_config_fail(err, err_size, "credentials file %s: %s", path, strerror(errno));
+        return wg_str_fail(err, err_size, "credentials file %s: %s", path, strerror(errno));
     char line[4096], akid[256] = "", secret[256] = "", token[2048] = "";
     int line_no = 0, added = 0, rc = WG_CONFIG_OK;
     for (;;) {
@@ -123,7 +124,7 @@ int wg_config_load_credentials_file(wg_config_t *cfg, const char *path, char *er
             continue;
         char *eq = strchr(p, '=');
         if (eq == NULL) {
-            rc = wg_config_fail(err, err_size, "credentials file %s:%d: expected 'name = value'", path, line_no);
+            rc = wg_str_fail(err, err_size, "credentials file %s:%d: expected 'name = value'", path, line_no);
             goto out;
         }
         char *name_end = eq;
@@ -152,8 +153,8 @@ int wg_config_load_credentials_file(wg_config_t *cfg, const char *path, char *er
         }
     }
     if (added == 0)
-        rc = wg_config_fail(err, err_size,
-                            "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key", path);
+        rc = wg_str_fail(err, err_size,
+                         "credentials file %s: no profile with aws_access_key_id and aws_secret_access_key", path);
 out:
     /* every path wipes what the file's secrets passed through */
     fclose(f);

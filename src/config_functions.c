@@ -22,6 +22,7 @@
 #include "config_internal.h"
 #include "limits.h"
 #include "log.h"
+#include "str.h"
 
 wg_function_target_t *wg_config_find_function(const wg_config_t *cfg, const char *name)
 {
@@ -60,17 +61,17 @@ static void put_function(wg_config_t *cfg, const char *name, wg_integration_type
     } else {
         free_function(f);
     }
-    f->name = wg_config_strdup(name);
+    f->name = wg_str_dup(name);
     f->type = type;
     f->uri = uri;
-    f->function = function != NULL ? function : (type == WG_INTEGRATION_LAMBDA ? wg_config_strdup(name) : NULL);
+    f->function = function != NULL ? function : (type == WG_INTEGRATION_LAMBDA ? wg_str_dup(name) : NULL);
 }
 
 /* TARGET of --function / a "functions" string: an http(s) URL, or lambda:http://host:port[/name]. */
 int wg_config_parse_function_target(wg_config_t *cfg, const char *name, const char *target, char *why, size_t why_size)
 {
     if (wg_config_is_http_url(target)) {
-        put_function(cfg, name, WG_INTEGRATION_HTTP, wg_config_strdup(target), NULL);
+        put_function(cfg, name, WG_INTEGRATION_HTTP, wg_str_dup(target), NULL);
         return 0;
     }
     if (strncmp(target, "lambda:", 7) == 0 && wg_config_is_http_url(target + 7)) {
@@ -158,8 +159,8 @@ static void set_function_env(wg_function_code_t *code, const char *key, const ch
     code->env = realloc(code->env, (code->num_env + 1) * sizeof(*code->env));
     if (code->env == NULL)
         abort();
-    code->env[code->num_env].key = wg_config_strdup(key);
-    code->env[code->num_env].value = wg_config_strdup(value);
+    code->env[code->num_env].key = wg_str_dup(key);
+    code->env[code->num_env].value = wg_str_dup(value);
     code->num_env++;
 }
 
@@ -170,7 +171,7 @@ static char *absolute_path(const char *base_file, const char *path)
 {
     char *joined = NULL;
     if (path[0] == '/') {
-        joined = wg_config_strdup(path);
+        joined = wg_str_dup(path);
     } else {
         const char *slash = base_file ? strrchr(base_file, '/') : NULL;
         int dir_len = slash == NULL ? 1 : slash == base_file ? 1 : (int)(slash - base_file);
@@ -264,8 +265,8 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
                 realloc(cfg->function_names, (cfg->num_function_names + 1) * sizeof(*cfg->function_names));
             if (cfg->function_names == NULL)
                 abort();
-            cfg->function_names[cfg->num_function_names].key = wg_config_strdup(json_string_value(v));
-            cfg->function_names[cfg->num_function_names].value = wg_config_strdup(name);
+            cfg->function_names[cfg->num_function_names].key = wg_str_dup(json_string_value(v));
+            cfg->function_names[cfg->num_function_names].value = wg_str_dup(name);
             cfg->num_function_names++;
         } else if (strcmp(k, "unresolvedEnvironment") == 0 && json_is_object(v)) {
             /* written by the template readers: variables whose value a template could not give */
@@ -289,7 +290,7 @@ static int load_function_code(wg_config_t *cfg, const wg_config_document_t *doc,
         goto out;
     }
     if (code->handler == NULL && is_provided_runtime(code->runtime))
-        code->handler = wg_config_strdup("bootstrap"); /* [I] inferred: custom runtimes ignore the handler */
+        code->handler = wg_str_dup("bootstrap"); /* [I] inferred: custom runtimes ignore the handler */
     if (code->handler == NULL) {
         DOC_FAIL(spec, "functions.%s needs \"handler\" (e.g. \"app.handler\")", name);
         goto out;
@@ -364,8 +365,7 @@ int wg_config_load_functions(wg_config_t *cfg, const wg_config_document_t *doc, 
             return DOC_FAIL(spec, "functions.%s needs a \"uri\" starting with http:// or https://", name);
         if (function != NULL && type != WG_INTEGRATION_LAMBDA)
             return DOC_FAIL(spec, "functions.%s.function needs \"integration\": \"lambda\"", name);
-        put_function(cfg, name, type, wg_config_strdup(uri),
-                     function != NULL && *function ? wg_config_strdup(function) : NULL);
+        put_function(cfg, name, type, wg_str_dup(uri), function != NULL && *function ? wg_str_dup(function) : NULL);
     }
     return WG_CONFIG_OK;
 }
@@ -386,10 +386,10 @@ static int apply_env_object(wg_function_code_t *code, const char *path, const ch
         else if (json_is_boolean(v))
             text = json_is_true(v) ? "true" : "false";
         if (text == NULL)
-            return wg_config_fail(err, err_size, "--env-vars %s: %s.%s must be a string", path, owner, k);
+            return wg_str_fail(err, err_size, "--env-vars %s: %s.%s must be a string", path, owner, k);
         if (*k == '\0' || strchr(k, '=') != NULL)
-            return wg_config_fail(err, err_size, "--env-vars %s: %s: '%s' is not an environment variable name", path,
-                                  owner, k);
+            return wg_str_fail(err, err_size, "--env-vars %s: %s: '%s' is not an environment variable name", path,
+                               owner, k);
         set_function_env(code, k, text);
     }
     return WG_CONFIG_OK;
@@ -414,23 +414,23 @@ int wg_config_apply_env_vars(wg_config_t *cfg, const char *path, char *err, size
 {
     struct stat st;
     if (stat(path, &st) != 0)
-        return wg_config_fail(err, err_size, "--env-vars %s: %s", path, strerror(errno));
+        return wg_str_fail(err, err_size, "--env-vars %s: %s", path, strerror(errno));
     if (st.st_size > WG_LIMIT_CONFIG_BYTES)
-        return wg_config_fail(err, err_size, "--env-vars %s: larger than %d bytes", path, WG_LIMIT_CONFIG_BYTES);
+        return wg_str_fail(err, err_size, "--env-vars %s: larger than %d bytes", path, WG_LIMIT_CONFIG_BYTES);
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
-        return wg_config_fail(err, err_size, "--env-vars %s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        return wg_str_fail(err, err_size, "--env-vars %s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
     int rc = WG_CONFIG_ERROR;
     if (!json_is_object(root)) {
-        wg_config_fail(err, err_size, "--env-vars %s: expected {\"Parameters\": {...}, \"FunctionName\": {...}}", path);
+        wg_str_fail(err, err_size, "--env-vars %s: expected {\"Parameters\": {...}, \"FunctionName\": {...}}", path);
         goto out;
     }
     const char *name;
     json_t *vars;
     json_object_foreach(root, name, vars) {
         if (!json_is_object(vars)) {
-            wg_config_fail(err, err_size, "--env-vars %s: %s must be an object of NAME: value", path, name);
+            wg_str_fail(err, err_size, "--env-vars %s: %s must be an object of NAME: value", path, name);
             goto out;
         }
     }

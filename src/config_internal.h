@@ -15,15 +15,12 @@
 
 #include "config.h"
 #include "config_document.h"
+#include "str.h"
 
 /* ---- config.c: strings, errors, names ---- */
 
-/** strdup that aborts when memory runs out. */
-char *wg_config_strdup(const char *s);
 /** Replaces *slot with a copy of value (NULL: none). */
 void wg_config_set_string(char **slot, const char *value);
-/** Writes the message to err; returns WG_CONFIG_ERROR. */
-int wg_config_fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int wg_config_parse_auth_mode(const char *s, wg_auth_mode_t *out);
 /** "on"/"off" (--tls, "tls"); *is_off gets 1 for off. */
 int wg_config_parse_on_off(const char *s, int *is_off);

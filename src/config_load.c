@@ -22,6 +22,7 @@
 #include "config_document.h"
 #include "config_internal.h"
 #include "limits.h"
+#include "str.h"
 
 int wg_config_fail_at(char *err, size_t err_size, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -181,9 +182,9 @@ static int load_request_parameter(const wg_config_document_t *doc, wg_route_conf
         abort();
     wg_request_parameter_t *p = &r->params[r->num_params++];
     p->is_header = is_header;
-    p->name = wg_config_strdup(name);
+    p->name = wg_str_dup(name);
     p->kind = kind;
-    p->source = kind == WG_PARAM_STATIC ? strndup(src + 1, src_len - 2) : wg_config_strdup(rest);
+    p->source = kind == WG_PARAM_STATIC ? strndup(src + 1, src_len - 2) : wg_str_dup(rest);
     if (p->source == NULL)
         abort();
     return WG_CONFIG_OK;
@@ -205,7 +206,7 @@ static int load_mock_response(const wg_config_document_t *doc, wg_route_config_t
         } else if (strcmp(name, "body") == 0) {
             free(r->mock_body);
             if (json_is_string(v)) {
-                r->mock_body = wg_config_strdup(json_string_value(v));
+                r->mock_body = wg_str_dup(json_string_value(v));
             } else {
                 /* A JSON value is sent as its compact text: what a template would produce. */
                 r->mock_body = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -364,7 +365,7 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
                 json_t *item = list ? json_array_get(list, i) : v;
                 if (!json_is_string(item))
                     return DOC_FAIL(item, "%s[%zu] must be a string", what, i);
-                char *copy = wg_config_strdup(json_string_value(item)), *save = NULL;
+                char *copy = wg_str_dup(json_string_value(item)), *save = NULL;
                 for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
                     while (*tok == ' ')
                         tok++;
@@ -392,7 +393,7 @@ static int load_authorizer(wg_config_t *cfg, const wg_config_document_t *doc, js
                         realloc(a->identity_sources, (a->num_identity_sources + 1) * sizeof(*a->identity_sources));
                     if (a->identity_sources == NULL)
                         abort();
-                    a->identity_sources[a->num_identity_sources++] = wg_config_strdup(tok);
+                    a->identity_sources[a->num_identity_sources++] = wg_str_dup(tok);
                 }
                 free(copy);
             }
@@ -562,7 +563,7 @@ int wg_config_load_file(wg_config_t *cfg, const char *path, const json_t *parame
                 cfg->api_keys = realloc(cfg->api_keys, (cfg->num_api_keys + 1) * sizeof(*cfg->api_keys));
                 if (cfg->api_keys == NULL)
                     abort();
-                cfg->api_keys[cfg->num_api_keys++] = wg_config_strdup(json_string_value(k));
+                cfg->api_keys[cfg->num_api_keys++] = wg_str_dup(json_string_value(k));
             }
         } else if (strcmp(key, "stageVariables") == 0) {
             if (!json_is_object(v)) {
@@ -580,8 +581,8 @@ int wg_config_load_file(wg_config_t *cfg, const char *path, const json_t *parame
                     realloc(cfg->stage_variables, (cfg->num_stage_variables + 1) * sizeof(*cfg->stage_variables));
                 if (cfg->stage_variables == NULL)
                     abort();
-                cfg->stage_variables[cfg->num_stage_variables].key = wg_config_strdup(sk);
-                cfg->stage_variables[cfg->num_stage_variables].value = wg_config_strdup(json_string_value(sv));
+                cfg->stage_variables[cfg->num_stage_variables].key = wg_str_dup(sk);
+                cfg->stage_variables[cfg->num_stage_variables].value = wg_str_dup(json_string_value(sv));
                 cfg->num_stage_variables++;
             }
         } else {

@@ -15,6 +15,7 @@
 
 #include "config_internal.h"
 #include "ids.h"
+#include "str.h"
 
 static bool is_valid_stage(const char *s)
 {
@@ -33,7 +34,7 @@ wg_route_config_t *wg_config_add_route(wg_config_t *cfg, const char *key)
         abort();
     wg_route_config_t *r = &cfg->routes[cfg->num_routes++];
     memset(r, 0, sizeof(*r));
-    r->key = wg_config_strdup(key);
+    r->key = wg_str_dup(key);
     r->type = WG_INTEGRATION_HTTP;
     r->mock_status = 200;
     return r;
@@ -90,7 +91,7 @@ static void resolve_function(const wg_config_t *cfg, wg_integration_type_t *type
 static int check_uri(const char *uri, const char *what, char *err, size_t err_size)
 {
     if (uri != NULL && !wg_config_is_http_url(uri))
-        return wg_config_fail(err, err_size, "%s: uri '%s' must start with http:// or https://", what, uri);
+        return wg_str_fail(err, err_size, "%s: uri '%s' must start with http:// or https://", what, uri);
     return WG_CONFIG_OK;
 }
 
@@ -98,19 +99,19 @@ static int check_uri(const char *uri, const char *what, char *err, size_t err_si
 int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
 {
     if (!is_valid_stage(cfg->stage))
-        return wg_config_fail(err, err_size, "stage '%s' must be letters, digits, '-', '_' or '$'", cfg->stage);
+        return wg_str_fail(err, err_size, "stage '%s' must be letters, digits, '-', '_' or '$'", cfg->stage);
     if (cfg->api_id != NULL && !wg_ids_is_api_id(cfg->api_id))
-        return wg_config_fail(err, err_size, "apiId '%s' must be 10 characters of a-z and 0-9, as on AWS", cfg->api_id);
+        return wg_str_fail(err, err_size, "apiId '%s' must be 10 characters of a-z and 0-9, as on AWS", cfg->api_id);
     if (cfg->account_id == NULL)
-        cfg->account_id = wg_config_strdup("123456789012");
+        cfg->account_id = wg_str_dup("123456789012");
     if (strlen(cfg->account_id) != 12 || strspn(cfg->account_id, "0123456789") != 12)
-        return wg_config_fail(err, err_size, "accountId '%s' must be 12 digits, as on AWS", cfg->account_id);
+        return wg_str_fail(err, err_size, "accountId '%s' must be 12 digits, as on AWS", cfg->account_id);
     if (cfg->num_routes == 0) {
         const char *keys[] = {"$connect", "$disconnect", "$default"};
         for (size_t i = 0; i < 3; i++) {
             wg_route_config_t *r = wg_config_add_route(cfg, keys[i]);
             if (cfg->backend != NULL) {
-                r->uri = wg_config_strdup(cfg->backend);
+                r->uri = wg_str_dup(cfg->backend);
             } else {
                 r->type = WG_INTEGRATION_DEMO;
             }
@@ -127,7 +128,7 @@ int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
     if (a->is_configured)
         resolve_function(cfg, &a->type, &a->uri, &a->function, "authorizer", &unmapped);
     if (unmapped.count > 0)
-        return wg_config_fail(
+        return wg_str_fail(
             err, err_size,
             "%zu function%s not mapped to a target: %s. Map each with --function NAME=http://127.0.0.1:PORT/PATH "
             "(an HTTP handler that receives the Lambda proxy event) or --function "
@@ -142,23 +143,22 @@ int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
         case WG_INTEGRATION_HTTP:
             if (r->uri == NULL) {
                 if (cfg->backend == NULL)
-                    return wg_config_fail(err, err_size, "route '%s' has no \"uri\" and no backend is configured",
-                                          r->key);
-                r->uri = wg_config_strdup(cfg->backend);
+                    return wg_str_fail(err, err_size, "route '%s' has no \"uri\" and no backend is configured", r->key);
+                r->uri = wg_str_dup(cfg->backend);
             }
             break;
         case WG_INTEGRATION_LAMBDA:
             if (r->uri == NULL || r->function == NULL)
-                return wg_config_fail(err, err_size,
-                                      "route '%s': a lambda integration needs \"uri\" (the Invoke API, e.g. "
-                                      "http://127.0.0.1:9000) and \"function\"",
-                                      r->key);
+                return wg_str_fail(err, err_size,
+                                   "route '%s': a lambda integration needs \"uri\" (the Invoke API, e.g. "
+                                   "http://127.0.0.1:9000) and \"function\"",
+                                   r->key);
             break;
         case WG_INTEGRATION_HTTP_PROXY:
             if (r->uri == NULL)
-                return wg_config_fail(err, err_size, "route '%s': an http_proxy integration needs \"uri\"", r->key);
+                return wg_str_fail(err, err_size, "route '%s': an http_proxy integration needs \"uri\"", r->key);
             if (r->method == NULL)
-                r->method = wg_config_strdup("POST");
+                r->method = wg_str_dup("POST");
             break;
         case WG_INTEGRATION_MOCK:
         case WG_INTEGRATION_DEMO:
@@ -170,10 +170,10 @@ int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
     if (a->is_configured) {
         if (a->type != WG_INTEGRATION_FUNCTION &&
             (a->uri == NULL || (a->type == WG_INTEGRATION_LAMBDA && a->function == NULL)))
-            return wg_config_fail(err, err_size, "authorizer: needs \"uri\" (%s)%s",
-                                  a->type == WG_INTEGRATION_LAMBDA ? "the Lambda Invoke API"
-                                                                   : "receives the authorizer event as a JSON POST",
-                                  a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
+            return wg_str_fail(err, err_size, "authorizer: needs \"uri\" (%s)%s",
+                               a->type == WG_INTEGRATION_LAMBDA ? "the Lambda Invoke API"
+                                                                : "receives the authorizer event as a JSON POST",
+                               a->type == WG_INTEGRATION_LAMBDA ? " and \"function\"" : "");
         if (check_uri(a->uri, "authorizer", err, err_size))
             return WG_CONFIG_ERROR;
     }
@@ -184,10 +184,10 @@ int wg_config_resolve(wg_config_t *cfg, char *err, size_t err_size)
     else
         cfg->connect_authorization = a->is_configured ? WG_AUTHORIZATION_CUSTOM : WG_AUTHORIZATION_NONE;
     if (cfg->connect_authorization == WG_AUTHORIZATION_CUSTOM && !a->is_configured)
-        return wg_config_fail(err, err_size,
-                              "routes.$connect.authorizationType is CUSTOM but no \"authorizer\" is configured");
+        return wg_str_fail(err, err_size,
+                           "routes.$connect.authorizationType is CUSTOM but no \"authorizer\" is configured");
     cfg->is_connect_api_key_required = connect != NULL && connect->is_api_key_required;
     if (cfg->is_connect_api_key_required && cfg->num_api_keys == 0)
-        return wg_config_fail(err, err_size, "routes.$connect.apiKeyRequired is true but \"apiKeys\" lists no key");
+        return wg_str_fail(err, err_size, "routes.$connect.apiKeyRequired is true but \"apiKeys\" lists no key");
     return WG_CONFIG_OK;
 }

@@ -30,33 +30,6 @@
 #define SLS_DEFAULT_STAGE "dev"
 #define SLS_DEFAULT_IDENTITY_SOURCE "route.request.header.Auth"
 
-int wg_config_serverless_fail(sls_t *s, const json_t *node, const char *fmt, ...)
-{
-    if (s->has_error)
-        return -1;
-    s->has_error = 1;
-    char msg[600], where[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    snprintf(s->err, s->err_size, "%s: %s", wg_config_lines_where(s->lines, s->path, node, where, sizeof(where)), msg);
-    return -1;
-}
-
-int wg_config_serverless_key_line(sls_t *s, const json_t *object, const char *key)
-{
-    int line = wg_config_lines_key_line(s->lines, object, key);
-    return line > 0 ? line : wg_config_lines_line(s->lines, object);
-}
-
-void wg_config_serverless_put(sls_t *s, json_t *out, const char *key, json_t *value, int line)
-{
-    json_object_set_new(out, key, value);
-    wg_config_lines_set_key(s->lines, out, key, line);
-    wg_config_lines_set(s->lines, value, line);
-}
-
 char *wg_config_serverless_dup(const char *p, size_t n)
 {
     char *d = strndup(p, n);
@@ -120,10 +93,10 @@ static char *resolve_source(sls_t *s, const json_t *at, char *expr, int depth)
         return wg_config_serverless_dup("123456789012", 12);
     if (strchr(expr, ':') == NULL && strchr(expr, '(') == NULL && *expr != '\0')
         return wg_config_serverless_dup(expr, strlen(expr)); /* a bare fallback such as ${opt:stage, dev} */
-    wg_config_serverless_fail(s, at,
-                              "variable ${%s} is not supported by wsgate (supported: self:, sls:stage, opt:, env:, "
-                              "aws:region, aws:accountId, and 'literal' fallbacks)",
-                              expr);
+    wg_config_convert_fail(&s->cv, at,
+                           "variable ${%s} is not supported by wsgate (supported: self:, sls:stage, opt:, env:, "
+                           "aws:region, aws:accountId, and 'literal' fallbacks)",
+                           expr);
     return NULL;
 }
 
@@ -171,8 +144,8 @@ static size_t split_fallbacks(char *expr, char **parts, size_t max)
 char *wg_config_serverless_resolve_string(sls_t *s, const json_t *at, const char *text, int depth)
 {
     if (depth > WG_LIMIT_SERVERLESS_VARIABLE_DEPTH) {
-        wg_config_serverless_fail(s, at, "variables nested more than %d levels (a variable that refers to itself?)",
-                                  WG_LIMIT_SERVERLESS_VARIABLE_DEPTH);
+        wg_config_convert_fail(&s->cv, at, "variables nested more than %d levels (a variable that refers to itself?)",
+                               WG_LIMIT_SERVERLESS_VARIABLE_DEPTH);
         return NULL;
     }
     wg_buf_t out = WG_BUF_INIT;
@@ -188,16 +161,16 @@ char *wg_config_serverless_resolve_string(sls_t *s, const json_t *at, const char
             char *expr = wg_config_serverless_dup(open + 2, (size_t)(close - open - 2));
             char *parts[8];
             size_t n = split_fallbacks(expr, parts, 8);
-            for (size_t i = 0; i < n && value == NULL && !s->has_error; i++) {
+            for (size_t i = 0; i < n && value == NULL && !s->cv.has_error; i++) {
                 char *candidate = trim(parts[i]);
                 if (strncmp(candidate, "${", 2) == 0) /* a fallback that is itself a variable */
                     value = wg_config_serverless_resolve_string(s, at, candidate, depth + 1);
                 else
                     value = resolve_source(s, at, candidate, depth + 1);
             }
-            if (value == NULL && !s->has_error)
-                wg_config_serverless_fail(s, at, "cannot resolve ${%.*s} (no value and no fallback)",
-                                          (int)(close - open - 2), open + 2);
+            if (value == NULL && !s->cv.has_error)
+                wg_config_convert_fail(&s->cv, at, "cannot resolve ${%.*s} (no value and no fallback)",
+                                       (int)(close - open - 2), open + 2);
             free(expr);
             if (value == NULL) {
                 wg_buf_free(&out);
@@ -221,7 +194,7 @@ char *wg_config_serverless_get_string(sls_t *s, json_t *object, const char *key)
     if (v == NULL)
         return NULL;
     if (!json_is_string(v)) {
-        wg_config_serverless_fail(s, v, "%s must be a string", key);
+        wg_config_convert_fail(&s->cv, v, "%s must be a string", key);
         return NULL;
     }
     return wg_config_serverless_resolve_string(s, v, json_string_value(v), 0);
@@ -260,22 +233,22 @@ static int convert_authorizer(sls_t *s, json_t *functions, json_t *spec, json_t 
         ref = wg_config_serverless_resolve_string(s, spec, json_string_value(spec), 0);
     } else if (json_is_object(spec)) {
         ref = wg_config_serverless_get_string(s, spec, "name");
-        if (ref == NULL && !s->has_error)
+        if (ref == NULL && !s->cv.has_error)
             ref = wg_config_serverless_get_string(s, spec, "arn");
         identity = json_object_get(spec, "identitySource");
     } else {
-        return wg_config_serverless_fail(s, spec,
-                                         "authorizer must be a function name, an ARN or {name|arn, identitySource}");
+        return wg_config_convert_fail(&s->cv, spec,
+                                      "authorizer must be a function name, an ARN or {name|arn, identitySource}");
     }
     if (ref == NULL)
-        return s->has_error ? -1 : wg_config_serverless_fail(s, spec, "authorizer needs a name or an arn");
+        return s->cv.has_error ? -1 : wg_config_convert_fail(&s->cv, spec, "authorizer needs a name or an arn");
     char *function = authorizer_function(s, functions, ref);
     free(ref);
     if (function == NULL)
-        return wg_config_serverless_fail(s, spec, "authorizer: the ARN must name a Lambda function");
+        return wg_config_convert_fail(&s->cv, spec, "authorizer: the ARN must name a Lambda function");
     json_t *auth = json_object();
-    wg_config_lines_set(s->lines, auth, wg_config_lines_line(s->lines, spec));
-    wg_config_serverless_put(s, auth, "function", json_string(function), wg_config_lines_line(s->lines, spec));
+    wg_config_lines_set(s->cv.lines, auth, wg_config_lines_line(s->cv.lines, spec));
+    wg_config_convert_put(&s->cv, auth, "function", json_string(function), wg_config_lines_line(s->cv.lines, spec));
     free(function);
     json_t *sources = json_array();
     if (identity == NULL) {
@@ -290,17 +263,18 @@ static int convert_authorizer(sls_t *s, json_t *functions, json_t *spec, json_t 
             if (v == NULL) {
                 json_decref(sources);
                 json_decref(auth);
-                return s->has_error ? -1 : wg_config_serverless_fail(s, item, "identitySource entries must be strings");
+                return s->cv.has_error ? -1
+                                       : wg_config_convert_fail(&s->cv, item, "identitySource entries must be strings");
             }
             json_t *str = json_string(v);
-            wg_config_lines_set(s->lines, str, wg_config_lines_line(s->lines, item));
+            wg_config_lines_set(s->cv.lines, str, wg_config_lines_line(s->cv.lines, item));
             json_array_append_new(sources, str);
             free(v);
         }
     }
-    wg_config_serverless_put(s, auth, "identitySource", sources,
-                             wg_config_serverless_key_line(s, spec, "identitySource"));
-    wg_config_serverless_put(s, out, "authorizer", auth, wg_config_lines_line(s->lines, spec));
+    wg_config_convert_put(&s->cv, auth, "identitySource", sources,
+                          wg_config_convert_key_line(&s->cv, spec, "identitySource"));
+    wg_config_convert_put(&s->cv, out, "authorizer", auth, wg_config_lines_line(s->cv.lines, spec));
     return 0;
 }
 
@@ -314,17 +288,18 @@ static int convert_event(sls_t *s, json_t *functions, const char *name, json_t *
     else if (spec != NULL)
         route_key = wg_config_serverless_get_string(s, spec, "route");
     if (route_key == NULL)
-        return s->has_error ? -1
-                            : wg_config_serverless_fail(s, ws, "functions.%s: a websocket event needs a route", name);
+        return s->cv.has_error
+                   ? -1
+                   : wg_config_convert_fail(&s->cv, ws, "functions.%s: a websocket event needs a route", name);
     int rc = -1;
-    int line = wg_config_lines_line(s->lines, ws);
+    int line = wg_config_lines_line(s->cv.lines, ws);
     if (json_object_get(routes, route_key) != NULL) {
-        wg_config_serverless_fail(s, ws, "route '%s' is handled by two functions", route_key);
+        wg_config_convert_fail(&s->cv, ws, "route '%s' is handled by two functions", route_key);
         goto out;
     }
     json_t *route = json_object();
-    wg_config_serverless_put(s, routes, route_key, route, line);
-    wg_config_serverless_put(s, route, "function", json_string(name), line);
+    wg_config_convert_put(&s->cv, routes, route_key, route, line);
+    wg_config_convert_put(&s->cv, route, "function", json_string(name), line);
     if (spec != NULL) {
         const char *k;
         json_t *v;
@@ -333,24 +308,25 @@ static int convert_event(sls_t *s, json_t *functions, const char *name, json_t *
                 continue;
             if (strcmp(k, "routeResponseSelectionExpression") == 0) {
                 /* Serverless adds the $default route response for any expression given. */
-                wg_config_serverless_put(s, route, "twoWay", json_true(), wg_config_serverless_key_line(s, spec, k));
+                wg_config_convert_put(&s->cv, route, "twoWay", json_true(),
+                                      wg_config_convert_key_line(&s->cv, spec, k));
             } else if (strcmp(k, "authorizer") == 0) {
                 if (strcmp(route_key, "$connect") != 0) {
-                    wg_config_serverless_fail(s, v, "functions.%s: only the $connect route can have an authorizer",
-                                              name);
+                    wg_config_convert_fail(&s->cv, v, "functions.%s: only the $connect route can have an authorizer",
+                                           name);
                     goto out;
                 }
                 if (json_object_get(out, "authorizer") != NULL) {
-                    wg_config_serverless_fail(s, v, "functions.%s: a second authorizer", name);
+                    wg_config_convert_fail(&s->cv, v, "functions.%s: a second authorizer", name);
                     goto out;
                 }
                 if (convert_authorizer(s, functions, v, out) != 0)
                     goto out;
-                wg_config_serverless_put(s, route, "authorizationType", json_string("CUSTOM"),
-                                         wg_config_serverless_key_line(s, spec, k));
+                wg_config_convert_put(&s->cv, route, "authorizationType", json_string("CUSTOM"),
+                                      wg_config_convert_key_line(&s->cv, spec, k));
             } else {
-                wg_config_serverless_fail(
-                    s, v,
+                wg_config_convert_fail(
+                    &s->cv, v,
                     "functions.%s: websocket event key '%s' is not supported by wsgate (supported: route, "
                     "routeResponseSelectionExpression, authorizer)",
                     name, k);
@@ -373,34 +349,34 @@ bool wg_config_is_serverless(const json_t *root)
 json_t *wg_config_from_serverless(const char *path, json_t *source, wg_config_lines_t *lines, char *err,
                                   size_t err_size)
 {
-    sls_t s = {.path = path, .lines = lines, .root = source, .err = err, .err_size = err_size};
+    sls_t s = {.root = source, .cv = {path, lines, err, err_size, false}};
     json_t *out = json_object(), *routes = json_object();
     wg_config_lines_set(lines, out, 1);
     json_t *provider = json_object_get(source, "provider");
     json_t *functions = json_object_get(source, "functions");
     if (provider != NULL && !json_is_object(provider)) {
-        wg_config_serverless_fail(&s, provider, "provider must be a mapping");
+        wg_config_convert_fail(&s.cv, provider, "provider must be a mapping");
         goto fail;
     }
     if (functions != NULL && !json_is_object(functions)) {
-        wg_config_serverless_fail(&s, functions, "functions must be a mapping of function name -> definition");
+        wg_config_convert_fail(&s.cv, functions, "functions must be a mapping of function name -> definition");
         goto fail;
     }
     char *stage = wg_config_serverless_get_string(&s, provider, "stage");
-    wg_config_serverless_put(&s, out, "stage", json_string(stage ? stage : SLS_DEFAULT_STAGE),
-                             wg_config_serverless_key_line(&s, provider, "stage"));
+    wg_config_convert_put(&s.cv, out, "stage", json_string(stage ? stage : SLS_DEFAULT_STAGE),
+                          wg_config_convert_key_line(&s.cv, provider, "stage"));
     free(stage);
     char *region = wg_config_serverless_get_string(&s, provider, "region");
     if (region != NULL)
-        wg_config_serverless_put(&s, out, "region", json_string(region),
-                                 wg_config_serverless_key_line(&s, provider, "region"));
+        wg_config_convert_put(&s.cv, out, "region", json_string(region),
+                              wg_config_convert_key_line(&s.cv, provider, "region"));
     free(region);
     char *rse = wg_config_serverless_get_string(&s, provider, "websocketsApiRouteSelectionExpression");
     if (rse != NULL)
-        wg_config_serverless_put(&s, out, "routeSelectionExpression", json_string(rse),
-                                 wg_config_serverless_key_line(&s, provider, "websocketsApiRouteSelectionExpression"));
+        wg_config_convert_put(&s.cv, out, "routeSelectionExpression", json_string(rse),
+                              wg_config_convert_key_line(&s.cv, provider, "websocketsApiRouteSelectionExpression"));
     free(rse);
-    if (s.has_error)
+    if (s.cv.has_error)
         goto fail;
 
     const char *name;
@@ -408,7 +384,7 @@ json_t *wg_config_from_serverless(const char *path, json_t *source, wg_config_li
     json_object_foreach(functions, name, def) {
         json_t *events = json_object_get(def, "events");
         if (!json_is_object(def) || (events != NULL && !json_is_array(events))) {
-            wg_config_serverless_fail(&s, def, "functions.%s must be a mapping with an events list", name);
+            wg_config_convert_fail(&s.cv, def, "functions.%s must be a mapping with an events list", name);
             goto fail;
         }
         size_t i;
@@ -420,10 +396,10 @@ json_t *wg_config_from_serverless(const char *path, json_t *source, wg_config_li
         }
     }
     if (json_object_size(routes) == 0) {
-        wg_config_serverless_fail(&s, functions ? functions : source, "no function has a websocket event");
+        wg_config_convert_fail(&s.cv, functions ? functions : source, "no function has a websocket event");
         goto fail;
     }
-    wg_config_serverless_put(&s, out, "routes", routes, wg_config_serverless_key_line(&s, source, "functions"));
+    wg_config_convert_put(&s.cv, out, "routes", routes, wg_config_convert_key_line(&s.cv, source, "functions"));
     if (wg_config_serverless_functions(&s, functions, out, routes) != 0) {
         json_decref(s.resources);
         json_decref(out);

@@ -33,7 +33,7 @@ static json_t *resolve_tree(sls_t *s, json_t *node)
     json_t *out = NULL;
     if (json_is_string(node)) {
         char *text = wg_config_serverless_resolve_string(s, node, json_string_value(node), 0);
-        s->has_error = 0; /* best effort: see above */
+        s->cv.has_error = false; /* best effort: see above */
         out = text ? json_string(text) : json_incref(node);
         free(text);
     } else if (json_is_object(node)) {
@@ -70,14 +70,14 @@ static char *environment_value(sls_t *s, const char *name, json_t *v)
             json_t *r = json_object_get(s->root, "resources");
             s->resources = json_is_object(r) ? resolve_tree(s, r) : json_object();
             if (json_is_object(r))
-                wg_config_lines_copy_tree(s->lines, r, s->resources);
+                wg_config_lines_copy_tree(s->cv.lines, r, s->resources);
         }
         json_t *copy = resolve_tree(s, v);
-        wg_config_lines_copy_tree(s->lines, v, copy);
-        value = wg_config_cloudformation_eval(s->path, s->resources, s->lines, copy, s->err, s->err_size);
+        wg_config_lines_copy_tree(s->cv.lines, v, copy);
+        value = wg_config_cloudformation_eval(s->cv.path, s->resources, s->cv.lines, copy, s->cv.err, s->cv.err_size);
         json_decref(copy);
         if (value == NULL) {
-            s->has_error = 1;
+            s->cv.has_error = true;
             return NULL;
         }
     } else {
@@ -94,7 +94,7 @@ static char *environment_value(sls_t *s, const char *name, json_t *v)
     char *out = text ? wg_config_serverless_dup(text, strlen(text)) : NULL;
     json_decref(value);
     if (out == NULL)
-        wg_config_serverless_fail(s, v, "environment.%s must be a single value", name);
+        wg_config_convert_fail(&s->cv, v, "environment.%s must be a single value", name);
     return out;
 }
 
@@ -115,7 +115,7 @@ static int number_setting(sls_t *s, json_t *def, const char *key, json_int_t *ou
     int ok = text != NULL && end != text && *end == '\0';
     free(text);
     if (!ok)
-        return s->has_error ? -1 : wg_config_serverless_fail(s, v, "%s must be a whole number", key);
+        return s->cv.has_error ? -1 : wg_config_convert_fail(&s->cv, v, "%s must be a whole number", key);
     return 1;
 }
 
@@ -123,10 +123,10 @@ static int number_setting(sls_t *s, json_t *def, const char *key, json_int_t *ou
 static int exists_here(sls_t *s, const char *rel)
 {
     char *full = NULL;
-    const char *slash = strrchr(s->path, '/');
+    const char *slash = strrchr(s->cv.path, '/');
     if (rel[0] == '/' || slash == NULL)
         full = wg_config_serverless_dup(rel, strlen(rel));
-    else if (asprintf(&full, "%.*s/%s", (int)(slash - s->path), s->path, rel) < 0)
+    else if (asprintf(&full, "%.*s/%s", (int)(slash - s->cv.path), s->cv.path, rel) < 0)
         abort();
     struct stat st;
     int yes = stat(full, &st) == 0;
@@ -190,20 +190,20 @@ static int convert_function(sls_t *s, const char *name, json_t *def, json_t *fun
     if (json_is_string(rt))
         runtime = wg_config_serverless_resolve_string(s, rt, json_string_value(rt), 0);
     handler = wg_config_serverless_get_string(s, def, "handler");
-    if (s->has_error)
+    if (s->cv.has_error)
         goto out;
     rc = 0;
     if (runtime == NULL || (code = code_path(s, def, runtime, handler)) == NULL)
         goto out; /* not on disk: it stays a function to map with --function */
     rc = -1;
-    int line = wg_config_lines_line(s->lines, def);
+    int line = wg_config_lines_line(s->cv.lines, def);
     entry = json_object();
-    wg_config_lines_set(s->lines, entry, line);
-    wg_config_serverless_put(s, entry, "runtime", json_string(runtime), wg_config_lines_line(s->lines, rt));
+    wg_config_lines_set(s->cv.lines, entry, line);
+    wg_config_convert_put(&s->cv, entry, "runtime", json_string(runtime), wg_config_lines_line(s->cv.lines, rt));
     if (handler != NULL)
-        wg_config_serverless_put(s, entry, "handler", json_string(handler),
-                                 wg_config_serverless_key_line(s, def, "handler"));
-    wg_config_serverless_put(s, entry, "codeUri", json_string(code), line);
+        wg_config_convert_put(&s->cv, entry, "handler", json_string(handler),
+                              wg_config_convert_key_line(&s->cv, def, "handler"));
+    wg_config_convert_put(&s->cv, entry, "codeUri", json_string(code), line);
     static const struct {
         const char *setting, *key;
         json_int_t fallback;
@@ -220,8 +220,8 @@ static int convert_function(sls_t *s, const char *name, json_t *def, json_t *fun
             goto out;
         json_t *where = setting(s, def, numbers[i].setting);
         if (got > 0 || n > 0)
-            wg_config_serverless_put(s, entry, numbers[i].key, json_integer(n),
-                                     where ? wg_config_lines_line(s->lines, where) : line);
+            wg_config_convert_put(&s->cv, entry, numbers[i].key, json_integer(n),
+                                  where ? wg_config_lines_line(s->cv.lines, where) : line);
     }
     /* provider.environment, then the function's own over it */
     env = json_object();
@@ -232,7 +232,7 @@ static int convert_function(sls_t *s, const char *name, json_t *def, json_t *fun
         if (layers[i] == NULL)
             continue;
         if (!json_is_object(layers[i])) {
-            wg_config_serverless_fail(s, layers[i], "environment must be a mapping of NAME: value");
+            wg_config_convert_fail(&s->cv, layers[i], "environment must be a mapping of NAME: value");
             goto out;
         }
         const char *k;
@@ -242,22 +242,22 @@ static int convert_function(sls_t *s, const char *name, json_t *def, json_t *fun
             if (text == NULL) {
                 /* Not fatal: config_functions.c logs it, and --env-vars can still give the value. */
                 json_object_del(env, k);
-                json_t *why = json_string(s->err);
-                wg_config_serverless_put(s, unresolved, k, why ? why : json_string("cannot be resolved"),
-                                         wg_config_serverless_key_line(s, layers[i], k));
-                s->has_error = 0;
+                json_t *why = json_string(s->cv.err);
+                wg_config_convert_put(&s->cv, unresolved, k, why ? why : json_string("cannot be resolved"),
+                                      wg_config_convert_key_line(&s->cv, layers[i], k));
+                s->cv.has_error = false;
                 continue;
             }
             json_object_del(unresolved, k);
-            wg_config_serverless_put(s, env, k, json_string(text), wg_config_serverless_key_line(s, layers[i], k));
+            wg_config_convert_put(&s->cv, env, k, json_string(text), wg_config_convert_key_line(&s->cv, layers[i], k));
             free(text);
         }
     }
     if (json_object_size(env) > 0)
-        wg_config_serverless_put(s, entry, "environment", json_incref(env), line);
+        wg_config_convert_put(&s->cv, entry, "environment", json_incref(env), line);
     if (json_object_size(unresolved) > 0)
-        wg_config_serverless_put(s, entry, "unresolvedEnvironment", json_incref(unresolved), line);
-    wg_config_serverless_put(s, functions, name, json_incref(entry), line);
+        wg_config_convert_put(&s->cv, entry, "unresolvedEnvironment", json_incref(unresolved), line);
+    wg_config_convert_put(&s->cv, functions, name, json_incref(entry), line);
     rc = 0;
 out:
     free(runtime);
@@ -293,8 +293,8 @@ int wg_config_serverless_functions(sls_t *s, json_t *functions_def, json_t *out,
             break;
     }
     if (rc == 0 && json_object_size(functions) > 0)
-        wg_config_serverless_put(s, out, "functions", json_incref(functions),
-                                 wg_config_serverless_key_line(s, s->root, "functions"));
+        wg_config_convert_put(&s->cv, out, "functions", json_incref(functions),
+                              wg_config_convert_key_line(&s->cv, s->root, "functions"));
     json_decref(names);
     json_decref(functions);
     return rc;

@@ -9,25 +9,16 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "config_convert.h"
 #include "config_lines.h"
 
 /* One conversion: the source, its line index, and the first error (later ones are dropped). */
 typedef struct sls {
-    const char *path;
-    wg_config_lines_t *lines;
+    wg_config_convert_t cv; /* the file, its line index and the first error */
     json_t *root;
     json_t *resources; /* `resources` with variables resolved, for intrinsics in environments (owned) */
-    char *err;
-    size_t err_size;
-    int has_error;
 } sls_t;
 
-/** Reports "file:line: message" for `node` (the first error only); returns -1. */
-int wg_config_serverless_fail(sls_t *s, const json_t *node, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/** The line of `object`'s `key`, else of `object`. */
-int wg_config_serverless_key_line(sls_t *s, const json_t *object, const char *key);
-/** out[key] = value (stolen), both marked with `line`. */
-void wg_config_serverless_put(sls_t *s, json_t *out, const char *key, json_t *value, int line);
 /** strndup that aborts when memory runs out. */
 char *wg_config_serverless_dup(const char *p, size_t n);
 /** `text` with every ${...} replaced (new string); NULL with an error when one cannot be resolved. */

@@ -33,6 +33,7 @@
 
 #include "limits.h"
 #include "log.h"
+#include "str.h"
 
 extern char **environ;
 
@@ -68,14 +69,6 @@ wg_runtime_kind_t wg_runtime_kind(const char *runtime)
     return WG_RUNTIME_UNKNOWN;
 }
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (d == NULL)
-        abort();
-    return d;
-}
-
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)
 {
@@ -92,12 +85,12 @@ char *wg_function_code_dir(const wg_function_code_t *code)
 {
     struct stat st;
     if (stat(code->code_path, &st) == 0 && S_ISDIR(st.st_mode))
-        return xstrdup(code->code_path);
+        return wg_str_dup(code->code_path);
     const char *slash = strrchr(code->code_path, '/');
     if (slash == NULL)
-        return xstrdup(".");
+        return wg_str_dup(".");
     if (slash == code->code_path)
-        return xstrdup("/");
+        return wg_str_dup("/");
     return strndup(code->code_path, (size_t)(slash - code->code_path));
 }
 
@@ -150,11 +143,11 @@ int wg_function_command_build(const wg_function_launch_t *l, wg_function_command
 
     switch (wg_runtime_kind(code->runtime)) {
     case WG_RUNTIME_NODE:
-        strv_add(&argv, xstrdup(l->interpreter));
+        strv_add(&argv, wg_str_dup(l->interpreter));
         strv_add(&argv, xasprintf("%s/node/bootstrap.cjs", l->runtimes_dir));
         break;
     case WG_RUNTIME_PYTHON:
-        strv_add(&argv, xstrdup(l->interpreter));
+        strv_add(&argv, wg_str_dup(l->interpreter));
         strv_add(&argv, xasprintf("%s/python/bootstrap.py", l->runtimes_dir));
         break;
     case WG_RUNTIME_JAVA: {
@@ -164,21 +157,21 @@ int wg_function_command_build(const wg_function_launch_t *l, wg_function_command
          * at C1 for faster cold starts: so do we. */
         struct stat st;
         int is_dir = stat(code->code_path, &st) == 0 && S_ISDIR(st.st_mode);
-        strv_add(&argv, xstrdup(l->interpreter));
-        strv_add(&argv, xstrdup("-XX:+TieredCompilation"));
-        strv_add(&argv, xstrdup("-XX:TieredStopAtLevel=1"));
-        strv_add(&argv, xstrdup("-cp"));
+        strv_add(&argv, wg_str_dup(l->interpreter));
+        strv_add(&argv, wg_str_dup("-XX:+TieredCompilation"));
+        strv_add(&argv, wg_str_dup("-XX:TieredStopAtLevel=1"));
+        strv_add(&argv, wg_str_dup("-cp"));
         strv_add(&argv, is_dir
                             ? xasprintf("%s:%s/lib/*:%s/java/lib/*", code->code_path, code->code_path, l->runtimes_dir)
                             : xasprintf("%s:%s/java/lib/*", code->code_path, l->runtimes_dir));
-        strv_add(&argv, xstrdup("com.amazonaws.services.lambda.runtime.api.client.AWSLambda"));
-        strv_add(&argv, xstrdup(code->handler));
+        strv_add(&argv, wg_str_dup("com.amazonaws.services.lambda.runtime.api.client.AWSLambda"));
+        strv_add(&argv, wg_str_dup(code->handler));
         break;
     }
     case WG_RUNTIME_PROVIDED: {
         /* provided.*: the package's `bootstrap`; go1.x: the executable named by the handler. */
         const char *exe = strcmp(code->runtime, "go1.x") == 0 ? code->handler : "bootstrap";
-        char *path = exe[0] == '/' ? xstrdup(exe) : xasprintf("%s/%s", cmd->cwd, exe);
+        char *path = exe[0] == '/' ? wg_str_dup(exe) : xasprintf("%s/%s", cmd->cwd, exe);
         if (access(path, X_OK) != 0) {
             snprintf(err, err_size,
                      "function %s (%s): %s is not an executable file (%s); build it first (wsgate builds nothing)",

@@ -39,24 +39,15 @@
 #include "integration.h"
 #include "log.h"
 #include "urlcodec.h"
+#include "str.h"
 
 /* ---- context values ------------------------------------------------------------------------- */
-
-static char *dup_str(const char *s)
-{
-    if (s == NULL)
-        return NULL;
-    char *d = strdup(s);
-    if (d == NULL)
-        abort();
-    return d;
-}
 
 static char *format_u64(uint64_t v)
 {
     char buf[32];
     snprintf(buf, sizeof(buf), "%" PRIu64, v);
-    return dup_str(buf);
+    return wg_str_dup(buf);
 }
 
 char *wg_integration_http_proxy_context_value(const wg_event_context_t *ctx, const char *name)
@@ -64,19 +55,19 @@ char *wg_integration_http_proxy_context_value(const wg_event_context_t *ctx, con
     int is_connect = ctx->route_key != NULL && strcmp(ctx->route_key, "$connect") == 0;
     int is_disconnect = ctx->route_key != NULL && strcmp(ctx->route_key, "$disconnect") == 0;
     if (strcmp(name, "connectionId") == 0)
-        return dup_str(ctx->connection_id);
+        return wg_str_dup(ctx->connection_id);
     if (strcmp(name, "requestId") == 0 || strcmp(name, "extendedRequestId") == 0)
-        return dup_str(ctx->request_id);
+        return wg_str_dup(ctx->request_id);
     if (strcmp(name, "eventType") == 0)
-        return dup_str(is_connect ? "CONNECT" : is_disconnect ? "DISCONNECT" : "MESSAGE");
+        return wg_str_dup(is_connect ? "CONNECT" : is_disconnect ? "DISCONNECT" : "MESSAGE");
     if (strcmp(name, "routeKey") == 0)
-        return dup_str(ctx->route_key);
+        return wg_str_dup(ctx->route_key);
     if (strcmp(name, "stage") == 0)
-        return dup_str(ctx->stage);
+        return wg_str_dup(ctx->stage);
     if (strcmp(name, "apiId") == 0)
-        return dup_str(ctx->api_id);
+        return wg_str_dup(ctx->api_id);
     if (strcmp(name, "domainName") == 0)
-        return dup_str(ctx->domain_name);
+        return wg_str_dup(ctx->domain_name);
     if (strcmp(name, "connectedAt") == 0)
         return format_u64(ctx->connected_at);
     if (strcmp(name, "requestTimeEpoch") == 0)
@@ -84,24 +75,24 @@ char *wg_integration_http_proxy_context_value(const wg_event_context_t *ctx, con
     if (strcmp(name, "requestTime") == 0) {
         char t[32];
         wg_clock_format_request_time(ctx->request_time_ms, t);
-        return dup_str(t);
+        return wg_str_dup(t);
     }
     if (strcmp(name, "messageId") == 0)
-        return !is_connect && !is_disconnect ? dup_str(ctx->message_id) : NULL;
+        return !is_connect && !is_disconnect ? wg_str_dup(ctx->message_id) : NULL;
     if (strcmp(name, "messageDirection") == 0)
-        return dup_str("IN");
+        return wg_str_dup("IN");
     if (strcmp(name, "identity.sourceIp") == 0)
-        return dup_str(ctx->source_ip);
+        return wg_str_dup(ctx->source_ip);
     if (strcmp(name, "identity.userAgent") == 0)
-        return dup_str(ctx->user_agent);
+        return wg_str_dup(ctx->user_agent);
     if (strcmp(name, "disconnectStatusCode") == 0)
         return is_disconnect ? format_u64((uint64_t)ctx->disconnect_status_code) : NULL;
     if (strcmp(name, "disconnectReason") == 0)
-        return is_disconnect ? dup_str(ctx->disconnect_reason ? ctx->disconnect_reason : "") : NULL;
+        return is_disconnect ? wg_str_dup(ctx->disconnect_reason ? ctx->disconnect_reason : "") : NULL;
     if (strncmp(name, "authorizer.", 11) == 0 && ctx->authorizer_json != NULL) {
         json_t *auth = json_loads(ctx->authorizer_json, 0, NULL);
         json_t *v = json_object_get(auth, name + 11);
-        char *out = json_is_string(v) ? dup_str(json_string_value(v)) : NULL;
+        char *out = json_is_string(v) ? wg_str_dup(json_string_value(v)) : NULL;
         json_decref(auth);
         return out;
     }
@@ -114,7 +105,7 @@ char *wg_integration_http_proxy_context_value(const wg_event_context_t *ctx, con
 static char *body_value(json_t *body, const char *path)
 {
     json_t *node = body;
-    char *copy = dup_str(path), *save = NULL;
+    char *copy = wg_str_dup(path), *save = NULL;
     for (char *step = strtok_r(copy, ".", &save); step != NULL && node != NULL; step = strtok_r(NULL, ".", &save)) {
         if (json_is_object(node)) {
             node = json_object_get(node, step);
@@ -130,7 +121,7 @@ static char *body_value(json_t *body, const char *path)
     if (node == NULL)
         return NULL;
     if (json_is_string(node))
-        return dup_str(json_string_value(node));
+        return wg_str_dup(json_string_value(node));
     char *text = json_dumps(node, JSON_COMPACT | JSON_ENCODE_ANY);
     if (text == NULL)
         abort();
@@ -147,7 +138,7 @@ static char *query_value(const wg_integration_call_t *call, const char *name)
     for (size_t i = 0; i < query.count; i++) {
         if (strcmp(query.params[i].name, name) == 0) { /* the last one wins, as in queryStringParameters */
             free(out);
-            out = dup_str(query.params[i].value);
+            out = wg_str_dup(query.params[i].value);
         }
     }
     wg_urlcodec_query_free(&query);
@@ -165,11 +156,11 @@ size_t wg_integration_http_proxy_map_parameters(const wg_config_t *cfg, const wg
         const wg_request_parameter_t *p = &route->params[i];
         char *value = NULL;
         switch (p->kind) {
-        case WG_PARAM_STATIC: value = dup_str(p->source); break;
+        case WG_PARAM_STATIC: value = wg_str_dup(p->source); break;
         case WG_PARAM_CONTEXT:
             value = call->context != NULL ? wg_integration_http_proxy_context_value(call->context, p->source) : NULL;
             break;
-        case WG_PARAM_STAGE_VARIABLE: value = dup_str(wg_config_stage_variable(cfg, p->source)); break;
+        case WG_PARAM_STAGE_VARIABLE: value = wg_str_dup(wg_config_stage_variable(cfg, p->source)); break;
         case WG_PARAM_HEADER: {
             const wg_header_t *h = call->headers ? wg_headers_find(call->headers, call->num_headers, p->source) : NULL;
             if (h != NULL) {

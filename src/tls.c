@@ -15,16 +15,7 @@
 
 #include "log.h"
 #include "tls_ca.h"
-
-static int fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "str.h"
 
 /* OpenSSL's reason for the last failure, for a start-up error a user can act on. */
 static const char *openssl_reason(void)
@@ -39,7 +30,7 @@ static SSL_CTX *new_context(char *err, size_t err_size)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL) {
-        fail(err, err_size, "cannot create a TLS context: %s", openssl_reason());
+        wg_str_fail(err, err_size, "cannot create a TLS context: %s", openssl_reason());
         return NULL;
     }
     /* AWS: execute-api endpoints accept TLS 1.2 and later only */
@@ -58,20 +49,21 @@ static SSL_CTX *new_context(char *err, size_t err_size)
 static int use_user_pair(SSL_CTX *ctx, const char *cert, const char *key, char *err, size_t err_size)
 {
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-        return fail(err, err_size, "--tls-cert %s: cannot load a PEM certificate chain: %s", cert, openssl_reason());
+        return wg_str_fail(err, err_size, "--tls-cert %s: cannot load a PEM certificate chain: %s", cert,
+                           openssl_reason());
     FILE *f = fopen(key, "r");
     EVP_PKEY *pkey = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
     if (f != NULL)
         fclose(f);
     if (pkey == NULL)
-        return fail(err, err_size, "--tls-key %s: cannot load a PEM private key (unencrypted): %s", key,
-                    f == NULL ? strerror(errno) : openssl_reason());
+        return wg_str_fail(err, err_size, "--tls-key %s: cannot load a PEM private key (unencrypted): %s", key,
+                           f == NULL ? strerror(errno) : openssl_reason());
     /* OpenSSL checks the pair here already; the check below covers a key it could not compare */
     int is_used = SSL_CTX_use_PrivateKey(ctx, pkey) == 1;
     EVP_PKEY_free(pkey);
     if (!is_used || SSL_CTX_check_private_key(ctx) != 1)
-        return fail(err, err_size, "--tls-key %s does not match the certificate in --tls-cert %s: %s", key, cert,
-                    openssl_reason());
+        return wg_str_fail(err, err_size, "--tls-key %s does not match the certificate in --tls-cert %s: %s", key, cert,
+                           openssl_reason());
     return 0;
 }
 
@@ -89,7 +81,7 @@ static int use_local_ca(wg_config_t *cfg, SSL_CTX *ctx, char *err, size_t err_si
         goto out;
     if (SSL_CTX_use_certificate(ctx, leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
-        fail(err, err_size, "%s: cannot use the local certificate: %s", files.leaf_cert, openssl_reason());
+        wg_str_fail(err, err_size, "%s: cannot use the local certificate: %s", files.leaf_cert, openssl_reason());
         goto out;
     }
     free(cfg->tls_ca_file);

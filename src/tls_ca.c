@@ -29,16 +29,7 @@
 
 #include "buf.h"
 #include "limits.h"
-
-static int fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "str.h"
 
 int wg_tls_ca_state_dir(const wg_config_t *cfg, char *out, size_t out_size, char *err, size_t err_size)
 {
@@ -51,9 +42,10 @@ int wg_tls_ca_state_dir(const wg_config_t *cfg, char *out, size_t out_size, char
     else if (home != NULL && home[0] != '\0')
         n = snprintf(out, out_size, "%s/.local/share/wsgate", home);
     else
-        return fail(err, err_size, "no state directory for the local CA: set --state-dir (or HOME), or use --tls off");
+        return wg_str_fail(err, err_size,
+                           "no state directory for the local CA: set --state-dir (or HOME), or use --tls off");
     if (n < 0 || (size_t)n >= out_size)
-        return fail(err, err_size, "state directory path too long");
+        return wg_str_fail(err, err_size, "state directory path too long");
     return 0;
 }
 
@@ -111,11 +103,11 @@ static int make_dirs(const char *dir, char *err, size_t err_size)
             continue;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return fail(err, err_size, "cannot create %s: %s", path, strerror(errno));
+            return wg_str_fail(err, err_size, "cannot create %s: %s", path, strerror(errno));
         *p = '/';
     }
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return fail(err, err_size, "cannot create %s: %s", path, strerror(errno));
+        return wg_str_fail(err, err_size, "cannot create %s: %s", path, strerror(errno));
     return 0;
 }
 
@@ -128,20 +120,20 @@ static int write_file(const char *path, mode_t mode, write_fn fn, const void *ar
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
-        return fail(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
+        return wg_str_fail(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
     fchmod(fd, mode); /* the umask may have taken bits away from 0644 */
     FILE *f = fdopen(fd, "w");
     if (f == NULL) {
         close(fd);
         unlink(tmp);
-        return fail(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
+        return wg_str_fail(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
     }
     int ok = fn(f, arg);
     if (fclose(f) != 0)
         ok = 0;
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
-        return fail(err, err_size, "cannot write %s", path);
+        return wg_str_fail(err, err_size, "cannot write %s", path);
     }
     return 0;
 }
@@ -243,7 +235,7 @@ static int make_ca(const wg_tls_ca_files_t *files, char *err, size_t err_size)
     char cn[200], host[128] = "", tag[9];
     unsigned char rnd[4];
     if (key == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        fail(err, err_size, "cannot make the CA key");
+        wg_str_fail(err, err_size, "cannot make the CA key");
         goto out;
     }
     gethostname(host, sizeof(host) - 1);
@@ -255,7 +247,7 @@ static int make_ca(const wg_tls_ca_files_t *files, char *err, size_t err_size)
         add_ext(cert, cert, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") != 0 ||
         add_ext(cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
         add_ext(cert, cert, NID_subject_key_identifier, "hash") != 0 || X509_sign(cert, key, EVP_sha256()) == 0) {
-        fail(err, err_size, "cannot make the CA certificate");
+        wg_str_fail(err, err_size, "cannot make the CA certificate");
         goto out;
     }
     /* key first: a ca.pem without its key would be unusable */
@@ -328,7 +320,7 @@ static int make_leaf(const wg_tls_ca_files_t *files, X509 *ca, EVP_PKEY *ca_key,
     char *san = san_value(names, num_names);
     int rv = -1;
     if (key == NULL) {
-        fail(err, err_size, "cannot make the leaf key");
+        wg_str_fail(err, err_size, "cannot make the leaf key");
         goto out;
     }
     /* [I] the CN is the first name only for old clients; every name is in subjectAltName */
@@ -340,7 +332,7 @@ static int make_leaf(const wg_tls_ca_files_t *files, X509 *ca, EVP_PKEY *ca_key,
         add_ext(cert, ca, NID_subject_key_identifier, "hash") != 0 ||
         add_ext(cert, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
         add_ext(cert, ca, NID_subject_alt_name, san) != 0 || X509_sign(cert, ca_key, EVP_sha256()) == 0) {
-        fail(err, err_size, "cannot make the leaf certificate (names: %s)", san);
+        wg_str_fail(err, err_size, "cannot make the leaf certificate (names: %s)", san);
         goto out;
     }
     if (write_file(files->leaf_key, 0600, write_key, key, err, err_size) != 0 ||
@@ -372,7 +364,7 @@ static int make_truststore(const wg_tls_ca_files_t *files, X509 *ca, char *err, 
                                 -1) != 1 ||
         PKCS12_add_safe(&safes, bags, -1, 0, NULL) != 1 || (p12 = PKCS12_add_safes(safes, 0)) == NULL ||
         PKCS12_set_mac(p12, WG_TLS_CA_TRUSTSTORE_PASSWORD, -1, NULL, 0, 10000, EVP_sha256()) != 1) {
-        fail(err, err_size, "cannot build the PKCS#12 truststore");
+        wg_str_fail(err, err_size, "cannot build the PKCS#12 truststore");
         goto out;
     }
     rv = write_file(files->truststore, 0644, write_p12, p12, err, err_size);
@@ -412,7 +404,7 @@ static int make_bundle(const wg_tls_ca_files_t *files, char *err, size_t err_siz
         wg_buf_append_char(&buf, '\n');
     if (append_file(&buf, files->ca_cert) != 0) {
         wg_buf_free(&buf);
-        return fail(err, err_size, "cannot read %s", files->ca_cert);
+        return wg_str_fail(err, err_size, "cannot read %s", files->ca_cert);
     }
     bytes_t b = {buf.data, buf.len};
     int rv = write_file(files->bundle, 0644, write_bytes, &b, err, err_size);
@@ -429,11 +421,11 @@ int wg_tls_ca_ensure(const char *dir, char *const *names, size_t num_names, wg_t
         *key_out = NULL;
     memset(files, 0, sizeof(*files));
     if (strlen(dir) > WG_TLS_CA_PATH_MAX - 32)
-        return fail(err, err_size, "state directory path too long");
+        return wg_str_fail(err, err_size, "state directory path too long");
     if (dir[0] != '/') {
         char cwd[WG_TLS_CA_PATH_MAX];
         if (getcwd(cwd, sizeof(cwd)) == NULL || strlen(cwd) + strlen(dir) > WG_TLS_CA_PATH_MAX - 32)
-            return fail(err, err_size, "state directory path too long");
+            return wg_str_fail(err, err_size, "state directory path too long");
         snprintf(files->dir, sizeof(files->dir), "%.2000s/%.2000s", cwd, dir);
     } else {
         snprintf(files->dir, sizeof(files->dir), "%s", dir);
@@ -453,8 +445,8 @@ int wg_tls_ca_ensure(const char *dir, char *const *names, size_t num_names, wg_t
     snprintf(lock_path, sizeof(lock_path), "%s/.lock", files->dir);
     int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock < 0)
-        return fail(err, err_size, "cannot write in %s: %s (choose another --state-dir, or --tls off)", files->dir,
-                    strerror(errno));
+        return wg_str_fail(err, err_size, "cannot write in %s: %s (choose another --state-dir, or --tls off)",
+                           files->dir, strerror(errno));
     /* several wsgate processes may start at once on one directory (tests, compose) */
     flock(lock, LOCK_EX);
     int rv = -1;
@@ -471,7 +463,7 @@ int wg_tls_ca_ensure(const char *dir, char *const *names, size_t num_names, wg_t
         ca = read_cert(files->ca_cert);
         ca_key = read_key(files->ca_key);
         if (ca == NULL || ca_key == NULL) {
-            fail(err, err_size, "cannot read back %s", files->ca_cert);
+            wg_str_fail(err, err_size, "cannot read back %s", files->ca_cert);
             goto out;
         }
         is_new_ca = 1;
@@ -486,7 +478,7 @@ int wg_tls_ca_ensure(const char *dir, char *const *names, size_t num_names, wg_t
         leaf = read_cert(files->leaf_cert);
         leaf_key = read_key(files->leaf_key);
         if (leaf == NULL || leaf_key == NULL) {
-            fail(err, err_size, "cannot read back %s", files->leaf_cert);
+            wg_str_fail(err, err_size, "cannot read back %s", files->leaf_cert);
             goto out;
         }
     }
