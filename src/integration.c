@@ -295,14 +295,10 @@ void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_
         dispatch(server, call, on_gated_done, g);
         return;
     }
-    wg_integration_result_t result;
-    memset(&result, 0, sizeof(result));
     if (server->is_shutting_down && !is_priority) {
         /* shutting down: what would wait now would only hold the $disconnect calls up */
         free(g);
-        result.outcome = WG_OUTCOME_ERROR;
-        result.error = "shutting down";
-        wg_integration_complete_later(server, &result, done, data);
+        wg_integration_fail_later(server, WG_OUTCOME_ERROR, "shutting down", done, data);
         return;
     }
     size_t bytes = call->event_len + call->message_len;
@@ -313,9 +309,7 @@ void wg_integration_invoke(wg_server_t *server, wg_integration_call_t *call, wg_
     free(g->waiting->event_json);
     free(g->waiting);
     free(g);
-    result.outcome = WG_OUTCOME_THROTTLED;
-    result.error = "too many calls waiting for backends";
-    wg_integration_complete_later(server, &result, done, data);
+    wg_integration_fail_later(server, WG_OUTCOME_THROTTLED, "too many calls waiting for backends", done, data);
 }
 
 /* ---- HTTP calls outside routes (authorizer, demo echo) ---------------------------------------- */
@@ -435,4 +429,14 @@ void wg_integration_complete_later(wg_server_t *server, const wg_integration_res
     d->data = data;
     d->entry.cb = on_deferred_completion;
     h2o_timeout_link(server->loop, &server->ctx.zero_timeout, &d->entry);
+}
+
+void wg_integration_fail_later(wg_server_t *server, wg_outcome_t outcome, const char *error,
+                               wg_integration_done_cb done, void *data)
+{
+    wg_integration_result_t result;
+    memset(&result, 0, sizeof(result));
+    result.outcome = outcome;
+    result.error = error;
+    wg_integration_complete_later(server, &result, done, data);
 }

@@ -88,5 +88,8 @@ void wg_integration_submit_http(wg_server_t *server, const char *key, wg_httpc_r
  * until then, so pass static strings). */
 void wg_integration_complete_later(wg_server_t *server, const wg_integration_result_t *result,
                                    wg_integration_done_cb done, void *data);
+/** Completes a call on the next loop turn with only an outcome and its `error` (a static string). */
+void wg_integration_fail_later(wg_server_t *server, wg_outcome_t outcome, const char *error,
+                               wg_integration_done_cb done, void *data);
 
 #endif

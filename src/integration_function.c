@@ -98,11 +98,7 @@ void wg_integration_function_invoke(wg_server_t *server, wg_integration_call_t *
     call->event_json = NULL;
     if (server->functions == NULL) {
         free(payload);
-        wg_integration_result_t result;
-        memset(&result, 0, sizeof(result));
-        result.outcome = WG_OUTCOME_ERROR;
-        result.error = "function not running";
-        wg_integration_complete_later(server, &result, done, data);
+        wg_integration_fail_later(server, WG_OUTCOME_ERROR, "function not running", done, data);
         return;
     }
     function_call_t *fc = calloc(1, sizeof(*fc));

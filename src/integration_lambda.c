@@ -200,11 +200,7 @@ void wg_integration_lambda_invoke(wg_server_t *server, wg_integration_call_t *ca
     call->event_json = NULL;
     if (wg_integration_lambda_prepare(server->config, route->uri, route->function, payload, call->event_len,
                                       call->timeout_ms, wg_clock_now_ms(), &req) != 0) {
-        wg_integration_result_t result;
-        memset(&result, 0, sizeof(result));
-        result.outcome = WG_OUTCOME_ERROR;
-        result.error = "bad Lambda Invoke endpoint";
-        wg_integration_complete_later(server, &result, done, data);
+        wg_integration_fail_later(server, WG_OUTCOME_ERROR, "bad Lambda Invoke endpoint", done, data);
         return;
     }
     lambda_call_t *lc = malloc(sizeof(*lc));
