@@ -225,6 +225,13 @@ static struct {
     } starts[WG_LIMIT_INSPECTOR_START_SLOTS];
 } g;
 
+static void (*wake_watchers)(void); /* inspector_http.c's wake-up, once a page has opened */
+
+void wg_inspector_set_wake(void (*wake)(void))
+{
+    wake_watchers = wake;
+}
+
 static wg_buf_t scratch = WG_BUF_INIT; /* reused for every direct entry (loop thread only) */
 
 void wg_inspector_init(wg_server_t *server)
@@ -258,7 +265,7 @@ void wg_inspector_dispose(void)
     g.sig = NULL;
 }
 
-int wg_inspector_is_enabled(void)
+bool wg_inspector_is_enabled(void)
 {
     return g.is_enabled;
 }
@@ -290,7 +297,8 @@ void wg_inspector_add(json_t *entry)
     if (text == NULL)
         return;
     wg_inspector_ring_push(g.ring, text, strlen(text));
-    wg_inspector_http_wake();
+    if (wake_watchers != NULL)
+        wake_watchers();
 }
 
 static json_t *new_entry(const char *kind, const char *conn_id)
@@ -458,7 +466,8 @@ static void direct_finish(wg_buf_t *b)
 {
     PUT(b, "}");
     wg_inspector_ring_push_copy(g.ring, b->data, b->len);
-    wg_inspector_http_wake();
+    if (wake_watchers != NULL)
+        wake_watchers();
     if (b->cap > 4 * WG_LIMIT_INSPECTOR_ARENA_BLOCK)
         wg_buf_free(b); /* a big message passed: do not keep its memory */
 }

@@ -16,6 +16,7 @@
 #ifndef WG_INSPECTOR_H
 #define WG_INSPECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,16 +68,18 @@ extern int wg_inspector_is_acting;
  * server's loop exists. */
 void wg_inspector_init(struct wg_server *server);
 void wg_inspector_dispose(void);
-/** 1 when /_wsgate/ is served (loopback bind, or --inspector; never with --no-inspector). */
-int wg_inspector_is_enabled(void);
+/** True when /_wsgate/ is served (loopback bind, or --inspector; never with --no-inspector). */
+bool wg_inspector_is_enabled(void);
 /** The ring (NULL before init). */
 wg_inspector_ring_t *wg_inspector_ring(void);
 /** Adds `entry` (taken; must be a JSON object) to the ring, stamped with seq and t, and wakes the
  * watchers. Exposed for the HTTP side (action results) and for tests. */
 struct json_t;
 void wg_inspector_add(struct json_t *entry);
-/** Called by inspector_http.c when a new entry should go to the watchers. */
-void wg_inspector_http_wake(void);
+/** Sets what wg_inspector_add calls when a new entry should go to the watchers: inspector_http.c
+ * registers its wake-up when the first page opens (a callback, so the ring never calls up into
+ * the HTTP side that reads it). */
+void wg_inspector_set_wake(void (*wake)(void));
 
 /* Out-of-line halves of the hooks below (only called while a page watches). */
 void wg_inspector_record_open(const char *conn_id, struct st_h2o_req_t *req, const char *source_ip,

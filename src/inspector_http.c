@@ -166,7 +166,7 @@ static void on_wake(h2o_timeout_entry_t *entry)
         pump(H2O_STRUCT_FROM_MEMBER(watcher_t, link, l));
 }
 
-void wg_inspector_http_wake(void)
+static void wake(void)
 {
     if (wake_timeout != NULL && !h2o_timeout_is_linked(&wake_entry))
         h2o_timeout_link(heartbeat_loop, wake_timeout, &wake_entry);
@@ -257,6 +257,7 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
         wake_entry.cb = on_wake;
         h2o_timeout_init(server->loop, &flush_timeout, WG_LIMIT_INSPECTOR_FLUSH_MS);
         wake_timeout = &flush_timeout;
+        wg_inspector_set_wake(wake);
         has_heartbeat_timeout = 1;
     }
     if (!h2o_timeout_is_linked(&heartbeat_entry))
