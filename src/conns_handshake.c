@@ -14,6 +14,7 @@
  */
 #include "conns_internal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,7 +52,7 @@ static void release_handshake(wg_conn_t *conn)
 }
 
 /* Headers a $connect answer may not set on the 101: the handshake's own and hop-by-hop ones. */
-static int is_reserved_101_header(const char *name)
+static bool is_reserved_101_header(const char *name)
 {
     static const char *const reserved[] = {
         "connection",        "upgrade", "sec-websocket-accept",  "sec-websocket-extensions", "content-length",

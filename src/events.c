@@ -42,6 +42,7 @@
  */
 #include "events.h"
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -373,7 +374,7 @@ static int key_init(json_key_t *key, const char *s, size_t len)
     return 1;
 }
 
-static int key_equal(const json_key_t *a, const json_key_t *b)
+static bool key_equal(const json_key_t *a, const json_key_t *b)
 {
     return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
 }

@@ -1,10 +1,11 @@
 /* headers.c: lookups over borrowed header lists (see headers.h). */
 #include "headers.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
-int wg_headers_ieq(const char *s, size_t len, const char *lit)
+bool wg_headers_ieq(const char *s, size_t len, const char *lit)
 {
     size_t lit_len = strlen(lit);
     return len == lit_len && strncasecmp(s, lit, len) == 0;

@@ -8,6 +8,7 @@
 #ifndef WG_HEADERS_H
 #define WG_HEADERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct wg_header {
@@ -20,7 +21,7 @@ typedef struct wg_header {
 /** Returns the first header whose name equals `name` ignoring case, or NULL. */
 const wg_header_t *wg_headers_find(const wg_header_t *headers, size_t count, const char *name);
 
-/** Case-insensitive comparison of a (ptr,len) string with a NUL-terminated one; 1 when equal. */
-int wg_headers_ieq(const char *s, size_t len, const char *lit);
+/** Case-insensitive comparison of a (ptr,len) string with a NUL-terminated one; true when equal. */
+bool wg_headers_ieq(const char *s, size_t len, const char *lit);
 
 #endif

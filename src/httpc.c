@@ -40,7 +40,6 @@ typedef struct httpc_job {
 /* Spare easy handles kept for reuse (curl_easy_reset keeps their buffers): as many as the pool
  * keeps connections. Each holds curl's 16 KB receive buffer, so keeping one per call in flight
  * would hold megabytes after a burst. */
-#define HTTPC_MAX_SPARE WG_LIMIT_BACKEND_POOL_CONNECTIONS
 /* Spare handles kept once the worker has had nothing to do for WG_LIMIT_HTTPC_IDLE_MS: none. After a burst
  * (19,000 $disconnect calls) they are freed and the heap trimmed instead of holding a megabyte of
  * receive buffers, allocated in the middle of the burst's heap, for the next burst (S1's memory
@@ -50,7 +49,7 @@ typedef struct httpc_job {
 struct wg_httpc {
     CURLM *multi;
     /* worker thread only */
-    CURL *spare[HTTPC_MAX_SPARE];
+    CURL *spare[WG_LIMIT_BACKEND_POOL_CONNECTIONS];
     size_t num_spare;
     size_t num_active;
     pthread_t thread;
@@ -138,7 +137,7 @@ static void finish_job(wg_httpc_t *client, httpc_job_t *job, CURLcode result)
     curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &job->status);
     curl_multi_remove_handle(client->multi, job->easy);
     client->num_active--;
-    if (client->num_spare < HTTPC_MAX_SPARE) {
+    if (client->num_spare < WG_LIMIT_BACKEND_POOL_CONNECTIONS) {
         curl_easy_reset(job->easy);
         client->spare[client->num_spare++] = job->easy;
     } else {
@@ -276,7 +275,7 @@ void wg_httpc_free(wg_httpc_t *client)
 
 int wg_httpc_add_header(wg_httpc_request_t *req, const char *name, const char *value, size_t value_len)
 {
-    if (req->num_headers >= WG_HTTPC_MAX_HEADERS)
+    if (req->num_headers >= WG_LIMIT_HTTPC_HEADERS)
         return -1;
     size_t name_len = strlen(name);
     char *line = malloc(name_len + 2 + value_len + 1);

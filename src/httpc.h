@@ -16,6 +16,8 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include "limits.h"
+
 typedef struct wg_httpc wg_httpc_t;
 
 typedef struct wg_httpc_response {
@@ -31,15 +33,12 @@ typedef struct wg_httpc_response {
 
 typedef void (*wg_httpc_done_cb)(void *data, const wg_httpc_response_t *res);
 
-/** Up to this many extra request headers per call. */
-#define WG_HTTPC_MAX_HEADERS 24
-
 typedef struct wg_httpc_request {
     const char *method; /* static string: "POST", "GET"... */
     char *url; /* taken */
     char *body; /* taken (may be NULL) */
     size_t body_len;
-    char *headers[WG_HTTPC_MAX_HEADERS]; /* taken; "Name: value" lines */
+    char *headers[WG_LIMIT_HTTPC_HEADERS]; /* taken; "Name: value" lines */
     size_t num_headers;
     uint32_t timeout_ms;
     wg_httpc_done_cb on_done;

@@ -23,6 +23,7 @@
  */
 #include "ids.h"
 
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdatomic.h>
@@ -235,7 +236,7 @@ void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id, c
     encode_id(b, out);
 }
 
-int wg_ids_is_api_id(const char *s)
+bool wg_ids_is_api_id(const char *s)
 {
     if (strlen(s) != WG_API_ID_LEN)
         return 0;

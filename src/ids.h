@@ -9,6 +9,7 @@
 #ifndef WG_IDS_H
 #define WG_IDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,8 @@ void wg_ids_connection(wg_ids_t *ids, uint64_t now_ms, char out[WG_ID_LEN + 1]);
 void wg_ids_request(wg_ids_t *ids, uint64_t now_ms, char out[WG_ID_LEN + 1]);
 /** A new messageId at `now_ms` for a message of `connection_id` (shares its tail, AWS-ID-5). */
 void wg_ids_message(wg_ids_t *ids, uint64_t now_ms, const char *connection_id, char out[WG_ID_LEN + 1]);
-/** 1 when `s` has the form of an apiId: exactly 10 characters of [a-z0-9]. */
-int wg_ids_is_api_id(const char *s);
+/** True when `s` has the form of an apiId: exactly 10 characters of [a-z0-9]. */
+bool wg_ids_is_api_id(const char *s);
 /** A random apiId: 10 characters of [a-z0-9]. */
 void wg_ids_api_id(wg_ids_t *ids, char out[WG_API_ID_LEN + 1]);
 /** An X-Amzn-Trace-Id value "Root=1-<8 hex epoch seconds>-<24 hex random>" at `now_ms`. */

@@ -8,6 +8,7 @@
  */
 #include "inspector_http.h"
 
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -560,7 +561,7 @@ static void export_session(wg_server_t *server, h2o_req_t *req)
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
 /* "127.0.0.1:3001", "localhost", "[::1]:3001": the Host names a loopback address. */
-static int is_loopback_authority(const char *p, size_t len)
+static bool is_loopback_authority(const char *p, size_t len)
 {
     char host[64];
     size_t n = len;

@@ -28,6 +28,7 @@
  */
 #include "integration_http_proxy.h"
 
+#include <stdbool.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -223,7 +224,7 @@ static void on_proxy_done(void *data, const wg_httpc_response_t *res)
 
 /* 1 when `v` can be an HTTP header value: no control byte but HTAB (RFC 9110 5.5). libcurl sends
  * header strings as given, so a CR/LF from route.request.body.* would inject headers or a request. */
-static int is_header_value_safe(const char *v)
+static bool is_header_value_safe(const char *v)
 {
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)
         if ((*p < 0x20 && *p != '\t') || *p == 0x7F)

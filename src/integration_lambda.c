@@ -14,6 +14,7 @@
  */
 #include "integration_lambda.h"
 
+#include <stdbool.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -133,8 +134,8 @@ int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, 
     return 0;
 }
 
-int wg_integration_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
-                                            size_t body_len)
+bool wg_integration_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
+                                             size_t body_len)
 {
     if (http_status < 200 || http_status > 299)
         return 1;

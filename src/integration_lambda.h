@@ -7,6 +7,7 @@
 #ifndef WG_INTEGRATION_LAMBDA_H
 #define WG_INTEGRATION_LAMBDA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,9 +28,9 @@ int wg_integration_lambda_prepare(const wg_config_t *cfg, const char *endpoint, 
  * Whether an Invoke API answer is a function error: the X-Amz-Function-Error header (Lambda,
  * aws-lambda-rie) or, for emulators that omit it, a body that is a JSON object with string
  * "errorMessage" and "errorType" and no "statusCode". Non-2xx answers of the Invoke API itself
- * (404 no such function, 5xx) are errors as well. Returns 1 or 0.
+ * (404 no such function, 5xx) are errors as well.
  */
-int wg_integration_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
-                                            size_t body_len);
+bool wg_integration_lambda_is_function_error(int http_status, const char *function_error_header, const char *body,
+                                             size_t body_len);
 
 #endif

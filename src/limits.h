@@ -10,12 +10,12 @@
  *   limit (RLIMIT_NOFILE); AWS documents no per-API connection quota.
  * - the connection registry (conns_registry.c): one entry per connection; buckets double with them.
  * - backend calls in flight (httpc.c): at most WG_LIMIT_TARGET_CONCURRENCY per target, targets
- *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles HTTPC_MAX_SPARE.
+ *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles WG_LIMIT_BACKEND_POOL_CONNECTIONS.
  * - an HTTP request head: h2o's H2O_MAX_REQLEN (about 400 KB) and 100 header lines.
  * - a message being reassembled: WG_LIMIT_MESSAGE_BYTES; a frame: WG_LIMIT_FRAME_BYTES (ws.c).
  * - a log line: 2 KB (log.c), events logged with --verbose cut at 2,000 characters; throttled
  *   messages are logged at most once a second (conns_lifecycle.c).
- * - the SigV4 signing-key cache: SIGNING_KEY_CACHE entries (sigv4_keys.c). wsgate keeps no authorizer
+ * - the SigV4 signing-key cache: WG_LIMIT_SIGNING_KEY_CACHE entries (sigv4_keys.c). wsgate keeps no authorizer
  *   result cache: every $connect calls the authorizer.
  * - waiting completions (integration.c): one per call, so the call caps above.
  */
@@ -210,5 +210,19 @@
 /* Internal (config_serverless.c): serverless.yml variables nest (${opt:stage, ${self:custom.stage}});
  * this bounds self-references. */
 #define WG_LIMIT_SERVERLESS_VARIABLE_DEPTH 16
+
+/* AWS: a presigned (query-string) SigV4 request may set X-Amz-Expires to at most 7 days
+ * (AWS-SIG-14). */
+#define WG_LIMIT_PRESIGN_EXPIRES_S 604800
+/* Internal (sigv4_keys.c): derived signing keys cached, keyed by the SHA-256 of the secret; a few
+ * keys cover every credential a session uses, and each cached key is wiped when replaced. */
+#define WG_LIMIT_SIGNING_KEY_CACHE 4
+/* Internal (httpc.h): extra request headers per backend call (events add at most a dozen). */
+#define WG_LIMIT_HTTPC_HEADERS 24
+/* Internal (replay_scenarios.c): client headers taken from a captured $connect (a handshake has
+ * far fewer). */
+#define WG_LIMIT_REPLAY_HEADERS 64
+/* Internal (tls_ca.c, tls.c): the longest file path handled (Linux's PATH_MAX). */
+#define WG_LIMIT_PATH_BYTES 4096
 
 #endif

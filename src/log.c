@@ -1,6 +1,7 @@
 /* log.c: timestamped log lines on stderr (see log.h). */
 #include "log.h"
 
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -14,7 +15,7 @@ void wg_log_set_verbose(int is_verbose)
     log_verbose = is_verbose;
 }
 
-int wg_log_is_verbose(void)
+bool wg_log_is_verbose(void)
 {
     return log_verbose;
 }

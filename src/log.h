@@ -14,10 +14,11 @@
 #ifndef WG_LOG_H
 #define WG_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void wg_log_set_verbose(int is_verbose);
-int wg_log_is_verbose(void);
+bool wg_log_is_verbose(void);
 void wg_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wg_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

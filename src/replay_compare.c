@@ -16,6 +16,7 @@
  */
 #include "replay_compare.h"
 
+#include <stdbool.h>
 #include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -109,7 +110,7 @@ static char *show(const json_t *v)
 
 /* ---- formats ---- */
 
-int wg_replay_is_aws_id(const char *s, size_t len)
+bool wg_replay_is_aws_id(const char *s, size_t len)
 {
     if (len != 16 || s[15] != '=')
         return 0;
@@ -139,7 +140,7 @@ static void time_shape(const char *s, char *out, size_t out_size)
 
 /* 1 when `s` is a timestamp: ISO-8601 (2026-11-22T10:00:00[.mmm][Z|+hh:mm]) or API Gateway's
  * requestTime (22/Nov/2026:10:00:00 +0000). */
-static int is_timestamp(const char *s)
+static bool is_timestamp(const char *s)
 {
     char shape[64];
     size_t n = strlen(s);
@@ -154,24 +155,24 @@ static int is_timestamp(const char *s)
 
 /* 1 for a 13-digit integer: milliseconds since 1970 (2001-09 to 2286-11), the epoch form of
  * requestTimeEpoch and connectedAt. Nothing else a backend counts has 13 digits. */
-static int is_epoch_ms(json_int_t v)
+static bool is_epoch_ms(json_int_t v)
 {
     return v >= 1000000000000LL && v < 10000000000000LL;
 }
 
-static int has_suffix(const char *s, const char *suffix)
+static bool has_suffix(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int is_id_key(const char *key)
+static bool is_id_key(const char *key)
 {
     return key != NULL && (strcmp(key, "connectionId") == 0 || strcmp(key, "requestId") == 0 ||
                            strcmp(key, "extendedRequestId") == 0 || strcmp(key, "messageId") == 0);
 }
 
-static int is_time_key(const char *key)
+static bool is_time_key(const char *key)
 {
     return key != NULL && (strcmp(key, "requestTimeEpoch") == 0 || strcmp(key, "connectedAt") == 0 ||
                            strcmp(key, "timestamp") == 0 || has_suffix(key, "At") || has_suffix(key, "Time") ||
@@ -202,7 +203,7 @@ static char *translate_ids(const char *s, size_t len, const wg_replay_compare_op
 
 /* ---- JSON ---- */
 
-int wg_replay_path_matches(const char *pattern, const char *path)
+bool wg_replay_path_matches(const char *pattern, const char *path)
 {
     /* Segment by segment; the pattern may stop early (the whole subtree is covered). */
     const char *p = pattern, *q = path;
@@ -221,7 +222,7 @@ int wg_replay_path_matches(const char *pattern, const char *path)
     return *p == '\0';
 }
 
-static int is_ignored(const wg_replay_compare_options_t *opt, const char *path)
+static bool is_ignored(const wg_replay_compare_options_t *opt, const char *path)
 {
     for (size_t i = 0; i < opt->num_ignore; i++)
         if (wg_replay_path_matches(opt->ignore[i], path))

@@ -11,6 +11,7 @@
 #ifndef WG_REPLAY_COMPARE_H
 #define WG_REPLAY_COMPARE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -71,10 +72,10 @@ int wg_replay_compare_answers(const wg_replay_answer_t *want, const wg_replay_an
  * whatever the input (bytes that are not UTF-8 as \xNN). New string (free). */
 char *wg_replay_show_text(const char *s, size_t len);
 
-/** 1 when `s` (len bytes) is an ID in API Gateway's layout: 15 of [A-Za-z0-9_-] and '='. */
-int wg_replay_is_aws_id(const char *s, size_t len);
+/** True when `s` (len bytes) is an ID in API Gateway's layout: 15 of [A-Za-z0-9_-] and '='. */
+bool wg_replay_is_aws_id(const char *s, size_t len);
 
-/** 1 when JSON Pointer `path` is covered by `pattern` (equal, or below it; `*` matches one segment). */
-int wg_replay_path_matches(const char *pattern, const char *path);
+/** True when JSON Pointer `path` is covered by `pattern` (equal, or below it; `*` matches one segment). */
+bool wg_replay_path_matches(const char *pattern, const char *path);
 
 #endif

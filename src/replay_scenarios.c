@@ -8,6 +8,7 @@
  */
 #include "replay_internal.h"
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -21,18 +22,16 @@
 #include "events.h"
 #include "headers.h"
 #include "ids.h"
+#include "limits.h"
 #include "urlcodec.h"
 
 #ifndef WG_FIXTURES_DIR
 #define WG_FIXTURES_DIR "fixtures"
 #endif
 
-/* Client headers taken from a captured $connect (a handshake has far fewer). */
-#define WG_REPLAY_MAX_HEADERS 64
-
 /* ---- the $connect input: a captured event's client headers and query ---- */
 
-static int is_aws_added_header(const char *name)
+static bool is_aws_added_header(const char *name)
 {
     /* API Gateway adds these itself (AWS-HDR-2); events.c adds fresh ones. */
     return strcasecmp(name, "X-Amzn-Trace-Id") == 0 || strcasecmp(name, "X-Forwarded-For") == 0 ||
@@ -40,7 +39,7 @@ static int is_aws_added_header(const char *name)
 }
 
 typedef struct connect_input {
-    wg_header_t headers[WG_REPLAY_MAX_HEADERS];
+    wg_header_t headers[WG_LIMIT_REPLAY_HEADERS];
     size_t num_headers;
     char ws_key[32];
     char *query; /* malloc'd raw query, or NULL */
@@ -50,7 +49,7 @@ typedef struct connect_input {
 
 static void add_header(connect_input_t *in, const char *name, const char *value)
 {
-    if (in->num_headers == WG_REPLAY_MAX_HEADERS)
+    if (in->num_headers == WG_LIMIT_REPLAY_HEADERS)
         return;
     wg_header_t *h = &in->headers[in->num_headers++];
     h->name = name;

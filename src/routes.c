@@ -35,6 +35,7 @@
  */
 #include "routes.h"
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -129,7 +130,7 @@ typedef struct parser {
     size_t err_size;
 } parser_t;
 
-static int is_plain_name_char(unsigned char c)
+static bool is_plain_name_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
            c >= 0x80;
@@ -137,7 +138,7 @@ static int is_plain_name_char(unsigned char c)
 
 /* Inside braces a name runs to the next '.', '[' or '}' (AWS-unknown: which characters AWS allows
  * in names; we forbid the path syntax characters, '$', '{', whitespace and controls). */
-static int is_braced_name_char(unsigned char c)
+static bool is_braced_name_char(unsigned char c)
 {
     return c > 0x20 && c != 0x7f && c != '.' && c != '[' && c != ']' && c != '{' && c != '}' && c != '$' && c != '\\';
 }
@@ -231,7 +232,7 @@ static int parse_variable(parser_t *p, int braced, size_t dollar_at)
 {
     static const char prefix[] = "request.body";
     const size_t prefix_len = sizeof(prefix) - 1;
-    int (*name_char)(unsigned char) = braced ? is_braced_name_char : is_plain_name_char;
+    bool (*name_char)(unsigned char) = braced ? is_braced_name_char : is_plain_name_char;
 
     /* The variable's source must be request.body (not request.header, context, stageVariables). */
     size_t name_start = p->pos;

@@ -13,6 +13,7 @@
  */
 #include "server.h"
 
+#include <stdbool.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
@@ -77,7 +78,7 @@ static void handle_list(wg_server_t *server, h2o_req_t *req)
     wg_http_reply_json(req, 200, doc);
 }
 
-static int path_is(const char *path, size_t len, const char *lit)
+static bool path_is(const char *path, size_t len, const char *lit)
 {
     return len == strlen(lit) && memcmp(path, lit, len) == 0;
 }

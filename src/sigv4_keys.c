@@ -18,6 +18,7 @@
 
 #include "sigv4_internal.h"
 
+#include "limits.h"
 static void hex_encode(const uint8_t *in, size_t len, char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -108,7 +109,6 @@ void wg_sigv4_signing_key(const char *secret, const char *date, const char *regi
  * HMACs: a few are kept, with an HMAC context already keyed with each. The cache holds derived values
  * only: an entry is found by the SHA-256 of the secret, never the secret itself. A cached key is as
  * sensitive as a day's signatures; entries are wiped when replaced. */
-#define SIGNING_KEY_CACHE 4
 typedef struct signing_key_entry {
     uint8_t secret_hash[32];
     char date[9];
@@ -118,11 +118,11 @@ typedef struct signing_key_entry {
     EVP_MAC_CTX *keyed; /* HMAC-SHA256 keyed with `key`, copied per signature */
 } signing_key_entry_t;
 
-static signing_key_entry_t cache[SIGNING_KEY_CACHE];
+static signing_key_entry_t cache[WG_LIMIT_SIGNING_KEY_CACHE];
 
 void wg_sigv4_forget_keys(void)
 {
-    for (unsigned i = 0; i < SIGNING_KEY_CACHE; i++) {
+    for (unsigned i = 0; i < WG_LIMIT_SIGNING_KEY_CACHE; i++) {
         EVP_MAC_CTX_free(cache[i].keyed);
         OPENSSL_cleanse(&cache[i], sizeof(cache[i]));
     }
@@ -142,7 +142,7 @@ static signing_key_entry_t *cached_signing_key(const char *secret, const char *d
     if (EVP_Digest(secret, strlen(secret), secret_hash, &hash_len, sha256_md(), NULL) != 1)
         abort();
     if (is_cacheable) {
-        for (unsigned i = 0; i < SIGNING_KEY_CACHE; i++) {
+        for (unsigned i = 0; i < WG_LIMIT_SIGNING_KEY_CACHE; i++) {
             signing_key_entry_t *e = &cache[i];
             if (e->date[0] != '\0' && strcmp(e->date, date8) == 0 && strcmp(e->region, region) == 0 &&
                 strcmp(e->service, service) == 0 && CRYPTO_memcmp(e->secret_hash, secret_hash, 32) == 0) {
@@ -157,7 +157,7 @@ static signing_key_entry_t *cached_signing_key(const char *secret, const char *d
         OPENSSL_cleanse(secret_hash, sizeof(secret_hash));
         return NULL;
     }
-    signing_key_entry_t *e = &cache[next++ % SIGNING_KEY_CACHE];
+    signing_key_entry_t *e = &cache[next++ % WG_LIMIT_SIGNING_KEY_CACHE];
     EVP_MAC_CTX_free(e->keyed);
     OPENSSL_cleanse(e, sizeof(*e));
     memcpy(e->secret_hash, secret_hash, 32);

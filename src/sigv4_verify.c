@@ -14,6 +14,7 @@
  * request data), everything is bounded by the input size, and nothing here aborts on bad input.
  * Signatures and session tokens are compared with CRYPTO_memcmp; secrets never appear in messages.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,6 @@
 #include "urlcodec.h"
 
 #define SKEW_SECONDS (WG_LIMIT_SIGV4_SKEW_MS / 1000) /* AWS-SIG-17: 5 minutes either way */
-#define MAX_PRESIGN_EXPIRES 604800 /* AWS-SIG-14: presigned URLs live at most 7 days */
 
 /* A (pointer, length) slice of request bytes. */
 typedef struct slice {
@@ -267,7 +267,7 @@ static int check_signed_headers(const char *list, size_t len)
     return 0;
 }
 
-static int list_has(const char *list, size_t len, const char *name)
+static bool list_has(const char *list, size_t len, const char *name)
 {
     size_t i = 0;
     while (i <= len) {
@@ -427,7 +427,7 @@ wg_sigv4_status_t wg_sigv4_verify_policy(const wg_sigv4_request_t *req, const ch
             status = fail_text(result, WG_SIGV4_INCOMPLETE, "X-Amz-Expires should be a number");
             goto out; /* [I] inferred (AWS-SIG-13): S3's wording */
         }
-        if (expires > MAX_PRESIGN_EXPIRES) {
+        if (expires > WG_LIMIT_PRESIGN_EXPIRES_S) {
             status = fail_text(result, WG_SIGV4_INCOMPLETE, /* [I] inferred (AWS-SIG-13): S3's wording */
                                "X-Amz-Expires must be less than a week (in seconds) that is 604800");
             goto out;

@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "limits.h"
 #include "log.h"
 #include "tls_ca.h"
 #include "str.h"
@@ -69,7 +70,7 @@ static int use_user_pair(SSL_CTX *ctx, const char *cert, const char *key, char *
 
 static int use_local_ca(wg_config_t *cfg, SSL_CTX *ctx, char *err, size_t err_size)
 {
-    char dir[WG_TLS_CA_PATH_MAX];
+    char dir[WG_LIMIT_PATH_BYTES];
     size_t num_names = 0;
     char **names = wg_tls_ca_leaf_names(cfg, &num_names);
     wg_tls_ca_files_t files;

@@ -6,6 +6,7 @@
  */
 #include "tls_ca.h"
 
+#include <stdbool.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +97,7 @@ void wg_tls_ca_free_names(char **names, size_t count)
  * ca.pem can be read by another user (a container, a browser profile); keys stay 0600. */
 static int make_dirs(const char *dir, char *err, size_t err_size)
 {
-    char path[WG_TLS_CA_PATH_MAX];
+    char path[WG_LIMIT_PATH_BYTES];
     snprintf(path, sizeof(path), "%s", dir);
     for (char *p = path + 1; *p != '\0'; p++) {
         if (*p != '/')
@@ -116,7 +117,7 @@ typedef int (*write_fn)(FILE *f, const void *arg);
 /* Writes `path` through a temporary file renamed into place, with `mode`. */
 static int write_file(const char *path, mode_t mode, write_fn fn, const void *arg, char *err, size_t err_size)
 {
-    char tmp[WG_TLS_CA_PATH_MAX + 32];
+    char tmp[WG_LIMIT_PATH_BYTES + 32];
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
@@ -282,7 +283,7 @@ static char *san_value(char *const *names, size_t num_names)
 }
 
 /* Does `leaf` cover exactly `names`, come from `ca`, and have more than the renewal margin left? */
-static int leaf_is_current(X509 *leaf, EVP_PKEY *leaf_key, X509 *ca, char *const *names, size_t num_names)
+static bool leaf_is_current(X509 *leaf, EVP_PKEY *leaf_key, X509 *ca, char *const *names, size_t num_names)
 {
     if (leaf == NULL || leaf_key == NULL || X509_check_private_key(leaf, leaf_key) != 1)
         return 0;
@@ -420,18 +421,18 @@ int wg_tls_ca_ensure(const char *dir, char *const *names, size_t num_names, wg_t
     if (key_out != NULL)
         *key_out = NULL;
     memset(files, 0, sizeof(*files));
-    if (strlen(dir) > WG_TLS_CA_PATH_MAX - 32)
+    if (strlen(dir) > WG_LIMIT_PATH_BYTES - 32)
         return wg_str_fail(err, err_size, "state directory path too long");
     if (dir[0] != '/') {
-        char cwd[WG_TLS_CA_PATH_MAX];
-        if (getcwd(cwd, sizeof(cwd)) == NULL || strlen(cwd) + strlen(dir) > WG_TLS_CA_PATH_MAX - 32)
+        char cwd[WG_LIMIT_PATH_BYTES];
+        if (getcwd(cwd, sizeof(cwd)) == NULL || strlen(cwd) + strlen(dir) > WG_LIMIT_PATH_BYTES - 32)
             return wg_str_fail(err, err_size, "state directory path too long");
         snprintf(files->dir, sizeof(files->dir), "%.2000s/%.2000s", cwd, dir);
     } else {
         snprintf(files->dir, sizeof(files->dir), "%s", dir);
     }
 #define FILL(field, name) \
-    snprintf(files->field, sizeof(files->field), "%.*s/" name, WG_TLS_CA_PATH_MAX - 32, files->dir)
+    snprintf(files->field, sizeof(files->field), "%.*s/" name, WG_LIMIT_PATH_BYTES - 32, files->dir)
     FILL(ca_cert, "ca.pem");
     FILL(ca_key, "ca-key.pem");
     FILL(leaf_cert, "leaf.pem");
@@ -441,7 +442,7 @@ int wg_tls_ca_ensure(const char *dir, char *const *names, size_t num_names, wg_t
 #undef FILL
     if (make_dirs(files->dir, err, err_size) != 0)
         return -1;
-    char lock_path[WG_TLS_CA_PATH_MAX + 8];
+    char lock_path[WG_LIMIT_PATH_BYTES + 8];
     snprintf(lock_path, sizeof(lock_path), "%s/.lock", files->dir);
     int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock < 0)
@@ -510,7 +511,7 @@ out:
 int wg_tls_ca_main(int argc, char **argv)
 {
     wg_config_t cfg;
-    char err[512] = "", dir[WG_TLS_CA_PATH_MAX];
+    char err[512] = "", dir[WG_LIMIT_PATH_BYTES];
     int rc = wg_config_load(&cfg, argc, argv, err, sizeof(err));
     if (rc != WG_CONFIG_OK) {
         if (rc != WG_CONFIG_EXIT)

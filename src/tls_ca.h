@@ -21,22 +21,20 @@
 #include <openssl/x509.h>
 
 #include "config.h"
-
-/* The longest file path handled here (Linux's PATH_MAX; <limits.h> is shadowed by src/limits.h). */
-#define WG_TLS_CA_PATH_MAX 4096
+#include "limits.h"
 
 /* The PKCS#12 truststore's password (Java's own default for its cacerts store). */
 #define WG_TLS_CA_TRUSTSTORE_PASSWORD "changeit"
 
 /** The files of the local CA, as absolute paths. */
 typedef struct wg_tls_ca_files {
-    char dir[WG_TLS_CA_PATH_MAX];
-    char ca_cert[WG_TLS_CA_PATH_MAX];
-    char ca_key[WG_TLS_CA_PATH_MAX];
-    char leaf_cert[WG_TLS_CA_PATH_MAX];
-    char leaf_key[WG_TLS_CA_PATH_MAX];
-    char bundle[WG_TLS_CA_PATH_MAX];
-    char truststore[WG_TLS_CA_PATH_MAX];
+    char dir[WG_LIMIT_PATH_BYTES];
+    char ca_cert[WG_LIMIT_PATH_BYTES];
+    char ca_key[WG_LIMIT_PATH_BYTES];
+    char leaf_cert[WG_LIMIT_PATH_BYTES];
+    char leaf_key[WG_LIMIT_PATH_BYTES];
+    char bundle[WG_LIMIT_PATH_BYTES];
+    char truststore[WG_LIMIT_PATH_BYTES];
 } wg_tls_ca_files_t;
 
 /**

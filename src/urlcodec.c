@@ -12,10 +12,11 @@
  */
 #include "urlcodec.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int is_unreserved(unsigned char c)
+static bool is_unreserved(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
            c == '.' || c == '~';

@@ -9,6 +9,7 @@
  */
 #include "ws.h"
 
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
@@ -256,7 +257,7 @@ static void ensure_wslay(wg_ws_t *ws)
     wslay_event_config_set_max_recv_msg_length(ws->wslay, ws->limits.max_message_bytes);
 }
 
-static int is_quiescent(const wg_ws_t *ws)
+static bool is_quiescent(const wg_ws_t *ws)
 {
     return !(ws->wslay == NULL || ws->is_in_recv || ws->is_finished || ws->is_draining || ws->is_server_initiated ||
              ws->fail_code != 0 || ws->is_in_message || ws->scan.header_len != 0 || ws->scan.payload_left != 0 ||
@@ -577,7 +578,7 @@ void wg_ws_abort(wg_ws_t *ws)
     finish(ws, 1);
 }
 
-int wg_ws_is_closing(const wg_ws_t *ws)
+bool wg_ws_is_closing(const wg_ws_t *ws)
 {
     return ws->is_finished || ws->is_server_initiated || ws->is_draining || ws->fail_code != 0 ||
            (ws->wslay != NULL && (wslay_event_get_close_sent(ws->wslay) || wslay_event_get_close_received(ws->wslay)));

@@ -13,6 +13,7 @@
 #ifndef WG_WS_H
 #define WG_WS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,7 +89,7 @@ void wg_ws_abort(wg_ws_t *ws);
 
 /** 1 once a close is under way in either direction (or the connection failed): from then on the
  * connection no longer exists for the management API, as on AWS after DeleteConnection. */
-int wg_ws_is_closing(const wg_ws_t *ws);
+bool wg_ws_is_closing(const wg_ws_t *ws);
 
 /** Bytes waiting to be written to the client. */
 size_t wg_ws_queued_bytes(const wg_ws_t *ws);

@@ -68,7 +68,7 @@ START_TEST(test_state_dir)
 {
     wg_config_t cfg;
     config_with(&cfg, "127.0.0.1", NULL, "us-east-1");
-    char dir[WG_TLS_CA_PATH_MAX], err[256];
+    char dir[WG_LIMIT_PATH_BYTES], err[256];
     char *old_xdg = getenv("XDG_DATA_HOME") ? strdup(getenv("XDG_DATA_HOME")) : NULL;
     char *old_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
     setenv("XDG_DATA_HOME", "/xdg", 1);
