@@ -64,7 +64,7 @@ size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
     return i;
 }
 
-static void log_line(const char *level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_line(const char *level, const char *fmt, va_list ap)
 {
     char stamp[32];
     wg_clock_format_iso8601_ms(wg_clock_now_ms(), stamp);
