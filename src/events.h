@@ -82,14 +82,6 @@ char *wg_event_authorizer(const wg_event_context_t *ctx, const char *method_arn,
                           const char *stage_variables_json, const wg_event_forwarding_t *fwd, size_t *len_out);
 
 /**
- * Appends s[0..len) as a JSON string, quotes included, the way every event writes its strings
- * (the rules at the top of events.c: short escapes for '"', '\\' and \b \f \n \r \t,
- * \u00XX for other control characters, UTF-8 kept raw, each byte that is not UTF-8 replaced by
- * U+FFFD). `s` NULL writes "".
- */
-void wg_event_append_string(wg_buf_t *buf, const char *s, size_t len);
-
-/**
  * An error frame, byte for byte as AWS sends it (AWS-FRM-1..5):
  * {"message": "<message>", "connectionId":"<id>", "requestId":"<rid>"}
  * `message` is one of the WG_FRAME_* texts of errors.h.

@@ -1,5 +1,6 @@
 /*
- * inspector.c: the inspector's bounded ring and the entries the hooks write (see inspector.h).
+ * inspector.c: the entries the hooks write into the inspector's ring (see inspector.h; the ring
+ * itself: inspector_ring.c).
  *
  * Nothing here is AWS behaviour: it is what wsgate saw and did, for a developer to read. Entries
  * are built only while a page watches (wg_inspector_watchers > 0), serialised once as compact
@@ -22,6 +23,7 @@
 #include "config.h"
 #include "http_reply.h"
 #include "integration_result.h"
+#include "json_text.h"
 #include "limits.h"
 #include "log.h"
 #include "redact.h"
@@ -30,178 +32,6 @@
 #include "urlcodec.h"
 #include "utf8.h"
 #include "ws.h"
-
-/* ---- the ring -------------------------------------------------------------------------------- */
-
-/* Entry texts copied in by wg_inspector_ring_push_copy live in arena blocks: entries are dropped in
- * the order they were added, so blocks are too - a block is freed when its last entry goes. One
- * allocation per WG_LIMIT_INSPECTOR_ARENA_BLOCK bytes of entries instead of one per entry. */
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used, cap;
-    size_t live; /* entries still in this block */
-    char data[];
-} arena_block_t;
-
-struct wg_inspector_ring {
-    wg_inspector_entry_t *slots;
-    size_t capacity;
-    size_t head; /* slot of the oldest entry */
-    size_t count;
-    size_t bytes;
-    size_t max_bytes;
-    uint64_t oldest_seq;
-    arena_block_t *first_block, *last_block; /* oldest and newest */
-};
-
-wg_inspector_ring_t *wg_inspector_ring_new(size_t capacity, size_t max_bytes)
-{
-    if (capacity == 0)
-        capacity = 1;
-    wg_inspector_ring_t *ring = calloc(1, sizeof(*ring));
-    if (ring == NULL)
-        abort();
-    ring->slots = calloc(capacity, sizeof(*ring->slots));
-    if (ring->slots == NULL)
-        abort();
-    ring->capacity = capacity;
-    ring->max_bytes = max_bytes;
-    ring->oldest_seq = 1;
-    return ring;
-}
-
-void wg_inspector_ring_free(wg_inspector_ring_t *ring)
-{
-    if (ring == NULL)
-        return;
-    for (size_t i = 0; i < ring->count; i++) {
-        wg_inspector_entry_t *e = &ring->slots[(ring->head + i) % ring->capacity];
-        if (e->block == NULL)
-            free(e->text);
-    }
-    for (arena_block_t *b = ring->first_block, *next; b != NULL; b = next) {
-        next = b->next;
-        free(b);
-    }
-    free(ring->slots);
-    free(ring);
-}
-
-static void release_block(wg_inspector_ring_t *ring, arena_block_t *block)
-{
-    if (--block->live > 0 || block == ring->last_block)
-        return;
-    /* FIFO: the block whose last entry just went is the oldest */
-    ring->first_block = block->next;
-    free(block);
-}
-
-static void drop_oldest(wg_inspector_ring_t *ring)
-{
-    wg_inspector_entry_t *e = &ring->slots[ring->head];
-    ring->bytes -= e->len;
-    if (e->block != NULL)
-        release_block(ring, e->block);
-    else
-        free(e->text);
-    memset(e, 0, sizeof(*e));
-    ring->head = (ring->head + 1) % ring->capacity;
-    ring->count--;
-    ring->oldest_seq++;
-}
-
-static uint64_t ring_place(wg_inspector_ring_t *ring, char *text, size_t len, arena_block_t *block)
-{
-    uint64_t seq = ring->oldest_seq + ring->count;
-    wg_inspector_entry_t *e = &ring->slots[(ring->head + ring->count) % ring->capacity];
-    e->seq = seq;
-    e->text = text;
-    e->len = len;
-    e->block = block;
-    ring->count++;
-    ring->bytes += len;
-    return seq;
-}
-
-static void make_room(wg_inspector_ring_t *ring, size_t len)
-{
-    while (ring->count > 0 && (ring->count == ring->capacity || ring->bytes + len > ring->max_bytes))
-        drop_oldest(ring);
-}
-
-uint64_t wg_inspector_ring_push(wg_inspector_ring_t *ring, char *text, size_t len)
-{
-    make_room(ring, len);
-    return ring_place(ring, text, len, NULL);
-}
-
-uint64_t wg_inspector_ring_push_copy(wg_inspector_ring_t *ring, const char *text, size_t len)
-{
-    make_room(ring, len);
-    if (len + 1 > WG_LIMIT_INSPECTOR_ARENA_BLOCK / 4) {
-        /* big entries are allocated on their own: a block is then never more than a quarter empty */
-        char *own = malloc(len + 1);
-        if (own == NULL)
-            abort();
-        memcpy(own, text, len);
-        own[len] = '\0';
-        return ring_place(ring, own, len, NULL);
-    }
-    arena_block_t *b = ring->last_block;
-    if (b == NULL || b->cap - b->used < len + 1) {
-        size_t cap = WG_LIMIT_INSPECTOR_ARENA_BLOCK;
-        arena_block_t *nb = malloc(sizeof(*nb) + cap);
-        if (nb == NULL)
-            abort();
-        nb->next = NULL;
-        nb->used = 0;
-        nb->cap = cap;
-        nb->live = 0;
-        if (b == NULL) {
-            ring->first_block = nb;
-        } else {
-            b->next = nb;
-            if (b->live == 0) { /* every entry of the old newest block is gone already */
-                ring->first_block = nb;
-                free(b);
-            }
-        }
-        ring->last_block = b = nb;
-    }
-    char *at = b->data + b->used;
-    memcpy(at, text, len);
-    at[len] = '\0';
-    b->used += len + 1;
-    b->live++;
-    return ring_place(ring, at, len, b);
-}
-
-const wg_inspector_entry_t *wg_inspector_ring_get(const wg_inspector_ring_t *ring, uint64_t seq)
-{
-    if (seq < ring->oldest_seq || seq >= ring->oldest_seq + ring->count)
-        return NULL;
-    return &ring->slots[(ring->head + (size_t)(seq - ring->oldest_seq)) % ring->capacity];
-}
-
-uint64_t wg_inspector_ring_oldest_seq(const wg_inspector_ring_t *ring)
-{
-    return ring->oldest_seq;
-}
-
-uint64_t wg_inspector_ring_next_seq(const wg_inspector_ring_t *ring)
-{
-    return ring->oldest_seq + ring->count;
-}
-
-size_t wg_inspector_ring_count(const wg_inspector_ring_t *ring)
-{
-    return ring->count;
-}
-
-size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring)
-{
-    return ring->bytes;
-}
 
 /* ---- the process's inspector ----------------------------------------------------------------- */
 
@@ -318,13 +148,10 @@ static json_t *new_entry(const char *kind, const char *conn_id)
  * the ring's arena. Profiling S2 with a page open (bench/README.md, "Inspector") put a quarter of
  * the loop's time in jansson's json_stringn + json_dump_callback and vsnprintf for these entries.
  *
- * json_put_string is the one JSON string writer here. It writes what jansson writes with the flags
- * wg_inspector_add uses (raw UTF-8, no JSON_ENSURE_ASCII, '/' unescaped, short escapes for '"' '\'
- * \b \f \n \r \t, \u00XX upper-case hex for the other control characters) and accepts exactly
- * the UTF-8 jansson accepts (utf8.h's rule), so an entry reads the same whichever way it was made;
- * tests/unit/test_inspector.c and fuzz/fuzz_inspector.c compare the two on the same input. It is
- * the one place wsgate writes JSON without jansson (the house rule's exception, for this hot path
- * only: every other entry still goes through wg_inspector_add). */
+ * Their strings are written by json_text.c, which writes what jansson writes with the flags
+ * wg_inspector_add uses and refuses what jansson refuses (text that is not UTF-8), so an entry reads
+ * the same whichever way it was made; tests/unit/test_inspector.c and fuzz/fuzz_inspector.c compare
+ * the two on the same input. Every other entry still goes through wg_inspector_add. */
 
 /* Appends n bytes: inline, as entries are made of many short pieces (wg_buf_append grows it). */
 static inline void put_raw(wg_buf_t *b, const void *p, size_t n)
@@ -362,65 +189,6 @@ static void put_ms3(wg_buf_t *b, double ms)
     put_raw(b, frac, 4);
 }
 
-/* 1: escaped ('"', '\\', control characters), 2: starts a multi-byte sequence (checked), 0: as is. */
-static const unsigned char json_byte_class[256] = {
-    [0x00 ... 0x1F] = 1,
-    ['"'] = 1,
-    ['\\'] = 1,
-    [0x80 ... 0xFF] = 2,
-};
-
-/* "text" of p[0..len) if it is UTF-8 (then returns 0), else nothing is written and -1. */
-static int json_put_string(wg_buf_t *b, const unsigned char *p, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    wg_buf_reserve(b, 6 * len + 2); /* the worst case: every byte a \u00XX */
-    char *o = b->data + b->len;
-    *o++ = '"';
-    size_t i = 0;
-    while (i < len) {
-        size_t run = i;
-        while (i < len && json_byte_class[p[i]] == 0)
-            i++;
-        memcpy(o, p + run, i - run);
-        o += i - run;
-        if (i == len)
-            break;
-        unsigned char c = p[i];
-        if (json_byte_class[c] == 2) {
-            size_t n = wg_utf8_sequence_length(p + i, len - i);
-            if (n == 0) {
-                b->data[b->len] = '\0';
-                return -1;
-            }
-            memcpy(o, p + i, n);
-            o += n;
-            i += n;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default:
-            memcpy(o, "u00", 3);
-            o[3] = hex[c >> 4];
-            o[4] = hex[c & 0xF];
-            o += 5;
-        }
-        i++;
-    }
-    *o++ = '"';
-    b->len = (size_t)(o - b->data);
-    b->data[b->len] = '\0';
-    return 0;
-}
-
 /* ,"key":"value", cut at the field limit on a character boundary like set_text; bytes that are not
  * UTF-8 become a note. Returns 1 when cut. `key` is a literal that needs no escaping. */
 static int put_member(wg_buf_t *b, const char *key, const void *data, size_t len)
@@ -437,7 +205,7 @@ static int put_member(wg_buf_t *b, const char *key, const void *data, size_t len
     PUT(b, ",\"");
     put_raw(b, key, strlen(key));
     PUT(b, "\":");
-    if (json_put_string(b, p, n) != 0) {
+    if (wg_json_text_put_string(b, p, n) != 0) {
         PUT(b, "\"(");
         put_u64(b, len);
         PUT(b, " bytes, not UTF-8 text)\"");
