@@ -361,68 +361,26 @@ char *wg_event_disconnect(const wg_event_context_t *ctx, const char *host, size_
 
 /* ---------------------------------------------------------- error frames ---- */
 
-typedef struct frame_writer {
-    char *out;
-    size_t size, len;
-    int overflow;
-} frame_writer_t;
-
-static void frame_put(frame_writer_t *w, const char *s, size_t n)
-{
-    if (w->len + n >= w->size) {
-        w->overflow = 1;
-        return;
-    }
-    memcpy(w->out + w->len, s, n);
-    w->len += n;
-}
-
-/* Writes `s` as JSON string content, escaped like the events (see the top of this file). IDs and
- * the three messages never need it; this only keeps a bad input from breaking the JSON. */
-static void frame_put_escaped(frame_writer_t *w, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; s != NULL && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *short_escape = c == '"'    ? "\\\""
-                                   : c == '\\' ? "\\\\"
-                                   : c == '\b' ? "\\b"
-                                   : c == '\f' ? "\\f"
-                                   : c == '\n' ? "\\n"
-                                   : c == '\r' ? "\\r"
-                                   : c == '\t' ? "\\t"
-                                               : NULL;
-        if (short_escape != NULL) {
-            frame_put(w, short_escape, 2);
-        } else if (c < 0x20) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-            frame_put(w, esc, 6);
-        } else {
-            frame_put(w, (const char *)&c, 1);
-        }
-    }
-}
-
 size_t wg_event_error_frame(const char *message, const char *connection_id, const char *request_id, char *out,
                             size_t out_size)
 {
     /* {"message": "<m>", "connectionId":"<id>", "requestId":"<rid>"}: a space after "message":
-     * and after each comma, none after "connectionId": and "requestId": (AWS-FRM-1). */
-    frame_writer_t w = {out, out_size, 0, 0};
-    static const char p1[] = "{\"message\": \"", p2[] = "\", \"connectionId\":\"", p3[] = "\", \"requestId\":\"",
-                      p4[] = "\"}";
-    frame_put(&w, p1, sizeof(p1) - 1);
-    frame_put_escaped(&w, message);
-    frame_put(&w, p2, sizeof(p2) - 1);
-    frame_put_escaped(&w, connection_id);
-    frame_put(&w, p3, sizeof(p3) - 1);
-    frame_put_escaped(&w, request_id);
-    frame_put(&w, p4, sizeof(p4) - 1);
-    if (w.overflow) {
-        if (out_size > 0)
-            out[0] = '\0';
-        return 0;
+     * and after each comma, none after "connectionId": and "requestId": (AWS-FRM-1). IDs and the
+     * messages never need escaping; the string writer only keeps a bad input from breaking it. */
+    wg_buf_t frame = WG_BUF_INIT;
+    wg_buf_reserve(&frame, 128);
+    PUT(&frame, "{\"message\": ");
+    put_cstr(&frame, message);
+    PUT(&frame, ", \"connectionId\":");
+    put_cstr(&frame, connection_id);
+    PUT(&frame, ", \"requestId\":");
+    put_cstr(&frame, request_id);
+    PUT(&frame, "}");
+    size_t len = frame.len < out_size ? frame.len : 0;
+    if (out_size > 0) {
+        memcpy(out, frame.data, len);
+        out[len] = '\0';
     }
-    out[w.len] = '\0';
-    return w.len;
+    wg_buf_free(&frame);
+    return len;
 }

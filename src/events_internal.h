@@ -40,8 +40,8 @@ static inline void put_cstr(wg_buf_t *buf, const char *s)
 
 /** `headers` and `multiValueHeaders` of a $connect (or, `is_authorizer`, an authorizer) event:
  * the client's headers with AWS's rules (AWS-HDR-1..8) plus the AWS-added ones from `fwd`. */
-void wg_event_put_headers(wg_buf_t *buf, const wg_event_context_t *ctx, const wg_header_t *headers,
-                          size_t num_headers, const wg_event_forwarding_t *fwd, int is_authorizer);
+void wg_event_put_headers(wg_buf_t *buf, const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers,
+                          const wg_event_forwarding_t *fwd, int is_authorizer);
 /** `queryStringParameters` and `multiValueQueryStringParameters` of raw_query (AWS-QS-1..3);
  * `always`: write both even without a query (null), as the authorizer event does. */
 void wg_event_put_query(wg_buf_t *buf, const char *raw_query, size_t raw_query_len, int always);

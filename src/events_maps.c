@@ -117,8 +117,8 @@ typedef struct header_group {
 /* Writes `"headers":{...},"multiValueHeaders":{...}` for the $connect event (AWS-HDR-1..10), or
  * with `is_authorizer` for the authorizer event (AWS-AUTH-5: Connection and Upgrade kept,
  * content-length added). */
-void wg_event_put_headers(wg_buf_t *buf, const wg_event_context_t *ctx, const wg_header_t *headers,
-                                size_t num_headers, const wg_event_forwarding_t *fwd, int is_authorizer)
+void wg_event_put_headers(wg_buf_t *buf, const wg_event_context_t *ctx, const wg_header_t *headers, size_t num_headers,
+                          const wg_event_forwarding_t *fwd, int is_authorizer)
 {
     header_entry_t *entries = malloc((num_headers + 7) * sizeof(*entries));
     header_group_t *groups = malloc((num_headers + 7) * sizeof(*groups));

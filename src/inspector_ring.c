@@ -183,4 +183,3 @@ size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring)
 {
     return ring->bytes;
 }
-

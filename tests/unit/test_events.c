@@ -733,6 +733,10 @@ START_TEST(test_error_frame_escaping_and_size)
     ck_assert_str_eq(out, "{\"message\": \"Forbidden\", \"connectionId\":\"a\\\"b\\\\c\\n\", "
                           "\"requestId\":\"r\"}");
     ck_assert_uint_eq(n, strlen(out));
+    /* a byte that is not UTF-8 cannot make the frame invalid JSON: U+FFFD, as in the events */
+    n = wg_event_error_frame("Forbidden", "id\xff", "r", out, sizeof(out));
+    ck_assert_str_eq(out, "{\"message\": \"Forbidden\", \"connectionId\":\"id\xEF\xBF\xBD\", \"requestId\":\"r\"}");
+    ck_assert_uint_eq(n, strlen(out));
 
     /* exactly fitting (length + NUL) works, one byte less fails with 0 and an empty string */
     const char *full = "{\"message\": \"Forbidden\", \"connectionId\":\"PbTkjcISoAMCJNQ=\", "
