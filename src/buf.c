@@ -25,15 +25,6 @@ void wg_buf_reserve(wg_buf_t *buf, size_t extra)
     buf->data[buf->len] = '\0';
 }
 
-void wg_buf_append(wg_buf_t *buf, const void *data, size_t n)
-{
-    wg_buf_reserve(buf, n);
-    if (n > 0)
-        memcpy(buf->data + buf->len, data, n);
-    buf->len += n;
-    buf->data[buf->len] = '\0';
-}
-
 void wg_buf_append_str(wg_buf_t *buf, const char *s)
 {
     wg_buf_append(buf, s, strlen(s));

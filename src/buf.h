@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct wg_buf {
     char *data; /* owned; NULL until the first append; data[len] == '\0' once non-NULL */
@@ -25,8 +26,17 @@ typedef struct wg_buf {
 
 /** Makes room for `extra` more bytes (plus the terminating NUL) without changing `len`. */
 void wg_buf_reserve(wg_buf_t *buf, size_t extra);
-/** Appends `n` bytes of `data`. */
-void wg_buf_append(wg_buf_t *buf, const void *data, size_t n);
+/** Appends `n` bytes of `data`. Inline: events and inspector entries are written in many short
+ * pieces, and the common case (room left) is a copy. */
+static inline void wg_buf_append(wg_buf_t *buf, const void *data, size_t n)
+{
+    if (buf->data == NULL || buf->cap - buf->len <= n)
+        wg_buf_reserve(buf, n);
+    if (n > 0)
+        memcpy(buf->data + buf->len, data, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+}
 /** Appends the C string `s`. */
 void wg_buf_append_str(wg_buf_t *buf, const char *s);
 /** Appends one byte. */

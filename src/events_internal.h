@@ -14,24 +14,12 @@
 #include "headers.h"
 #include "json_text.h"
 
-/* Appends n bytes; the common case (room left) inline: events are written in many small pieces. */
-static inline void put_bytes(wg_buf_t *buf, const char *s, size_t n)
-{
-    if (buf->data != NULL && buf->cap - buf->len > n) {
-        memcpy(buf->data + buf->len, s, n);
-        buf->len += n;
-        buf->data[buf->len] = '\0';
-    } else {
-        wg_buf_append(buf, s, n);
-    }
-}
-
 static inline void put_char(wg_buf_t *buf, char c)
 {
-    put_bytes(buf, &c, 1);
+    wg_buf_append(buf, &c, 1);
 }
 
-#define PUT(buf, literal) put_bytes((buf), (literal), sizeof(literal) - 1)
+#define PUT(buf, literal) wg_buf_append((buf), (literal), sizeof(literal) - 1)
 
 static inline void put_cstr(wg_buf_t *buf, const char *s)
 {

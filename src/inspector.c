@@ -153,20 +153,11 @@ static json_t *new_entry(const char *kind, const char *conn_id)
  * the same whichever way it was made; tests/unit/test_inspector.c and fuzz/fuzz_inspector.c compare
  * the two on the same input. Every other entry still goes through wg_inspector_add. */
 
-/* Appends n bytes: inline, as entries are made of many short pieces (wg_buf_append grows it). */
-static inline void put_raw(wg_buf_t *b, const void *p, size_t n)
-{
-    if (b->cap < b->len + n + 1)
-        wg_buf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-#define PUT(b, lit) put_raw((b), lit, sizeof(lit) - 1)
+#define PUT(b, lit) wg_buf_append((b), lit, sizeof(lit) - 1)
 
 static inline void put_str(wg_buf_t *b, const char *s)
 {
-    put_raw(b, s, strlen(s));
+    wg_buf_append(b, s, strlen(s));
 }
 
 static void put_u64(wg_buf_t *b, uint64_t v)
@@ -177,7 +168,7 @@ static void put_u64(wg_buf_t *b, uint64_t v)
         tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    put_raw(b, tmp + sizeof(tmp) - n, n);
+    wg_buf_append(b, tmp + sizeof(tmp) - n, n);
 }
 
 /* A non-negative number of milliseconds with 3 decimals (microseconds), as "%.3f" writes it. */
@@ -186,7 +177,7 @@ static void put_ms3(wg_buf_t *b, double ms)
     uint64_t us = ms > 0 ? (uint64_t)(ms * 1000.0 + 0.5) : 0;
     put_u64(b, us / 1000);
     char frac[4] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10), (char)('0' + us % 10)};
-    put_raw(b, frac, 4);
+    wg_buf_append(b, frac, 4);
 }
 
 /* ,"key":"value", cut at the field limit on a character boundary like set_text; bytes that are not
@@ -203,7 +194,7 @@ static int put_member(wg_buf_t *b, const char *key, const void *data, size_t len
         is_cut = 1;
     }
     PUT(b, ",\"");
-    put_raw(b, key, strlen(key));
+    wg_buf_append(b, key, strlen(key));
     PUT(b, "\":");
     if (wg_json_text_put_string(b, p, n) != 0) {
         PUT(b, "\"(");
@@ -379,7 +370,7 @@ void wg_inspector_record_control(const char *conn_id, const char *dir, const cha
         PUT(b, ",\"dataHex\":\"");
         for (size_t i = 0; i < len && i < 125; i++) {
             char h[2] = {hex[p[i] >> 4], hex[p[i] & 0xF]};
-            put_raw(b, h, 2);
+            wg_buf_append(b, h, 2);
         }
         PUT(b, "\"");
     }

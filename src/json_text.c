@@ -11,18 +11,6 @@
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
-/* Appends n bytes; the common case (room left) inline: JSON is written in many small pieces. */
-static inline void put_bytes(wg_buf_t *buf, const char *s, size_t n)
-{
-    if (buf->data != NULL && buf->cap - buf->len > n) {
-        memcpy(buf->data + buf->len, s, n);
-        buf->len += n;
-        buf->data[buf->len] = '\0';
-    } else {
-        wg_buf_append(buf, s, n);
-    }
-}
-
 /* Whether byte c can be copied into a JSON string as it is (printable ASCII but '"' and '\'). */
 static inline bool is_plain_ascii(unsigned char c)
 {
@@ -66,7 +54,7 @@ static int put_string(wg_buf_t *buf, const unsigned char *u, size_t len, bool lo
 {
     size_t start_len = buf->len;
     wg_buf_reserve(buf, len + 2);
-    put_bytes(buf, "\"", 1);
+    wg_buf_append(buf, "\"", 1);
     size_t run = 0; /* start of the bytes not yet copied */
     size_t i = 0;
     size_t bytewise_until = 0; /* after a word that was not plain, its bytes one at a time */
@@ -95,18 +83,18 @@ static int put_string(wg_buf_t *buf, const unsigned char *u, size_t len, bool lo
             buf->data[buf->len] = '\0';
             return -1;
         }
-        put_bytes(buf, (const char *)u + run, i - run);
+        wg_buf_append(buf, (const char *)u + run, i - run);
         if (c >= 0x80) {
-            put_bytes(buf, "\xEF\xBF\xBD", 3); /* U+FFFD for this one byte, then the next */
+            wg_buf_append(buf, "\xEF\xBF\xBD", 3); /* U+FFFD for this one byte, then the next */
         } else {
             char esc[6];
-            put_bytes(buf, esc, escape(c, esc));
+            wg_buf_append(buf, esc, escape(c, esc));
         }
         i++;
         run = i;
     }
-    put_bytes(buf, (const char *)u + run, i - run);
-    put_bytes(buf, "\"", 1);
+    wg_buf_append(buf, (const char *)u + run, i - run);
+    wg_buf_append(buf, "\"", 1);
     return 0;
 }
 
@@ -135,5 +123,5 @@ void wg_json_text_put_int(wg_buf_t *buf, long long value)
     } while (magnitude > 0);
     if (value < 0)
         digits[--pos] = '-';
-    put_bytes(buf, digits + pos, sizeof(digits) - pos);
+    wg_buf_append(buf, digits + pos, sizeof(digits) - pos);
 }
