@@ -211,15 +211,18 @@ function renderTimeline() {
   if ($('follow').checked) list.lastElementChild && list.lastElementChild.scrollIntoView({ block: 'end' });
 }
 
-/* Updates the connection `e` is about; returns it when its line needs redrawing. */
+/* Updates the connection `e` is about; returns it when its line needs redrawing (only what the
+ * line shows: an entry that changes none of it, such as a push under load, redraws nothing). */
 function apply(e) {
   if (e.conn && (e.kind === 'open' || state.conns.has(e.conn))) {
     const c = connFor(e.conn);
+    const before = c.state + '|' + c.lastActiveAt + '|' + c.connectedAt;
     if (e.kind === 'open') Object.assign(c, { sourceIp: e.sourceIp, userAgent: e.userAgent, query: e.query, connectedAt: e.t, state: 'open' });
     if (e.kind === 'frame' && e.dir === 'in') c.lastActiveAt = e.t;
     if (e.kind === 'frame' && e.source === 'close' && c.state === 'open') c.state = 'closing';
     if (e.kind === 'closed') c.state = 'closed';
-    return c;
+    const changed = !c.button || e.kind === 'open' || before !== c.state + '|' + c.lastActiveAt + '|' + c.connectedAt;
+    return changed ? c : null;
   }
   return null;
 }
