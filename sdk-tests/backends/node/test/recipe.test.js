@@ -6,13 +6,12 @@
 // NODE_EXTRA_CA_CERTS. Starts its own wsgate (WSGATE_BIN) with a fresh --state-dir.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { freePort, logs, startAndWait, stopAll } from './procs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const API_ID = 'tlsrecipe1';
@@ -21,8 +20,6 @@ const HOST = `${API_ID}.execute-api.${REGION}.amazonaws.com`;
 const HOSTS = '/etc/hosts';
 const key = process.env.WSGATE_ACCESS_KEY_ID || 'AKIDWSGATE';
 const secret = process.env.WSGATE_SECRET_ACCESS_KEY || 'wsgate-secret';
-const procs = [];
-const logs = {};
 let originalHosts = null;
 let wsUrl;
 
@@ -32,32 +29,6 @@ function restoreHosts() {
   originalHosts = null;
 }
 process.on('exit', restoreHosts);
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-    s.on('error', rej);
-  });
-}
-
-function startAndWait(cmd, args, opts, re, what) {
-  return new Promise((res, rej) => {
-    const p = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    procs.push(p);
-    let out = '';
-    logs[what] = () => out;
-    const timer = setTimeout(() => rej(new Error(`${what} did not start within 15 s:\n${out}`)), 15000);
-    const onData = (d) => {
-      out += d;
-      const m = out.match(re);
-      if (m) { clearTimeout(timer); res(m[1]); }
-    };
-    p.stdout.on('data', onData);
-    p.stderr.on('data', onData);
-    p.on('exit', (code) => { clearTimeout(timer); rej(new Error(`${what} exited with ${code}:\n${out}`)); });
-    p.on('error', (e) => { clearTimeout(timer); rej(e); });
-  });
-}
 
 before(async () => {
   assert.equal(process.getuid(), 0, 'the recipe test edits /etc/hosts and binds port 443: run it as root');
@@ -79,7 +50,7 @@ before(async () => {
 });
 
 after(() => {
-  for (const p of procs) p.kill('SIGTERM');
+  stopAll();
   restoreHosts();
 });
 

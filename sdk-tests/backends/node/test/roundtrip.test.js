@@ -5,46 +5,16 @@
 // event as AWS's documentation does; both trust wsgate's CA only through NODE_EXTRA_CA_CERTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { freePort, logs, startAndWait, stopAll } from './procs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const auth = process.env.WSGATE_AUTH || 'sigv4';
 const key = process.env.WSGATE_ACCESS_KEY_ID || 'AKIDWSGATE';
 const secret = process.env.WSGATE_SECRET_ACCESS_KEY || 'wsgate-secret';
 const tlsStateDir = process.env.WSGATE_TLS_STATE_DIR;
-const procs = [];
-const logs = {}; // process name -> its stdout+stderr so far, shown when the test fails
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-    s.on('error', rej);
-  });
-}
-
-// Spawns a process and resolves with the first match of `re` on its stdout/stderr.
-function startAndWait(cmd, args, opts, re, what) {
-  return new Promise((res, rej) => {
-    const p = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    procs.push(p);
-    let out = '';
-    logs[what] = () => out;
-    const timer = setTimeout(() => rej(new Error(`${what} did not start within 15 s:\n${out}`)), 15000);
-    const onData = (d) => {
-      out += d;
-      const m = out.match(re);
-      if (m) { clearTimeout(timer); res(m[1]); }
-    };
-    p.stdout.on('data', onData);
-    p.stderr.on('data', onData);
-    p.on('exit', (code) => { clearTimeout(timer); rej(new Error(`${what} exited with ${code}:\n${out}`)); });
-    p.on('error', (e) => { clearTimeout(timer); rej(e); });
-  });
-}
 
 let wsUrl;
 before(async () => {
@@ -70,7 +40,7 @@ before(async () => {
   }, /(backend listening on http)/, 'backend');
 });
 
-after(() => { for (const p of procs) p.kill('SIGTERM'); });
+after(stopAll);
 
 test('a message round-trips through wsgate -> node backend -> PostToConnection', async () => {
   const ws = new WebSocket(wsUrl);
