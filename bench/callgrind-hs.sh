@@ -47,25 +47,7 @@ for server in wsgate nginx; do
       >"$d/server.log" 2>&1 &
   else
     port=$NGX_PORT
-    cat >"$d/nginx.conf" <<EOF
-master_process off;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fcgi;
-  uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
-  server {
-    listen 127.0.0.1:$NGX_PORT ssl;
-    ssl_certificate $WORK/state/leaf.pem;
-    ssl_certificate_key $WORK/state/leaf-key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location / { return 200 '{"status":"ok"}'; }
-  }
-}
-EOF
+    tls_nginx_conf "$d" "$NGX_PORT" "$WORK/state" "master_process off;" 1024
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$d/callgrind.out" \
       nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/server.log" 2>&1 &
   fi

@@ -154,25 +154,7 @@ EOF
 start_tls_nginx() { # DIR: the handshake reference: same leaf and key as wsgate, 1 worker, TLS 1.2+
   local d=$1
   mkdir -p "$d"
-  cat >"$d/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fcgi;
-  uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
-  server {
-    listen 127.0.0.1:$NGX_PORT ssl;
-    ssl_certificate $WORK/state/leaf.pem;
-    ssl_certificate_key $WORK/state/leaf-key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location / { return 200 '{"status":"ok"}'; }
-  }
-}
-EOF
+  tls_nginx_conf "$d" "$NGX_PORT" "$WORK/state" "worker_processes 1;" 4096
   nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/stdout.log" 2>&1 &
   NGX_PID=$!; STARTED+=("$NGX_PID")
   wait_port "$NGX_PORT" "$NGX_PID" || die "nginx did not start (see $d/error.log)"
