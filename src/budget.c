@@ -1,9 +1,7 @@
 /*
  * budget.c: per-target concurrency budgets and the bounded queues behind them (see budget.h).
  *
- * A waiting call sits in its target's queue for its class and on an h2o timeout list for its
- * deadline. h2o's timeout lists fire in registration order for one fixed delay, so there is one
- * list per distinct integration timeout (a handful: they come from the configuration).
+ * A waiting call sits in its target's queue for its class, with a timer (timer.h) for its deadline.
  */
 #include "budget.h"
 
@@ -14,19 +12,13 @@
 #endif
 
 #include "limits.h"
-
-typedef struct deadline_list {
-    struct deadline_list *next;
-    uint32_t ms;
-    h2o_timeout_t timeout;
-} deadline_list_t;
+#include "timer.h"
 
 typedef struct waiting {
     h2o_linklist_t link; /* in its target's queue */
-    h2o_timeout_entry_t timer; /* fires at the deadline */
+    wg_timer_t timer; /* fires at the deadline */
     wg_budget_target_t *target;
     int is_priority;
-    uint64_t deadline;
     size_t bytes;
     wg_budget_start_cb start;
     wg_budget_drop_cb drop;
@@ -52,8 +44,7 @@ struct wg_budget {
         wg_budget_target_t *target;
     } * owners; /* owner -> target, for wg_budget_target_of (a few: the configured routes) */
     size_t num_owners, owners_cap;
-    deadline_list_t *deadlines;
-    size_t num_deadlines;
+    wg_timer_lists_t *timers;
     size_t waiting, waiting_bytes, running;
     size_t waiting_high_water; /* most calls waiting since the heap was last trimmed */
     h2o_timeout_t trim_timeout;
@@ -93,6 +84,7 @@ wg_budget_t *wg_budget_new(h2o_loop_t *loop)
     if (budget == NULL)
         abort();
     budget->loop = loop;
+    budget->timers = wg_timer_new_lists(loop);
     budget->overflow = new_target(budget, "(overflow)");
     h2o_timeout_init(loop, &budget->trim_timeout, WG_LIMIT_BUDGET_TRIM_DELAY_MS);
     budget->trim_entry.cb = on_trim;
@@ -161,8 +153,7 @@ static void unqueue(waiting_t *w)
 {
     wg_budget_t *budget = w->target->budget;
     h2o_linklist_unlink(&w->link);
-    if (h2o_timeout_is_linked(&w->timer))
-        h2o_timeout_unlink(&w->timer);
+    wg_timer_stop(&w->timer);
     budget->waiting--;
     budget->waiting_bytes -= w->bytes;
     if (budget->waiting == 0 && budget->waiting_high_water >= WG_LIMIT_BUDGET_TRIM_AFTER_WAITING &&
@@ -188,7 +179,7 @@ static void pump(wg_budget_target_t *target)
         waiting_t *w = H2O_STRUCT_FROM_MEMBER(waiting_t, link, target->queue[cls].next);
         unqueue(w);
         uint64_t now = h2o_now(target->budget->loop);
-        if (now >= w->deadline) {
+        if (now >= w->timer.at) {
             /* its deadline came in the same loop turn as the free slot */
             w->drop(w->data, 1);
             free(w);
@@ -197,43 +188,19 @@ static void pump(wg_budget_target_t *target)
         target->running++;
         target->budget->running++;
         wg_budget_slot_t slot = {target, w->is_priority};
-        uint64_t left = w->deadline - now;
+        uint64_t left = w->timer.at - now;
         w->start(w->data, slot, (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left));
         free(w);
     }
     target->is_pumping = 0;
 }
 
-static void on_deadline(h2o_timeout_entry_t *entry)
+static void on_deadline(wg_timer_t *timer)
 {
-    waiting_t *w = H2O_STRUCT_FROM_MEMBER(waiting_t, timer, entry);
+    waiting_t *w = H2O_STRUCT_FROM_MEMBER(waiting_t, timer, timer);
     unqueue(w);
     w->drop(w->data, 1);
     free(w);
-}
-
-static h2o_timeout_t *deadline_list(wg_budget_t *budget, uint32_t ms)
-{
-    deadline_list_t *closest = NULL;
-    for (deadline_list_t *d = budget->deadlines; d != NULL; d = d->next) {
-        if (d->ms == ms)
-            return &d->timeout;
-        if (d->ms < ms && (closest == NULL || d->ms > closest->ms))
-            closest = d;
-    }
-    /* Timeouts come from the configuration, so there are few; past the cap (never with a real
-     * configuration) a call shares the nearest shorter list and times out a little early. */
-    if (budget->num_deadlines >= WG_LIMIT_BUDGET_TIMEOUT_LISTS && closest != NULL)
-        return &closest->timeout;
-    deadline_list_t *d = calloc(1, sizeof(*d));
-    if (d == NULL)
-        abort();
-    d->ms = ms;
-    h2o_timeout_init(budget->loop, &d->timeout, ms);
-    d->next = budget->deadlines;
-    budget->deadlines = d;
-    budget->num_deadlines++;
-    return &d->timeout;
 }
 
 int wg_budget_wait(wg_budget_target_t *target, int is_priority, uint32_t timeout_ms, size_t bytes,
@@ -248,14 +215,12 @@ int wg_budget_wait(wg_budget_target_t *target, int is_priority, uint32_t timeout
         abort();
     w->target = target;
     w->is_priority = is_priority;
-    w->deadline = h2o_now(budget->loop) + timeout_ms;
     w->bytes = bytes;
     w->start = start;
     w->drop = drop;
     w->data = data;
-    w->timer.cb = on_deadline;
     h2o_linklist_insert(&target->queue[is_priority ? 1 : 0], &w->link);
-    h2o_timeout_link(budget->loop, deadline_list(budget, timeout_ms), &w->timer);
+    wg_timer_start(budget->timers, &w->timer, timeout_ms, on_deadline);
     budget->waiting++;
     budget->waiting_bytes += bytes;
     if (budget->waiting > budget->waiting_high_water)
@@ -321,11 +286,6 @@ void wg_budget_free(wg_budget_t *budget)
     if (h2o_timeout_is_linked(&budget->trim_entry))
         h2o_timeout_unlink(&budget->trim_entry);
     h2o_timeout_dispose(budget->loop, &budget->trim_timeout);
-    while (budget->deadlines != NULL) {
-        deadline_list_t *next = budget->deadlines->next;
-        h2o_timeout_dispose(budget->loop, &budget->deadlines->timeout);
-        free(budget->deadlines);
-        budget->deadlines = next;
-    }
+    wg_timer_free_lists(budget->timers);
     free(budget);
 }
