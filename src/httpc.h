@@ -2,10 +2,10 @@
  * httpc.h: outgoing HTTP calls (backend integrations, authorizers, the demo backend) that never
  * block the event loop.
  *
- * One worker thread runs a libcurl multi handle with a bounded, reused connection pool
- * (so backend calls never block the event loop). The loop thread hands it requests through a locked queue
- * and gets completions back through h2o's multithread queue, so the completion callback always runs
- * on the loop thread. Callbacks must look connections up by id: the client may have gone.
+ * Plain-HTTP calls to an IP address run on the loop thread (h2o's HTTP/1 client, keep-alive pools
+ * per origin); the rest on a libcurl worker thread (httpc.c says which and why). Either way the
+ * completion callback runs on the loop thread, exactly once, and the call's whole time is bounded
+ * by its timeout. Callbacks must look connections up by id: the client may have gone.
  */
 #ifndef WG_HTTPC_H
 #define WG_HTTPC_H
@@ -23,7 +23,7 @@ typedef struct wg_httpc wg_httpc_t;
 typedef struct wg_httpc_response {
     int is_transport_error; /* could not connect, reset, malformed reply, body over the cap */
     int is_timeout; /* no complete answer within the timeout */
-    const char *error; /* curl's text for a transport error or timeout, else NULL */
+    const char *error; /* the transport's text for a transport error or timeout, else NULL */
     int status; /* HTTP status, 0 on a transport error */
     const char *body; /* response body (not NUL-terminated); valid during the callback */
     size_t body_len;
@@ -45,9 +45,10 @@ typedef struct wg_httpc_request {
     void *data;
 } wg_httpc_request_t;
 
-/** Starts the worker. Completions are delivered through `queue` (the h2o context's). */
-wg_httpc_t *wg_httpc_new(h2o_multithread_queue_t *queue);
-/** Stops the worker; pending calls complete with a transport error first. */
+/** The client of `loop`; the libcurl worker delivers its completions through `queue` (the h2o
+ * context's). */
+wg_httpc_t *wg_httpc_new(h2o_loop_t *loop, h2o_multithread_queue_t *queue);
+/** Stops both transports; pending calls complete first (on the loop: with a transport error). */
 void wg_httpc_free(wg_httpc_t *client);
 
 /** Adds a header line to `req` (copied). Returns -1 when the request already has the maximum. */

@@ -17,40 +17,18 @@
 #include "integration.h"
 #include "limits.h"
 #include "log.h"
+#include "timer.h"
 
 typedef struct function_call {
     wg_integration_done_cb done;
     void *data;
-    h2o_timeout_entry_t timeout_entry;
+    wg_timer_t timer; /* the integration timeout */
     int is_answered; /* the integration timeout fired: the function's answer is dropped */
 } function_call_t;
 
-/* h2o timeouts have one duration each: one per distinct integration timeout (routes have few,
- * WG_LIMIT_FUNCTION_TIMEOUT_KINDS). */
-static struct {
-    h2o_evloop_t *loop;
-    uint32_t ms;
-    h2o_timeout_t timeout;
-} timeout_kinds[WG_LIMIT_FUNCTION_TIMEOUT_KINDS];
-
-static h2o_timeout_t *timeout_for(h2o_evloop_t *loop, uint32_t ms)
+static void on_integration_timeout(wg_timer_t *timer)
 {
-    for (size_t i = 0; i < WG_LIMIT_FUNCTION_TIMEOUT_KINDS; i++) {
-        if (timeout_kinds[i].loop == loop && timeout_kinds[i].ms == ms)
-            return &timeout_kinds[i].timeout;
-        if (timeout_kinds[i].loop == NULL) {
-            timeout_kinds[i].loop = loop;
-            timeout_kinds[i].ms = ms;
-            h2o_timeout_init(loop, &timeout_kinds[i].timeout, ms);
-            return &timeout_kinds[i].timeout;
-        }
-    }
-    return NULL; /* more distinct timeouts than that: the function's own Timeout still bounds it */
-}
-
-static void on_integration_timeout(h2o_timeout_entry_t *entry)
-{
-    function_call_t *call = H2O_STRUCT_FROM_MEMBER(function_call_t, timeout_entry, entry);
+    function_call_t *call = H2O_STRUCT_FROM_MEMBER(function_call_t, timer, timer);
     wg_integration_result_t result;
     memset(&result, 0, sizeof(result));
     result.outcome = WG_OUTCOME_TIMEOUT;
@@ -62,8 +40,7 @@ static void on_integration_timeout(h2o_timeout_entry_t *entry)
 static void on_function_done(void *data, const wg_function_result_t *res)
 {
     function_call_t *call = data;
-    if (h2o_timeout_is_linked(&call->timeout_entry))
-        h2o_timeout_unlink(&call->timeout_entry);
+    wg_timer_stop(&call->timer);
     if (call->is_answered) {
         free(call);
         return;
@@ -106,11 +83,8 @@ void wg_integration_function_invoke(wg_server_t *server, wg_integration_call_t *
         abort();
     fc->done = done;
     fc->data = data;
-    h2o_timeout_t *timeout = call->timeout_ms ? timeout_for(server->loop, call->timeout_ms) : NULL;
-    if (timeout != NULL) {
-        fc->timeout_entry.cb = on_integration_timeout;
-        h2o_timeout_link(server->loop, timeout, &fc->timeout_entry);
-    }
+    if (call->timeout_ms != 0) /* the time left: the deadline runs from the event's receipt */
+        wg_timer_start(server->timers, &fc->timer, call->timeout_ms, on_integration_timeout);
     wg_functions_invoke(server->functions, call->route->function, payload, call->event_len, call->connection_id,
                         call->context != NULL ? call->context->request_id : NULL, on_function_done, fc);
 }

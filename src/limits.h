@@ -10,7 +10,9 @@
  *   limit (RLIMIT_NOFILE); AWS documents no per-API connection quota.
  * - the connection registry (conns_registry.c): one entry per connection; buckets double with them.
  * - backend calls in flight (httpc.c): at most WG_LIMIT_TARGET_CONCURRENCY per target, targets
- *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles WG_LIMIT_BACKEND_POOL_CONNECTIONS.
+ *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles WG_LIMIT_BACKEND_POOL_CONNECTIONS;
+ *   pooled connections on the loop (httpc_loop.c): at most one per call in flight, per origin
+ *   (WG_LIMIT_HTTPC_ORIGINS), each closed after WG_LIMIT_HTTPC_KEEPALIVE_MS idle.
  * - an HTTP request head: h2o's H2O_MAX_REQLEN (about 400 KB) and 100 header lines.
  * - a message being reassembled: WG_LIMIT_MESSAGE_BYTES; a frame: WG_LIMIT_FRAME_BYTES (ws.c).
  * - a log line: 2 KB (log.c), events logged with --verbose cut at 2,000 characters; throttled
@@ -91,9 +93,8 @@
 #define WG_LIMIT_CONN_CALLS 256
 #define WG_LIMIT_CONN_CALL_BYTES (4 * 1024 * 1024)
 /* Internal (budget.c): distinct integration targets with their own budget (they come from the
- * configuration; beyond this many they share one) and distinct timeout values (likewise). */
+ * configuration; beyond this many they share one). */
 #define WG_LIMIT_BUDGET_TARGETS 1024
-#define WG_LIMIT_BUDGET_TIMEOUT_LISTS 64
 /* Internal: how long graceful shutdown waits for in-flight backend calls. */
 #define WG_LIMIT_SHUTDOWN_WAIT_MS 5000
 /* Internal (test control): how many sent messages, and bytes, are kept per connection. */
@@ -127,6 +128,14 @@
 #define WG_LIMIT_HTTPC_IDLE_SPARE 0
 #define WG_LIMIT_HTTPC_IDLE_MS 200
 #define WG_LIMIT_HTTPC_POLL_MS 1000
+/* Internal (httpc_loop.c): origins (address and port) with a keep-alive pool on the loop (they come
+ * from the configuration; calls to more go through libcurl), how long an idle pooled connection is
+ * kept (under the 5 s Node's HTTP server keeps one, the shortest common default, so a connection is
+ * not reused just as its server closes it), and h2o's timeout for each read or write, which only
+ * bounds a call that has no timeout of its own. */
+#define WG_LIMIT_HTTPC_ORIGINS 64
+#define WG_LIMIT_HTTPC_KEEPALIVE_MS 2000
+#define WG_LIMIT_HTTPC_IO_TIMEOUT_MS (10 * 60 * 1000)
 /* Internal (budget.c): after this many calls waited at once, the heap is trimmed this long after
  * the queues empty. */
 #define WG_LIMIT_BUDGET_TRIM_AFTER_WAITING 1024
@@ -135,9 +144,6 @@
  * rest of the loop), and the listen() backlog. */
 #define WG_LIMIT_ACCEPTS_PER_EVENT 16
 #define WG_LIMIT_LISTEN_BACKLOG 4096
-/* Internal (integration_function.c): distinct integration timeouts of functions run by wsgate (h2o
- * timeouts have one duration each; routes have few). */
-#define WG_LIMIT_FUNCTION_TIMEOUT_KINDS 16
 /* Internal (inspector.c): request ids of calls in flight remembered for their latency; a
  * collision overwrites (the answer then carries no latency). */
 #define WG_LIMIT_INSPECTOR_START_SLOTS 1024

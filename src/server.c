@@ -40,6 +40,7 @@
 #include "recorder.h"
 #include "routes.h"
 #include "test_control.h"
+#include "timer.h"
 #include "tls.h"
 #include "urlcodec.h"
 
@@ -294,7 +295,8 @@ int wg_server_init(wg_server_t *server, wg_config_t *config, char *err, size_t e
     server->accept_ctx.ctx = &server->ctx;
     server->accept_ctx.hosts = server->globalconf.hosts;
     h2o_timeout_init(server->loop, &server->close_timeout, WG_LIMIT_CLOSE_HANDSHAKE_MS);
-    server->httpc = wg_httpc_new(server->ctx.queue);
+    server->timers = wg_timer_new_lists(server->loop);
+    server->httpc = wg_httpc_new(server->loop, server->ctx.queue);
     server->conns = wg_conns_new(server);
     if (wg_functions_start(server, err, err_size) != 0)
         return -1;

@@ -25,12 +25,14 @@ typedef struct wg_route_selector wg_route_selector_t;
 typedef struct wg_recorder wg_recorder_t;
 typedef struct wg_functions wg_functions_t;
 typedef struct wg_listeners wg_listeners_t;
+typedef struct wg_timer_lists wg_timer_lists_t;
 
 typedef struct wg_server {
     wg_config_t *config; /* borrowed */
     h2o_globalconf_t globalconf;
     h2o_context_t ctx;
     h2o_evloop_t *loop;
+    wg_timer_lists_t *timers; /* timers of any delay on the loop (timer.h) */
     h2o_accept_ctx_t accept_ctx;
     wg_listeners_t *listeners; /* --host/--port and every --listen; plain and TLS (listener.c) */
     SSL_CTX *ssl_ctx; /* tls.c's, until the listeners take it; NULL with --tls off */
