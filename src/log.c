@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "clock.h"
 #include "utf8.h"
@@ -27,6 +28,13 @@ size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
     size_t o = 0, i = 0;
     while (i < len) {
         unsigned char c = u[i];
+        if (c >= 0x20 && c < 0x7F && c != '\\') { /* the common case: printable ASCII, as it is */
+            if (o + 2 > out_size)
+                break;
+            out[o++] = (char)c;
+            i++;
+            continue;
+        }
         char esc[4];
         size_t n = 0, used = 1;
         size_t seq = c >= 0x80 ? wg_utf8_sequence_length(u + i, len - i) : 1;
@@ -66,16 +74,29 @@ size_t wg_log_escape(const char *in, size_t len, char *out, size_t out_size)
 
 __attribute__((format(printf, 2, 0))) static void log_line(const char *level, const char *fmt, va_list ap)
 {
-    char stamp[32];
-    wg_clock_format_iso8601_ms(wg_clock_now_ms(), stamp);
-    char line[2048], escaped[4 * 2048];
+    char line[2048];
     int n = vsnprintf(line, sizeof(line), fmt, ap);
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+    /* the whole line is assembled here and written with one call: stderr is unbuffered, and
+     * fprintf's pieces would each be a copy (and, between threads, could interleave) */
+    char out[32 + 8 + 4 * sizeof(line) + 8];
+    wg_clock_format_iso8601_ms(wg_clock_now_ms(), out);
+    size_t o = strlen(out);
+    out[o++] = ' ';
+    memcpy(out + o, level, 5);
+    o += 5;
+    out[o++] = ' ';
     /* vsnprintf's count includes any NUL a %.*s argument carried; escape all `len` bytes */
-    wg_log_escape(line, len, escaped, sizeof(escaped));
-    fprintf(stderr, "%s %s %s%s\n", stamp, level, escaped, (size_t)n >= sizeof(line) ? "..." : "");
+    wg_log_escape(line, len, out + o, sizeof(out) - o - 8);
+    o += strlen(out + o);
+    if ((size_t)n >= sizeof(line)) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o++] = '\n';
+    fwrite(out, 1, o, stderr);
 }
 
 #define WG_LOG_FN(fn, level, cond) \
