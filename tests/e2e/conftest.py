@@ -59,13 +59,13 @@ def wsgate(request, tmp_path, backend):
     # while wsgate shuts down still reaches it.
     servers = []
 
-    def start(*args, config=None):
+    def start(*args, config=None, env=None):
         args = list(args)
         if config is not None:
             path = tmp_path / f"config-{len(servers)}.json"
             path.write_text(json.dumps(config, indent=2))
             args += ["--config", str(path)]
-        server = WsgateServer(args, tmp_path / f"wsgate-{len(servers)}.log")
+        server = WsgateServer(args, tmp_path / f"wsgate-{len(servers)}.log", env=env)
         servers.append(server)
         return server.start()
 

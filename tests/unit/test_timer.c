@@ -70,7 +70,8 @@ START_TEST(test_each_fires_once_not_early)
     while (h2o_now(loop) - settle < 50)
         h2o_evloop_run(loop, 10);
     for (size_t i = 0; i < N; i++) {
-        ck_assert_msg(probes[i].fired == 1, "delay %llu fired %d times", (unsigned long long)delays[i], probes[i].fired);
+        ck_assert_msg(probes[i].fired == 1, "delay %llu fired %d times", (unsigned long long)delays[i],
+                      probes[i].fired);
         ck_assert_msg(probes[i].fired_at >= start + delays[i], "delay %llu fired after %llu ms",
                       (unsigned long long)delays[i], (unsigned long long)(probes[i].fired_at - start));
         ck_assert(!wg_timer_is_running(&probes[i].timer));

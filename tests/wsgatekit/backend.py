@@ -32,6 +32,7 @@ class Record:
     raw_text: str          # request body decoded as UTF-8 (replacement on error)
     event: object          # body parsed as JSON (key order kept), or None
     received_at: float = field(default_factory=time.time)
+    peer: tuple = None     # (address, port) of the connection it came on
 
     @property
     def route_key(self):
@@ -89,7 +90,8 @@ class RecordingBackend:
                     event = json.loads(text) if text else None
                 except ValueError:
                     event = None
-                record = Record(self.command, self.path, list(self.headers.items()), raw, text, event)
+                record = Record(self.command, self.path, list(self.headers.items()), raw, text, event,
+                                peer=tuple(self.client_address))
                 answer = backend._answer_for(record)
                 if backend._on_record:
                     backend._on_record(record)

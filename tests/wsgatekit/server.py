@@ -31,8 +31,9 @@ def wsgate_binary():
 class WsgateServer:
     """One running wsgate process."""
 
-    def __init__(self, args, log_path, binary=None):
+    def __init__(self, args, log_path, binary=None, env=None):
         self.args = list(args)
+        self.env = dict(env) if env else None  # added to (or, value None, removed from) os.environ
         self.binary = Path(binary) if binary else wsgate_binary()
         self.log_path = Path(log_path)
         self.proc = None
@@ -48,8 +49,16 @@ class WsgateServer:
             raise RuntimeError(f"wsgate binary not found at {binary} (set WSGATE_BIN)")
         cmd = [str(binary), "--port", "0", "--host", "127.0.0.1"] + self.args
         self._log = open(self.log_path, "wb")
+        env = None
+        if self.env is not None:
+            env = dict(os.environ)
+            for key, value in self.env.items():
+                if value is None:
+                    env.pop(key, None)
+                else:
+                    env[key] = value
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=str(REPO_ROOT))
+                                     stdin=subprocess.DEVNULL, cwd=str(REPO_ROOT), env=env)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             match = LISTEN_RE.search(self.log_text())
