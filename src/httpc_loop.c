@@ -15,7 +15,12 @@
  *
  * A pooled connection the server closed is seen before reuse (h2o peeks at it); a request on a
  * reused connection that the server closes or resets before any byte of an answer is sent once
- * more, on a new connection, as libcurl does (an answer that is not HTTP is not retried).
+ * more, on a new connection, as libcurl does (an answer that is not HTTP is not retried). When h2o
+ * finds a pooled connection closed by its server before WG_LIMIT_HTTPC_KEEPALIVE_MS, it prints one
+ * "[WARN] detected close by upstream before the expected timeout" line to stderr, once per process.
+ *
+ * Host names are not taken: h2o 2.2.5 connects to one address of a name's, picked at random, where
+ * libcurl tries each (`localhost` is ::1 and 127.0.0.1, and a server may listen on one of them).
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -197,8 +202,8 @@ static h2o_http1client_body_cb on_head(h2o_http1client_t *client, const char *er
     loop_call_t *call = client->data;
     if (errstr != NULL && errstr != h2o_http1client_error_is_eos) {
         /* h2o's texts: "I/O error (head)" (closed or reset), "failed to parse the response"... */
-        call->is_unanswered_io_error = strncmp(errstr, "I/O error", 9) == 0 &&
-                                       (client->sock == NULL || client->sock->input->size == 0);
+        call->is_unanswered_io_error =
+            strncmp(errstr, "I/O error", 9) == 0 && (client->sock == NULL || client->sock->input->size == 0);
         finish(call, errstr);
         return NULL;
     }
@@ -270,7 +275,8 @@ static int write_head(loop_call_t *call, const h2o_url_t *url)
         /* the default port is left out, as libcurl does; an IPv6 address keeps its brackets */
         size_t host_len = url->authority.len;
         if (h2o_url_get_port(url) == 80 && url->_port != 65535)
-            host_len = (size_t)((const char *)memrchr(url->authority.base, ':', url->authority.len) - url->authority.base);
+            host_len =
+                (size_t)((const char *)memrchr(url->authority.base, ':', url->authority.len) - url->authority.base);
         wg_buf_appendf(b, "Host: %.*s\r\n", (int)host_len, url->authority.base);
     }
     wg_buf_append_str(b, "Accept: */*\r\n");

@@ -55,16 +55,16 @@ def test_http_proxy_in_the_environment_is_applied(wsgate, unused_port):
 
 
 def test_idle_pooled_connections_are_closed(wsgate, backend, open_client):
-    """The pool closes a connection idle for 2 s (WG_LIMIT_HTTPC_KEEPALIVE_MS), before a server's
-    own keep-alive timeout (Node's is 5 s) could close it under a request: the call after a
-    3.5 s pause comes over a new connection and is answered."""
+    """The pool closes a connection idle for 1 s (WG_LIMIT_HTTPC_KEEPALIVE_MS), before a server's
+    own keep-alive timeout (gunicorn's 2 s, Node's 5 s) could close it under a request: the call
+    after a 2.5 s pause comes over a new connection and is answered."""
     server = wsgate("--backend", backend.url("/events"))
     ws, connect = open_client(server, backend)
     cid = connect.connection_id
     mark = backend.mark()
     ws.send('{"n": 1}')
     first = backend.wait_for(lambda r: r.connection_id == cid and r.route_key == "$default", after=mark)[0]
-    time.sleep(3.5)
+    time.sleep(2.5)
     mark = backend.mark()
     ws.send('{"n": 2}')
     second = backend.wait_for(lambda r: r.connection_id == cid and r.route_key == "$default", after=mark)[0]
