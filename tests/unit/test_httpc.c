@@ -328,6 +328,16 @@ START_TEST(test_timeout)
 }
 END_TEST
 
+/* A POST to a server that answers `answer` (verbatim) to it. */
+static void call_answered(const char *answer, size_t len, seen_t *seen)
+{
+    test_server_t s = {0};
+    server_start(&s, answer, len);
+    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/big"), .timeout_ms = 5000};
+    call(&req, seen);
+    server_stop(&s);
+}
+
 /* A POST to a server that answers 200 with a body of `body_len` bytes. */
 static void call_with_answer_body(size_t body_len, seen_t *seen)
 {
@@ -336,11 +346,7 @@ static void call_with_answer_body(size_t body_len, seen_t *seen)
     char *answer = malloc((size_t)head_len + body_len);
     memcpy(answer, head, (size_t)head_len);
     memset(answer + head_len, 'b', body_len);
-    test_server_t s = {0};
-    server_start(&s, answer, (size_t)head_len + body_len);
-    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/big"), .timeout_ms = 5000};
-    call(&req, seen);
-    server_stop(&s);
+    call_answered(answer, (size_t)head_len + body_len, seen);
     free(answer);
 }
 
@@ -383,20 +389,27 @@ END_TEST
 
 static const char ok_answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
+/* Serves `s` (its script set by the caller) with ok_answer, and makes two calls in a row, to /a
+ * then /b, on one client. */
+static void two_calls(test_server_t *s, seen_t *first, seen_t *second)
+{
+    server_start(s, ok_answer, sizeof(ok_answer) - 1);
+    test_client_t c;
+    client_open(&c);
+    wg_httpc_request_t req1 = {.method = "POST", .url = url_of(s->port, "/a"), .timeout_ms = 5000};
+    client_call(&c, &req1, first);
+    wg_httpc_request_t req2 = {.method = "POST", .url = url_of(s->port, "/b"), .timeout_ms = 5000};
+    client_call(&c, &req2, second);
+    client_close(&c);
+    server_stop(s);
+}
+
 /* Two calls in a row to one origin: the second goes on the first's connection. */
 START_TEST(test_keepalive_reuses_connection)
 {
     test_server_t s = {.requests_on_first = 2};
-    server_start(&s, ok_answer, sizeof(ok_answer) - 1);
-    test_client_t c;
-    client_open(&c);
     seen_t first = {0}, second = {0};
-    wg_httpc_request_t req1 = {.method = "POST", .url = url_of(s.port, "/a"), .timeout_ms = 5000};
-    client_call(&c, &req1, &first);
-    wg_httpc_request_t req2 = {.method = "POST", .url = url_of(s.port, "/b"), .timeout_ms = 5000};
-    client_call(&c, &req2, &second);
-    client_close(&c);
-    server_stop(&s);
+    two_calls(&s, &first, &second);
     ck_assert_int_eq(first.status, 200);
     ck_assert_int_eq(second.status, 200);
     ck_assert_str_eq(second.body, "ok");
@@ -411,16 +424,8 @@ END_TEST
 START_TEST(test_closed_under_request_is_tried_again)
 {
     test_server_t s = {.requests_on_first = 2, .is_dropping_second = 1, .max_conns = 2};
-    server_start(&s, ok_answer, sizeof(ok_answer) - 1);
-    test_client_t c;
-    client_open(&c);
     seen_t first = {0}, second = {0};
-    wg_httpc_request_t req1 = {.method = "POST", .url = url_of(s.port, "/a"), .timeout_ms = 5000};
-    client_call(&c, &req1, &first);
-    wg_httpc_request_t req2 = {.method = "POST", .url = url_of(s.port, "/b"), .timeout_ms = 5000};
-    client_call(&c, &req2, &second);
-    client_close(&c);
-    server_stop(&s);
+    two_calls(&s, &first, &second);
     ck_assert_int_eq(first.status, 200);
     ck_assert_int_eq(second.is_transport_error, 0);
     ck_assert_int_eq(second.status, 200);
@@ -433,16 +438,8 @@ END_TEST
 START_TEST(test_garbage_on_reused_connection_is_not_retried)
 {
     test_server_t s = {.requests_on_first = 2, .max_conns = 2, .second_answer = "garbage, not HTTP\r\n\r\n"};
-    server_start(&s, ok_answer, sizeof(ok_answer) - 1);
-    test_client_t c;
-    client_open(&c);
     seen_t first = {0}, second = {0};
-    wg_httpc_request_t req1 = {.method = "POST", .url = url_of(s.port, "/a"), .timeout_ms = 5000};
-    client_call(&c, &req1, &first);
-    wg_httpc_request_t req2 = {.method = "POST", .url = url_of(s.port, "/b"), .timeout_ms = 5000};
-    client_call(&c, &req2, &second);
-    client_close(&c);
-    server_stop(&s);
+    two_calls(&s, &first, &second);
     ck_assert_int_eq(first.status, 200);
     ck_assert_int_eq(second.is_transport_error, 1);
     ck_assert_int_eq(s.accepted, 1);
@@ -454,12 +451,8 @@ START_TEST(test_chunked_answer)
 {
     static const char answer[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Reply: c\r\n\r\n"
                                  "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n";
-    test_server_t s = {0};
-    server_start(&s, answer, sizeof(answer) - 1);
-    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/"), .timeout_ms = 5000};
     seen_t seen = {0};
-    call(&req, &seen);
-    server_stop(&s);
+    call_answered(answer, sizeof(answer) - 1, &seen);
     ck_assert_int_eq(seen.status, 200);
     ck_assert_str_eq(seen.body, "abcdefg");
     ck_assert_str_eq(seen.reply_header, "c");
@@ -469,12 +462,8 @@ END_TEST
 START_TEST(test_answer_read_until_close)
 {
     static const char answer[] = "HTTP/1.0 200 OK\r\n\r\nto the end";
-    test_server_t s = {0};
-    server_start(&s, answer, sizeof(answer) - 1);
-    wg_httpc_request_t req = {.method = "POST", .url = url_of(s.port, "/"), .timeout_ms = 5000};
     seen_t seen = {0};
-    call(&req, &seen);
-    server_stop(&s);
+    call_answered(answer, sizeof(answer) - 1, &seen);
     ck_assert_int_eq(seen.is_transport_error, 0);
     ck_assert_int_eq(seen.status, 200);
     ck_assert_str_eq(seen.body, "to the end");
