@@ -11,7 +11,7 @@ import pytest
 from websocket import ABNF
 
 from wsgatekit import mgmt, wsclient
-from wsgatekit.inspector import EventStream, act, conn_path
+from wsgatekit.inspector import EventStream, act, conn_path, flood_pushes
 from wsgatekit.server import wsgate_binary
 
 
@@ -320,24 +320,6 @@ def test_held_stream_records_but_sends_nothing(gate, backend, open_client, strea
     time.sleep(0.3)
     assert held.entries == [] and held.raw == ["retry: 2000"]
     ws.close()
-
-
-def flood_pushes(port, connection_id, seconds):
-    """PostToConnection as fast as one keep-alive connection goes (--auth none); returns the count."""
-    import http.client
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    path = mgmt.connection_path(connection_id)
-    n, end = 0, time.monotonic() + seconds
-    try:
-        while time.monotonic() < end:
-            conn.request("POST", path, body=b"flood", headers={"Content-Type": "text/plain"})
-            resp = conn.getresponse()
-            resp.read()
-            assert resp.status == 200, resp.status
-            n += 1
-    finally:
-        conn.close()
-    return n
 
 
 def fetch_entries(port, query):
