@@ -30,9 +30,12 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+/* HH:MM:SS.mmm, local time (written out: toLocaleTimeString costs ~0.1 ms a call, most of a line's
+ * drawing under load) */
 function clock(ms) {
   const d = new Date(ms);
-  return d.toLocaleTimeString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+  const two = (n) => (n < 10 ? '0' : '') + n;
+  return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds()) + '.' + String(d.getMilliseconds()).padStart(3, '0');
 }
 
 function shortText(s, n) {
@@ -206,12 +209,24 @@ function renderEntry(e) {
     e.conn && !state.selected ? el('span', { class: 'conn' }, e.conn) : null,
     el('span', { class: 'text summary' }, shortText(d.text, 2000)));
   const isOpen = e.kind === 'mgmt' && !!e.signature;
-  const details = el('details', { open: isOpen }, summary, ...(isOpen ? entryBody(e) : []));
-  if (!isOpen) {
-    details.addEventListener('toggle', () => { if (details.open && details.childElementCount === 1) details.append(...entryBody(e)); });
-  }
-  return el('li', { class: 'entry kind-' + e.kind + (d.dir ? ' dir-' + d.dir : '') + (d.bad ? ' bad' : ''),
-    'data-seq': String(e.seq), 'data-kind': e.kind, 'data-conn': e.conn || '' }, details);
+  const li = el('li', { class: 'entry kind-' + e.kind + (d.dir ? ' dir-' + d.dir : '') + (d.bad ? ' bad' : ''),
+    'data-seq': String(e.seq), 'data-kind': e.kind, 'data-conn': e.conn || '' },
+  el('details', { open: isOpen }, summary, ...(isOpen ? entryBody(e) : [])));
+  if (!isOpen) entryOf.set(li, e);
+  return li;
+}
+
+/* The entry of each line whose body is not built yet; one listener for the whole timeline builds it
+ * when the line is opened ("toggle" does not bubble: it is caught on the way down). */
+const entryOf = new WeakMap();
+
+function onToggle(ev) {
+  const details = ev.target;
+  if (!(details instanceof HTMLDetailsElement) || !details.open || !details.parentElement) return;
+  const e = entryOf.get(details.parentElement);
+  if (e === undefined) return;
+  entryOf.delete(details.parentElement);
+  details.append(...entryBody(e));
 }
 
 function visible(e) {
@@ -241,11 +256,13 @@ function apply(e) {
 }
 
 /* Entries arrive in bursts under load: they are queued and drawn together (one DOM append, each
- * touched connection redrawn once, one scroll) at most every 100 ms, every 250 ms while wsgate thins
- * the stream; of a burst longer than the history only the last `history` are drawn (the older ones
- * would be trimmed at once). While paused, entries wait in state.held and nothing is drawn. */
+ * touched connection redrawn once, one scroll) at most every 100 ms; of a burst longer than the
+ * history only the last `history` are drawn (the older ones would be trimmed at once). While wsgate
+ * thins the stream the view is a sample anyway: it is drawn every 500 ms and keeps its newest 200
+ * lines (a browser's cost grows with both; Pause shows the whole history). While paused, entries wait
+ * in state.held and nothing is drawn. */
 let pending = [], drawTimer = 0;
-const DRAW_MS = 100, DRAW_THINNED_MS = 250;
+const DRAW_MS = 100, DRAW_THINNED_MS = 500, THINNED_LINES = 200;
 
 function add(e) {
   if (state.paused) {
@@ -279,7 +296,13 @@ function drawPending() {
   const frag = document.createDocumentFragment();
   for (const e of shown) frag.appendChild(renderEntry(e));
   list.appendChild(frag);
-  while (list.children.length > state.history) list.firstElementChild.remove();
+  const keep = thinning.active ? Math.min(THINNED_LINES, state.history) : state.history;
+  if (list.children.length > keep) {
+    const cut = document.createRange();
+    cut.setStartBefore(list.firstElementChild);
+    cut.setEndBefore(list.children[list.children.length - keep]);
+    cut.deleteContents();
+  }
   if ($('follow').checked) list.lastElementChild.scrollIntoView({ block: 'end' });
 }
 
@@ -427,6 +450,7 @@ function wireActions() {
     report(await act('/_wsgate/test/advance', { seconds: Number($('advance-seconds').value), connectionId: state.selected }));
   });
   $('clear-button').addEventListener('click', () => { state.entries = []; renderTimeline(); });
+  $('timeline').addEventListener('toggle', onToggle, true);
   $('pause-button').addEventListener('click', () => { if (state.paused) resume(); else pause(); });
   document.querySelector('.conn-button[data-conn=""]').addEventListener('click', () => select(''));
 }
