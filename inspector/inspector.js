@@ -311,32 +311,32 @@ function drawPending() {
  * in its ring). The page says so in one status line, with the rates of the last second; Pause fetches
  * the newest `history` entries from the ring, so the paused view has every entry, none skipped. */
 
-const thinning = { active: false, shown: 0, skipped: 0, lastAt: 0, timer: 0 };
+const thinning = { active: false, shown: 0, skipped: 0, since: 0, lastAt: 0, timer: 0 };
 
 function onThinned(t) {
   thinning.skipped += t.skipped;
   thinning.lastAt = Date.now();
   if (t.to > state.skippedTo) state.skippedTo = t.to;
   if (!thinning.active) {
-    thinning.active = true;
-    thinning.shown = 0;
-    thinning.skipped = t.skipped;
+    Object.assign(thinning, { active: true, shown: 0, skipped: t.skipped, since: Date.now() });
+    $('thinned-rate').textContent = 'wsgate sends this page only the newest of the entries it records';
     $('thinned').hidden = false;
     thinning.timer = setInterval(updateThinned, 1000);
-    updateThinned();
   }
 }
 
+/* Once a second: the rates since the last update, or the line goes 2 s after the last thinning. */
 function updateThinned() {
-  if (Date.now() - thinning.lastAt > 2000) {
+  const now = Date.now();
+  if (now - thinning.lastAt > 2000) {
     thinning.active = false;
     clearInterval(thinning.timer);
     $('thinned').hidden = true;
     return;
   }
-  $('thinned-rate').textContent = 'showing ' + thinning.shown + ' of ' + (thinning.shown + thinning.skipped) + ' entries/s';
-  thinning.shown = 0;
-  thinning.skipped = 0;
+  const per = (n) => Math.round(n * 1000 / Math.max(1, now - thinning.since)).toLocaleString('en-US');
+  $('thinned-rate').textContent = 'showing ' + per(thinning.shown) + ' of ' + per(thinning.shown + thinning.skipped) + ' entries/s';
+  Object.assign(thinning, { shown: 0, skipped: 0, since: now });
 }
 
 /* The newest `n` entries wsgate's ring holds, contiguous (asked again from where an answer stopped
