@@ -6,8 +6,9 @@
  * page costs one chunk of memory and, if it falls behind by more than the ring holds, gets a "gap"
  * event instead of unbounded buffering.
  *
- * Live entries are rate-capped per page (WG_LIMIT_INSPECTOR_LIVE_PER_S): under a flood a page gets the newest entries and one "thinned" event per flush naming the seqs it skipped, which
- * stay in the ring for GET /_wsgate/api/entries (the page fetches them when its user pauses).
+ * Live entries are rate-capped per page (WG_LIMIT_INSPECTOR_LIVE_PER_S): under a flood a page gets the newest entries
+ * and one "thinned" event per flush naming the seqs it skipped, which stay in the ring for GET /_wsgate/api/entries
+ * (the page fetches them when its user pauses).
  */
 #include "inspector_http.h"
 
@@ -98,7 +99,7 @@ typedef struct watcher {
     int is_new;
     int wants_heartbeat;
     int is_held; /* ?hold=1: a hidden page keeps recording on but is sent nothing until it resumes */
-    int is_due;  /* a flush came: the budget is fresh and what is over it may be thinned */
+    int is_due; /* a flush came: the budget is fresh and what is over it may be thinned */
     uint64_t live_from; /* the ring's next seq when the page opened: older entries are its history */
     wg_inspector_pace_t pace; /* the live entries it may be sent (WG_LIMIT_INSPECTOR_LIVE_PER_S) */
     h2o_linklist_t link;
@@ -135,7 +136,8 @@ static void pump(watcher_t *w)
                            (unsigned long long)oldest);
         w->next_seq = oldest;
     }
-    uint64_t skip = w->is_held || !is_flush ? 0 : wg_inspector_thin_skip(w->next_seq, next, w->live_from, w->pace.budget);
+    uint64_t skip =
+        w->is_held || !is_flush ? 0 : wg_inspector_thin_skip(w->next_seq, next, w->live_from, w->pace.budget);
     if (skip > 0) {
         wg_buf_appendf(c, "event: thinned\ndata: {\"from\":%llu,\"to\":%llu,\"skipped\":%llu}\n\n",
                        (unsigned long long)w->next_seq, (unsigned long long)(w->next_seq + skip),
