@@ -6,9 +6,9 @@
  * page costs one chunk of memory and, if it falls behind by more than the ring holds, gets a "gap"
  * event instead of unbounded buffering.
  *
- * Live entries are rate-capped per page (WG_LIMIT_INSPECTOR_LIVE_PER_S): under a flood a page gets the newest entries
- * and one "thinned" event per flush naming the seqs it skipped, which stay in the ring for GET /_wsgate/api/entries
- * (the page fetches them when its user pauses).
+ * Live entries are rate-capped per page (WG_LIMIT_INSPECTOR_LIVE_PER_S): under a flood a page gets
+ * the newest entries and one "thinned" event per flush naming the seqs it skipped, which stay in the
+ * ring for GET /_wsgate/api/entries (the page fetches them when its user pauses).
  */
 #include "inspector_http.h"
 
