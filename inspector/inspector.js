@@ -258,11 +258,11 @@ function apply(e) {
 /* Entries arrive in bursts under load: they are queued and drawn together (one DOM append, each
  * touched connection redrawn once, one scroll) at most every 100 ms; of a burst longer than the
  * history only the last `history` are drawn (the older ones would be trimmed at once). While wsgate
- * thins the stream the view is a sample anyway: it is drawn every 500 ms and keeps its newest 200
+ * thins the stream the view is a sample anyway: it is drawn once a second and keeps its newest 200
  * lines (a browser's cost grows with both; Pause shows the whole history). While paused, entries wait
  * in state.held and nothing is drawn. */
 let pending = [], drawTimer = 0;
-const DRAW_MS = 100, DRAW_THINNED_MS = 500, THINNED_LINES = 200;
+const DRAW_MS = 100, DRAW_THINNED_MS = 1000, THINNED_LINES = 200;
 
 function add(e) {
   if (state.paused) {

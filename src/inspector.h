@@ -64,11 +64,13 @@ typedef struct wg_inspector_pace {
  * that added no whole entry is kept for the next call; none is banked while the bucket is full). */
 void wg_inspector_pace_refill(wg_inspector_pace_t *pace, uint64_t now_ms, uint64_t per_s, uint64_t burst);
 
-/** A page is sent entry `cursor` next, the ring's next entry is `ring_next`, entries before
- * `live_from` are the history it was sent on opening (never thinned) and it may be sent `budget`
- * more. Returns how many of the oldest unsent entries to skip so that it gets the newest `budget`:
- * 0 while it is within its budget or still reading its history. */
-uint64_t wg_inspector_thin_skip(uint64_t cursor, uint64_t ring_next, uint64_t live_from, uint64_t budget);
+/** A page is sent entry `cursor` next, the ring keeps entries `oldest` to `ring_next` - 1, entries
+ * before `live_from` are the history it was sent on opening (never thinned) and it may be sent
+ * `budget` more. Returns how many of the oldest unsent entries to skip so that it gets the newest
+ * `budget` (and none the ring has dropped already): 0 while it is within its budget or still
+ * reading its history. */
+uint64_t wg_inspector_thin_skip(uint64_t cursor, uint64_t oldest, uint64_t ring_next, uint64_t live_from,
+                                uint64_t budget);
 
 /* ---- the process's inspector ----------------------------------------------------------------- */
 

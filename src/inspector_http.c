@@ -102,6 +102,7 @@ typedef struct watcher {
     int is_due; /* a flush came: the budget is fresh and what is over it may be thinned */
     uint64_t live_from; /* the ring's next seq when the page opened: older entries are its history */
     wg_inspector_pace_t pace; /* the live entries it may be sent (WG_LIMIT_INSPECTOR_LIVE_PER_S) */
+    uint64_t thinned_at; /* when its stream was last thinned (loop ms; 0: never) */
     h2o_linklist_t link;
 } watcher_t;
 
@@ -129,20 +130,21 @@ static void pump(watcher_t *w)
         w->is_new = 0;
     }
     uint64_t oldest = wg_inspector_ring_oldest_seq(ring), next = wg_inspector_ring_next_seq(ring);
+    uint64_t skip =
+        w->is_held || !is_flush ? 0 : wg_inspector_thin_skip(w->next_seq, oldest, next, w->live_from, w->pace.budget);
+    if (skip > 0) {
+        wg_buf_appendf(c, "event: thinned\ndata: {\"from\":%llu,\"to\":%llu,\"skipped\":%llu}\n\n",
+                       (unsigned long long)w->next_seq, (unsigned long long)(w->next_seq + skip),
+                       (unsigned long long)skip);
+        w->next_seq += skip;
+        w->thinned_at = h2o_now(heartbeat_loop);
+    }
     if (!w->is_held && w->next_seq < oldest) {
         /* entries this page never saw were dropped (it was too slow, or it resumes from long ago) */
         if (w->next_seq > 0)
             wg_buf_appendf(c, "event: gap\ndata: {\"from\":%llu,\"to\":%llu}\n\n", (unsigned long long)w->next_seq,
                            (unsigned long long)oldest);
         w->next_seq = oldest;
-    }
-    uint64_t skip =
-        w->is_held || !is_flush ? 0 : wg_inspector_thin_skip(w->next_seq, next, w->live_from, w->pace.budget);
-    if (skip > 0) {
-        wg_buf_appendf(c, "event: thinned\ndata: {\"from\":%llu,\"to\":%llu,\"skipped\":%llu}\n\n",
-                       (unsigned long long)w->next_seq, (unsigned long long)(w->next_seq + skip),
-                       (unsigned long long)skip);
-        w->next_seq += skip;
     }
     while (!w->is_held && w->next_seq < next && c->len < WG_LIMIT_INSPECTOR_CHUNK_BYTES &&
            (w->next_seq < w->live_from || w->pace.budget > 0)) {
@@ -186,14 +188,23 @@ static h2o_timeout_t *wake_timeout; /* &flush_timeout once a page has opened */
 
 static void on_wake(h2o_timeout_entry_t *entry)
 {
+    uint64_t now = h2o_now(heartbeat_loop);
+    int is_deferred = 0;
     for (h2o_linklist_t *l = watchers.next; l != &watchers; l = l->next) {
         watcher_t *w = H2O_STRUCT_FROM_MEMBER(watcher_t, link, l);
+        /* a thinned page is flushed less often: one write and one "thinned" event per
+         * WG_LIMIT_INSPECTOR_THINNED_FLUSH_MS instead of per flush (the browser wakes for each) */
+        if (w->thinned_at != 0 && now - w->thinned_at < WG_LIMIT_INSPECTOR_THINNED_FLUSH_MS) {
+            is_deferred = 1;
+            continue;
+        }
         /* a page still writing the last chunk thins when it is done (pump on proceed) */
-        wg_inspector_pace_refill(&w->pace, h2o_now(heartbeat_loop), WG_LIMIT_INSPECTOR_LIVE_PER_S,
-                                 WG_LIMIT_INSPECTOR_LIVE_BURST);
+        wg_inspector_pace_refill(&w->pace, now, WG_LIMIT_INSPECTOR_LIVE_PER_S, WG_LIMIT_INSPECTOR_LIVE_BURST);
         w->is_due = 1;
         pump(w);
     }
+    if (is_deferred)
+        wake(); /* its entries wait for the next flush */
 }
 
 static void wake(void)

@@ -224,9 +224,12 @@ void wg_inspector_pace_refill(wg_inspector_pace_t *pace, uint64_t now_ms, uint64
     }
 }
 
-uint64_t wg_inspector_thin_skip(uint64_t cursor, uint64_t ring_next, uint64_t live_from, uint64_t budget)
+uint64_t wg_inspector_thin_skip(uint64_t cursor, uint64_t oldest, uint64_t ring_next, uint64_t live_from,
+                                uint64_t budget)
 {
-    if (cursor < live_from || ring_next <= cursor || ring_next - cursor <= budget)
+    if (cursor < live_from || ring_next <= cursor)
         return 0;
-    return ring_next - cursor - budget;
+    uint64_t skip = ring_next - cursor > budget ? ring_next - cursor - budget : 0;
+    /* what the ring dropped since the last flush is skipped too: thinning, not a gap */
+    return cursor + skip < oldest ? oldest - cursor : skip;
 }

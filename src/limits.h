@@ -205,6 +205,9 @@
  * pauses. */
 #define WG_LIMIT_INSPECTOR_LIVE_PER_S 200
 #define WG_LIMIT_INSPECTOR_LIVE_BURST 250
+/* Internal (inspector): a page whose stream was thinned is flushed this often instead of every
+ * WG_LIMIT_INSPECTOR_FLUSH_MS (each write wakes the browser; its view is a sample anyway). */
+#define WG_LIMIT_INSPECTOR_THINNED_FLUSH_MS 100
 /* Internal (inspector): the most entry text one GET /_wsgate/api/entries answer carries (at least one
  * entry; the page asks again from where it stopped). */
 #define WG_LIMIT_INSPECTOR_FETCH_BYTES (4 * 1024 * 1024)

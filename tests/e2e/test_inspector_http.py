@@ -394,3 +394,28 @@ def test_flood_is_thinned_and_every_seq_is_accounted_for(wsgate, backend, open_c
     stream.wait_for(lambda e: e["kind"] == "answer" and e["seq"] > next_seq)
     assert sum(1 for b in stream.raw if b.startswith("event: thinned\n")) == before
     ws.close()
+
+
+def test_flood_over_a_small_history_is_thinned_not_gapped(wsgate, backend, open_client, streams):
+    """A flood that turns over the whole history between two flushes: what the ring dropped is part
+    of the thinned range (one status line on the page), never a "gap" event per flush."""
+    server = wsgate("--backend", backend.url("/events"), "--auth", "none", "--inspector-history", "20")
+    stream = streams(server.port)
+    ws, connect = open_client(server, backend)
+    cid = connect.context["connectionId"]
+    stream.wait_for(lambda e: e["kind"] == "open" and e["conn"] == cid)
+    pushes = flood_pushes(server.port, cid, 1.0)
+    status, state, _ = server.get_json("/_wsgate/api/state")
+    stream.wait_for(lambda e: e["seq"] >= state["nextSeq"] - 1, what="the newest entry")
+    with stream._cond:
+        raw = list(stream.raw)
+        sent = [e["seq"] for e in stream.entries]
+    assert not [b for b in raw if b.startswith("event: gap")], "gap events under a flood"
+    thinned = [json.loads(b.split("data: ", 1)[1]) for b in raw if b.startswith("event: thinned\n")]
+    assert thinned and sum(t["skipped"] for t in thinned) > pushes
+    skipped = [s for t in thinned for s in range(t["from"], t["to"])]
+    assert sorted(sent + skipped) == list(range(1, sent[-1] + 1))
+    # what the ring still has is the newest 20
+    doc = fetch_entries(server.port, "")
+    assert [e["seq"] for e in doc["entries"]] == list(range(doc["nextSeq"] - 20, doc["nextSeq"]))
+    ws.close()

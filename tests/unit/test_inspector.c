@@ -328,18 +328,21 @@ END_TEST
 START_TEST(test_thin_skip)
 {
     /* within the budget: nothing skipped */
-    ck_assert_uint_eq(wg_inspector_thin_skip(100, 105, 1, 10), 0);
-    ck_assert_uint_eq(wg_inspector_thin_skip(100, 110, 1, 10), 0);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 105, 1, 10), 0);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 110, 1, 10), 0);
     /* over it: the oldest go, the newest `budget` stay */
-    ck_assert_uint_eq(wg_inspector_thin_skip(100, 111, 1, 10), 1);
-    ck_assert_uint_eq(wg_inspector_thin_skip(100, 2100, 1, 10), 1990);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 111, 1, 10), 1);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 2100, 1, 10), 1990);
     /* an exhausted budget skips everything pending */
-    ck_assert_uint_eq(wg_inspector_thin_skip(100, 150, 1, 0), 50);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 150, 1, 0), 50);
     /* nothing pending */
-    ck_assert_uint_eq(wg_inspector_thin_skip(100, 100, 1, 10), 0);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 100, 1, 10), 0);
     /* the history sent on opening (before live_from) is never thinned */
-    ck_assert_uint_eq(wg_inspector_thin_skip(5, 5000, 1000, 10), 0);
-    ck_assert_uint_eq(wg_inspector_thin_skip(1000, 5000, 1000, 10), 3990);
+    ck_assert_uint_eq(wg_inspector_thin_skip(5, 1, 5000, 1000, 10), 0);
+    ck_assert_uint_eq(wg_inspector_thin_skip(1000, 1, 5000, 1000, 10), 3990);
+    /* entries the ring dropped since the last flush are skipped too (a budget over a small history) */
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 196, 200, 1, 10), 96);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 150, 200, 1, 10), 90);
 }
 END_TEST
 
