@@ -13,7 +13,9 @@
 # Besides req/s: the gateway's CPU time per request (user + system, from /proc/PID/stat over the
 # load), which other processes on a shared machine move much less than throughput; the page's cost
 # is the open/closed ratio of both. ~2.5 min with the defaults; prints the ratios at the end.
-# PAGE=browser opens the real page in headless Chromium instead of curl.
+# PAGE=browser opens the real page in headless Chromium instead of curl; page_cpu_pct is the page's
+# CPU (every process of its process group: Chromium's browser, renderer, GPU...) over the load, in %
+# of the whole machine.
 # Knobs: RUNS PAGE GW_PORT BE_PORT STAGE S2_CONNS S2_SECS WRK_THREADS WRK_CONNS HARNESS PROJECT_BIN WORK
 set -u -o pipefail
 
@@ -51,6 +53,9 @@ for p in $GW_PORT $BE_PORT; do port_open "$p" && die "port $p already in use"; d
 
 HZ=$(getconf CLK_TCK); NCPU=$(nproc)
 proc_cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime+stime, in ticks
+pgrp_cpu_ticks() { # utime+stime of every live process in process group $1 (`timeout` leads its own)
+  awk -v g="$1" '{ sub(/^.*\) /, ""); if ($3 == g) t += $12 + $13 } END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+}
 proc_busy() { awk '/^cpu /{print $2+$3+$4+$9}' /proc/stat; }
 child_cpu() { # CHILD_CPU = user+sys s of reaped children; 'times' must run in this shell, not in $(...)
   times >"$WORK/.times"
@@ -89,11 +94,18 @@ run_once() {
     page=$!; STARTED+=("$page")
     sleep 0.3
   fi
-  local cpu0 cpu1
+  local cpu0 cpu1 pcpu0=0 pcpu1=0 w0 w1
   cpu0=$(proc_cpu_ticks "$gw")
+  [ -n "$page" ] && pcpu0=$(pgrp_cpu_ticks "$page")
+  w0=$(date +%s.%N)
   IDS_FILE=$ids MGMT_PATH=/$STAGE/@connections timeout 40 wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${S2_SECS}s" \
     -s "$HARNESS/push.lua" "http://127.0.0.1:$GW_PORT" >"$wout" 2>&1
   cpu1=$(proc_cpu_ticks "$gw")
+  if [ -n "$page" ]; then
+    pcpu1=$(pgrp_cpu_ticks "$page"); w1=$(date +%s.%N)
+    fig page_cpu_pct "$(awk -v a="$pcpu0" -v b="$pcpu1" -v hz="$HZ" -v w0="$w0" -v w1="$w1" -v n="$NCPU" \
+      'BEGIN{ printf "%.1f", (b-a)/hz/((w1-w0)*n)*100 }')"
+  fi
   sleep 1
   fig rss_end_kb "$(awk '/^VmRSS:/{print $2}' "/proc/$gw/status" 2>/dev/null)"
   kill -INT "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
@@ -137,7 +149,7 @@ median() { tr ',' '\n' <<<"$1" | grep -E '^-?[0-9.]+$' | sort -n |
   awk '{v[NR]=$1} END{ if (NR==0) print "NA"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2 }'; }
 for MODE in closed open; do
   for k in req_per_s mgmt_2xx mgmt_non2xx msgs_received delivery_match wrk_p50_ms wrk_p99_ms rss_end_kb page_bytes \
-    gw_cpu_us_per_req gateway_log_errors noise_foreign_cpu_pct; do
+    page_cpu_pct gw_cpu_us_per_req gateway_log_errors noise_foreign_cpu_pct; do
     [ -n "${FIG[$MODE.$k]:-}" ] && echo "project S2-page-$MODE $k median=$(median "${FIG[$MODE.$k]}") runs=${FIG[$MODE.$k]}"
   done
 done

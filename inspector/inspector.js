@@ -8,6 +8,10 @@ const state = {
   history: 1000,
   selected: '',          /* '' = global timeline */
   testControl: false,
+  paused: false,         /* the view is frozen (and complete); live entries wait in `held` */
+  held: [],
+  shownTo: 0,            /* the newest seq the view holds (entries up to it are not added again) */
+  skippedTo: 0,          /* the end of the last range wsgate thinned out of the live stream */
 };
 
 const $ = (id) => document.getElementById(id);
@@ -26,9 +30,12 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+/* HH:MM:SS.mmm, local time (written out: toLocaleTimeString costs ~0.1 ms a call, most of a line's
+ * drawing under load) */
 function clock(ms) {
   const d = new Date(ms);
-  return d.toLocaleTimeString(undefined, { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+  const two = (n) => (n < 10 ? '0' : '') + n;
+  return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds()) + '.' + String(d.getMilliseconds()).padStart(3, '0');
 }
 
 function shortText(s, n) {
@@ -178,13 +185,9 @@ function entryActions(e) {
   return el('p', {}, b);
 }
 
-function renderEntry(e) {
-  const d = describe(e);
-  const summary = el('summary', {},
-    el('span', { class: 'time' }, clock(e.t)),
-    el('span', { class: 'kind' }, d.label),
-    e.conn && !state.selected ? el('span', { class: 'conn' }, e.conn) : null,
-    el('span', { class: 'text summary' }, shortText(d.text, 2000)));
+/* What a line shows when opened: built on first opening (a line under load is never opened, and
+ * its "Raw entry" alone is a pretty-printed copy of the whole entry). */
+function entryBody(e) {
   const body = [];
   if (e.kind === 'mgmt' && e.signature) body.push(signatureView(e.signature));
   if (e.kind === 'call' && e.event) body.push(el('h3', {}, 'Event sent'), el('pre', { class: 'event' }, pretty(e.event)));
@@ -195,10 +198,35 @@ function renderEntry(e) {
   const actions = entryActions(e);
   if (actions) body.push(actions);
   body.push(el('details', { class: 'raw' }, el('summary', {}, 'Raw entry'), el('pre', {}, JSON.stringify(e, null, 2))));
+  return body;
+}
+
+function renderEntry(e) {
+  const d = describe(e);
+  const summary = el('summary', {},
+    el('span', { class: 'time' }, clock(e.t)),
+    el('span', { class: 'kind' }, d.label),
+    e.conn && !state.selected ? el('span', { class: 'conn' }, e.conn) : null,
+    el('span', { class: 'text summary' }, shortText(d.text, 2000)));
+  const isOpen = e.kind === 'mgmt' && !!e.signature;
   const li = el('li', { class: 'entry kind-' + e.kind + (d.dir ? ' dir-' + d.dir : '') + (d.bad ? ' bad' : ''),
     'data-seq': String(e.seq), 'data-kind': e.kind, 'data-conn': e.conn || '' },
-    el('details', { open: e.kind === 'mgmt' && !!e.signature }, summary, ...body));
+  el('details', { open: isOpen }, summary, ...(isOpen ? entryBody(e) : [])));
+  if (!isOpen) entryOf.set(li, e);
   return li;
+}
+
+/* The entry of each line whose body is not built yet; one listener for the whole timeline builds it
+ * when the line is opened ("toggle" does not bubble: it is caught on the way down). */
+const entryOf = new WeakMap();
+
+function onToggle(ev) {
+  const details = ev.target;
+  if (!(details instanceof HTMLDetailsElement) || !details.open || !details.parentElement) return;
+  const e = entryOf.get(details.parentElement);
+  if (e === undefined) return;
+  entryOf.delete(details.parentElement);
+  details.append(...entryBody(e));
 }
 
 function visible(e) {
@@ -208,7 +236,7 @@ function visible(e) {
 function renderTimeline() {
   const list = $('timeline');
   list.replaceChildren(...state.entries.filter(visible).map(renderEntry));
-  if ($('follow').checked) list.lastElementChild && list.lastElementChild.scrollIntoView({ block: 'end' });
+  if ($('follow').checked && !state.paused) list.lastElementChild && list.lastElementChild.scrollIntoView({ block: 'end' });
 }
 
 /* Updates the connection `e` is about; returns it when its line needs redrawing (only what the
@@ -227,23 +255,36 @@ function apply(e) {
   return null;
 }
 
-/* Entries arrive in bursts under load: they are queued and drawn together at most every 50 ms
- * (one DOM append, each touched connection redrawn once, one scroll), and of a burst longer than
- * the history only the last `history` are drawn (the older ones would be trimmed at once). */
-let pending = [];
+/* Entries arrive in bursts under load: they are queued and drawn together (one DOM append, each
+ * touched connection redrawn once, one scroll) at most every 100 ms; of a burst longer than the
+ * history only the last `history` are drawn (the older ones would be trimmed at once). While wsgate
+ * thins the stream the view is a sample anyway: it is drawn once a second and keeps its newest 200
+ * lines (a browser's cost grows with both; Pause shows the whole history). While paused, entries wait
+ * in state.held and nothing is drawn. */
+let pending = [], drawTimer = 0;
+const DRAW_MS = 100, DRAW_THINNED_MS = 1000, THINNED_LINES = 200;
 
 function add(e) {
+  if (state.paused) {
+    state.held.push(e);
+    if (state.held.length > 2 * state.history) state.held = state.held.slice(-state.history);
+    updatePauseButton();
+    return;
+  }
   pending.push(e);
   if (pending.length > 2 * state.history) pending = pending.slice(-state.history);
-  if (pending.length === 1) setTimeout(drawPending, 50);
+  if (!drawTimer) drawTimer = setTimeout(drawPending, thinning.active ? DRAW_THINNED_MS : DRAW_MS);
 }
 
 function drawPending() {
-  const batch = pending.length > state.history ? pending.slice(-state.history) : pending;
+  clearTimeout(drawTimer);
+  drawTimer = 0;
+  const batch = (pending.length > state.history ? pending.slice(-state.history) : pending).filter((e) => !(e.seq > 0 && e.seq <= state.shownTo));
   pending = [];
   const touched = new Set();
   for (const e of batch) {
     state.entries.push(e);
+    if (e.seq > state.shownTo) state.shownTo = e.seq;
     const c = apply(e);
     if (c) touched.add(c);
   }
@@ -255,8 +296,121 @@ function drawPending() {
   const frag = document.createDocumentFragment();
   for (const e of shown) frag.appendChild(renderEntry(e));
   list.appendChild(frag);
-  while (list.children.length > state.history) list.firstElementChild.remove();
+  const keep = thinning.active ? Math.min(THINNED_LINES, state.history) : state.history;
+  if (list.children.length > keep) {
+    const cut = document.createRange();
+    cut.setStartBefore(list.firstElementChild);
+    cut.setEndBefore(list.children[list.children.length - keep]);
+    cut.deleteContents();
+  }
   if ($('follow').checked) list.lastElementChild.scrollIntoView({ block: 'end' });
+}
+
+/* ---- thinning: wsgate sends a page at most a few hundred entries a second ------------------------
+ * Over that it sends the newest and one "thinned" event a flush naming the seqs it skipped (they stay
+ * in its ring). The page says so in one status line, with the rates of the last second; Pause fetches
+ * the newest `history` entries from the ring, so the paused view has every entry, none skipped. */
+
+const thinning = { active: false, shown: 0, skipped: 0, since: 0, lastAt: 0, timer: 0 };
+
+function onThinned(t) {
+  thinning.skipped += t.skipped;
+  thinning.lastAt = Date.now();
+  if (t.to > state.skippedTo) state.skippedTo = t.to;
+  if (!thinning.active) {
+    Object.assign(thinning, { active: true, shown: 0, skipped: t.skipped, since: Date.now() });
+    $('thinned-rate').textContent = 'wsgate sends this page only the newest of the entries it records';
+    $('thinned').hidden = false;
+    thinning.timer = setInterval(updateThinned, 1000);
+  }
+}
+
+/* Once a second: the rates since the last update, or the line goes 2 s after the last thinning. */
+function updateThinned() {
+  const now = Date.now();
+  if (now - thinning.lastAt > 2000) {
+    thinning.active = false;
+    clearInterval(thinning.timer);
+    $('thinned').hidden = true;
+    return;
+  }
+  const per = (n) => Math.round(n * 1000 / Math.max(1, now - thinning.since)).toLocaleString('en-US');
+  $('thinned-rate').textContent = 'showing ' + per(thinning.shown) + ' of ' + per(thinning.shown + thinning.skipped) + ' entries/s';
+  Object.assign(thinning, { shown: 0, skipped: 0, since: now });
+}
+
+/* The newest `n` entries wsgate's ring holds, contiguous (asked again from where an answer stopped
+ * when it reached its size cap). */
+async function fetchNewest(n) {
+  let doc = await (await fetch('/_wsgate/api/entries?last=' + n)).json();
+  const got = doc.entries.slice(), end = doc.nextSeq;
+  while (doc.to < end && doc.to > doc.from) {
+    doc = await (await fetch('/_wsgate/api/entries?from=' + doc.to + '&to=' + end)).json();
+    got.push(...doc.entries);
+  }
+  return got;
+}
+
+function updatePauseButton() {
+  const b = $('pause-button');
+  b.setAttribute('aria-pressed', String(state.paused));
+  b.textContent = state.paused ? 'Resume' + (state.held.length ? ' (' + state.held.length + ' new)' : '') : 'Pause';
+}
+
+async function pause() {
+  drawPending();
+  state.paused = true;
+  updatePauseButton();
+  const note = $('pause-note');
+  const first = state.entries.length ? state.entries[0].seq : state.shownTo + 1;
+  if (state.skippedTo > first) {
+    /* the view has holes: the newest `history` entries from the ring instead, every one */
+    note.textContent = 'fetching the entries the live view skipped…';
+    try {
+      const got = await fetchNewest(state.history);
+      /* the view's older entries stay only where they join the fetched ones without a hole */
+      const older = [];
+      let want = got.length ? got[0].seq - 1 : 0;
+      for (let i = state.entries.length - 1; i >= 0 && older.length + got.length < state.history; i--) {
+        const e = state.entries[i];
+        if (e.seq > want) continue;
+        if (e.seq !== want) break;
+        older.unshift(e);
+        want--;
+      }
+      const touched = new Set();
+      for (const e of got) if (e.seq > state.shownTo) { const c = apply(e); if (c) touched.add(c); }
+      for (const c of touched) renderConn(c);
+      if (got.length) {
+        state.entries = older.concat(got);
+        state.shownTo = Math.max(state.shownTo, got[got.length - 1].seq);
+      }
+      state.held = state.held.filter((e) => !(e.seq > 0 && e.seq <= state.shownTo));
+      updatePauseButton();
+    } catch (err) {
+      note.textContent = 'cannot fetch the skipped entries: ' + err;
+      return;
+    }
+  }
+  if (!state.paused) return;
+  renderTimeline();
+  const list = $('timeline');
+  if ($('follow').checked && list.lastElementChild) list.lastElementChild.scrollIntoView({ block: 'end' });
+  const n = state.entries.length;
+  const seqs = state.entries.filter((e) => e.seq > 0);
+  const missing = seqs.length ? seqs[seqs.length - 1].seq - seqs[0].seq + 1 - seqs.length : 0;
+  note.textContent = !n ? 'Paused.' : 'Paused: entries ' + seqs[0].seq + '–' + seqs[seqs.length - 1].seq + (missing
+    ? ', ' + missing + ' of them dropped from wsgate\'s history before this page could fetch them'
+    : ', every one') + '.';
+}
+
+function resume() {
+  state.paused = false;
+  $('pause-note').textContent = '';
+  const held = state.held;
+  state.held = [];
+  updatePauseButton();
+  for (const e of held) add(e);
 }
 
 /* ---- actions ----------------------------------------------------------------------------- */
@@ -296,6 +450,8 @@ function wireActions() {
     report(await act('/_wsgate/test/advance', { seconds: Number($('advance-seconds').value), connectionId: state.selected }));
   });
   $('clear-button').addEventListener('click', () => { state.entries = []; renderTimeline(); });
+  $('timeline').addEventListener('toggle', onToggle, true);
+  $('pause-button').addEventListener('click', () => { if (state.paused) resume(); else pause(); });
   document.querySelector('.conn-button[data-conn=""]').addEventListener('click', () => select(''));
 }
 
@@ -342,10 +498,12 @@ function openStream() {
       const e = JSON.parse(m.data);
       if (e.seq <= lastSeq) return; /* already shown (a resume overlapping what the page has) */
       lastSeq = e.seq;
+      if (thinning.active) thinning.shown++;
       add(e);
     } catch (_) { /* a malformed entry is skipped */ }
   };
   s.addEventListener('gap', (m) => { const g = JSON.parse(m.data); add({ kind: 'gap', seq: 0, t: Date.now(), from: g.from, to: g.to }); });
+  s.addEventListener('thinned', (m) => { const t = JSON.parse(m.data); if (t.to - 1 > lastSeq) lastSeq = t.to - 1; onThinned(t); });
   stream = s;
 }
 

@@ -46,6 +46,31 @@ uint64_t wg_inspector_ring_oldest_seq(const wg_inspector_ring_t *ring);
 uint64_t wg_inspector_ring_next_seq(const wg_inspector_ring_t *ring);
 size_t wg_inspector_ring_count(const wg_inspector_ring_t *ring);
 size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring);
+struct wg_buf;
+/** Appends to `out` the texts of the kept entries numbered `from` (raised to the oldest kept) up to
+ * `to` (exclusive), separated by commas, stopping before an entry that would take the text written
+ * past `max_bytes` (the first is always written). Returns the seq after the last one written. */
+uint64_t wg_inspector_ring_write_range(const wg_inspector_ring_t *ring, uint64_t from, uint64_t to, size_t max_bytes,
+                                       struct wg_buf *out);
+
+/** The live rate cap of one page (inspector_http.c): how many more live entries it may be sent
+ * (a token bucket), and when it was last refilled. */
+typedef struct wg_inspector_pace {
+    uint64_t budget;
+    uint64_t at_ms;
+} wg_inspector_pace_t;
+
+/** Adds `per_s` entries a second for the time from pace->at_ms to `now_ms`, up to `burst` (time
+ * that added no whole entry is kept for the next call; none is banked while the bucket is full). */
+void wg_inspector_pace_refill(wg_inspector_pace_t *pace, uint64_t now_ms, uint64_t per_s, uint64_t burst);
+
+/** A page is sent entry `cursor` next, the ring keeps entries `oldest` to `ring_next` - 1, entries
+ * before `live_from` are the history it was sent on opening (never thinned) and it may be sent
+ * `budget` more. Returns how many of the oldest unsent entries to skip so that it gets the newest
+ * `budget` (and none the ring has dropped already): 0 while it is within its budget or still
+ * reading its history. */
+uint64_t wg_inspector_thin_skip(uint64_t cursor, uint64_t oldest, uint64_t ring_next, uint64_t live_from,
+                                uint64_t budget);
 
 /* ---- the process's inspector ----------------------------------------------------------------- */
 

@@ -5,6 +5,10 @@
  * only a cursor into the ring (the seq it sends next) and at most one chunk in flight, so a slow
  * page costs one chunk of memory and, if it falls behind by more than the ring holds, gets a "gap"
  * event instead of unbounded buffering.
+ *
+ * Live entries are rate-capped per page (WG_LIMIT_INSPECTOR_LIVE_PER_S): under a flood a page gets
+ * the newest entries and one "thinned" event per flush naming the seqs it skipped, which stay in the
+ * ring for GET /_wsgate/api/entries (the page fetches them when its user pauses).
  */
 #include "inspector_http.h"
 
@@ -95,6 +99,10 @@ typedef struct watcher {
     int is_new;
     int wants_heartbeat;
     int is_held; /* ?hold=1: a hidden page keeps recording on but is sent nothing until it resumes */
+    int is_due; /* a flush came: the budget is fresh and what is over it may be thinned */
+    uint64_t live_from; /* the ring's next seq when the page opened: older entries are its history */
+    wg_inspector_pace_t pace; /* the live entries it may be sent (WG_LIMIT_INSPECTOR_LIVE_PER_S) */
+    uint64_t thinned_at; /* when its stream was last thinned (loop ms; 0: never) */
     h2o_linklist_t link;
 } watcher_t;
 
@@ -103,13 +111,17 @@ static h2o_timeout_t heartbeat_timeout;
 static h2o_timeout_entry_t heartbeat_entry;
 static int has_heartbeat_timeout;
 static h2o_evloop_t *heartbeat_loop;
+static void wake(void);
 
-/* Everything the page has not read yet, up to one chunk, in one write (a held page: nothing but
- * the stream's first line and heartbeats). */
+/* Everything the page has not read yet, up to one chunk and its live budget, in one write (a held
+ * page: nothing but the stream's first line and heartbeats). On a flush, live entries over the
+ * budget are skipped, oldest first, and named in one "thinned" event. */
 static void pump(watcher_t *w)
 {
     if (w->is_sending)
         return;
+    int is_flush = w->is_due;
+    w->is_due = 0;
     wg_inspector_ring_t *ring = wg_inspector_ring();
     wg_buf_t *c = &w->out;
     wg_buf_reset(c);
@@ -118,6 +130,15 @@ static void pump(watcher_t *w)
         w->is_new = 0;
     }
     uint64_t oldest = wg_inspector_ring_oldest_seq(ring), next = wg_inspector_ring_next_seq(ring);
+    uint64_t skip =
+        w->is_held || !is_flush ? 0 : wg_inspector_thin_skip(w->next_seq, oldest, next, w->live_from, w->pace.budget);
+    if (skip > 0) {
+        wg_buf_appendf(c, "event: thinned\ndata: {\"from\":%llu,\"to\":%llu,\"skipped\":%llu}\n\n",
+                       (unsigned long long)w->next_seq, (unsigned long long)(w->next_seq + skip),
+                       (unsigned long long)skip);
+        w->next_seq += skip;
+        w->thinned_at = h2o_now(heartbeat_loop);
+    }
     if (!w->is_held && w->next_seq < oldest) {
         /* entries this page never saw were dropped (it was too slow, or it resumes from long ago) */
         if (w->next_seq > 0)
@@ -125,7 +146,8 @@ static void pump(watcher_t *w)
                            (unsigned long long)oldest);
         w->next_seq = oldest;
     }
-    while (!w->is_held && w->next_seq < next && c->len < WG_LIMIT_INSPECTOR_CHUNK_BYTES) {
+    while (!w->is_held && w->next_seq < next && c->len < WG_LIMIT_INSPECTOR_CHUNK_BYTES &&
+           (w->next_seq < w->live_from || w->pace.budget > 0)) {
         const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, w->next_seq);
         /* "id: SEQ\ndata: ENTRY\n\n", written in place (one reserve; this runs for every entry) */
         char digits[20];
@@ -141,8 +163,11 @@ static void pump(watcher_t *w)
         memcpy(o + 11 + n + e->len, "\n\n", 2);
         c->len += 13 + n + e->len;
         c->data[c->len] = '\0';
-        w->next_seq++;
+        if (w->next_seq++ >= w->live_from)
+            w->pace.budget--;
     }
+    if (!w->is_held && w->next_seq < next && w->pace.budget == 0)
+        wake(); /* over the budget: the rest goes (or is thinned) on the next flush */
     if (w->wants_heartbeat) {
         wg_buf_append(c, H2O_STRLIT(": keep-alive\n\n"));
         w->wants_heartbeat = 0;
@@ -163,8 +188,23 @@ static h2o_timeout_t *wake_timeout; /* &flush_timeout once a page has opened */
 
 static void on_wake(h2o_timeout_entry_t *entry)
 {
-    for (h2o_linklist_t *l = watchers.next; l != &watchers; l = l->next)
-        pump(H2O_STRUCT_FROM_MEMBER(watcher_t, link, l));
+    uint64_t now = h2o_now(heartbeat_loop);
+    int is_deferred = 0;
+    for (h2o_linklist_t *l = watchers.next; l != &watchers; l = l->next) {
+        watcher_t *w = H2O_STRUCT_FROM_MEMBER(watcher_t, link, l);
+        /* a thinned page is flushed less often: one write and one "thinned" event per
+         * WG_LIMIT_INSPECTOR_THINNED_FLUSH_MS instead of per flush (the browser wakes for each) */
+        if (w->thinned_at != 0 && now - w->thinned_at < WG_LIMIT_INSPECTOR_THINNED_FLUSH_MS) {
+            is_deferred = 1;
+            continue;
+        }
+        /* a page still writing the last chunk thins when it is done (pump on proceed) */
+        wg_inspector_pace_refill(&w->pace, now, WG_LIMIT_INSPECTOR_LIVE_PER_S, WG_LIMIT_INSPECTOR_LIVE_BURST);
+        w->is_due = 1;
+        pump(w);
+    }
+    if (is_deferred)
+        wake(); /* its entries wait for the next flush */
 }
 
 static void wake(void)
@@ -247,6 +287,9 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
     add_security_headers(req);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("text/event-stream; charset=utf-8"));
+    w->live_from = wg_inspector_ring_next_seq(wg_inspector_ring());
+    w->pace.budget = WG_LIMIT_INSPECTOR_LIVE_BURST;
+    w->pace.at_ms = h2o_now(server->loop);
     h2o_start_response(req, &w->super);
     h2o_linklist_insert(&watchers, &w->link);
     if (wg_inspector_watchers++ == 0)
@@ -264,6 +307,46 @@ static void start_stream(wg_server_t *server, h2o_req_t *req)
     if (!h2o_timeout_is_linked(&heartbeat_entry))
         h2o_timeout_link(server->loop, &heartbeat_timeout, &heartbeat_entry);
     pump(w);
+}
+
+/* ---- entries from the ring ------------------------------------------------------------------- */
+
+/* GET /_wsgate/api/entries?from=SEQ&to=SEQ (or ?last=N, the newest N): the kept entries of that
+ * range as {"oldest", "nextSeq", "from", "to", "entries": [...]}, where [from, to) is what the answer
+ * holds (to < the asked end when it reached WG_LIMIT_INSPECTOR_FETCH_BYTES: ask again from `to`).
+ * What a page fetches after thinning; the entries are the ring's texts, written as they are kept. */
+static void send_entries(h2o_req_t *req)
+{
+    wg_inspector_ring_t *ring = wg_inspector_ring();
+    uint64_t oldest = wg_inspector_ring_oldest_seq(ring), next = wg_inspector_ring_next_seq(ring);
+    uint64_t from = oldest, to = next;
+    if (req->query_at != SIZE_MAX) {
+        wg_query_t query;
+        wg_urlcodec_query_parse(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1, &query);
+        for (size_t k = 0; k < query.count; k++) {
+            const wg_query_param_t *p = &query.params[k];
+            uint64_t v = parse_seq(p->value, strlen(p->value));
+            if (strcmp(p->name, "from") == 0)
+                from = v;
+            else if (strcmp(p->name, "to") == 0)
+                to = v;
+            else if (strcmp(p->name, "last") == 0)
+                from = next > v ? next - v : 0;
+        }
+        wg_urlcodec_query_free(&query);
+    }
+    if (from < oldest)
+        from = oldest;
+    wg_buf_t out = WG_BUF_INIT;
+    wg_buf_appendf(&out, "{\"oldest\":%llu,\"nextSeq\":%llu,\"entries\":[", (unsigned long long)oldest,
+                   (unsigned long long)next);
+    uint64_t end = wg_inspector_ring_write_range(ring, from, to, WG_LIMIT_INSPECTOR_FETCH_BYTES, &out);
+    if (end < from)
+        end = from;
+    wg_buf_appendf(&out, "],\"from\":%llu,\"to\":%llu}", (unsigned long long)from, (unsigned long long)end);
+    add_security_headers(req);
+    wg_http_reply_send(req, 200, "application/json", out.data, out.len); /* h2o copies it */
+    wg_buf_free(&out);
 }
 
 /* ---- state ----------------------------------------------------------------------------------- */
@@ -628,6 +711,10 @@ void wg_inspector_http_handle(wg_server_t *server, h2o_req_t *req, const char *p
     }
     if (is_get && rest_len == 6 && memcmp(rest, "events", 6) == 0) {
         start_stream(server, req);
+        return;
+    }
+    if (is_get && rest_len == 7 && memcmp(rest, "entries", 7) == 0) {
+        send_entries(req);
         return;
     }
     if (!is_post) {

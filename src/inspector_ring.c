@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "limits.h"
 
 /* ---- the ring -------------------------------------------------------------------------------- */
@@ -182,4 +183,53 @@ size_t wg_inspector_ring_count(const wg_inspector_ring_t *ring)
 size_t wg_inspector_ring_bytes(const wg_inspector_ring_t *ring)
 {
     return ring->bytes;
+}
+
+uint64_t wg_inspector_ring_write_range(const wg_inspector_ring_t *ring, uint64_t from, uint64_t to, size_t max_bytes,
+                                       wg_buf_t *out)
+{
+    uint64_t s = from < ring->oldest_seq ? ring->oldest_seq : from;
+    uint64_t end = wg_inspector_ring_next_seq(ring);
+    if (to < end)
+        end = to;
+    size_t written = 0;
+    for (; s < end; s++) {
+        const wg_inspector_entry_t *e = wg_inspector_ring_get(ring, s);
+        if (written > 0 && written + 1 + e->len > max_bytes)
+            break;
+        if (written > 0) {
+            wg_buf_append_char(out, ',');
+            written++;
+        }
+        wg_buf_append(out, e->text, e->len);
+        written += e->len;
+    }
+    return s;
+}
+
+/* ---- the live rate cap ----------------------------------------------------------------------- */
+
+void wg_inspector_pace_refill(wg_inspector_pace_t *pace, uint64_t now_ms, uint64_t per_s, uint64_t burst)
+{
+    if (now_ms <= pace->at_ms || per_s == 0)
+        return;
+    uint64_t add = (now_ms - pace->at_ms) * per_s / 1000;
+    if (add == 0)
+        return;
+    pace->at_ms += add * 1000 / per_s;
+    pace->budget += add;
+    if (pace->budget >= burst) {
+        pace->budget = burst;
+        pace->at_ms = now_ms;
+    }
+}
+
+uint64_t wg_inspector_thin_skip(uint64_t cursor, uint64_t oldest, uint64_t ring_next, uint64_t live_from,
+                                uint64_t budget)
+{
+    if (cursor < live_from || ring_next <= cursor)
+        return 0;
+    uint64_t skip = ring_next - cursor > budget ? ring_next - cursor - budget : 0;
+    /* what the ring dropped since the last flush is skipped too: thinning, not a gap */
+    return cursor + skip < oldest ? oldest - cursor : skip;
 }

@@ -202,6 +202,21 @@
 #define WG_LIMIT_INSPECTOR_ARENA_BLOCK (64 * 1024)
 /* new inspector entries reach the pages in one write this long after the first of them */
 #define WG_LIMIT_INSPECTOR_FLUSH_MS 20
+/* Internal (inspector): the live rate cap of one page: new entries at most this many a second, after
+ * a burst of at most this many (a handshake and a few messages pass whole). A person reads a few
+ * lines a second, while a browser drawing what a PostToConnection flood records (~100,000 entries a
+ * second) took a quarter of a 2-core machine, and still ~10 % at 500 a second (bench/README.md,
+ * "Inspector"). Over the cap a page gets the newest entries and one "thinned" event per flush naming
+ * the rest, which stay in the ring: the page fetches them (GET /_wsgate/api/entries) when its user
+ * pauses. */
+#define WG_LIMIT_INSPECTOR_LIVE_PER_S 200
+#define WG_LIMIT_INSPECTOR_LIVE_BURST 250
+/* Internal (inspector): a page whose stream was thinned is flushed this often instead of every
+ * WG_LIMIT_INSPECTOR_FLUSH_MS (each write wakes the browser; its view is a sample anyway). */
+#define WG_LIMIT_INSPECTOR_THINNED_FLUSH_MS 100
+/* Internal (inspector): the most entry text one GET /_wsgate/api/entries answer carries (at least one
+ * entry; the page asks again from where it stopped). */
+#define WG_LIMIT_INSPECTOR_FETCH_BYTES (4 * 1024 * 1024)
 /* Internal (inspector): a page's stream gets a comment line this often, so a closed tab is noticed. */
 #define WG_LIMIT_INSPECTOR_HEARTBEAT_MS 15000
 

@@ -2,7 +2,8 @@
 Debian's chromedriver, on loopback (docs/inspector.md). One session walks the issue's list: two
 clients, their messages in order with the integration answers, a refused signature and its
 canonical-request diff, a message sent from the page, a close from the page and its $disconnect,
-an exported session replayed by `wsgate replay`, and a `<script>` message shown as text.
+an exported session replayed by `wsgate replay`, and a `<script>` message shown as text. Under a
+PostToConnection flood the page says its live view is thinned, and Pause shows every entry.
 
 Screenshots of the main views are written to the test's tmp dir, and to
 $WSGATE_INSPECTOR_SCREENSHOTS when set (docs/ uses them)."""
@@ -11,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from wsgatekit import mgmt, wsclient
+from wsgatekit.inspector import flood_pushes
 from wsgatekit.server import wsgate_binary
 
 SECRET = "inspector-secret-0123456789"
@@ -210,3 +213,64 @@ def test_pings_shown_and_hidden_page_pauses(browser, gate, backend, open_client)
     assert len(seqs) == len(set(seqs)), "an entry shown twice"
     assert summary_texts(browser, "frame").count("the client sent a ping (13 bytes): are you there") == 1
     ws.close()
+
+
+def test_flood_thinned_indicator_and_pause_shows_everything(browser, wsgate, backend, open_client, tmp_path):
+    """A flood over the page's live rate: one status line says the view is thinned (no line per
+    skip in the timeline); Pause (from the keyboard) fetches what was skipped from wsgate's ring and
+    shows the newest --inspector-history entries, every seq, while the flood goes on."""
+    server = wsgate("--backend", backend.url("/events"), "--auth", "none", "--inspector-history", "400")
+    browser.get(server.http_url + "/_wsgate/")
+    wait(browser, lambda d: d.find_element(By.ID, "status").text == "live", "the live stream")
+    indicator = browser.find_element(By.ID, "thinned")
+    assert not indicator.is_displayed()
+    ws, connect = open_client(server, backend)
+    cid = connect.context["connectionId"]
+    stop, pushed = threading.Event(), []
+
+    def drain():   # the client reads what is pushed, like a real one
+        ws.sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                ws.recv()
+            except Exception:  # noqa: BLE001 - a timeout while nothing is pushed
+                pass
+
+    threads = [threading.Thread(target=lambda: pushed.append(flood_pushes(server.port, cid, stop=stop))),
+               threading.Thread(target=drain)]
+    for t in threads:
+        t.start()
+    try:
+        wait(browser, lambda d: indicator.is_displayed(), "the thinned indicator")
+        text = wait(browser, lambda d: indicator.text if "entries/s" in indicator.text else None, "the rates")
+        m = re.search(r"Live view thinned: showing ([\d,]+) of ([\d,]+) entries/s — pause to see all", text)
+        assert m and int(m.group(1).replace(",", "")) < int(m.group(2).replace(",", "")), text
+        assert entries(browser, "gap") == [], "a gap line per skip"
+        shoot(browser, tmp_path, "inspector-thinned.png")
+        pause = browser.find_element(By.ID, "pause-button")
+        pause.send_keys(Keys.ENTER)
+        note = wait(browser, lambda d: d.find_element(By.ID, "pause-note").text if
+                    d.find_element(By.ID, "pause-note").text.startswith("Paused:") else None, "the paused view")
+        assert pause.get_attribute("aria-pressed") == "true"
+        seqs = [int(li.get_attribute("data-seq")) for li in entries(browser)]
+        # the newest 400 entries, none skipped, though the live view showed a fraction of them
+        assert len(seqs) == 400 and seqs == list(range(seqs[0], seqs[0] + 400)), seqs[:5]
+        assert note == f"Paused: entries {seqs[0]}–{seqs[-1]}, every one.", note
+        kinds = {li.get_attribute("data-kind") for li in entries(browser)}
+        assert kinds <= {"frame", "mgmt"}, kinds
+        # frozen while the flood goes on; new entries wait
+        time.sleep(0.5)
+        assert [int(li.get_attribute("data-seq")) for li in entries(browser)] == seqs
+        assert re.fullmatch(r"Resume \(\d+ new\)", pause.text), pause.text
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+    assert pushed and pushed[0] > 0
+    # resume: live again; the indicator goes once the flood is over
+    pause.send_keys(Keys.SPACE)
+    wait(browser, lambda d: pause.get_attribute("aria-pressed") == "false" and pause.text == "Pause", "resumed")
+    assert browser.find_element(By.ID, "pause-note").text == ""
+    wait(browser, lambda d: not indicator.is_displayed(), "the indicator to go", timeout=10)
+    ws.send("after the flood")
+    wait(browser, lambda d: any(t == "after the flood" for t in summary_texts(d, "frame")), "a new message, live")

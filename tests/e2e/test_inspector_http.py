@@ -11,7 +11,7 @@ import pytest
 from websocket import ABNF
 
 from wsgatekit import mgmt, wsclient
-from wsgatekit.inspector import EventStream, act, conn_path
+from wsgatekit.inspector import EventStream, act, conn_path, flood_pushes
 from wsgatekit.server import wsgate_binary
 
 
@@ -319,4 +319,103 @@ def test_held_stream_records_but_sends_nothing(gate, backend, open_client, strea
     assert later.entries[0]["seq"] == first + 1
     time.sleep(0.3)
     assert held.entries == [] and held.raw == ["retry: 2000"]
+    ws.close()
+
+
+def fetch_entries(port, query):
+    resp = mgmt.raw_request(port, "GET", "/_wsgate/api/entries" + query, sign=False)
+    assert resp.status == 200 and resp.header("Content-Type") == "application/json"
+    return resp.json()
+
+
+def test_flood_is_thinned_and_every_seq_is_accounted_for(wsgate, backend, open_client, streams):
+    """Under a flood a page gets at most its live rate (docs/inspector.md, "Cost and bounds"): the
+    newest entries and one "thinned" event per flush naming the seqs it skipped, which the ring still
+    holds (GET /_wsgate/api/entries): every seq is either sent or named, never both."""
+    server = wsgate("--backend", backend.url("/events"), "--auth", "none", "--inspector-history", "100000")
+    began = time.monotonic()
+    stream = streams(server.port)
+    ws, connect = open_client(server, backend)
+    cid = connect.context["connectionId"]
+    stream.wait_for(lambda e: e["kind"] == "open" and e["conn"] == cid)
+    pushes = flood_pushes(server.port, cid, 1.5)
+    assert pushes > 600, "the flood was too slow to test the cap"
+    # the ring holds one frame and one @connections entry per push
+    next_seq = None
+    for _ in range(100):
+        status, state, _ = server.get_json("/_wsgate/api/state")
+        if state["nextSeq"] == next_seq:
+            break
+        next_seq = state["nextSeq"]
+        time.sleep(0.1)
+    stream.wait_for(lambda e: e["seq"] == next_seq - 1, what="the newest entry")
+    elapsed = time.monotonic() - began
+    with stream._cond:
+        raw = list(stream.raw)
+        sent = [e["seq"] for e in stream.entries]
+    thinned = [json.loads(b.split("data: ", 1)[1]) for b in raw if b.startswith("event: thinned\n")]
+    assert thinned, "a flood of %d pushes was not thinned" % pushes
+    # one thinned event per flush: each is followed by the newest entries of that flush
+    kinds = ["thinned" if b.startswith("event: thinned\n") else "entry" for b in raw if b.startswith(("id:", "event: thinned"))]
+    assert all(kinds[i + 1] == "entry" for i, k in enumerate(kinds) if k == "thinned"), kinds[:40]
+    # every seq is sent or skipped, exactly once, in order
+    skipped = []
+    for t in thinned:
+        assert t["skipped"] == t["to"] - t["from"] > 0, t
+        skipped += range(t["from"], t["to"])
+    assert sorted(sent + skipped) == list(range(1, next_seq)), "a seq lost or shown twice"
+    # the cap (src/limits.h): a burst of 250, then 200 a second (elapsed is counted generously, from
+    # before the page opened)
+    assert len(sent) <= 250 + 200 * elapsed + 10, (len(sent), elapsed)
+    assert len(skipped) > pushes // 2
+    # what was skipped is in the ring: fetch it all (paging on "to") and compare with what was sent
+    fetched, at = {}, 1
+    while at < next_seq:
+        doc = fetch_entries(server.port, f"?from={at}&to={next_seq}")
+        assert doc["from"] == at and doc["to"] > at and doc["oldest"] == 1 and doc["nextSeq"] == next_seq
+        assert [e["seq"] for e in doc["entries"]] == list(range(at, doc["to"]))
+        fetched.update((e["seq"], e) for e in doc["entries"])
+        at = doc["to"]
+    assert sorted(fetched) == list(range(1, next_seq))
+    for e in stream.entries:
+        assert fetched[e["seq"]] == e
+    frames = [e for e in fetched.values() if e["kind"] == "frame" and e.get("source") == "postToConnection"]
+    calls = [e for e in fetched.values() if e["kind"] == "mgmt" and e["method"] == "POST"]
+    assert len(frames) == len(calls) == pushes
+    # the newest N, and a range past the end
+    doc = fetch_entries(server.port, "?last=5")
+    assert [e["seq"] for e in doc["entries"]] == list(range(next_seq - 5, next_seq))
+    assert fetch_entries(server.port, f"?from={next_seq}")["entries"] == []
+    # quiet again: the burst is back, a new message reaches the page whole
+    time.sleep(0.6)
+    before = len(thinned)
+    ws.send("after the flood")
+    stream.wait_for(lambda e: e["kind"] == "frame" and e.get("data") == "after the flood")
+    stream.wait_for(lambda e: e["kind"] == "answer" and e["seq"] > next_seq)
+    assert sum(1 for b in stream.raw if b.startswith("event: thinned\n")) == before
+    ws.close()
+
+
+def test_flood_over_a_small_history_is_thinned_not_gapped(wsgate, backend, open_client, streams):
+    """A flood that turns over the whole history between two flushes: what the ring dropped is part
+    of the thinned range (one status line on the page), never a "gap" event per flush."""
+    server = wsgate("--backend", backend.url("/events"), "--auth", "none", "--inspector-history", "20")
+    stream = streams(server.port)
+    ws, connect = open_client(server, backend)
+    cid = connect.context["connectionId"]
+    stream.wait_for(lambda e: e["kind"] == "open" and e["conn"] == cid)
+    pushes = flood_pushes(server.port, cid, 1.0)
+    status, state, _ = server.get_json("/_wsgate/api/state")
+    stream.wait_for(lambda e: e["seq"] >= state["nextSeq"] - 1, what="the newest entry")
+    with stream._cond:
+        raw = list(stream.raw)
+        sent = [e["seq"] for e in stream.entries]
+    assert not [b for b in raw if b.startswith("event: gap")], "gap events under a flood"
+    thinned = [json.loads(b.split("data: ", 1)[1]) for b in raw if b.startswith("event: thinned\n")]
+    assert thinned and sum(t["skipped"] for t in thinned) > pushes
+    skipped = [s for t in thinned for s in range(t["from"], t["to"])]
+    assert sorted(sent + skipped) == list(range(1, sent[-1] + 1))
+    # what the ring still has is the newest 20
+    doc = fetch_entries(server.port, "")
+    assert [e["seq"] for e in doc["entries"]] == list(range(doc["nextSeq"] - 20, doc["nextSeq"]))
     ws.close()

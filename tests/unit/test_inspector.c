@@ -2,7 +2,9 @@
  * test_inspector.c: the inspector's ring (entry count and byte budget, lookup by seq) and its
  * hooks: nothing is recorded while no page watches, fields are cut at the field limit,
  * --inspector-history bounds the entries, credentials in events are redacted, entries written
- * directly escape text exactly as jansson does, the ring's arena keeps copies intact.
+ * directly escape text exactly as jansson does, the ring's arena keeps copies intact; a range of
+ * kept entries is written as a JSON array body within a byte cap, and the live rate cap skips the
+ * oldest entries over a page's budget but never its history.
  */
 #include <check.h>
 #include <jansson.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "inspector.h"
 #include "limits.h"
@@ -267,6 +270,82 @@ START_TEST(test_direct_entries_escape_like_jansson)
 }
 END_TEST
 
+START_TEST(test_ring_write_range)
+{
+    wg_inspector_ring_t *ring = wg_inspector_ring_new(4, 1 << 20);
+    const char *texts[] = {"{\"seq\":1}", "{\"seq\":2}", "{\"seq\":3}", "{\"seq\":4}", "{\"seq\":5}", "{\"seq\":6}"};
+    for (int i = 0; i < 6; i++)
+        wg_inspector_ring_push_copy(ring, texts[i], strlen(texts[i]));
+    /* kept: 3..6; a start before the oldest is raised to it, an end past the newest lowered */
+    wg_buf_t out = WG_BUF_INIT;
+    ck_assert_uint_eq(wg_inspector_ring_write_range(ring, 1, 100, 1 << 20, &out), 7);
+    ck_assert_str_eq(out.data, "{\"seq\":3},{\"seq\":4},{\"seq\":5},{\"seq\":6}");
+    wg_buf_reset(&out);
+    ck_assert_uint_eq(wg_inspector_ring_write_range(ring, 4, 6, 1 << 20, &out), 6);
+    ck_assert_str_eq(out.data, "{\"seq\":4},{\"seq\":5}");
+    /* the byte cap stops before the entry that would pass it: 9 + 1 + 9 = 19 fits, 29 does not */
+    wg_buf_reset(&out);
+    ck_assert_uint_eq(wg_inspector_ring_write_range(ring, 3, 7, 28, &out), 5);
+    ck_assert_str_eq(out.data, "{\"seq\":3},{\"seq\":4}");
+    /* the first entry is always written, even over the cap, so a caller always advances */
+    wg_buf_reset(&out);
+    ck_assert_uint_eq(wg_inspector_ring_write_range(ring, 5, 7, 1, &out), 6);
+    ck_assert_str_eq(out.data, "{\"seq\":5}");
+    /* an empty range writes nothing */
+    wg_buf_reset(&out);
+    ck_assert_uint_eq(wg_inspector_ring_write_range(ring, 7, 9, 1 << 20, &out), 7);
+    ck_assert_uint_eq(out.len, 0);
+    wg_buf_free(&out);
+    wg_inspector_ring_free(ring);
+}
+END_TEST
+
+START_TEST(test_pace_refill)
+{
+    wg_inspector_pace_t pace = {.budget = 0, .at_ms = 1000};
+    /* 500 a second: 10 in 20 ms */
+    wg_inspector_pace_refill(&pace, 1020, 500, 250);
+    ck_assert_uint_eq(pace.budget, 10);
+    /* 3 ms add one entry (2 ms' worth); the third millisecond is kept: one more makes the next */
+    wg_inspector_pace_refill(&pace, 1023, 500, 250);
+    ck_assert_uint_eq(pace.budget, 11);
+    wg_inspector_pace_refill(&pace, 1024, 500, 250);
+    ck_assert_uint_eq(pace.budget, 12);
+    wg_inspector_pace_refill(&pace, 1025, 500, 250);
+    ck_assert_uint_eq(pace.budget, 12);
+    /* time going backwards (or standing still) adds nothing */
+    wg_inspector_pace_refill(&pace, 900, 500, 250);
+    ck_assert_uint_eq(pace.budget, 12);
+    /* a long quiet time fills the bucket to the burst, and banks nothing beyond it */
+    wg_inspector_pace_refill(&pace, 60000, 500, 250);
+    ck_assert_uint_eq(pace.budget, 250);
+    pace.budget = 0;
+    wg_inspector_pace_refill(&pace, 60020, 500, 250);
+    ck_assert_uint_eq(pace.budget, 10);
+}
+END_TEST
+
+START_TEST(test_thin_skip)
+{
+    /* within the budget: nothing skipped */
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 105, 1, 10), 0);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 110, 1, 10), 0);
+    /* over it: the oldest go, the newest `budget` stay */
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 111, 1, 10), 1);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 2100, 1, 10), 1990);
+    /* an exhausted budget skips everything pending */
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 150, 1, 0), 50);
+    /* nothing pending */
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 1, 100, 1, 10), 0);
+    /* the history sent on opening (before live_from) is never thinned */
+    ck_assert_uint_eq(wg_inspector_thin_skip(5, 1, 5000, 1000, 10), 0);
+    ck_assert_uint_eq(wg_inspector_thin_skip(1000, 1, 5000, 1000, 10), 3990);
+    /* entries the ring dropped since the last flush are skipped too (a budget over a small history) */
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 196, 200, 1, 10), 96);
+    ck_assert_uint_eq(wg_inspector_thin_skip(100, 150, 200, 1, 10), 90);
+}
+END_TEST
+
 Suite *wg_test_suite_inspector(void)
 {
     Suite *s = suite_create("inspector");
@@ -279,6 +358,9 @@ Suite *wg_test_suite_inspector(void)
     tcase_add_test(tc, test_enabled_only_on_loopback_unless_asked);
     tcase_add_test(tc, test_ring_arena);
     tcase_add_test(tc, test_direct_entries_escape_like_jansson);
+    tcase_add_test(tc, test_ring_write_range);
+    tcase_add_test(tc, test_thin_skip);
+    tcase_add_test(tc, test_pace_refill);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -85,3 +85,25 @@ def act(port, path, body=None, header=True, timeout=5.0):
 def conn_path(connection_id, action):
     from urllib.parse import quote
     return f"/_wsgate/api/connections/{quote(connection_id, safe='')}/{action}"
+
+
+def flood_pushes(port, connection_id, seconds=None, stop=None, stage="local"):
+    """PostToConnection as fast as one keep-alive connection goes (wsgate with --auth none), for
+    `seconds` or until the threading.Event `stop` is set; returns how many were answered 200 (stops
+    at the first other answer: the client stopped reading)."""
+    from wsgatekit.mgmt import connection_path
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    path = connection_path(connection_id, stage)
+    n = 0
+    end = time.monotonic() + seconds if seconds is not None else None
+    try:
+        while not (stop is not None and stop.is_set()) and (end is None or time.monotonic() < end):
+            conn.request("POST", path, body=b"flood", headers={"Content-Type": "text/plain"})
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                break
+            n += 1
+    finally:
+        conn.close()
+    return n
