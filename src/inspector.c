@@ -162,13 +162,7 @@ static inline void put_str(wg_buf_t *b, const char *s)
 
 static void put_u64(wg_buf_t *b, uint64_t v)
 {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    wg_buf_append(b, tmp + sizeof(tmp) - n, n);
+    wg_json_text_put_uint(b, v);
 }
 
 /* A non-negative number of milliseconds with 3 decimals (microseconds), as "%.3f" writes it. */

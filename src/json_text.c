@@ -112,16 +112,35 @@ int wg_json_text_put_string(wg_buf_t *buf, const void *s, size_t len)
     return put_string(buf, s != NULL ? s : "", s != NULL ? len : 0, false);
 }
 
-void wg_json_text_put_int(wg_buf_t *buf, long long value)
+void wg_json_text_put_uint(wg_buf_t *buf, unsigned long long value)
 {
+    /* two digits per division: the inspector writes several 13-digit numbers per entry */
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                   "8081828384858687888990919293949596979899";
     char digits[24];
     size_t pos = sizeof(digits);
-    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    do {
-        digits[--pos] = (char)('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude > 0);
-    if (value < 0)
-        digits[--pos] = '-';
+    while (value >= 100) {
+        unsigned k = (unsigned)(value % 100) * 2;
+        value /= 100;
+        digits[--pos] = pairs[k + 1];
+        digits[--pos] = pairs[k];
+    }
+    if (value >= 10) {
+        digits[--pos] = pairs[value * 2 + 1];
+        digits[--pos] = pairs[value * 2];
+    } else {
+        digits[--pos] = (char)('0' + value);
+    }
     wg_buf_append(buf, digits + pos, sizeof(digits) - pos);
+}
+
+void wg_json_text_put_int(wg_buf_t *buf, long long value)
+{
+    if (value < 0) {
+        wg_buf_append(buf, "-", 1);
+        wg_json_text_put_uint(buf, 0ULL - (unsigned long long)value);
+    } else {
+        wg_json_text_put_uint(buf, (unsigned long long)value);
+    }
 }

@@ -24,5 +24,7 @@ void wg_json_text_put_string_lossy(wg_buf_t *buf, const char *s, size_t len);
 int wg_json_text_put_string(wg_buf_t *buf, const void *s, size_t len);
 /** Appends `value` as jansson writes a json_int_t ("%lld"). */
 void wg_json_text_put_int(wg_buf_t *buf, long long value);
+/** An unsigned integer in decimal. */
+void wg_json_text_put_uint(wg_buf_t *buf, unsigned long long value);
 
 #endif

@@ -7,6 +7,7 @@
  * byte. Error frames are compared with the captured frame bytes directly.
  */
 #include <check.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -878,6 +879,34 @@ START_TEST(test_string_writer_matches_jansson)
 }
 END_TEST
 
+/* Numbers as jansson (and printf) write them: every digit count, both ends of the range. */
+START_TEST(test_json_text_integers)
+{
+    static const long long values[] = {
+        0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12345, 1796549502907LL, -1, -10, -99, -100, LLONG_MAX, LLONG_MIN};
+    char expected[32];
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        wg_buf_t buf = WG_BUF_INIT;
+        wg_json_text_put_int(&buf, values[i]);
+        snprintf(expected, sizeof(expected), "%lld", values[i]);
+        ck_assert_str_eq(buf.data, expected);
+        wg_buf_free(&buf);
+    }
+    for (unsigned long long v = 1; v != 0 && v < ULLONG_MAX / 7; v = v * 7 + 3) {
+        wg_buf_t buf = WG_BUF_INIT;
+        wg_json_text_put_uint(&buf, v);
+        snprintf(expected, sizeof(expected), "%llu", v);
+        ck_assert_str_eq(buf.data, expected);
+        wg_buf_free(&buf);
+    }
+    wg_buf_t buf = WG_BUF_INIT;
+    wg_json_text_put_uint(&buf, ULLONG_MAX);
+    snprintf(expected, sizeof(expected), "%llu", ULLONG_MAX);
+    ck_assert_str_eq(buf.data, expected);
+    wg_buf_free(&buf);
+}
+END_TEST
+
 /* Keys equal once bytes that are not UTF-8 are replaced are one key, as in a JSON object: the
  * first place, the last value (what the jansson tree did before the writer). */
 START_TEST(test_keys_repaired_collide)
@@ -969,6 +998,7 @@ Suite *wg_test_suite_events(void)
     tcase_add_test(te, test_message_full);
     tcase_add_test(te, test_disconnect_headers_fixed);
     tcase_add_test(te, test_string_writer_matches_jansson);
+    tcase_add_test(te, test_json_text_integers);
     tcase_add_test(te, test_keys_repaired_collide);
     tcase_add_test(te, test_identity_extras_order);
     suite_add_tcase(s, te);
