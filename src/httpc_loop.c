@@ -1,26 +1,26 @@
 /*
- * httpc_loop.c: httpc's loop transport: h2o's HTTP/1 client on the loop thread, for plain-HTTP
- * calls to an IP address (httpc.c says why; httpc_internal.h what it shares).
+ * httpc_loop.c: httpc's loop transport: plain-HTTP calls to an IP address, made on the loop thread
+ * with h2o's sockets and picohttpparser (httpc.c says why; httpc_internal.h what it shares).
  *
- * Each origin (address and port) has an h2o socket pool of keep-alive connections; idle ones are
- * closed after WG_LIMIT_HTTPC_KEEPALIVE_MS. How many calls run at once is not decided here: every
- * caller holds a slot of its target's budget (budget.h), so an origin never has more connections
- * than its targets have slots. h2o 2.2.5's client writes the request bytes it is given and reads
- * the answer (Content-Length, chunked or until close); the request head is written here, as
- * libcurl wrote it (Host, Accept, Content-Length, then the caller's lines).
+ * h2o 2.2.5's own HTTP/1 client is not used: it aborts the process on an assertion when an answer
+ * has a Transfer-Encoding other than chunked or an invalid Content-Length (found by
+ * fuzz/fuzz_backend_reply.c), and its socket pool takes each kept-alive connection out of the event
+ * loop and back in for every call. Here the parsing is picohttpparser's (phr_parse_response and
+ * phr_decode_chunked: libh2o exports them, h2o parses HTTP/1 with them, but does not install their
+ * header, so their declarations are below, as in h2o 2.2.5's deps/picohttpparser/picohttpparser.h);
+ * what is written here is the request head (as libcurl wrote it: Host, Accept, Content-Length, then
+ * the caller's lines) and the RFC 7230 section 3.3.3 reading of where an answer's body ends.
+ *
+ * Each origin (address and port) keeps at most WG_LIMIT_BACKEND_POOL_CONNECTIONS idle kept-alive
+ * connections, still watched by the loop: one its server closes (or sends anything to) is closed at
+ * once, and one idle WG_LIMIT_HTTPC_KEEPALIVE_MS is closed too, under the common servers' own
+ * keep-alive. A request on a reused connection that the server closes before any byte of an answer
+ * is sent once more on a new connection, as libcurl does (an answer that is not HTTP is not retried).
+ * How many calls run at once is decided by the callers' budgets (budget.h).
  *
  * Each call's whole time is bounded by one timer (timer.h): the caller's timeout, which already
- * counts from the event's receipt. The answer is delivered on the loop's next turn, once h2o has
- * put the connection back in its pool, so a call the completion starts reuses it.
- *
- * A pooled connection the server closed is seen before reuse (h2o peeks at it); a request on a
- * reused connection that the server closes or resets before any byte of an answer is sent once
- * more, on a new connection, as libcurl does (an answer that is not HTTP is not retried). When h2o
- * finds a pooled connection closed by its server before WG_LIMIT_HTTPC_KEEPALIVE_MS, it prints one
- * "[WARN] detected close by upstream before the expected timeout" line to stderr, once per process.
- *
- * Host names are not taken: h2o 2.2.5 connects to one address of a name's, picked at random, where
- * libcurl tries each (`localhost` is ::1 and 127.0.0.1, and a server may listen on one of them).
+ * counts from the event's receipt. The answer is delivered on the loop's next turn, never from inside
+ * wg_httpc_loop_submit, after its connection went back to the pool.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -34,15 +34,47 @@
 #include "limits.h"
 #include "timer.h"
 
+/* picohttpparser, as exported by libh2o (see above) */
+struct phr_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+};
+struct phr_chunked_decoder {
+    size_t bytes_left_in_chunk;
+    char consume_trailer;
+    char _hex_count;
+    char _state;
+};
+int phr_parse_response(const char *buf, size_t len, int *minor_version, int *status, const char **msg, size_t *msg_len,
+                       struct phr_header *headers, size_t *num_headers, size_t last_len);
+ssize_t phr_decode_chunked(struct phr_chunked_decoder *decoder, char *buf, size_t *bufsz);
+
+/* header lines of one answer picohttpparser reports (more is a malformed answer, as for h2o's client) */
+#define WG_HTTPC_LOOP_MAX_HEADERS 100
+
 typedef struct loop_origin {
     char key[INET6_ADDRSTRLEN + 16]; /* "address port N", also in error messages */
-    h2o_socketpool_t pool;
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+    } addr;
+    socklen_t addr_len;
+    h2o_linklist_t idle; /* idle_conn_t, the most recently used first */
+    size_t num_idle;
 } loop_origin_t;
+
+typedef struct idle_conn {
+    h2o_linklist_t link;
+    h2o_socket_t *sock;
+    loop_origin_t *origin;
+    wg_timer_t expiry;
+} idle_conn_t;
 
 struct wg_httpc_loop {
     h2o_loop_t *loop;
-    h2o_http1client_ctx_t ctx;
-    h2o_timeout_t io_timeout;
     wg_timer_lists_t *timers;
     loop_origin_t *origins[WG_LIMIT_HTTPC_ORIGINS];
     size_t num_origins;
@@ -50,25 +82,33 @@ struct wg_httpc_loop {
     size_t in_flight;
 };
 
+typedef enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE } body_kind_t;
+
 typedef struct loop_call {
     h2o_linklist_t link; /* in the client's calls */
     wg_httpc_loop_t *owner;
     wg_httpc_request_t req;
     loop_origin_t *origin;
-    h2o_http1client_t *client; /* NULL once h2o is done with it */
+    h2o_socket_t *sock; /* NULL when the call has no connection */
     wg_buf_t head; /* the request head */
     h2o_iovec_t reqbufs[2];
+    bool is_head_method;
+    bool is_reused; /* the connection came from the pool */
+    bool has_head; /* the answer's head was read */
+    bool can_keep_alive;
+    body_kind_t body_kind;
+    uint64_t body_left; /* BODY_LENGTH */
+    struct phr_chunked_decoder chunked;
     wg_buf_t body; /* the answer, capped at WG_LIMIT_BACKEND_RESPONSE_BYTES */
     wg_buf_t headers; /* its status line and header lines, capped at WG_LIMIT_BACKEND_HEADER_BYTES */
     int status;
     const char *error; /* set when the call failed */
-    char error_text[128];
+    char error_text[160];
     bool is_timeout;
-    bool is_unanswered_io_error; /* the connection failed before any byte of an answer */
-    bool may_reuse; /* the pool had an idle connection when the call started */
+    bool is_unanswered; /* the connection failed before any byte of an answer */
     bool is_retried;
     wg_timer_t deadline;
-    wg_timer_t deliver; /* the next loop turn, after h2o has returned the connection */
+    wg_timer_t deliver; /* the next loop turn */
 } loop_call_t;
 
 static void start(loop_call_t *call);
@@ -93,30 +133,69 @@ static loop_origin_t *find_origin(wg_httpc_loop_t *l, const struct sockaddr *sa,
     if (o == NULL)
         abort();
     snprintf(o->key, sizeof(o->key), "%s", key);
-    h2o_socketpool_init_by_address(&o->pool, (struct sockaddr *)sa, salen, 0, WG_LIMIT_TARGET_CONCURRENCY);
-    h2o_socketpool_set_timeout(&o->pool, l->loop, WG_LIMIT_HTTPC_KEEPALIVE_MS);
+    memcpy(&o->addr, sa, salen);
+    o->addr_len = salen;
+    h2o_linklist_init_anchor(&o->idle);
     l->origins[l->num_origins++] = o;
     return o;
 }
 
-static void append_capped(loop_call_t *call, wg_buf_t *buf, const void *data, size_t n, size_t limit)
+/* ---- the pool of idle connections ---------------------------------------------------------- */
+
+static void close_idle(idle_conn_t *idle)
 {
-    if (buf->len + n > limit) {
-        call->error = "response larger than the cap";
-        return;
-    }
-    wg_buf_append(buf, data, n);
+    wg_timer_stop(&idle->expiry);
+    h2o_linklist_unlink(&idle->link);
+    idle->origin->num_idle--;
+    h2o_socket_close(idle->sock);
+    free(idle);
 }
 
-static void finish(loop_call_t *call, const char *error)
+/* Anything from an idle connection (its server closing it, or bytes nobody asked for) ends it. */
+static void on_idle_read(h2o_socket_t *sock, const char *err)
 {
-    call->client = NULL; /* h2o closes or pools the connection when the callback returns */
-    if (error != NULL && call->error == NULL) {
-        snprintf(call->error_text, sizeof(call->error_text), "%s (%s)", error, call->origin->key);
-        call->error = call->error_text;
-    }
-    wg_timer_start(call->owner->timers, &call->deliver, 0, on_deliver);
+    (void)err;
+    close_idle(sock->data);
 }
+
+static void on_idle_expiry(wg_timer_t *timer)
+{
+    close_idle(H2O_STRUCT_FROM_MEMBER(idle_conn_t, expiry, timer));
+}
+
+static void pool_put(wg_httpc_loop_t *l, loop_origin_t *origin, h2o_socket_t *sock)
+{
+    if (origin->num_idle >= WG_LIMIT_BACKEND_POOL_CONNECTIONS) {
+        h2o_socket_close(sock);
+        return;
+    }
+    idle_conn_t *idle = calloc(1, sizeof(*idle));
+    if (idle == NULL)
+        abort();
+    idle->sock = sock;
+    idle->origin = origin;
+    sock->data = idle;
+    h2o_linklist_insert(origin->idle.next, &idle->link); /* first: the warmest is used next */
+    origin->num_idle++;
+    wg_timer_start(l->timers, &idle->expiry, WG_LIMIT_HTTPC_KEEPALIVE_MS, on_idle_expiry);
+    h2o_socket_read_start(sock, on_idle_read);
+}
+
+static h2o_socket_t *pool_take(loop_origin_t *origin)
+{
+    if (h2o_linklist_is_empty(&origin->idle))
+        return NULL;
+    idle_conn_t *idle = H2O_STRUCT_FROM_MEMBER(idle_conn_t, link, origin->idle.next);
+    h2o_socket_t *sock = idle->sock;
+    wg_timer_stop(&idle->expiry);
+    h2o_linklist_unlink(&idle->link);
+    origin->num_idle--;
+    free(idle);
+    h2o_socket_read_stop(sock);
+    return sock;
+}
+
+/* ---- one call ------------------------------------------------------------------------------ */
 
 static void free_call(loop_call_t *call)
 {
@@ -152,10 +231,30 @@ static void deliver(loop_call_t *call)
     free_call(call);
 }
 
+/* The call is over (answered, or `error`): its connection goes back to the pool when the answer
+ * ended cleanly and the server keeps it, else it is closed; the answer is delivered next turn. */
+static void finish(loop_call_t *call, const char *error)
+{
+    h2o_socket_t *sock = call->sock;
+    call->sock = NULL;
+    if (error != NULL && call->error == NULL) {
+        snprintf(call->error_text, sizeof(call->error_text), "%s (%s)", error, call->origin->key);
+        call->error = call->error_text;
+    }
+    if (sock != NULL) {
+        h2o_socket_read_stop(sock);
+        if (call->error == NULL && call->can_keep_alive && sock->input->size == 0)
+            pool_put(call->owner, call->origin, sock);
+        else
+            h2o_socket_close(sock);
+    }
+    wg_timer_start(call->owner->timers, &call->deliver, 0, on_deliver);
+}
+
 static void on_deliver(wg_timer_t *timer)
 {
     loop_call_t *call = H2O_STRUCT_FROM_MEMBER(loop_call_t, deliver, timer);
-    if (call->error != NULL && call->is_unanswered_io_error && call->may_reuse && !call->is_retried) {
+    if (call->error != NULL && call->is_unanswered && call->is_reused && !call->is_retried) {
         /* the pooled connection was closed under the request: once more, on a new one */
         call->is_retried = true;
         call->error = NULL;
@@ -168,93 +267,281 @@ static void on_deliver(wg_timer_t *timer)
 static void on_deadline(wg_timer_t *timer)
 {
     loop_call_t *call = H2O_STRUCT_FROM_MEMBER(loop_call_t, deadline, timer);
-    if (call->client != NULL) {
-        h2o_http1client_cancel(call->client); /* closes the connection; no callback runs */
-        call->client = NULL;
+    if (call->sock != NULL) {
+        h2o_socket_close(call->sock);
+        call->sock = NULL;
     }
     call->is_timeout = true;
     deliver(call);
 }
 
-static int on_body(h2o_http1client_t *client, const char *errstr)
+static void append_capped(loop_call_t *call, wg_buf_t *buf, const void *data, size_t n, size_t limit)
 {
-    loop_call_t *call = client->data;
-    h2o_buffer_t *in = client->sock != NULL ? client->sock->input : NULL;
-    if (in != NULL && in->size > 0) {
-        append_capped(call, &call->body, in->bytes, in->size, WG_LIMIT_BACKEND_RESPONSE_BYTES);
-        h2o_buffer_consume(&client->sock->input, in->size);
+    if (call->error != NULL)
+        return;
+    if (buf->len + n > limit) {
+        snprintf(call->error_text, sizeof(call->error_text), "response larger than the cap (%s)", call->origin->key);
+        call->error = call->error_text;
+        return;
     }
-    if (errstr == h2o_http1client_error_is_eos) {
-        finish(call, NULL);
-        return 0;
-    }
-    if (errstr != NULL || call->error != NULL) {
-        finish(call, errstr); /* h2o closes the connection: -1, or its own error */
+    wg_buf_append(buf, data, n);
+}
+
+/* Content-Length: digits only, and one value however often it is sent (RFC 7230 3.3.2). */
+static int read_length(const struct phr_header *h, uint64_t *len, bool *has_len)
+{
+    if (h->value_len == 0 || h->value_len > 18)
         return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < h->value_len; i++) {
+        if (h->value[i] < '0' || h->value[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(h->value[i] - '0');
     }
+    if (*has_len && *len != v)
+        return -1;
+    *len = v;
+    *has_len = true;
     return 0;
 }
 
-static h2o_http1client_body_cb on_head(h2o_http1client_t *client, const char *errstr, int minor_version, int status,
-                                       h2o_iovec_t msg, h2o_header_t *headers, size_t num_headers, int rlen)
+static bool value_has_token(const struct phr_header *h, const char *token)
 {
-    (void)rlen;
-    loop_call_t *call = client->data;
-    if (errstr != NULL && errstr != h2o_http1client_error_is_eos) {
-        /* h2o's texts: "I/O error (head)" (closed or reset), "failed to parse the response"... */
-        call->is_unanswered_io_error =
-            strncmp(errstr, "I/O error", 9) == 0 && (client->sock == NULL || client->sock->input->size == 0);
-        finish(call, errstr);
-        return NULL;
+    size_t tlen = strlen(token);
+    const char *p = h->value, *end = h->value + h->value_len;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+            p++;
+        const char *q = p;
+        while (q < end && *q != ',')
+            q++;
+        const char *e = q;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if ((size_t)(e - p) == tlen && strncasecmp(p, token, tlen) == 0)
+            return true;
+        p = q;
     }
-    call->status = status;
-    wg_buf_t *h = &call->headers;
-    char line[32];
-    int n = snprintf(line, sizeof(line), "HTTP/1.%d %d ", minor_version, status);
-    append_capped(call, h, line, (size_t)n, WG_LIMIT_BACKEND_HEADER_BYTES);
-    append_capped(call, h, msg.base, msg.len, WG_LIMIT_BACKEND_HEADER_BYTES);
-    append_capped(call, h, "\r\n", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
-    for (size_t i = 0; i < num_headers && call->error == NULL; i++) {
-        append_capped(call, h, headers[i].orig_name, headers[i].name->len, WG_LIMIT_BACKEND_HEADER_BYTES);
-        append_capped(call, h, ": ", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
-        append_capped(call, h, headers[i].value.base, headers[i].value.len, WG_LIMIT_BACKEND_HEADER_BYTES);
-        append_capped(call, h, "\r\n", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
-    }
-    append_capped(call, h, "\r\n", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
-    if (call->error != NULL || errstr == h2o_http1client_error_is_eos) {
-        finish(call, NULL); /* no body (HEAD, 204, 304) or headers over the cap */
-        return NULL;
-    }
-    return on_body;
+    return false;
 }
 
-static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char *errstr, h2o_iovec_t **reqbufs,
-                                          size_t *reqbufcnt, int *method_is_head)
+/* Reads the answer's head at the start of the input: -2 wait for more, -1 failed (finished), else
+ * the head's length, with the body's framing set. 1xx answers are skipped here. */
+static int read_head(loop_call_t *call, h2o_buffer_t **input)
 {
-    loop_call_t *call = client->data;
-    if (errstr != NULL) {
-        finish(call, errstr);
-        return NULL;
+    for (;;) {
+        struct phr_header hs[WG_HTTPC_LOOP_MAX_HEADERS];
+        size_t num = WG_HTTPC_LOOP_MAX_HEADERS;
+        int minor = 0, status = 0;
+        const char *msg = NULL;
+        size_t msg_len = 0;
+        int r = phr_parse_response((*input)->bytes, (*input)->size, &minor, &status, &msg, &msg_len, hs, &num, 0);
+        if (r == -2) {
+            if ((*input)->size > WG_LIMIT_BACKEND_HEADER_BYTES) {
+                finish(call, "response headers larger than the cap");
+                return -1;
+            }
+            return -2;
+        }
+        if (r < 0) {
+            finish(call, "malformed HTTP answer");
+            return -1;
+        }
+        if (status >= 100 && status < 200 && status != 101) {
+            h2o_buffer_consume(input, (size_t)r); /* 100 Continue and the like: the answer follows */
+            continue;
+        }
+        call->status = status;
+        call->can_keep_alive = minor >= 1;
+        bool is_chunked = false, has_len = false;
+        uint64_t len = 0;
+        wg_buf_t *h = &call->headers;
+        char line[32];
+        int n = snprintf(line, sizeof(line), "HTTP/1.%d %d ", minor, status);
+        append_capped(call, h, line, (size_t)n, WG_LIMIT_BACKEND_HEADER_BYTES);
+        append_capped(call, h, msg, msg_len, WG_LIMIT_BACKEND_HEADER_BYTES);
+        append_capped(call, h, "\r\n", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
+        for (size_t i = 0; i < num; i++) {
+            if (hs[i].name == NULL) {
+                finish(call, "malformed HTTP answer (a folded header line)");
+                return -1;
+            }
+            append_capped(call, h, hs[i].name, hs[i].name_len, WG_LIMIT_BACKEND_HEADER_BYTES);
+            append_capped(call, h, ": ", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
+            append_capped(call, h, hs[i].value, hs[i].value_len, WG_LIMIT_BACKEND_HEADER_BYTES);
+            append_capped(call, h, "\r\n", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
+            if (hs[i].name_len == 10 && strncasecmp(hs[i].name, "connection", 10) == 0) {
+                if (value_has_token(&hs[i], "close"))
+                    call->can_keep_alive = false;
+                else if (value_has_token(&hs[i], "keep-alive"))
+                    call->can_keep_alive = true;
+            } else if (hs[i].name_len == 17 && strncasecmp(hs[i].name, "transfer-encoding", 17) == 0) {
+                if (value_has_token(&hs[i], "chunked"))
+                    is_chunked = true;
+                else if (!value_has_token(&hs[i], "identity")) {
+                    finish(call, "unsupported Transfer-Encoding in the answer");
+                    return -1;
+                }
+            } else if (hs[i].name_len == 14 && strncasecmp(hs[i].name, "content-length", 14) == 0) {
+                if (read_length(&hs[i], &len, &has_len) != 0) {
+                    finish(call, "invalid Content-Length in the answer");
+                    return -1;
+                }
+            }
+        }
+        append_capped(call, h, "\r\n", 2, WG_LIMIT_BACKEND_HEADER_BYTES);
+        if (call->error != NULL) {
+            finish(call, NULL);
+            return -1;
+        }
+        /* where the body ends (RFC 7230 3.3.3) */
+        if (call->is_head_method || status == 204 || status == 304) {
+            call->body_kind = BODY_NONE;
+        } else if (is_chunked) {
+            call->body_kind = BODY_CHUNKED;
+            call->chunked.consume_trailer = 1;
+        } else if (has_len) {
+            if (len > WG_LIMIT_BACKEND_RESPONSE_BYTES) {
+                finish(call, "response larger than the cap");
+                return -1;
+            }
+            call->body_kind = BODY_LENGTH;
+            call->body_left = len;
+        } else {
+            call->body_kind = BODY_UNTIL_CLOSE;
+            call->can_keep_alive = false;
+        }
+        return r;
     }
+}
+
+static void on_read(h2o_socket_t *sock, const char *err)
+{
+    loop_call_t *call = sock->data;
+    if (!call->has_head) {
+        /* h2o reports the bytes read and the server's close in one callback: read them first */
+        if (err != NULL && sock->input->size == 0) {
+            call->is_unanswered = true;
+            finish(call, "connection closed before any answer");
+            return;
+        }
+        int r = read_head(call, &sock->input);
+        if (r == -1)
+            return;
+        if (r == -2) {
+            if (err != NULL)
+                finish(call, "connection closed in the answer's head");
+            return;
+        }
+        call->has_head = true;
+        h2o_buffer_consume(&sock->input, (size_t)r);
+        if (call->body_kind == BODY_NONE) {
+            finish(call, NULL);
+            return;
+        }
+    }
+    h2o_buffer_t *in = sock->input;
+    switch (call->body_kind) {
+    case BODY_LENGTH: {
+        size_t n = in->size < call->body_left ? in->size : (size_t)call->body_left;
+        append_capped(call, &call->body, in->bytes, n, WG_LIMIT_BACKEND_RESPONSE_BYTES);
+        h2o_buffer_consume(&sock->input, n);
+        call->body_left -= n;
+        if (call->body_left == 0) {
+            if (sock->input->size > 0)
+                call->can_keep_alive = false; /* more than the answer: the connection is not reused */
+            finish(call, NULL);
+            return;
+        }
+        break;
+    }
+    case BODY_CHUNKED: {
+        size_t n = in->size;
+        ssize_t r = phr_decode_chunked(&call->chunked, in->bytes, &n);
+        if (r == -1) {
+            finish(call, "malformed chunked answer");
+            return;
+        }
+        append_capped(call, &call->body, in->bytes, n, WG_LIMIT_BACKEND_RESPONSE_BYTES);
+        h2o_buffer_consume(&sock->input, sock->input->size);
+        if (r >= 0) {
+            if (r > 0)
+                call->can_keep_alive = false;
+            finish(call, NULL);
+            return;
+        }
+        break;
+    }
+    case BODY_UNTIL_CLOSE:
+        append_capped(call, &call->body, in->bytes, in->size, WG_LIMIT_BACKEND_RESPONSE_BYTES);
+        h2o_buffer_consume(&sock->input, sock->input->size);
+        if (err != NULL) {
+            finish(call, NULL); /* the close is the answer's end */
+            return;
+        }
+        break;
+    case BODY_NONE: break;
+    }
+    if (call->error != NULL) {
+        finish(call, NULL);
+        return;
+    }
+    if (err != NULL)
+        finish(call, "connection closed before the answer ended");
+}
+
+static void on_written(h2o_socket_t *sock, const char *err)
+{
+    loop_call_t *call = sock->data;
+    if (err != NULL) {
+        call->is_unanswered = true;
+        finish(call, "connection failed while sending the request");
+        return;
+    }
+    h2o_socket_read_start(sock, on_read);
+}
+
+static void send_request(loop_call_t *call)
+{
     call->reqbufs[0] = h2o_iovec_init(call->head.data, call->head.len);
     call->reqbufs[1] = h2o_iovec_init(call->req.body, call->req.body_len);
-    *reqbufs = call->reqbufs;
-    *reqbufcnt = call->req.body_len > 0 ? 2 : 1;
-    *method_is_head = strcmp(call->req.method, "HEAD") == 0;
-    return on_head;
+    h2o_socket_write(call->sock, call->reqbufs, call->req.body_len > 0 ? 2 : 1, on_written);
+}
+
+static void on_connect(h2o_socket_t *sock, const char *err)
+{
+    loop_call_t *call = sock->data;
+    if (err != NULL) {
+        finish(call, "connection failed");
+        return;
+    }
+    send_request(call);
 }
 
 static void start(loop_call_t *call)
 {
-    h2o_socketpool_t *pool = &call->origin->pool;
-    pthread_mutex_lock(&pool->_shared.mutex);
-    call->may_reuse = !h2o_linklist_is_empty(&pool->_shared.sockets);
-    pthread_mutex_unlock(&pool->_shared.mutex);
     wg_buf_reset(&call->body);
     wg_buf_reset(&call->headers);
     call->status = 0;
-    call->is_unanswered_io_error = false;
-    h2o_http1client_connect_with_pool(&call->client, call, &call->owner->ctx, pool, on_connect);
+    call->has_head = false;
+    call->is_unanswered = false;
+    call->body_kind = BODY_NONE;
+    memset(&call->chunked, 0, sizeof(call->chunked));
+    h2o_socket_t *sock = pool_take(call->origin);
+    call->is_reused = sock != NULL;
+    if (sock == NULL) {
+        sock = h2o_socket_connect(call->owner->loop, &call->origin->addr.sa, call->origin->addr_len, on_connect);
+        if (sock == NULL) {
+            finish(call, "cannot open a socket");
+            return;
+        }
+        sock->data = call;
+        call->sock = sock;
+        return;
+    }
+    sock->data = call;
+    call->sock = sock;
+    send_request(call);
 }
 
 /* The request head, as libcurl wrote it: the request line, Host (unless the caller gave one),
@@ -330,6 +617,7 @@ int wg_httpc_loop_submit(wg_httpc_loop_t *l, wg_httpc_request_t *req)
     call->owner = l;
     call->req = *req;
     call->origin = origin;
+    call->is_head_method = strcmp(req->method, "HEAD") == 0;
     if (write_head(call, &url) != 0) {
         /* the request as given cannot be sent (a line break in a header): libcurl would send it
          * as two headers; answered as a transport error instead */
@@ -343,8 +631,8 @@ int wg_httpc_loop_submit(wg_httpc_loop_t *l, wg_httpc_request_t *req)
         wg_timer_start(l->timers, &call->deliver, 0, on_deliver);
         return 0;
     }
-    if (call->req.timeout_ms > 0)
-        wg_timer_start(l->timers, &call->deadline, call->req.timeout_ms, on_deadline);
+    wg_timer_start(l->timers, &call->deadline,
+                   call->req.timeout_ms > 0 ? call->req.timeout_ms : WG_LIMIT_HTTPC_UNTIMED_MS, on_deadline);
     start(call);
     return 0;
 }
@@ -356,11 +644,6 @@ wg_httpc_loop_t *wg_httpc_loop_new(h2o_loop_t *loop)
         abort();
     l->loop = loop;
     l->timers = wg_timer_new_lists(loop);
-    /* h2o's per-step I/O timeout; each call's own timer ends it first (a call without a timeout
-     * is still bounded by this) */
-    h2o_timeout_init(loop, &l->io_timeout, WG_LIMIT_HTTPC_IO_TIMEOUT_MS);
-    l->ctx.loop = loop;
-    l->ctx.io_timeout = &l->io_timeout;
     h2o_linklist_init_anchor(&l->calls);
     return l;
 }
@@ -369,19 +652,19 @@ void wg_httpc_loop_free(wg_httpc_loop_t *l)
 {
     while (!h2o_linklist_is_empty(&l->calls)) {
         loop_call_t *call = H2O_STRUCT_FROM_MEMBER(loop_call_t, link, l->calls.next);
-        if (call->client != NULL) {
-            h2o_http1client_cancel(call->client);
-            call->client = NULL;
+        if (call->sock != NULL) {
+            h2o_socket_close(call->sock);
+            call->sock = NULL;
         }
         if (call->error == NULL)
             call->error = "shutting down";
         deliver(call);
     }
     for (size_t i = 0; i < l->num_origins; i++) {
-        h2o_socketpool_dispose(&l->origins[i]->pool);
+        while (!h2o_linklist_is_empty(&l->origins[i]->idle))
+            close_idle(H2O_STRUCT_FROM_MEMBER(idle_conn_t, link, l->origins[i]->idle.next));
         free(l->origins[i]);
     }
-    h2o_timeout_dispose(l->loop, &l->io_timeout);
     wg_timer_free_lists(l->timers);
     free(l);
 }

@@ -131,11 +131,11 @@
 /* Internal (httpc_loop.c): origins (address and port) with a keep-alive pool on the loop (they come
  * from the configuration; calls to more go through libcurl), how long an idle pooled connection is
  * kept (under the shortest common server keep-alive, gunicorn's 2 s; Node's is 5 s: a connection is
- * not reused just as its server closes it), and h2o's timeout for each read or write, which only
- * bounds a call that has no timeout of its own. */
+ * not reused just as its server closes it), and the bound of a call made without a timeout of its
+ * own (every integration call has one). */
 #define WG_LIMIT_HTTPC_ORIGINS 64
 #define WG_LIMIT_HTTPC_KEEPALIVE_MS 1000
-#define WG_LIMIT_HTTPC_IO_TIMEOUT_MS (10 * 60 * 1000)
+#define WG_LIMIT_HTTPC_UNTIMED_MS (10 * 60 * 1000)
 /* Internal (budget.c): after this many calls waited at once, the heap is trimmed this long after
  * the queues empty. */
 #define WG_LIMIT_BUDGET_TRIM_AFTER_WAITING 1024

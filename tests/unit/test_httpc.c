@@ -470,6 +470,25 @@ START_TEST(test_answer_read_until_close)
 }
 END_TEST
 
+/* Answers h2o 2.2.5's own client aborted the process on (an assertion), found by
+ * fuzz/fuzz_backend_reply.c: a transport error each, as libcurl reports them. */
+START_TEST(test_unreadable_framing_is_a_transport_error)
+{
+    static const char *const answers[] = {
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx",
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
+    };
+    for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        seen_t seen = {0};
+        call_answered(answers[i], strlen(answers[i]), &seen);
+        ck_assert_msg(seen.is_transport_error == 1 && seen.status == 0, "answer %zu: status %d", i, seen.status);
+        ck_assert_int_eq(seen.has_error_text, 1);
+    }
+}
+END_TEST
+
 START_TEST(test_line_break_in_header_is_refused)
 {
     wg_httpc_request_t req = {.method = "POST", .url = strdup("http://127.0.0.1:9/"), .timeout_ms = 5000};
@@ -520,6 +539,7 @@ Suite *wg_test_suite_httpc(void)
     tcase_add_test(tc, test_garbage_on_reused_connection_is_not_retried);
     tcase_add_test(tc, test_chunked_answer);
     tcase_add_test(tc, test_answer_read_until_close);
+    tcase_add_test(tc, test_unreadable_framing_is_a_transport_error);
     tcase_add_test(tc, test_line_break_in_header_is_refused);
     tcase_add_test(tc, test_in_flight_at_shutdown);
     suite_add_tcase(s, tc);
