@@ -3,11 +3,11 @@
  * transport makes a call.
  *
  * A call to a plain-HTTP backend named by an IP address (the common local setup: a backend or a
- * Lambda endpoint on 127.0.0.1) is made on the loop thread with h2o's HTTP/1 client
+ * Lambda endpoint on 127.0.0.1) is made on the loop thread with h2o's sockets and picohttpparser
  * (httpc_loop.c): no thread hand-off and no per-request URL and option machinery, which was most of
  * a $connect's cost (bench/README.md, S1). Everything else goes to libcurl on a worker thread
  * (httpc_curl.c, started on first use): https, host names (curl tries every address a name resolves
- * to; h2o 2.2.5 picks one at random), and every call when a proxy is set in the environment
+ * to), and every call when a proxy is set in the environment
  * (http_proxy, all_proxy, ALL_PROXY: libcurl applies them and no_proxy as before).
  */
 #include "httpc.h"

@@ -2,7 +2,7 @@
  * httpc.h: outgoing HTTP calls (backend integrations, authorizers, the demo backend) that never
  * block the event loop.
  *
- * Plain-HTTP calls to an IP address run on the loop thread (h2o's HTTP/1 client, keep-alive pools
+ * Plain-HTTP calls to an IP address run on the loop thread (h2o sockets and picohttpparser, keep-alive pools
  * per origin); the rest on a libcurl worker thread (httpc.c says which and why). Either way the
  * completion callback runs on the loop thread, exactly once, and the call's whole time is bounded
  * by its timeout. Callbacks must look connections up by id: the client may have gone.

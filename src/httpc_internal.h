@@ -1,7 +1,7 @@
 /*
  * httpc_internal.h: what httpc.c shares with its two transports.
  *
- * httpc_loop.c calls plain-HTTP backends named by an IP address with h2o's HTTP/1 client on the
+ * httpc_loop.c calls plain-HTTP backends named by an IP address with h2o's sockets on the
  * loop thread; httpc_curl.c runs libcurl on a worker thread for everything else (https, host names,
  * proxies). Both call the request's on_done on the loop thread, exactly once, and free the request.
  */

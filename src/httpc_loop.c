@@ -343,7 +343,8 @@ static int read_head(loop_call_t *call, h2o_buffer_t **input)
             }
             return -2;
         }
-        if (r < 0) {
+        if (r < 0 || status < 100) {
+            /* picohttpparser takes any three digits; below 100 is no status class at all */
             finish(call, "malformed HTTP answer");
             return -1;
         }
