@@ -51,16 +51,15 @@ int phr_parse_response(const char *buf, size_t len, int *minor_version, int *sta
                        struct phr_header *headers, size_t *num_headers, size_t last_len);
 ssize_t phr_decode_chunked(struct phr_chunked_decoder *decoder, char *buf, size_t *bufsz);
 
-/* header lines of one answer picohttpparser reports (more is a malformed answer, as for h2o's client) */
-#define WG_HTTPC_LOOP_MAX_HEADERS 100
+typedef union loop_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+} loop_addr_t;
 
 typedef struct loop_origin {
     char key[INET6_ADDRSTRLEN + 16]; /* "address port N", also in error messages */
-    union {
-        struct sockaddr sa;
-        struct sockaddr_in in;
-        struct sockaddr_in6 in6;
-    } addr;
+    loop_addr_t addr;
     socklen_t addr_len;
     h2o_linklist_t idle; /* idle_conn_t, the most recently used first */
     size_t num_idle;
@@ -330,8 +329,8 @@ static bool value_has_token(const struct phr_header *h, const char *token)
 static int read_head(loop_call_t *call, h2o_buffer_t **input)
 {
     for (;;) {
-        struct phr_header hs[WG_HTTPC_LOOP_MAX_HEADERS];
-        size_t num = WG_HTTPC_LOOP_MAX_HEADERS;
+        struct phr_header hs[WG_LIMIT_HTTPC_ANSWER_HEADERS];
+        size_t num = WG_LIMIT_HTTPC_ANSWER_HEADERS;
         int minor = 0, status = 0;
         const char *msg = NULL;
         size_t msg_len = 0;
@@ -588,11 +587,7 @@ int wg_httpc_loop_submit(wg_httpc_loop_t *l, wg_httpc_request_t *req)
     char host[INET6_ADDRSTRLEN];
     memcpy(host, url.host.base, url.host.len);
     host[url.host.len] = '\0';
-    union {
-        struct sockaddr sa;
-        struct sockaddr_in in;
-        struct sockaddr_in6 in6;
-    } addr;
+    loop_addr_t addr;
     socklen_t addr_len;
     memset(&addr, 0, sizeof(addr));
     if (inet_pton(AF_INET, host, &addr.in.sin_addr) == 1) {

@@ -136,6 +136,9 @@
 #define WG_LIMIT_HTTPC_ORIGINS 64
 #define WG_LIMIT_HTTPC_KEEPALIVE_MS 1000
 #define WG_LIMIT_HTTPC_UNTIMED_MS (10 * 60 * 1000)
+/* Internal (httpc_loop.c): header lines of one backend answer; more is a malformed answer (as for
+ * h2o's own client; picohttpparser takes a fixed array). */
+#define WG_LIMIT_HTTPC_ANSWER_HEADERS 100
 /* Internal (budget.c): after this many calls waited at once, the heap is trimmed this long after
  * the queues empty. */
 #define WG_LIMIT_BUDGET_TRIM_AFTER_WAITING 1024
