@@ -13,38 +13,19 @@
 # Loopback only, bounded, stops what it starts.
 set -u -o pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HARNESS=${HARNESS:-$ROOT/../shared/bench}
-PROJECT_BIN=${PROJECT_BIN:-$PWD/build/wsgate}
+# shellcheck disable=SC2034 # NAME is read by callgrind-lib.sh
+NAME=callgrind-connect.sh
 GW_PORT=${GW_PORT:-18410}
 BE_PORT=${BE_PORT:-18411}
-STAGE=${STAGE:-local}
 CG_CONNS=${CG_CONNS:-2000}
-WORK=${WORK:-$(mktemp -d -t wsgate-bench-cgconnect.XXXXXX)}
-mkdir -p "$WORK"
-
-die() { echo "callgrind-connect.sh: $*" >&2; exit 1; }
-command -v valgrind >/dev/null || die "needs valgrind (apt-get install -y valgrind)"
-[ -x "$PROJECT_BIN" ] || die "no gateway binary at $PROJECT_BIN"
-make -s -C "$HARNESS" >/dev/null || die "building the harness tools failed"
-BIN=$HARNESS/bin
-ulimit -n "$(ulimit -Hn)" 2>/dev/null
-
-STOP_WAIT_TENTHS=150
-. "$ROOT/bench/lib.sh"
-for p in $GW_PORT $BE_PORT; do port_open "$p" && die "port $p already in use"; done
-
+# shellcheck source=bench/callgrind-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/callgrind-lib.sh"
+cg_setup
 IDS=$WORK/ids; : >"$IDS"
-"$BIN/backend" -l "127.0.0.1:$BE_PORT" -i "$IDS" >"$WORK/backend.log" 2>&1 &
-BE=$!; STARTED+=("$BE")
-wait_port "$BE_PORT" "$BE" 600 || die "backend did not start"
+cg_backend "$WORK" -i "$IDS"
 STATE_ARGS=()
 "$PROJECT_BIN" --help 2>&1 | grep -q -- '--state-dir' && STATE_ARGS=(--state-dir "$WORK/state")
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/callgrind.out" \
-  "$PROJECT_BIN" --host 127.0.0.1 --port "$GW_PORT" --stage "$STAGE" --backend "http://127.0.0.1:$BE_PORT/" \
-  --auth none "${STATE_ARGS[@]}" >"$WORK/gateway.log" 2>&1 &
-GW=$!; STARTED+=("$GW")
-wait_port "$GW_PORT" "$GW" 600 || die "gateway did not start under valgrind (see $WORK/gateway.log)"
+cg_gateway "$WORK" "${STATE_ARGS[@]}"
 
 callgrind_control -i on "$GW" >/dev/null
 timeout 300 "$BIN/wsload" -u "ws://127.0.0.1:$GW_PORT/$STAGE" -n "$CG_CONNS" -c 100 -T 120 -m idle -d 1 \
@@ -57,7 +38,7 @@ done
 sleep 1
 callgrind_control -i off "$GW" >/dev/null
 stop_pid "$GW"
-IR=$(awk '/^totals:/{print $2; exit}' "$WORK/callgrind.out")
+IR=$(cg_total "$WORK")
 OK=$(grep -c . "$IDS")
-echo "callgrind connect instructions_per_connection=$(awk -v i="$IR" -v n="$OK" 'BEGIN{ if (n>0) printf "%d", i/n; else print "NA" }') connections=$OK Ir=$IR bin=$PROJECT_BIN"
+echo "callgrind connect instructions_per_connection=$(cg_per "$IR" "$OK") connections=$OK Ir=$IR bin=$PROJECT_BIN"
 echo "# callgrind_annotate $WORK/callgrind.out | head -60" >&2

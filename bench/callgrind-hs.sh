@@ -12,25 +12,18 @@
 # Loopback only, bounded, stops what it starts.
 set -u -o pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROJECT_BIN=${PROJECT_BIN:-$PWD/build/wsgate}
+# shellcheck disable=SC2034 # NAME and NO_HARNESS are read by callgrind-lib.sh
+NAME=callgrind-hs.sh
+NO_HARNESS=1
 GW_PORT=${GW_PORT:-18440}
 NGX_PORT=${NGX_PORT:-18441}
+BE_PORT=$NGX_PORT
 CG_SECS=${CG_SECS:-20}
-WORK=${WORK:-$(mktemp -d -t wsgate-bench-cghs.XXXXXX)}
-mkdir -p "$WORK"
-
-die() { echo "callgrind-hs.sh: $*" >&2; exit 1; }
-command -v valgrind >/dev/null || die "needs valgrind (apt-get install -y valgrind)"
-command -v nginx >/dev/null || die "needs nginx (apt-get install -y nginx-light)"
-[ -x "$PROJECT_BIN" ] || die "no gateway binary at $PROJECT_BIN"
+# shellcheck source=bench/callgrind-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/callgrind-lib.sh"
+cg_setup nginx cc
 cc -O2 -g -Wall -Wextra "$ROOT/bench/hsload.c" -o "$WORK/hsload" -lssl -lcrypto || die "building bench/hsload.c failed"
 
-STOP_WAIT_TENTHS=150
-. "$ROOT/bench/lib.sh"
-for p in $GW_PORT $NGX_PORT; do port_open "$p" && die "port $p already in use"; done
-
-# the local CA and leaf, made once by wsgate itself, then served by both
 "$PROJECT_BIN" --host 127.0.0.1 --port "$GW_PORT" --stage local --auth none --state-dir "$WORK/state" \
   >"$WORK/gateway-ca.log" 2>&1 &
 gw=$!; STARTED+=("$gw")
@@ -60,8 +53,8 @@ for server in wsgate nginx; do
   callgrind_control -d "$pid" >/dev/null 2>&1 # the window's counts, whatever the exit does (nginx's TERM)
   stop_pid "$pid"; STARTED=()
   h=$(grep '^hsload ' "$d/hsload.out"); hs=$(kv handshakes "$h")
-  ir=$(cat "$d"/callgrind.out* | awk '/^totals:/{s+=$2} END{print s+0}')
-  PER[$server]=$(awk -v i="$ir" -v n="$hs" 'BEGIN{ if (n>0) printf "%d", i/n; else print "NA" }')
+  ir=$(cg_total "$d")
+  PER[$server]=$(cg_per "$ir" "$hs")
   echo "callgrind hs $server instructions_per_handshake=${PER[$server]} handshakes=$hs Ir=$ir resumed=$(kv resumed "$h") errors=$(( $(kv tls_errors "$h") + $(kv read_errors "$h") + $(kv status_errors "$h") + 0 )) $(grep -o 'version=.*' <<<"$h")"
 done
 echo "callgrind hs wsgate_over_nginx_instructions=$(awk -v a="${PER[wsgate]}" -v b="${PER[nginx]}" 'BEGIN{ if (b>0) printf "%.3f", a/b; else print "NA" }')"

@@ -14,43 +14,21 @@
 # and the open/closed ratio. Loopback only, bounded, stops what it starts.
 set -u -o pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HARNESS=${HARNESS:-$ROOT/../shared/bench}
-PROJECT_BIN=${PROJECT_BIN:-$PWD/build/wsgate}
-GW_PORT=${GW_PORT:-18400}
-BE_PORT=${BE_PORT:-18401}
-STAGE=${STAGE:-local}
+# shellcheck disable=SC2034 # NAME is read by callgrind-lib.sh
+NAME=callgrind-inspector.sh
 CG_CONNS=${CG_CONNS:-100}
-CG_SECS=${CG_SECS:-5}
-WORK=${WORK:-$(mktemp -d -t wsgate-bench-cg-inspector.XXXXXX)}
-mkdir -p "$WORK"
-
-die() { echo "callgrind-inspector.sh: $*" >&2; exit 1; }
-command -v valgrind >/dev/null || die "needs valgrind (apt-get install -y valgrind)"
-command -v wrk >/dev/null || die "needs wrk (apt-get install -y wrk)"
-[ -x "$PROJECT_BIN" ] || die "no gateway binary at $PROJECT_BIN"
-[ -d "$HARNESS" ] || die "no shared harness at $HARNESS (set HARNESS)"
-make -s -C "$HARNESS" >/dev/null || die "building the harness tools failed"
-BIN=$HARNESS/bin
-
-STOP_WAIT_TENTHS=150
-. "$ROOT/bench/lib.sh"
-for p in $GW_PORT $BE_PORT; do port_open "$p" && die "port $p already in use"; done
+# shellcheck source=bench/callgrind-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/callgrind-lib.sh"
+cg_setup wrk curl
 
 declare -A PER
 for MODE in closed open; do
   d=$WORK/$MODE; mkdir -p "$d"; : >"$d/ids"
-  "$BIN/backend" -l "127.0.0.1:$BE_PORT" -i "$d/ids" >"$d/backend.log" 2>&1 &
-  be=$!; STARTED+=("$be")
-  wait_port "$BE_PORT" "$be" 600 || die "backend did not start"
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$d/callgrind.out" \
-    "$PROJECT_BIN" --host 127.0.0.1 --port "$GW_PORT" --stage "$STAGE" --backend "http://127.0.0.1:$BE_PORT/" \
-    --auth none >"$d/gateway.log" 2>&1 &
-  gw=$!; STARTED+=("$gw")
-  wait_port "$GW_PORT" "$gw" 600 || die "gateway did not start under valgrind (see $d/gateway.log)"
+  cg_backend "$d" -i "$d/ids"
+  cg_gateway "$d"
   "$BIN/wsload" -u "ws://127.0.0.1:$GW_PORT/$STAGE" -n "$CG_CONNS" -c "$CG_CONNS" -T 60 -m idle -d 600 >"$d/wsload.out" 2>&1 &
   lp=$!; STARTED+=("$lp")
-  for i in $(seq 600); do
+  for _ in $(seq 600); do
     grep -qs '^ready' "$d/wsload.out" && [ "$(wc -l <"$d/ids")" -ge "$CG_CONNS" ] && break
     sleep 0.1
   done
@@ -60,16 +38,16 @@ for MODE in closed open; do
     STARTED+=("$!")
     sleep 1
   fi
-  callgrind_control -i on "$gw" >/dev/null
+  callgrind_control -i on "$GW" >/dev/null
   IDS_FILE=$d/ids MGMT_PATH=/$STAGE/@connections timeout $((CG_SECS + 60)) wrk -t1 -c8 -d "${CG_SECS}s" \
     -s "$HARNESS/push.lua" "http://127.0.0.1:$GW_PORT" >"$d/wrk.out" 2>&1
   sleep 1 # the page's stream catches up (it is counted: it is the page's cost)
-  callgrind_control -i off "$gw" >/dev/null
+  callgrind_control -i off "$GW" >/dev/null
   cleanup
   w=$(grep '^wrk ' "$d/wrk.out")
   ok=$(( $(kv requests "$w") - $(kv status_errors "$w") ))
-  ir=$(awk '/^totals:/{print $2; exit}' "$d/callgrind.out")
-  PER[$MODE]=$(awk -v i="$ir" -v n="$ok" 'BEGIN{ if (n>0) printf "%d", i/n; else print "NA" }')
+  ir=$(cg_total "$d")
+  PER[$MODE]=$(cg_per "$ir" "$ok")
   echo "callgrind S2-page-$MODE instructions_per_push=${PER[$MODE]} pushes=$ok Ir=$ir" \
     "page_bytes=$(stat -c %s "$d/events.sse" 2>/dev/null || echo 0)"
 done

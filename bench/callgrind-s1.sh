@@ -15,6 +15,9 @@ NAME=callgrind-s1.sh
 S1_N=${S1_N:-2000}
 # shellcheck source=bench/callgrind-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/callgrind-lib.sh"
+cg_setup
+cg_backend "$WORK" -e "http://127.0.0.1:$GW_PORT/$STAGE/@connections"
+cg_gateway "$WORK"
 
 # collect everything the connections cause, their $disconnect calls included
 callgrind_control -i on "$GW" >/dev/null
@@ -23,6 +26,6 @@ sleep "${S1_DRAIN_S:-30}" # every $disconnect call delivered (callgrind is slow)
 callgrind_control -i off "$GW" >/dev/null
 stop_pid "$GW"
 R=$(grep '^result ' "$WORK/wsload.out")
-IR=$(awk '/^totals:/{print $2; exit}' "$WORK/callgrind.out")
-echo "callgrind S1 instructions_per_connection=$(awk -v i="$IR" -v n="$S1_N" 'BEGIN{ printf "%d", i/n }') connections=$S1_N opened=$(kv open "$R") Ir=$IR"
+IR=$(cg_total "$WORK")
+echo "callgrind S1 instructions_per_connection=$(cg_per "$IR" "$S1_N") connections=$S1_N opened=$(kv open "$R") Ir=$IR"
 echo "# callgrind_annotate $WORK/callgrind.out | head -60" >&2

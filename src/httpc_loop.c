@@ -623,7 +623,6 @@ int wg_httpc_loop_submit(wg_httpc_loop_t *l, wg_httpc_request_t *req)
     h2o_linklist_insert(&l->calls, &call->link);
     l->in_flight++;
     if (call->error != NULL) {
-        call->is_retried = true;
         wg_timer_start(l->timers, &call->deliver, 0, on_deliver);
         return 0;
     }

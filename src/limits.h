@@ -11,8 +11,8 @@
  * - the connection registry (conns_registry.c): one entry per connection; buckets double with them.
  * - backend calls in flight (httpc.c): at most WG_LIMIT_TARGET_CONCURRENCY per target, targets
  *   from the configuration (WG_LIMIT_BUDGET_TARGETS); spare curl handles WG_LIMIT_BACKEND_POOL_CONNECTIONS;
- *   pooled connections on the loop (httpc_loop.c): at most one per call in flight, per origin
- *   (WG_LIMIT_HTTPC_ORIGINS), each closed after WG_LIMIT_HTTPC_KEEPALIVE_MS idle.
+ *   idle pooled connections on the loop (httpc_loop.c): WG_LIMIT_BACKEND_POOL_CONNECTIONS per origin,
+ *   WG_LIMIT_HTTPC_ORIGINS origins, each closed after WG_LIMIT_HTTPC_KEEPALIVE_MS idle.
  * - an HTTP request head: h2o's H2O_MAX_REQLEN (about 400 KB) and 100 header lines.
  * - a message being reassembled: WG_LIMIT_MESSAGE_BYTES; a frame: WG_LIMIT_FRAME_BYTES (ws.c).
  * - a log line: 2 KB (log.c), events logged with --verbose cut at 2,000 characters; throttled
@@ -70,8 +70,8 @@
  * PostToConnection limit itself, so a bigger body of any size or transfer encoding is refused
  * with the typed 413 before more than this is held (server.c). */
 #define WG_LIMIT_REQUEST_BODY_BYTES WG_LIMIT_MESSAGE_BYTES
-/* Internal: idle keep-alive backend connections kept by the HTTP client (without a pool curl churns TCP
- * connections). */
+/* Internal: idle keep-alive backend connections kept, by libcurl's worker and per origin on the loop
+ * (httpc_loop.c); without a pool every call would open a TCP connection. */
 #define WG_LIMIT_BACKEND_POOL_CONNECTIONS 64
 /* Internal (budget.c): backend calls one integration target (an HTTP origin, a Lambda function,
  * the authorizer, a function run by wsgate) may have in flight. A stuck backend holds at most this
