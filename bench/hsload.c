@@ -37,6 +37,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "tls_params.h"
+
 enum { S_FREE = 0, S_CONNECTING, S_HANDSHAKE, S_WRITE, S_READ };
 
 typedef struct {
@@ -137,23 +139,6 @@ static void conn_open(int i)
         conn_end(i, &e_connect); /* reopened on the next loop turn, not here: no recursion */
 }
 
-static void note_params(SSL *ssl)
-{
-    char group[64] = "none";
-    EVP_PKEY *tmp = NULL;
-    if (SSL_get_peer_tmp_key(ssl, &tmp) == 1 && tmp != NULL) {
-        size_t n = 0;
-        if (EVP_PKEY_get_group_name(tmp, group, sizeof(group), &n) != 1)
-            snprintf(group, sizeof(group), "%s", EVP_PKEY_get0_type_name(tmp));
-        EVP_PKEY_free(tmp);
-    }
-    int type = NID_undef, md = NID_undef;
-    SSL_get_peer_signature_type_nid(ssl, &type);
-    SSL_get_peer_signature_nid(ssl, &md);
-    snprintf(g_params, sizeof(g_params), "version=%s cipher=%s group=%s sig=%s+%s", SSL_get_version(ssl),
-             SSL_get_cipher_name(ssl), group, type == EVP_PKEY_EC ? "ECDSA" : OBJ_nid2sn(type), OBJ_nid2sn(md));
-}
-
 /* what SSL wants next: watch for it; anything else ends the connection with ERROR */
 static void wait_or_fail(int i, int r, unsigned long *error)
 {
@@ -200,7 +185,7 @@ static void step(int i)
             n_resumed += SSL_session_reused(c->ssl) ? 1 : 0;
         }
         if (!strcmp(g_params, "version=none"))
-            note_params(c->ssl);
+            tls_params_describe(c->ssl, g_params, sizeof(g_params));
         c->state = S_WRITE;
     /* fall through */
     case S_WRITE:

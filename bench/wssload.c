@@ -44,6 +44,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "tls_params.h"
+
 #ifndef WSLOAD_C
 #error "build with -DWSLOAD_C='\"path/to/wsload.c\"'"
 #endif
@@ -110,36 +112,6 @@ static void tls_watch(int fd, tls_conn_t *t)
         t->watched = want;
 }
 
-static void tls_note_first(SSL *ssl)
-{
-    char group[64] = "none", leaf[64] = "none";
-    EVP_PKEY *tmp = NULL;
-    if (SSL_get_peer_tmp_key(ssl, &tmp) == 1 && tmp != NULL) {
-        size_t n = 0;
-        if (EVP_PKEY_get_group_name(tmp, group, sizeof(group), &n) != 1)
-            snprintf(group, sizeof(group), "%s", EVP_PKEY_get0_type_name(tmp));
-        EVP_PKEY_free(tmp);
-    }
-    X509 *cert = SSL_get1_peer_certificate(ssl);
-    if (cert != NULL) {
-        EVP_PKEY *pk = X509_get0_pubkey(cert);
-        char name[64] = "";
-        size_t n = 0;
-        if (pk != NULL && EVP_PKEY_get_group_name(pk, name, sizeof(name), &n) == 1)
-            snprintf(leaf, sizeof(leaf), "%s-%s", EVP_PKEY_get0_type_name(pk), name);
-        else if (pk != NULL)
-            snprintf(leaf, sizeof(leaf), "%s-%d", EVP_PKEY_get0_type_name(pk), EVP_PKEY_get_bits(pk));
-        X509_free(cert);
-    }
-    char sig[64] = "none";
-    int sig_type = NID_undef, sig_md = NID_undef;
-    if (SSL_get_peer_signature_type_nid(ssl, &sig_type) == 1 && SSL_get_peer_signature_nid(ssl, &sig_md) == 1)
-        snprintf(sig, sizeof(sig), "%s+%s", sig_type == EVP_PKEY_EC ? "ECDSA" : OBJ_nid2sn(sig_type),
-                 OBJ_nid2sn(sig_md));
-    snprintf(g_first, sizeof(g_first), "version=%s cipher=%s group=%s leaf=%s sig=%s", SSL_get_version(ssl),
-             SSL_get_cipher_name(ssl), group, leaf, sig);
-}
-
 /* 1 done, 0 in progress (errno EAGAIN), -1 failed (errno EPROTO) */
 static int tls_handshake(int fd, tls_conn_t *t)
 {
@@ -150,7 +122,7 @@ static int tls_handshake(int fd, tls_conn_t *t)
         g_hs_ok++;
         g_hs_resumed += SSL_session_reused(t->ssl) ? 1 : 0;
         if (g_first[0] == '\0')
-            tls_note_first(t->ssl);
+            tls_params_describe(t->ssl, g_first, sizeof(g_first));
         tls_watch(fd, t);
         return 1;
     }
